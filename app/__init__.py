@@ -1,0 +1,48 @@
+"""regmap: the Registerlandkarte of NOOTS. `create_app` builds the WSGI application."""
+from flask import Flask
+
+from . import db, errors, observability
+from .api import Api
+from .config import Config
+from .http import apply_response_headers
+
+API_TITLE = "regmap"
+API_VERSION = "v1"
+
+
+def create_app(config=None):
+    """Build the app. `config` overrides settings read from the environment (tests)."""
+    settings = Config.from_env(config)
+    app = Flask(__name__)
+    app.config.from_object(settings)
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        # ETags are ours (derived from versions or content), see app/http.py.
+        ETAG_DISABLED=True,
+        JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={"info": {"description": (
+            "Register map, evidence catalogue and competence resolution of the National "
+            "Once-Only Technical System (NOOTS). Errors are RFC 9457 problem+json.")}},
+    )
+    observability.configure_logging(settings.LOG_LEVEL)
+    db.init_app(app, settings)
+    errors.init_app(app)
+    observability.init_app(app)
+    app.after_request(apply_response_headers)
+
+    api = Api(app)
+    from .areas.routes import blp as areas_blp
+    from .system.routes import blp as system_blp
+    from .system.routes import plain as system_plain
+
+    api.register_blueprint(system_blp)
+    api.register_blueprint(areas_blp)
+    app.register_blueprint(system_plain)
+    app.extensions["regmap.api"] = api
+    return app

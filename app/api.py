@@ -1,0 +1,120 @@
+"""flask-smorest glue: the Api, a Blueprint with strict query parsing, shared schemas.
+
+Query strings are strict: unknown parameters and repeated single-valued parameters are
+400s naming the parameter, never silently dropped.
+"""
+import http
+
+import marshmallow as ma
+from flask_smorest import Api as SmorestApi
+from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
+
+from . import errors
+
+PROBLEM_CONTENT_TYPE = errors.PROBLEM_MIMETYPE
+MAX_PAGE_SIZE = 500
+
+
+class ProblemErrorSchema(ma.Schema):
+    name = ma.fields.String(required=True)
+    # "in" is a keyword; data_key keeps the JSON name.
+    in_ = ma.fields.String(data_key="in", required=True)
+    detail = ma.fields.String(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details with regmap's extensions."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    instance = ma.fields.String(allow_none=True)
+    request_id = ma.fields.String(allow_none=True)
+    errors = ma.fields.List(ma.fields.Nested(ProblemErrorSchema))
+
+
+class StrictParser(FlaskParser):
+    # Let each schema's Meta.unknown (RAISE) decide for query strings too.
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": None, "querystring": None}
+
+
+class QueryArgsSchema(ma.Schema):
+    """Base of every query-string schema: unknown or repeated parameters are errors."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.pre_load
+    def reject_repeated(self, data, **kwargs):
+        # webargs hands over a MultiDictProxy; its .data is the request's MultiDict.
+        multidict = getattr(data, "data", None)
+        if not hasattr(multidict, "getlist"):
+            return data
+        repeated = {
+            key: ["given more than once"]
+            for key in multidict.keys()
+            if len(multidict.getlist(key)) > 1 and key not in data.multiple_keys
+        }
+        if repeated:
+            raise ma.ValidationError(repeated)
+        return data
+
+
+class PageArgsSchema(QueryArgsSchema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10**6))
+    page_size = ma.fields.Integer(load_default=100,
+                                  validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+def page_schema(item_schema, name):
+    """The list envelope every collection answers with."""
+    return ma.Schema.from_dict({
+        "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+        "total": ma.fields.Integer(required=True),
+        "page": ma.fields.Integer(required=True),
+        "page_size": ma.fields.Integer(required=True),
+    }, name=name)
+
+
+class Blueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+    def query(self, schema):
+        """Parse the query string with `schema`; syntax errors are 400."""
+        return self.arguments(schema, location="query", error_status_code=400)
+
+    def problems(self, *statuses):
+        """Document the problem responses an operation can give."""
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=http.HTTPStatus(status).name)(func)
+            return func
+        return decorator
+
+
+class Api(SmorestApi):
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        # Error responses are problem+json, not the JSON flask-smorest assumes.
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            elif status == 304:
+                response["headers"] = {"ETag": {"schema": {"type": "string"}}}
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)

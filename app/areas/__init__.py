@@ -1,0 +1,1 @@
+"""Reference areas: municipalities (AGS/ARS), the areas above them, postcodes, successions."""

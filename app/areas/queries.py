@@ -1,0 +1,285 @@
+"""SQL for reference areas. Every function takes the connection first and returns dict rows."""
+
+# A key is retired when the reference data says so, or once a recorded end of validity has
+# passed. `today` is the Europe/Berlin date of the request.
+_STATUS = """CASE WHEN {a}.source_status = 'retired' OR {a}.valid_to <= %(today)s
+             THEN 'retired' ELSE 'current' END"""
+
+_MUNICIPALITY_COLUMNS = f"""
+    m.key AS ags, m.ars, m.name, m.area_type, m.area_type_code, m.population, m.area_ha,
+    m.plz_seat, m.plz_several, {_STATUS.format(a="m")} AS status, m.valid_from, m.valid_to,
+    m.last_seen, m.retired_by, m.source, m.version, m.updated_at,
+    land.key AS land_key, land.name AS land_name,
+    rb.key AS rb_key, rb.name AS rb_name,
+    kreis.key AS kreis_key, kreis.name AS kreis_name, kreis.area_type AS kreis_type,
+    verband.key AS verband_key, verband.name AS verband_name, verband.area_type AS verband_type,
+    succ.key AS successor_ags, succ.name AS successor_name,
+    {_STATUS.format(a="succ")} AS successor_status, s.effective_on AS successor_effective_on
+"""
+
+_MUNICIPALITY_JOINS = """
+    LEFT JOIN area land ON land.key = left(m.key, 2) AND land.level = 'land'
+    LEFT JOIN area rb ON rb.key = left(m.key, 3) AND rb.level = 'regierungsbezirk'
+    LEFT JOIN area kreis ON kreis.key = left(m.key, 5) AND kreis.level = 'kreis'
+    LEFT JOIN area verband ON verband.key = left(m.ars, 9) AND verband.level = 'gemeindeverband'
+    LEFT JOIN area_succession s ON s.predecessor_key = m.key
+    LEFT JOIN area succ ON succ.key = s.successor_key
+"""
+
+
+def get_municipality(conn, *, today, ags=None, ars=None):
+    column, value = ("key", ags) if ags else ("ars", ars)
+    return conn.execute(
+        f"SELECT {_MUNICIPALITY_COLUMNS} FROM area m {_MUNICIPALITY_JOINS} "
+        f"WHERE m.level = 'municipality' AND m.{column} = %(value)s",
+        {"value": value, "today": today}).fetchone()
+
+
+def get_former_ars(conn, ars):
+    """A 12-digit ARS that a municipality no longer carries, with that municipality's AGS."""
+    return conn.execute(
+        "SELECT f.ars, f.ags, f.retired_by FROM former_ars f WHERE f.ars = %(ars)s",
+        {"ars": ars}).fetchone()
+
+
+def _municipality_filters(name_folded, land, kreis, status):
+    where = ["m.level = 'municipality'"]
+    if name_folded:
+        where.append("m.name_folded LIKE %(name_like)s")
+    if land:
+        where.append("left(m.key, 2) = %(land)s")
+    if kreis:
+        where.append("left(m.key, 5) = %(kreis)s")
+    if status != "all":
+        where.append(f"{_STATUS.format(a='m')} = %(status)s")
+    return " AND ".join(where)
+
+
+def list_municipalities(conn, *, today, name_folded=None, land=None, kreis=None,
+                        status="current", limit, offset):
+    params = {"today": today, "name_like": f"%{name_folded}%", "land": land, "kreis": kreis,
+              "status": status, "limit": limit, "offset": offset}
+    where = _municipality_filters(name_folded, land, kreis, status)
+    total = conn.execute(f"SELECT count(*) AS n FROM area m WHERE {where}", params).fetchone()
+    rows = conn.execute(
+        f"SELECT {_MUNICIPALITY_COLUMNS} FROM area m {_MUNICIPALITY_JOINS} WHERE {where} "
+        "ORDER BY m.key LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
+    return rows, total["n"]
+
+
+_AREA_COLUMNS = f"""
+    a.key, a.level, a.name, a.area_type, a.seat, {_STATUS.format(a="a")} AS status,
+    a.retired_by, a.valid_to, a.version, a.updated_at,
+    p.key AS parent_key, p.level AS parent_level, p.name AS parent_name
+"""
+
+
+def get_area(conn, key, *, today):
+    return conn.execute(
+        f"SELECT {_AREA_COLUMNS} FROM area a LEFT JOIN area p ON p.key = a.parent_key "
+        "WHERE a.key = %(key)s", {"key": key, "today": today}).fetchone()
+
+
+def count_children(conn, key):
+    """Current direct children of an area, per level."""
+    rows = conn.execute(
+        "SELECT level, count(*) AS n FROM area WHERE parent_key = %(key)s "
+        "AND source_status = 'current' GROUP BY level", {"key": key}).fetchall()
+    return {row["level"]: row["n"] for row in rows}
+
+
+def count_municipalities_within(conn, level, key, *, today):
+    """Current municipalities at or below an area."""
+    scope = {
+        "federation": "true",
+        "land": "left(m.key, 2) = %(key)s",
+        "regierungsbezirk": "left(m.key, 3) = %(key)s",
+        "kreis": "left(m.key, 5) = %(key)s",
+        "gemeindeverband": "left(m.ars, 9) = %(key)s",
+        "municipality": "m.key = %(key)s",
+    }[level]
+    row = conn.execute(
+        f"SELECT count(*) AS n FROM area m WHERE m.level = 'municipality' AND {scope} "
+        f"AND {_STATUS.format(a='m')} = 'current'", {"key": key, "today": today}).fetchone()
+    return row["n"]
+
+
+def list_areas(conn, *, today, level=None, parent=None, name_folded=None, limit, offset):
+    where = ["true"]
+    if level:
+        where.append("a.level = %(level)s")
+    if parent:
+        where.append("a.parent_key = %(parent)s")
+    if name_folded:
+        where.append("a.name_folded LIKE %(name_like)s")
+    where.append(f"{_STATUS.format(a='a')} = 'current'")
+    where = " AND ".join(where)
+    params = {"today": today, "level": level, "parent": parent,
+              "name_like": f"%{name_folded}%", "limit": limit, "offset": offset}
+    total = conn.execute(f"SELECT count(*) AS n FROM area a WHERE {where}", params).fetchone()
+    rows = conn.execute(
+        f"SELECT {_AREA_COLUMNS} FROM area a LEFT JOIN area p ON p.key = a.parent_key "
+        f"WHERE {where} ORDER BY a.key LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
+    return rows, total["n"]
+
+
+def postcode_municipalities(conn, plz, *, today):
+    """Every municipality of a postcode (rows still in the PLZ source), retired ones flagged."""
+    return conn.execute(
+        f"SELECT p.plz, p.place_name, {_MUNICIPALITY_COLUMNS} "
+        f"FROM postcode_area p JOIN area m ON m.key = p.ags {_MUNICIPALITY_JOINS} "
+        "WHERE p.plz = %(plz)s AND p.source_status = 'current' ORDER BY p.ags",
+        {"plz": plz, "today": today}).fetchall()
+
+
+# --- successions ------------------------------------------------------------------------
+
+def lock_area(conn, key):
+    return conn.execute(
+        "SELECT key, level, name, source_status, valid_from, valid_to, last_seen "
+        "FROM area WHERE key = %(key)s FOR UPDATE", {"key": key}).fetchone()
+
+
+def successor_of(conn, key):
+    row = conn.execute(
+        "SELECT successor_key, effective_on FROM area_succession "
+        "WHERE predecessor_key = %(key)s", {"key": key}).fetchone()
+    return row
+
+
+def insert_succession(conn, predecessor, successor, effective_on, recorded_by):
+    conn.execute(
+        "INSERT INTO area_succession (predecessor_key, successor_key, effective_on, recorded_by) "
+        "VALUES (%(p)s, %(s)s, %(d)s, %(by)s)",
+        {"p": predecessor, "s": successor, "d": effective_on, "by": recorded_by})
+    # The predecessor is valid up to (not including) the day its successor takes over.
+    conn.execute(
+        "UPDATE area SET valid_to = %(d)s, version = version + 1, updated_at = now() "
+        "WHERE key = %(p)s", {"p": predecessor, "d": effective_on})
+
+
+# --- seeding ------------------------------------------------------------------------------
+
+AREA_STAGE_COLUMNS = ("key", "level", "ars", "name", "name_folded", "area_type",
+                      "area_type_code", "seat", "parent_key", "population", "area_ha",
+                      "plz_seat", "plz_several", "source_status", "source", "last_seen",
+                      "retired_by")
+POSTCODE_STAGE_COLUMNS = ("plz", "ags", "place_name", "place_folded", "osm_id", "source")
+FORMER_ARS_STAGE_COLUMNS = ("ars", "ags", "retired_by", "source")
+
+
+def create_stage_tables(conn):
+    conn.execute("""
+        CREATE TEMP TABLE area_stage (
+            key text PRIMARY KEY, level text, ars text, name text, name_folded text,
+            area_type text, area_type_code text, seat text, parent_key text,
+            population integer, area_ha integer, plz_seat text, plz_several boolean,
+            source_status text, source text, last_seen date, retired_by date
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE postcode_stage (
+            plz text, ags text, place_name text, place_folded text, osm_id bigint,
+            source text, PRIMARY KEY (plz, ags)
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE former_ars_stage (
+            ars text PRIMARY KEY, ags text, retired_by date, source text
+        ) ON COMMIT DROP;
+    """)
+
+
+def copy_rows(conn, table, columns, rows, on_row=None):
+    """COPY rows into one of the stage tables (allow-listed names, never user input)."""
+    assert table in ("area_stage", "postcode_stage", "former_ars_stage")
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            if on_row:
+                on_row()
+
+
+def merge_areas(conn, retired_by):
+    """Upsert the staged areas; retire (never delete) what the source no longer lists.
+
+    Rows whose data did not change are not touched, so a repeated seed bumps no version.
+    """
+    changed = conn.execute("""
+        INSERT INTO area AS a (key, level, ars, name, name_folded, area_type, area_type_code,
+                               seat, parent_key, population, area_ha, plz_seat, plz_several,
+                               source_status, source, last_seen, retired_by)
+        SELECT key, level, ars, name, name_folded, area_type, area_type_code, seat, parent_key,
+               population, area_ha, plz_seat, plz_several, source_status, source, last_seen,
+               retired_by
+        FROM area_stage
+        ON CONFLICT (key) DO UPDATE SET
+            level = EXCLUDED.level, ars = EXCLUDED.ars, name = EXCLUDED.name,
+            name_folded = EXCLUDED.name_folded, area_type = EXCLUDED.area_type,
+            area_type_code = EXCLUDED.area_type_code, seat = EXCLUDED.seat,
+            parent_key = EXCLUDED.parent_key, population = EXCLUDED.population,
+            area_ha = EXCLUDED.area_ha, plz_seat = EXCLUDED.plz_seat,
+            plz_several = EXCLUDED.plz_several, source_status = EXCLUDED.source_status,
+            source = EXCLUDED.source, last_seen = EXCLUDED.last_seen,
+            retired_by = EXCLUDED.retired_by,
+            version = a.version + 1, updated_at = now()
+        WHERE (a.level, a.ars, a.name, a.name_folded, a.area_type, a.area_type_code, a.seat,
+               a.parent_key, a.population, a.area_ha, a.plz_seat, a.plz_several,
+               a.source_status, a.source, a.last_seen, a.retired_by)
+           IS DISTINCT FROM
+              (EXCLUDED.level, EXCLUDED.ars, EXCLUDED.name, EXCLUDED.name_folded,
+               EXCLUDED.area_type, EXCLUDED.area_type_code, EXCLUDED.seat, EXCLUDED.parent_key,
+               EXCLUDED.population, EXCLUDED.area_ha, EXCLUDED.plz_seat, EXCLUDED.plz_several,
+               EXCLUDED.source_status, EXCLUDED.source, EXCLUDED.last_seen,
+               EXCLUDED.retired_by)
+        RETURNING (xmax = 0) AS inserted
+    """).fetchall()
+    retired = conn.execute("""
+        UPDATE area a SET source_status = 'retired', retired_by = %(retired_by)s,
+                          version = a.version + 1, updated_at = now()
+        WHERE a.source_status = 'current'
+          AND NOT EXISTS (SELECT 1 FROM area_stage s WHERE s.key = a.key)
+    """, {"retired_by": retired_by}).rowcount
+    inserted = sum(1 for row in changed if row["inserted"])
+    return {"inserted": inserted, "updated": len(changed) - inserted, "retired": retired}
+
+
+def merge_former_ars(conn):
+    changed = conn.execute("""
+        INSERT INTO former_ars AS f (ars, ags, retired_by, source)
+        SELECT ars, ags, retired_by, source FROM former_ars_stage
+        ON CONFLICT (ars) DO UPDATE SET ags = EXCLUDED.ags, retired_by = EXCLUDED.retired_by,
+                                        source = EXCLUDED.source
+        WHERE (f.ags, f.retired_by, f.source)
+              IS DISTINCT FROM (EXCLUDED.ags, EXCLUDED.retired_by, EXCLUDED.source)
+    """).rowcount
+    return {"changed": changed}
+
+
+def merge_postcodes(conn):
+    changed = conn.execute("""
+        INSERT INTO postcode_area AS p (plz, ags, place_name, place_folded, osm_id, source,
+                                        source_status)
+        SELECT plz, ags, place_name, place_folded, osm_id, source, 'current'
+        FROM postcode_stage
+        ON CONFLICT (plz, ags) DO UPDATE SET
+            place_name = EXCLUDED.place_name, place_folded = EXCLUDED.place_folded,
+            osm_id = EXCLUDED.osm_id, source = EXCLUDED.source, source_status = 'current',
+            version = p.version + 1, updated_at = now()
+        WHERE (p.place_name, p.place_folded, p.osm_id, p.source, p.source_status)
+              IS DISTINCT FROM (EXCLUDED.place_name, EXCLUDED.place_folded, EXCLUDED.osm_id,
+                                EXCLUDED.source, 'current')
+        RETURNING (xmax = 0) AS inserted
+    """).fetchall()
+    retired = conn.execute("""
+        UPDATE postcode_area p SET source_status = 'retired', version = p.version + 1,
+                                   updated_at = now()
+        WHERE p.source_status = 'current'
+          AND NOT EXISTS (SELECT 1 FROM postcode_stage s WHERE s.plz = p.plz AND s.ags = p.ags)
+    """).rowcount
+    inserted = sum(1 for row in changed if row["inserted"])
+    return {"inserted": inserted, "updated": len(changed) - inserted, "retired": retired}
+
+
+def area_keys(conn):
+    return {row["key"] for row in conn.execute("SELECT key FROM area")}
+
+
+def drop_stage_tables(conn):
+    conn.execute("DROP TABLE IF EXISTS area_stage, postcode_stage, former_ars_stage")

@@ -1,0 +1,140 @@
+"""Load the reference areas and postcodes from catalog_seed/areas into the database.
+
+One transaction; COPY into temporary stage tables, then a merge that touches only rows whose
+data changed. A second run changes nothing; a changed file updates rows in place and retires
+(never deletes) what vanished. The sources and their licences: catalog_seed/README.md.
+"""
+import csv
+import logging
+from datetime import date
+from pathlib import Path
+
+from ..folding import fold
+from . import queries
+from .keys import FEDERATION, ancestor_keys
+
+log = logging.getLogger(__name__)
+
+GEBIETSSTAND = date(2025, 11, 30)
+CHANGE_LIST_FROM = date(2022, 12, 31)
+MUNICIPALITIES = "areas/gemeinden_2025-11-30.csv"
+AREAS_ABOVE = "areas/gebietseinheiten_2025-11-30.csv"
+KEY_CHANGES = "areas/ags_aenderungen_2022-12-31_bis_2025-11-30.csv"
+POSTCODES = "areas/zuordnung_plz_ort_suche-postleitzahl_2023.csv"
+SOURCE_GV100AD = "destatis-gv100ad-2025-11-30"
+SOURCE_CHANGES = "destatis-gv100ad-changes-2022-12-31-2025-11-30"
+SOURCE_PLZ = "suche-postleitzahl-osm-2023"
+
+
+def _read_csv(seed_dir, name):
+    with open(Path(seed_dir) / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _int_or_none(text):
+    return int(text) if text else None
+
+
+def _parent(candidates, known):
+    return next((key for key in candidates if key in known), None)
+
+
+def build_area_rows(seed_dir):
+    """Area rows (tuples in AREA_STAGE_COLUMNS order), parents before children not needed:
+    the parent foreign key is checked at commit."""
+    municipalities = _read_csv(seed_dir, MUNICIPALITIES)
+    above = _read_csv(seed_dir, AREAS_ABOVE)
+    changes = _read_csv(seed_dir, KEY_CHANGES)
+    postcodes = _read_csv(seed_dir, POSTCODES)
+
+    current_keys = {FEDERATION} | {r["code"] for r in above} | {r["ags"] for r in municipalities}
+    rows = [(FEDERATION, "federation", None, "Deutschland", fold("Deutschland"), None, None,
+             None, None, None, None, None, None, "current", SOURCE_GV100AD, None, None)]
+
+    for r in above:
+        key, level = r["code"], r["ebene"]
+        parent = {
+            "land": lambda k: [FEDERATION],
+            "regierungsbezirk": lambda k: [k[:2]],
+            "kreis": lambda k: [k[:3], k[:2]],
+            "gemeindeverband": lambda k: [k[:5], k[:3], k[:2]],
+        }[level](key)
+        rows.append((key, level, None, r["name"], fold(r["name"]), r["typ"] or None, None,
+                     r["sitz"] or None, _parent(parent, current_keys), None, None, None, None,
+                     "current", SOURCE_GV100AD, None, None))
+
+    for r in municipalities:
+        ags, ars = r["ags"], r["ars"]
+        rows.append((ags, "municipality", ars, r["name"], fold(r["name"]), r["gemeinde_typ"],
+                     r["gemeinde_typ_code"], None,
+                     _parent(ancestor_keys(ags, ars), current_keys),
+                     _int_or_none(r["bevoelkerung"]), _int_or_none(r["flaeche_ha"]),
+                     r["plz_verwaltungssitz"] or None, r["plz_mehrere"] == "true", "current",
+                     SOURCE_GV100AD, None, None))
+
+    current_ars = {r["ars"] for r in municipalities}
+    known = set(current_keys)
+    for r in changes:
+        if r["aenderung"] != "removed":
+            continue
+        ags, ars = r["ags"], r["ars_2022_12_31"]
+        rows.append((ags, "municipality", ars if ars not in current_ars else None,
+                     r["name_2022_12_31"], fold(r["name_2022_12_31"]), None, None, None,
+                     _parent(ancestor_keys(ags, ars), current_keys), None, None, None, None,
+                     "retired", SOURCE_CHANGES, CHANGE_LIST_FROM, GEBIETSSTAND))
+        known.add(ags)
+
+    # The 2023 PLZ table names a few AGS that neither GV100AD 2025 nor the change list knows.
+    # Keep them as retired municipalities (name from the PLZ table) so no row is lost, and
+    # none of them can ever resolve as if current.
+    orphans = {}
+    for r in postcodes:
+        if r["ags"] not in known:
+            orphans.setdefault(r["ags"], r["ort"])
+    for ags, place in sorted(orphans.items()):
+        rows.append((ags, "municipality", None, place, fold(place), None, None, None,
+                     _parent(ancestor_keys(ags, None), current_keys), None, None, None, None,
+                     "retired", SOURCE_PLZ, None, GEBIETSSTAND))
+    return rows
+
+
+def build_former_ars_rows(seed_dir):
+    """ARS that changed while the AGS stayed (a municipality moved to another Verband)."""
+    rows = []
+    for r in _read_csv(seed_dir, KEY_CHANGES):
+        old, new = r["ars_2022_12_31"], r["ars_2025_11_30"]
+        if r["aenderung"] == "changed" and old and new and old != new:
+            rows.append((old, r["ags"], GEBIETSSTAND, SOURCE_CHANGES))
+    return rows
+
+
+def build_postcode_rows(seed_dir):
+    return [(r["plz"], r["ags"], r["ort"], fold(r["ort"]), _int_or_none(r["osm_id"]),
+             SOURCE_PLZ)
+            for r in _read_csv(seed_dir, POSTCODES)]
+
+
+def seed_areas(conn, seed_dir, progress=None):
+    """Load everything in one transaction; returns what changed, per table."""
+    areas = build_area_rows(seed_dir)
+    former = build_former_ars_rows(seed_dir)
+    postcodes = build_postcode_rows(seed_dir)
+    if progress is not None:
+        progress.reset(total=len(areas) + len(former) + len(postcodes))
+    tick = progress.update if progress is not None else None
+    with conn.transaction():
+        queries.create_stage_tables(conn)
+        queries.copy_rows(conn, "area_stage", queries.AREA_STAGE_COLUMNS, areas, tick)
+        queries.copy_rows(conn, "former_ars_stage", queries.FORMER_ARS_STAGE_COLUMNS, former,
+                          tick)
+        queries.copy_rows(conn, "postcode_stage", queries.POSTCODE_STAGE_COLUMNS, postcodes,
+                          tick)
+        report = {
+            "areas": queries.merge_areas(conn, retired_by=GEBIETSSTAND),
+            "former_ars": queries.merge_former_ars(conn),
+            "postcodes": queries.merge_postcodes(conn),
+        }
+        # ON COMMIT DROP does not fire inside a savepoint (tests); drop explicitly.
+        queries.drop_stage_tables(conn)
+    log.info("seeded areas: %s", report)
+    return report

@@ -1,0 +1,124 @@
+"""The `regmap` command: database, seeding, areas and serving."""
+import getpass
+import os
+import shutil
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from tqdm import tqdm
+
+from . import create_app, migrate
+from .config import Config
+from .dates import parse_iso_date
+from .db import resolve_database_url
+from .errors import Problem
+
+
+def _app_factory():
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False,
+             add_version_option=False)
+def main():
+    """regmap: register map, evidence catalogue and competence resolution for NOOTS."""
+
+
+def _database_url():
+    return resolve_database_url(Config.from_env())
+
+
+def _fail(problem):
+    click.echo(f"error: {problem.detail}", err=True)
+    for e in problem.errors:
+        click.echo(f"  {e['name']}: {e['detail']}", err=True)
+    sys.exit(2 if problem.status < 500 else 1)
+
+
+@main.group()
+def db():
+    """Database schema migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Migrate the database up to REVISION (default: head)."""
+    migrate.upgrade(_database_url(), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision", default="base")
+def db_downgrade(revision):
+    """Migrate the database down to REVISION (default: base, an empty schema)."""
+    migrate.downgrade(_database_url(), revision)
+
+
+@main.command()
+@click.option("--demo", is_flag=True,
+              help="Also load the illustrative demo catalogue (pilot use cases).")
+@with_appcontext
+def seed(demo):
+    """Load the shipped reference data (idempotent: a second run changes nothing)."""
+    from .areas.seed import seed_areas
+    from .db import get_conn
+
+    with tqdm(desc="areas and postcodes", unit="row", disable=not sys.stderr.isatty(),
+              file=sys.stderr) as bar:
+        report = seed_areas(get_conn(), current_app.config["SEED_DIR"], progress=bar)
+    for table, counts in report.items():
+        click.echo(f"{table}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    if demo:
+        click.echo("demo catalogue: nothing to add yet beyond the reference data")
+
+
+@main.group()
+def areas():
+    """Reference areas."""
+
+
+@areas.group()
+def succession():
+    """Successions of retired area keys (mergers), recorded by people."""
+
+
+@succession.command("add")
+@click.argument("old")
+@click.argument("new")
+@click.option("--date", "effective_on", required=True,
+              help="Day from which NEW replaces OLD (YYYY-MM-DD); OLD is valid until the day before.")
+@with_appcontext
+def succession_add(old, new, effective_on):
+    """Record that area OLD is succeeded by NEW from --date on."""
+    from .areas.succession import add_succession
+    from .db import get_conn
+
+    try:
+        day = parse_iso_date(effective_on)
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--date")
+    try:
+        done = add_succession(get_conn(), old, new, day, f"cli:{getpass.getuser()}")
+    except Problem as problem:
+        _fail(problem)
+    click.echo(f"{done['predecessor']} -> {done['successor']} from {done['effective_on']}")
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:8080", show_default=True)
+@click.option("--workers", default=4, show_default=True, type=int)
+def serve(bind, workers):
+    """Serve the API with gunicorn (several workers)."""
+    config = Config.from_env()
+    env = dict(os.environ, DATABASE_URL=resolve_database_url(config))
+    # Prometheus multiprocess mode: every worker writes its metrics here, /metrics sums them.
+    metrics_dir = os.path.join(config.VAR_DIR, "metrics")
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir)
+    env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable),
+                                                        "gunicorn")
+    os.execve(gunicorn, [gunicorn, "--config", "python:app.gunicorn_conf", "--bind", bind,
+                         "--workers", str(workers), "app.wsgi:app"], env)

@@ -1,0 +1,51 @@
+"""Every setting regmap reads, taken from the environment in one place.
+
+The README's configuration table documents each of these; keep the two in step.
+"""
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+@dataclass
+class Config:
+    # Where the catalogue lives. Empty: an embedded PostgreSQL under VAR_DIR is started.
+    DATABASE_URL: str = ""
+    # Working data kept across restarts: embedded database, metrics, search index.
+    VAR_DIR: str = str(REPO_ROOT / "var")
+    # Data the product ships (reference areas, IDNrG registers, demo catalogue).
+    SEED_DIR: str = str(REPO_ROOT / "catalog_seed")
+    # Problem types are PROBLEM_BASE_URL + slug (RFC 9457 "type").
+    PROBLEM_BASE_URL: str = "https://regmap.example/problems/"
+    # Base of the public, dereferenceable URIs in exports; never the request's host.
+    PUBLIC_BASE_URL: str = "https://regmap.example"
+    LOG_LEVEL: str = "INFO"
+    DB_POOL_MIN_SIZE: int = 1
+    DB_POOL_MAX_SIZE: int = 8
+    # Seconds a request may wait for a pooled connection before failing with 503.
+    DB_POOL_TIMEOUT: int = 5
+    # Lets tests hand the app a pool of their own (a single connection in a transaction).
+    DB_POOL: object = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, overrides=None):
+        values = {}
+        for f in fields(cls):
+            if f.name == "DB_POOL":
+                continue
+            if f.type is int or f.type == "int":
+                values[f.name] = _int(f.name, f.default)
+            else:
+                values[f.name] = os.environ.get(f.name, f.default)
+        values.update(overrides or {})
+        config = cls(**values)
+        if not config.PROBLEM_BASE_URL.endswith("/"):
+            config.PROBLEM_BASE_URL += "/"
+        return config

@@ -1,0 +1,18 @@
+"""gunicorn settings (`--config python:app.gunicorn_conf`); command-line flags override."""
+import os
+
+from prometheus_client import multiprocess
+
+preload_app = False  # the connection pool must not cross a fork
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = 30
+graceful_timeout = 20
+accesslog = "-"
+# The request id of every access-log line, as sent back in X-Request-ID.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,1 @@
+"""Service basics: liveness, readiness, metrics and the interactive API docs."""
