@@ -6,12 +6,13 @@ data changed. A second run changes nothing; a changed file updates rows in place
 """
 import csv
 import logging
+import re
 from datetime import date
 from pathlib import Path
 
 from ..folding import fold
 from . import queries
-from .keys import FEDERATION, ancestor_keys
+from .keys import AGS_PATTERN, ARS_PATTERN, FEDERATION, PLZ_PATTERN, ancestor_keys
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,30 @@ SOURCE_CHANGES = "destatis-gv100ad-changes-2022-12-31-2025-11-30"
 SOURCE_PLZ = "suche-postleitzahl-osm-2023"
 
 
+class SeedFileError(ValueError):
+    """A source file that does not look like what it claims to be; nothing is loaded."""
+
+
+# Which columns must hold which keys, per file: a malformed row stops the whole seed.
+_KEY_COLUMNS = {
+    MUNICIPALITIES: {"ags": AGS_PATTERN, "ars": ARS_PATTERN},
+    AREAS_ABOVE: {"code": r"^([0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9})$"},
+    KEY_CHANGES: {"ags": AGS_PATTERN},
+    POSTCODES: {"ags": AGS_PATTERN, "plz": PLZ_PATTERN},
+}
+
+
 def _read_csv(seed_dir, name):
     with open(Path(seed_dir) / name, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    checks = [(column, re.compile(pattern)) for column, pattern in _KEY_COLUMNS[name].items()]
+    for line, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise SeedFileError(f"{name}, line {line}: wrong number of columns")
+        for column, pattern in checks:
+            if not pattern.match(row[column]):
+                raise SeedFileError(f"{name}, line {line}: {column} {row[column]!r} is malformed")
+    return rows
 
 
 def _int_or_none(text):
@@ -39,9 +61,9 @@ def _parent(candidates, known):
     return next((key for key in candidates if key in known), None)
 
 
-def build_area_rows(seed_dir):
-    """Area rows (tuples in AREA_STAGE_COLUMNS order), parents before children not needed:
-    the parent foreign key is checked at commit."""
+def build_area_rows(seed_dir, existing_keys=frozenset()):
+    """Area rows as tuples in AREA_STAGE_COLUMNS order (the parent foreign key is checked at
+    commit, so order does not matter). `existing_keys` are already in the database."""
     municipalities = _read_csv(seed_dir, MUNICIPALITIES)
     above = _read_csv(seed_dir, AREAS_ABOVE)
     changes = _read_csv(seed_dir, KEY_CHANGES)
@@ -86,10 +108,11 @@ def build_area_rows(seed_dir):
 
     # The 2023 PLZ table names a few AGS that neither GV100AD 2025 nor the change list knows.
     # Keep them as retired municipalities (name from the PLZ table) so no row is lost, and
-    # none of them can ever resolve as if current.
+    # none of them can ever resolve as if current. A key the database already holds keeps its
+    # own data: if the directory dropped it, the merge retires it.
     orphans = {}
     for r in postcodes:
-        if r["ags"] not in known:
+        if r["ags"] not in known and r["ags"] not in existing_keys:
             orphans.setdefault(r["ags"], r["ort"])
     for ags, place in sorted(orphans.items()):
         rows.append((ags, "municipality", None, place, fold(place), None, None, None,
@@ -116,13 +139,13 @@ def build_postcode_rows(seed_dir):
 
 def seed_areas(conn, seed_dir, progress=None):
     """Load everything in one transaction; returns what changed, per table."""
-    areas = build_area_rows(seed_dir)
     former = build_former_ars_rows(seed_dir)
     postcodes = build_postcode_rows(seed_dir)
-    if progress is not None:
-        progress.reset(total=len(areas) + len(former) + len(postcodes))
-    tick = progress.update if progress is not None else None
     with conn.transaction():
+        areas = build_area_rows(seed_dir, existing_keys=queries.area_keys(conn))
+        if progress is not None:
+            progress.reset(total=len(areas) + len(former) + len(postcodes))
+        tick = progress.update if progress is not None else None
         queries.create_stage_tables(conn)
         queries.copy_rows(conn, "area_stage", queries.AREA_STAGE_COLUMNS, areas, tick)
         queries.copy_rows(conn, "former_ars_stage", queries.FORMER_ARS_STAGE_COLUMNS, former,

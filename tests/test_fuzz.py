@@ -1,0 +1,41 @@
+"""Property-based fuzzing of every documented operation with schemathesis.
+
+Fails on any 5xx, any undocumented status code or content type, and any response whose body
+breaks the documented schema. Every endpoint a later change adds falls under it: the list of
+operations is read from the app's own OpenAPI document.
+"""
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (content_type_conformance, not_a_server_error,
+                                 response_schema_conformance, status_code_conformance)
+
+from app import create_app
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+EXAMPLES_PER_OPERATION = 40
+
+
+class NoDatabase:
+    """Building the OpenAPI document needs no database."""
+
+
+def documented_operations():
+    spec = create_app({"DB_POOL": NoDatabase()}).test_client().get("/openapi.json").json
+    return [f"{method.upper()} {path}" for path, methods in spec["paths"].items()
+            for method in methods if method in ("get", "post", "put", "patch", "delete")]
+
+
+@pytest.mark.parametrize("label", documented_operations())
+def test_operation_never_fails_or_breaks_its_schema(app, label):
+    operation = schemathesis.openapi.from_wsgi("/openapi.json", app) \
+        .find_operation_by_label(label)
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
+              database=None, suppress_health_check=list(HealthCheck))
+    def check(case):
+        case.call_and_validate(checks=CHECKS)
+
+    check()
