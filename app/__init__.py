@@ -26,6 +26,8 @@ def create_app(config=None):
         # ETags are ours (derived from versions or content), see app/http.py.
         ETAG_DISABLED=True,
         JSON_SORT_KEYS=False,
+        # Bodies above this are 413 (a batch of 20,000 lookups stays well below).
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         API_SPEC_OPTIONS={"info": {"description": (
             "Register map, evidence catalogue and competence resolution of the National "
             "Once-Only Technical System (NOOTS). Errors are RFC 9457 problem+json.")}},
@@ -38,11 +40,15 @@ def create_app(config=None):
 
     api = Api(app)
     from .areas.routes import blp as areas_blp
+    from .catalog.routes import blp as catalog_blp
+    from .governance.routes import blp as governance_blp
     from .system.routes import blp as system_blp
     from .system.routes import plain as system_plain
 
     api.register_blueprint(system_blp)
     api.register_blueprint(areas_blp)
+    api.register_blueprint(catalog_blp)
+    api.register_blueprint(governance_blp)
     app.register_blueprint(system_plain)
     app.extensions["regmap.api"] = api
     return app

@@ -90,6 +90,17 @@ class Blueprint(SmorestBlueprint):
         """Parse the query string with `schema`; syntax errors are 400."""
         return self.arguments(schema, location="query", error_status_code=400)
 
+    def requires(self, *roles):
+        """Only these roles may call (checked before any validation); documents 401/403."""
+        from .governance.auth import requires
+
+        def decorator(func):
+            func = requires(*roles)(func)
+            func = self.alt_response(401, response="UNAUTHORIZED")(func)
+            func = self.alt_response(403, response="FORBIDDEN")(func)
+            return self.doc(security=[{"bearerAuth": []}])(func)
+        return decorator
+
     def problems(self, *statuses):
         """Document the problem responses an operation can give."""
         def decorator(func):
@@ -115,6 +126,12 @@ class Api(SmorestApi):
         response = {"description": "Problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer",
+                           "description": "API token (regmap token create, POST /tokens)"})
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)

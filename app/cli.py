@@ -14,6 +14,7 @@ from .config import Config
 from .dates import parse_iso_date
 from .db import resolve_database_url
 from .errors import Problem
+from .governance.roles import ORGANISATION_ROLES, ROLES
 
 
 def _app_factory():
@@ -63,15 +64,20 @@ def db_downgrade(revision):
 def seed(demo):
     """Load the shipped reference data (idempotent: a second run changes nothing)."""
     from .areas.seed import seed_areas
+    from .catalog.seed import seed_catalog, seed_demo
     from .db import get_conn
+    from .governance.auth import system_actor
 
+    conn, seed_dir = get_conn(), current_app.config["SEED_DIR"]
+    actor = system_actor(f"cli:{getpass.getuser()}:seed")
     with tqdm(desc="areas and postcodes", unit="row", disable=not sys.stderr.isatty(),
               file=sys.stderr) as bar:
-        report = seed_areas(get_conn(), current_app.config["SEED_DIR"], progress=bar)
-    for table, counts in report.items():
-        click.echo(f"{table}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+        report = seed_areas(conn, seed_dir, progress=bar)
+    report["catalogue"] = seed_catalog(conn, seed_dir, actor)
     if demo:
-        click.echo("demo catalogue: nothing to add yet beyond the reference data")
+        report["demo catalogue"] = seed_demo(conn, seed_dir, actor)
+    for part, counts in report.items():
+        click.echo(f"{part}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
 @main.group()
@@ -104,6 +110,38 @@ def succession_add(old, new, effective_on):
     except Problem as problem:
         _fail(problem)
     click.echo(f"{done['predecessor']} -> {done['successor']} from {done['effective_on']}")
+
+
+@main.group()
+def token():
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "organisation", help="Organisation code (provider_admin, consumer_admin).")
+@click.option("--expires-days", default=90, show_default=True, type=int)
+@with_appcontext
+def token_create(email, role, organisation, expires_days):
+    """Print a new token for the user with E-MAIL (created with ROLE if missing)."""
+    from .db import get_conn
+    from .governance.auth import system_actor
+    from .governance.users import ensure_user_with_role, issue_token
+
+    if role in ORGANISATION_ROLES and not organisation:
+        raise click.UsageError(f"--org is required for {role}")
+    if role not in ORGANISATION_ROLES and organisation:
+        raise click.UsageError(f"{role} acts for no organisation: leave out --org")
+    conn = get_conn()
+    actor = system_actor(f"cli:{getpass.getuser()}")
+    try:
+        user = ensure_user_with_role(conn, actor, email=email, role=role,
+                                     organisation_code=organisation)
+        issued = issue_token(conn, actor, user, name="cli", expires_days=expires_days)
+    except Problem as problem:
+        _fail(problem)
+    click.echo(issued["token"])
 
 
 @main.command()

@@ -61,6 +61,22 @@ class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class OverlappingOffer(Conflict):
+    slug, title = "overlapping-offer", "Overlapping offer"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail="a valid bearer token is required", **kwargs):
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="regmap"'},
+                         **kwargs)
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
 class PreconditionFailed(Problem):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
 

@@ -1,0 +1,72 @@
+"""Organisations: authorities that keep registers, provide evidence or consume it."""
+from ..errors import ValidationFailed, param_error
+from ..folding import fold
+from ..governance.roles import AUDITOR
+from . import common, queries
+from .common import illustrative as _illustrative
+from .collection import Collection
+
+
+def slug_from_name(conn, name):
+    """A readable, unused code derived from a name: 'Amt Südtondern' -> 'amt-sudtondern'."""
+    base = "-".join(fold(name).split())[:60].strip("-") or "organisation"
+    code, n = base, 1
+    while queries.code_exists(conn, "organisation", code):
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+class Organisations(Collection):
+    name, what, table = "organisations", "organisation", "organisation"
+    public_statuses = ("active", "suspended", "retired")
+
+    def load(self, conn, code, for_update=False):
+        return queries.get_organisation(conn, code, for_update)
+
+    def owner_id(self, row):
+        return row["id"]
+
+    def document(self, row, actor):
+        doc = {k: row[k] for k in ("code", "name", "abbreviation", "kind", "seat_ags",
+                                   "dvdv_key", "status", "illustrative", "version",
+                                   "created_at", "updated_at")}
+        doc["seat_name"] = row["seat_name"]
+        # Contacts are personal data: curators, auditors and the organisation itself only.
+        if actor.is_curator or actor.role == AUDITOR or actor.acts_for(row["id"]):
+            doc["contact"] = row["contact"]
+        return doc
+
+    def editable(self, row):
+        return {k: row[k] for k in ("name", "abbreviation", "kind", "seat_ags", "contact",
+                                    "dvdv_key", "status")}
+
+    def prepare(self, conn, actor, data, current=None):
+        seat = data.get("seat_ags")
+        if seat and not queries.existing_area_keys(conn, [seat]):
+            raise ValidationFailed(f"seat_ags: unknown municipality '{seat}'",
+                                   errors=[param_error("seat_ags", "body",
+                                                       f"unknown municipality '{seat}'")])
+        code = current["code"] if current else (data.get("code")
+                                                or slug_from_name(conn, data["name"]))
+        return {"code": code, "name": data["name"], "abbreviation": data.get("abbreviation"),
+                "kind": data["kind"], "seat_ags": seat, "contact": data.get("contact"),
+                "dvdv_key": data.get("dvdv_key"),
+                "status": data.get("status") or (current or {}).get("status") or "active",
+                "illustrative": _illustrative(data, current)}
+
+    def insert(self, conn, values):
+        return queries.insert_organisation(conn, values)
+
+    def update_row(self, conn, row, values):
+        queries.update_organisation(conn, row["id"], values)
+
+    def list(self, conn, actor, args, window):
+        rows, total = queries.list_organisations(
+            conn, name_like=args.get("name"), kind=args.get("kind"), status=args.get("status"),
+            visible_statuses=common.visible_statuses(actor, self.public_statuses),
+            owner_id=actor.organisation_id, **window)
+        return [self.document(r, actor) for r in rows], total
+
+
+organisations = Organisations()

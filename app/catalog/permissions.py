@@ -1,0 +1,83 @@
+"""Abstract permissions: may this consumer, for this purpose (Leistung, legal basis), receive
+this evidence type (from this provider, or any), and use the identification number?"""
+from ..errors import NotFound, ValidationFailed, param_error
+from ..governance.roles import CONSUMER_ADMIN
+from ..governance.secrets import new_code
+from . import common, queries
+from .common import illustrative as _illustrative
+from .reviewed import ReviewedCollection
+
+
+class Permissions(ReviewedCollection):
+    name, what, table = "permissions", "permission", "permission"
+    owner_role, owner_field = CONSUMER_ADMIN, "consumer"
+
+    @property
+    def body_schema(self):
+        from .schemas import PermissionCreateSchema
+        return PermissionCreateSchema
+
+    def load(self, conn, code, for_update=False):
+        return queries.get_permission(conn, code, for_update)
+
+    def owner_id(self, row):
+        return row["consumer_id"]
+
+    def get(self, conn, actor, code):
+        row = super().get(conn, actor, code)
+        # Consumer admins see their own organisation's permissions only.
+        if actor.role == CONSUMER_ADMIN and not actor.acts_for(row["consumer_id"]):
+            raise NotFound(self.what, code)
+        return row
+
+    def document(self, row, actor):
+        return {k: row[k] for k in ("code", "consumer", "service", "evidence_type", "provider",
+                                    "legal_basis", "may_use_identification_number",
+                                    "valid_from", "valid_to", "status", "illustrative",
+                                    "version", "created_at", "updated_at")}
+
+    def editable(self, row):
+        return {k: row[k] for k in ("consumer", "service", "evidence_type", "provider",
+                                    "legal_basis", "may_use_identification_number",
+                                    "valid_from", "valid_to", "status")}
+
+    def prepare(self, conn, actor, data, current=None):
+        if data.get("valid_from") and data.get("valid_to") \
+                and data["valid_from"] >= data["valid_to"]:
+            raise ValidationFailed("valid_to must be after valid_from (validity is half-open)",
+                                   errors=[param_error("valid_to", "body",
+                                                       "must be after valid_from")])
+        return {"code": current["code"] if current else new_code("perm"),
+                "consumer_id": common.resolve_code(conn, "organisation", data["consumer"],
+                                                   "consumer"),
+                "service_pk": common.resolve_code(conn, "service", data["service"], "service"),
+                "evidence_type_id": common.resolve_code(conn, "evidence_type",
+                                                        data["evidence_type"], "evidence_type"),
+                "provider_id": common.resolve_code(conn, "organisation", data.get("provider"),
+                                                   "provider"),
+                "legal_basis": data["legal_basis"],
+                "may_use_identification_number": data["may_use_identification_number"],
+                "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
+                "status": data.get("status") or (current or {}).get("status") or "active",
+                "illustrative": _illustrative(data, current)}
+
+    def insert(self, conn, values):
+        return queries.insert_permission(conn, values)
+
+    def update_row(self, conn, row, values):
+        queries.update_permission(conn, row["id"], values)
+
+    def list(self, conn, actor, args, window):
+        consumer = actor.organisation_code if actor.role == CONSUMER_ADMIN \
+            else args.get("consumer")
+        rows, total = queries.list_permissions(
+            conn, consumer_id=common.filter_id(conn, "organisation", consumer),
+            service_id=common.filter_id(conn, "service", args.get("service")),
+            evidence_type_id=common.filter_id(conn, "evidence_type", args.get("evidence_type")),
+            status=args.get("status"),
+            visible_statuses=common.visible_statuses(actor, self.public_statuses),
+            owner_id=actor.organisation_id if actor.role == CONSUMER_ADMIN else None, **window)
+        return self.documents(conn, rows, actor), total
+
+
+permissions = Permissions()

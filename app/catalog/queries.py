@@ -1,0 +1,589 @@
+"""SQL for the catalogue. Functions take the connection first and return dict rows.
+
+Collection and column names that vary are allow-listed here, never taken from input.
+"""
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+# Tables whose rows are referenced by code from request bodies.
+_CODED_TABLES = {"organisation", "register", "evidence_type", "service", "offer",
+                 "permission", "app_user"}
+
+
+def ids_by_code(conn, table, codes):
+    """{code: id} for those of `codes` that exist."""
+    assert table in _CODED_TABLES
+    rows = conn.execute(
+        sql.SQL("SELECT code, id FROM {} WHERE code = ANY(%(codes)s)").format(
+            sql.Identifier(table)), {"codes": list(codes)}).fetchall()
+    return {row["code"]: row["id"] for row in rows}
+
+
+def status_by_code(conn, table, codes):
+    assert table in _CODED_TABLES
+    rows = conn.execute(
+        sql.SQL("SELECT code, id, status FROM {} WHERE code = ANY(%(codes)s)").format(
+            sql.Identifier(table)), {"codes": list(codes)}).fetchall()
+    return {row["code"]: row for row in rows}
+
+
+def existing_area_keys(conn, keys):
+    rows = conn.execute("SELECT key FROM area WHERE key = ANY(%(keys)s)",
+                        {"keys": list(keys)}).fetchall()
+    return {row["key"] for row in rows}
+
+
+def code_exists(conn, table, code):
+    assert table in _CODED_TABLES
+    return conn.execute(sql.SQL("SELECT 1 FROM {} WHERE code = %(code)s").format(
+        sql.Identifier(table)), {"code": code}).fetchone() is not None
+
+
+def _page(conn, select, count, where, params, order="t.code"):
+    where = " AND ".join(where) or "true"
+    total = conn.execute(f"{count} WHERE {where}", params).fetchone()["n"]
+    rows = conn.execute(f"{select} WHERE {where} ORDER BY {order} "
+                        "LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
+    return rows, total
+
+
+def _visibility(where, params, visible_statuses, owner_column, owner_id):
+    """Restrict to publicly visible statuses, plus anything the caller's organisation owns."""
+    if visible_statuses is None:
+        return
+    params["visible"] = list(visible_statuses)
+    if owner_column and owner_id:
+        params["owner"] = owner_id
+        where.append(f"(t.status = ANY(%(visible)s) OR {owner_column} = %(owner)s)")
+    else:
+        where.append("t.status = ANY(%(visible)s)")
+
+
+# --- organisations ------------------------------------------------------------------------
+
+_ORGANISATION_SELECT = """
+    SELECT t.id, t.code, t.name, t.abbreviation, t.kind, t.seat_ags, a.name AS seat_name,
+           t.contact, t.dvdv_key, t.status, t.illustrative, t.version, t.created_at,
+           t.updated_at
+    FROM organisation t LEFT JOIN area a ON a.key = t.seat_ags"""
+
+
+def get_organisation(conn, code, for_update=False):
+    lock = " FOR UPDATE OF t" if for_update else ""
+    return conn.execute(f"{_ORGANISATION_SELECT} WHERE t.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def list_organisations(conn, *, name_like=None, kind=None, status=None, visible_statuses=None,
+                       owner_id=None, limit, offset):
+    where, params = [], {"limit": limit, "offset": offset}
+    if name_like:
+        where.append("(lower(t.name) LIKE %(name)s OR lower(t.abbreviation) LIKE %(name)s)")
+        params["name"] = f"%{name_like.lower()}%"
+    if kind:
+        where.append("t.kind = %(kind)s")
+        params["kind"] = kind
+    if status:
+        where.append("t.status = %(status)s")
+        params["status"] = status
+    _visibility(where, params, visible_statuses, "t.id", owner_id)
+    return _page(conn, _ORGANISATION_SELECT, "SELECT count(*) AS n FROM organisation t",
+                 where, params)
+
+
+def insert_organisation(conn, v):
+    return conn.execute("""
+        INSERT INTO organisation (code, name, abbreviation, kind, seat_ags, contact, dvdv_key,
+                                  status, illustrative)
+        VALUES (%(code)s, %(name)s, %(abbreviation)s, %(kind)s, %(seat_ags)s, %(contact)s,
+                %(dvdv_key)s, %(status)s, %(illustrative)s)
+        RETURNING id
+    """, {**v, "contact": Jsonb(v.get("contact")) if v.get("contact") else None}
+    ).fetchone()["id"]
+
+
+def update_organisation(conn, org_id, v):
+    conn.execute("""
+        UPDATE organisation SET name = %(name)s, abbreviation = %(abbreviation)s,
+               kind = %(kind)s, seat_ags = %(seat_ags)s, contact = %(contact)s,
+               dvdv_key = %(dvdv_key)s, status = %(status)s,
+               version = version + 1, updated_at = now()
+        WHERE id = %(id)s
+    """, {**v, "contact": Jsonb(v.get("contact")) if v.get("contact") else None,
+          "id": org_id})
+
+
+def set_status(conn, table, object_id, status, *, valid_to=None):
+    """Status change (+1 version); `valid_to`, where given, ends validity no later than it."""
+    assert table in ("organisation", "register", "evidence_type", "service", "offer",
+                     "permission")
+    if valid_to is None:
+        conn.execute(sql.SQL("UPDATE {} SET status = %(s)s, version = version + 1, "
+                             "updated_at = now() WHERE id = %(id)s").format(
+            sql.Identifier(table)), {"s": status, "id": object_id})
+    else:
+        conn.execute(sql.SQL(
+            "UPDATE {} SET status = %(s)s, valid_to = LEAST(COALESCE(valid_to, %(to)s), %(to)s), "
+            "version = version + 1, updated_at = now() WHERE id = %(id)s").format(
+            sql.Identifier(table)), {"s": status, "to": valid_to, "id": object_id})
+
+
+# --- registers ----------------------------------------------------------------------------
+
+_REGISTER_SELECT = """
+    SELECT t.id, t.code, t.idnrg_number, t.name, t.description, t.legal_basis,
+           t.keeping_authority_type, t.data_categories, t.status, t.illustrative, t.version,
+           t.created_at, t.updated_at,
+           COALESCE((SELECT array_agg(o.code::text ORDER BY o.code) FROM register_organisation ro
+                     JOIN organisation o ON o.id = ro.organisation_id
+                     WHERE ro.register_id = t.id AND ro.relation = 'keeper'), '{}'::text[]) AS keepers,
+           COALESCE((SELECT array_agg(o.code::text ORDER BY o.code) FROM register_organisation ro
+                     JOIN organisation o ON o.id = ro.organisation_id
+                     WHERE ro.register_id = t.id AND ro.relation = 'federal_counterpart'),
+                    '{}'::text[]) AS federal_counterparts
+    FROM register t"""
+
+
+def get_register(conn, code, for_update=False):
+    lock = " FOR UPDATE OF t" if for_update else ""
+    return conn.execute(f"{_REGISTER_SELECT} WHERE t.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def list_registers(conn, *, name_like=None, status=None, keeper_id=None,
+                   visible_statuses=None, limit, offset):
+    where, params = [], {"limit": limit, "offset": offset}
+    if name_like:
+        where.append("lower(t.name) LIKE %(name)s")
+        params["name"] = f"%{name_like.lower()}%"
+    if status:
+        where.append("t.status = %(status)s")
+        params["status"] = status
+    if keeper_id:
+        where.append("EXISTS (SELECT 1 FROM register_organisation ro WHERE ro.register_id = t.id"
+                     " AND ro.organisation_id = %(keeper)s)")
+        params["keeper"] = keeper_id
+    _visibility(where, params, visible_statuses, None, None)
+    return _page(conn, _REGISTER_SELECT, "SELECT count(*) AS n FROM register t", where, params,
+                 order="t.idnrg_number NULLS LAST, t.code")
+
+
+def insert_register(conn, v):
+    return conn.execute("""
+        INSERT INTO register (code, idnrg_number, name, description, legal_basis,
+                              keeping_authority_type, data_categories, status, illustrative)
+        VALUES (%(code)s, %(idnrg_number)s, %(name)s, %(description)s, %(legal_basis)s,
+                %(keeping_authority_type)s, %(data_categories)s, %(status)s, %(illustrative)s)
+        RETURNING id
+    """, v).fetchone()["id"]
+
+
+def update_register(conn, register_id, v):
+    conn.execute("""
+        UPDATE register SET idnrg_number = %(idnrg_number)s, name = %(name)s,
+               description = %(description)s, legal_basis = %(legal_basis)s,
+               keeping_authority_type = %(keeping_authority_type)s,
+               data_categories = %(data_categories)s, status = %(status)s,
+               version = version + 1, updated_at = now()
+        WHERE id = %(id)s
+    """, {**v, "id": register_id})
+
+
+def replace_register_organisations(conn, register_id, keeper_ids, counterpart_ids):
+    conn.execute("DELETE FROM register_organisation WHERE register_id = %(id)s",
+                 {"id": register_id})
+    rows = [(register_id, org, "keeper") for org in keeper_ids] + \
+           [(register_id, org, "federal_counterpart") for org in counterpart_ids]
+    if rows:
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO register_organisation (register_id, organisation_id, "
+                            "relation) VALUES (%s, %s, %s)", rows)
+
+
+# --- evidence types -----------------------------------------------------------------------
+
+_EVIDENCE_TYPE_SELECT = """
+    SELECT t.id, t.code, t.uri, t.title_de, t.title_en, t.description_de, t.description_en,
+           t.formats, t.identity_attributes, t.oots_classification_uri, t.status,
+           t.illustrative, t.version, t.created_at, t.updated_at,
+           COALESCE((SELECT array_agg(r.code::text ORDER BY r.code) FROM evidence_type_register er
+                     JOIN register r ON r.id = er.register_id
+                     WHERE er.evidence_type_id = t.id), '{}'::text[]) AS registers
+    FROM evidence_type t"""
+
+
+def get_evidence_type(conn, code, for_update=False):
+    lock = " FOR UPDATE OF t" if for_update else ""
+    return conn.execute(f"{_EVIDENCE_TYPE_SELECT} WHERE t.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def list_evidence_types(conn, *, register_id=None, status=None, visible_statuses=None, limit,
+                        offset):
+    where, params = [], {"limit": limit, "offset": offset}
+    if register_id:
+        where.append("EXISTS (SELECT 1 FROM evidence_type_register er "
+                     "WHERE er.evidence_type_id = t.id AND er.register_id = %(register)s)")
+        params["register"] = register_id
+    if status:
+        where.append("t.status = %(status)s")
+        params["status"] = status
+    _visibility(where, params, visible_statuses, None, None)
+    return _page(conn, _EVIDENCE_TYPE_SELECT, "SELECT count(*) AS n FROM evidence_type t",
+                 where, params)
+
+
+def insert_evidence_type(conn, v):
+    return conn.execute("""
+        INSERT INTO evidence_type (code, uri, title_de, title_en, description_de,
+                                   description_en, formats, identity_attributes,
+                                   oots_classification_uri, status, illustrative)
+        VALUES (%(code)s, %(uri)s, %(title_de)s, %(title_en)s, %(description_de)s,
+                %(description_en)s, %(formats)s, %(identity_attributes)s,
+                %(oots_classification_uri)s, %(status)s, %(illustrative)s)
+        RETURNING id
+    """, {**v, "formats": Jsonb(v["formats"])}).fetchone()["id"]
+
+
+def update_evidence_type(conn, type_id, v):
+    conn.execute("""
+        UPDATE evidence_type SET title_de = %(title_de)s, title_en = %(title_en)s,
+               description_de = %(description_de)s, description_en = %(description_en)s,
+               formats = %(formats)s, identity_attributes = %(identity_attributes)s,
+               oots_classification_uri = %(oots_classification_uri)s, status = %(status)s,
+               version = version + 1, updated_at = now()
+        WHERE id = %(id)s
+    """, {**v, "formats": Jsonb(v["formats"]), "id": type_id})
+
+
+def replace_evidence_type_registers(conn, type_id, register_ids):
+    conn.execute("DELETE FROM evidence_type_register WHERE evidence_type_id = %(id)s",
+                 {"id": type_id})
+    if register_ids:
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO evidence_type_register (evidence_type_id, register_id)"
+                            " VALUES (%s, %s)", [(type_id, r) for r in register_ids])
+
+
+# --- services (Leistungen) ----------------------------------------------------------------
+
+_SERVICE_SELECT = """
+    SELECT t.id, t.code, t.leistungsschluessel, t.name_de, t.name_en, t.description, t.status,
+           t.illustrative, t.version, t.created_at, t.updated_at
+    FROM service t"""
+
+
+def get_service(conn, code, for_update=False):
+    lock = " FOR UPDATE OF t" if for_update else ""
+    return conn.execute(f"{_SERVICE_SELECT} WHERE t.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def list_services(conn, *, name_like=None, evidence_type_id=None, status=None,
+                  visible_statuses=None, limit, offset):
+    where, params = [], {"limit": limit, "offset": offset}
+    if name_like:
+        where.append("lower(t.name_de) LIKE %(name)s")
+        params["name"] = f"%{name_like.lower()}%"
+    if evidence_type_id:
+        where.append("""EXISTS (SELECT 1 FROM service_requirement sr
+                        JOIN requirement_evidence_list l ON l.requirement_id = sr.id
+                        JOIN requirement_evidence_item i ON i.list_id = l.id
+                        WHERE sr.service_id = t.id AND i.evidence_type_id = %(et)s)""")
+        params["et"] = evidence_type_id
+    if status:
+        where.append("t.status = %(status)s")
+        params["status"] = status
+    _visibility(where, params, visible_statuses, None, None)
+    return _page(conn, _SERVICE_SELECT, "SELECT count(*) AS n FROM service t", where, params)
+
+
+def service_requirements(conn, service_ids):
+    """{service_id: [requirement rows with 'lists': [[evidence type codes]]]}"""
+    rows = conn.execute("""
+        SELECT sr.service_id, sr.id, sr.code, sr.name, sr.description, sr.position,
+               l.position AS list_position, array_agg(et.code::text ORDER BY i.position) AS types
+        FROM service_requirement sr
+        LEFT JOIN requirement_evidence_list l ON l.requirement_id = sr.id
+        LEFT JOIN requirement_evidence_item i ON i.list_id = l.id
+        LEFT JOIN evidence_type et ON et.id = i.evidence_type_id
+        WHERE sr.service_id = ANY(%(ids)s)
+        GROUP BY sr.service_id, sr.id, l.position
+        ORDER BY sr.service_id, sr.position, l.position
+    """, {"ids": list(service_ids)}).fetchall()
+    result = {}
+    for row in rows:
+        requirements = result.setdefault(row["service_id"], [])
+        if not requirements or requirements[-1]["id"] != row["id"]:
+            requirements.append({"id": row["id"], "code": row["code"], "name": row["name"],
+                                 "description": row["description"], "lists": []})
+        if row["list_position"] is not None:
+            requirements[-1]["lists"].append([t for t in row["types"] if t])
+    return result
+
+
+def insert_service(conn, v):
+    return conn.execute("""
+        INSERT INTO service (code, leistungsschluessel, name_de, name_en, description, status,
+                             illustrative)
+        VALUES (%(code)s, %(leistungsschluessel)s, %(name_de)s, %(name_en)s, %(description)s,
+                %(status)s, %(illustrative)s)
+        RETURNING id
+    """, v).fetchone()["id"]
+
+
+def update_service(conn, service_id, v):
+    conn.execute("""
+        UPDATE service SET leistungsschluessel = %(leistungsschluessel)s, name_de = %(name_de)s,
+               name_en = %(name_en)s, description = %(description)s, status = %(status)s,
+               version = version + 1, updated_at = now()
+        WHERE id = %(id)s
+    """, {**v, "id": service_id})
+
+
+def replace_service_requirements(conn, service_id, requirements):
+    """requirements: [{code, name, description, lists: [[evidence_type_id, ...], ...]}]"""
+    conn.execute("DELETE FROM service_requirement WHERE service_id = %(id)s", {"id": service_id})
+    for position, requirement in enumerate(requirements):
+        requirement_id = conn.execute("""
+            INSERT INTO service_requirement (service_id, position, code, name, description)
+            VALUES (%(s)s, %(p)s, %(code)s, %(name)s, %(description)s) RETURNING id
+        """, {"s": service_id, "p": position, "code": requirement["code"],
+              "name": requirement["name"], "description": requirement.get("description")}
+        ).fetchone()["id"]
+        for list_position, type_ids in enumerate(requirement["lists"]):
+            list_id = conn.execute(
+                "INSERT INTO requirement_evidence_list (requirement_id, position) "
+                "VALUES (%(r)s, %(p)s) RETURNING id", {"r": requirement_id, "p": list_position}
+            ).fetchone()["id"]
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO requirement_evidence_item (list_id, "
+                                "evidence_type_id, position) VALUES (%s, %s, %s)",
+                                [(list_id, t, i) for i, t in enumerate(type_ids)])
+
+
+# --- offers -------------------------------------------------------------------------------
+
+_OFFER_SELECT = """
+    SELECT t.id, t.code, t.provider_id, p.code AS provider, p.name AS provider_name,
+           p.status AS provider_status, t.evidence_type_id, et.code AS evidence_type,
+           t.service_id, t.endpoint_url, t.connection_parameters, t.valid_from, t.valid_to,
+           t.status, t.illustrative, t.version, t.created_at, t.updated_at,
+           COALESCE((SELECT array_agg(oa.area_key ORDER BY oa.area_key) FROM offer_area oa
+                     WHERE oa.offer_id = t.id), '{}'::text[]) AS areas
+    FROM offer t JOIN organisation p ON p.id = t.provider_id
+    JOIN evidence_type et ON et.id = t.evidence_type_id"""
+
+
+def get_offer(conn, code, for_update=False):
+    lock = " FOR UPDATE OF t" if for_update else ""
+    return conn.execute(f"{_OFFER_SELECT} WHERE t.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def list_offers(conn, *, provider_id=None, evidence_type_id=None, area_key=None, status=None,
+                visible_statuses=None, owner_id=None, limit, offset):
+    where, params = [], {"limit": limit, "offset": offset}
+    if provider_id:
+        where.append("t.provider_id = %(provider)s")
+        params["provider"] = provider_id
+    if evidence_type_id:
+        where.append("t.evidence_type_id = %(et)s")
+        params["et"] = evidence_type_id
+    if area_key:
+        where.append("EXISTS (SELECT 1 FROM offer_area oa WHERE oa.offer_id = t.id "
+                     "AND oa.area_key = %(area)s)")
+        params["area"] = area_key
+    if status:
+        where.append("t.status = %(status)s")
+        params["status"] = status
+    _visibility(where, params, visible_statuses, "t.provider_id", owner_id)
+    return _page(conn, _OFFER_SELECT, "SELECT count(*) AS n FROM offer t", where, params)
+
+
+def lock_offers_of_evidence_type(conn, evidence_type_id):
+    """Serialise overlap checks per evidence type (no exclusion constraint: btree_gist is
+    not available on every server we run on)."""
+    conn.execute("SELECT pg_advisory_xact_lock(1001, %(id)s::int)",
+                 {"id": evidence_type_id})
+
+
+def overlapping_offers(conn, *, evidence_type_id, area_keys, valid_from, valid_to,
+                       exclude_id=None):
+    """Active offers for the same evidence type and one of the same area keys whose
+    validity overlaps [valid_from, valid_to)."""
+    return conn.execute("""
+        SELECT DISTINCT t.code, oa.area_key, t.valid_from, t.valid_to
+        FROM offer t JOIN offer_area oa ON oa.offer_id = t.id
+        WHERE t.evidence_type_id = %(et)s AND t.status = 'active'
+          AND oa.area_key = ANY(%(keys)s)
+          AND (%(exclude)s::bigint IS NULL OR t.id <> %(exclude)s)
+          AND (t.valid_to IS NULL OR %(from)s::date IS NULL OR t.valid_to > %(from)s)
+          AND (t.valid_from IS NULL OR %(to)s::date IS NULL OR t.valid_from < %(to)s)
+        ORDER BY t.code, oa.area_key
+    """, {"et": evidence_type_id, "keys": list(area_keys), "exclude": exclude_id,
+          "from": valid_from, "to": valid_to}).fetchall()
+
+
+def insert_offer(conn, v):
+    return conn.execute("""
+        INSERT INTO offer (code, provider_id, evidence_type_id, service_id, endpoint_url,
+                           connection_parameters, valid_from, valid_to, status, illustrative)
+        VALUES (%(code)s, %(provider_id)s, %(evidence_type_id)s, %(service_id)s,
+                %(endpoint_url)s, %(connection_parameters)s, %(valid_from)s, %(valid_to)s,
+                %(status)s, %(illustrative)s)
+        RETURNING id
+    """, {**v, "connection_parameters": Jsonb(v["connection_parameters"])}).fetchone()["id"]
+
+
+def update_offer(conn, offer_id, v):
+    conn.execute("""
+        UPDATE offer SET provider_id = %(provider_id)s, evidence_type_id = %(evidence_type_id)s,
+               service_id = %(service_id)s, endpoint_url = %(endpoint_url)s,
+               connection_parameters = %(connection_parameters)s, valid_from = %(valid_from)s,
+               valid_to = %(valid_to)s, status = %(status)s,
+               version = version + 1, updated_at = now()
+        WHERE id = %(id)s
+    """, {**v, "connection_parameters": Jsonb(v["connection_parameters"]), "id": offer_id})
+
+
+def replace_offer_areas(conn, offer_id, area_keys):
+    conn.execute("DELETE FROM offer_area WHERE offer_id = %(id)s", {"id": offer_id})
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO offer_area (offer_id, area_key) VALUES (%s, %s)",
+                        [(offer_id, key) for key in area_keys])
+
+
+# --- permissions --------------------------------------------------------------------------
+
+_PERMISSION_SELECT = """
+    SELECT t.id, t.code, t.consumer_id, c.code AS consumer, t.service_id AS service_pk,
+           s.code AS service, t.evidence_type_id, et.code AS evidence_type, t.provider_id,
+           p.code AS provider, t.legal_basis, t.may_use_identification_number, t.valid_from,
+           t.valid_to, t.status, t.illustrative, t.version, t.created_at, t.updated_at
+    FROM permission t JOIN organisation c ON c.id = t.consumer_id
+    JOIN service s ON s.id = t.service_id JOIN evidence_type et ON et.id = t.evidence_type_id
+    LEFT JOIN organisation p ON p.id = t.provider_id"""
+
+
+def get_permission(conn, code, for_update=False):
+    lock = " FOR UPDATE OF t" if for_update else ""
+    return conn.execute(f"{_PERMISSION_SELECT} WHERE t.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def list_permissions(conn, *, consumer_id=None, service_id=None, evidence_type_id=None,
+                     status=None, visible_statuses=None, owner_id=None, limit, offset):
+    where, params = [], {"limit": limit, "offset": offset}
+    for column, key, value in (("t.consumer_id", "consumer", consumer_id),
+                               ("t.service_id", "service", service_id),
+                               ("t.evidence_type_id", "et", evidence_type_id),
+                               ("t.status", "status", status)):
+        if value:
+            where.append(f"{column} = %({key})s")
+            params[key] = value
+    _visibility(where, params, visible_statuses, "t.consumer_id", owner_id)
+    return _page(conn, _PERMISSION_SELECT, "SELECT count(*) AS n FROM permission t", where,
+                 params)
+
+
+def insert_permission(conn, v):
+    return conn.execute("""
+        INSERT INTO permission (code, consumer_id, service_id, evidence_type_id, provider_id,
+                                legal_basis, may_use_identification_number, valid_from,
+                                valid_to, status, illustrative)
+        VALUES (%(code)s, %(consumer_id)s, %(service_pk)s, %(evidence_type_id)s,
+                %(provider_id)s, %(legal_basis)s, %(may_use_identification_number)s,
+                %(valid_from)s, %(valid_to)s, %(status)s, %(illustrative)s)
+        RETURNING id
+    """, v).fetchone()["id"]
+
+
+def update_permission(conn, permission_id, v):
+    conn.execute("""
+        UPDATE permission SET consumer_id = %(consumer_id)s, service_id = %(service_pk)s,
+               evidence_type_id = %(evidence_type_id)s, provider_id = %(provider_id)s,
+               legal_basis = %(legal_basis)s,
+               may_use_identification_number = %(may_use_identification_number)s,
+               valid_from = %(valid_from)s, valid_to = %(valid_to)s, status = %(status)s,
+               version = version + 1, updated_at = now()
+        WHERE id = %(id)s
+    """, {**v, "id": permission_id})
+
+
+def organisations_by_codes(conn, codes):
+    return conn.execute(f"{_ORGANISATION_SELECT} WHERE t.code = ANY(%(codes)s) ORDER BY t.code",
+                        {"codes": list(codes)}).fetchall()
+
+
+def offers_by_codes(conn, codes):
+    return conn.execute(f"{_OFFER_SELECT} WHERE t.code = ANY(%(codes)s) ORDER BY t.code",
+                        {"codes": list(codes)}).fetchall()
+
+
+# --- the illustrative demo catalogue (regmap seed --demo), set-based -------------------------
+
+# Municipalities without an administration of their own (gemeindefreie Gebiete) get none.
+_ADMINISTERED = ("a.level = 'municipality' AND a.source_status = 'current' "
+                 "AND a.area_type_code NOT IN ('65', '66')")
+_MELDE_VERBAND = ("v.level = 'gemeindeverband' AND v.source_status = 'current' AND "
+                  "(v.area_type = ANY(%(types)s) OR "
+                  "left(v.key, 2) || ':' || v.area_type = ANY(%(land_types)s))")
+
+
+def insert_demo_organisations(conn, *, verband_types, land_verband_types):
+    """A demo authority per municipality, and per Verband that keeps the population
+    register for its members. Returns the codes inserted (existing ones are kept)."""
+    params = {"types": verband_types, "land_types": land_verband_types}
+    municipal = conn.execute(f"""
+        INSERT INTO organisation (code, name, kind, seat_ags, status, illustrative)
+        SELECT 'gemeinde-' || a.key, a.name, 'Gemeinde', a.key, 'active', true
+        FROM area a WHERE {_ADMINISTERED}
+        ON CONFLICT (code) DO NOTHING RETURNING code
+    """).fetchall()
+    verbands = conn.execute(f"""
+        INSERT INTO organisation (code, name, kind, status, illustrative)
+        SELECT 'verband-' || v.key, v.area_type || ' ' || v.name, v.area_type, 'active', true
+        FROM area v WHERE {_MELDE_VERBAND}
+        ON CONFLICT (code) DO NOTHING RETURNING code
+    """, params).fetchall()
+    return [r["code"] for r in municipal + verbands]
+
+
+def insert_demo_municipal_offers(conn, *, melde_type_id, gewerbe_type_id, endpoint_base,
+                                 verband_types, land_verband_types):
+    """Gewerbeanzeige from every municipality; Meldebescheinigung from the Verband where it
+    keeps the register, else from the municipality. Returns the codes inserted."""
+    params = {"types": verband_types, "land_types": land_verband_types,
+              "melde": melde_type_id, "gewerbe": gewerbe_type_id, "base": endpoint_base,
+              "params": Jsonb({"protocol": "XTA2"})}
+    rows = conn.execute(f"""
+        WITH melde_verband AS (SELECT v.key FROM area v WHERE {_MELDE_VERBAND}),
+        wanted AS (
+            SELECT 'demo-gewerbe-' || a.key AS code, 'gemeinde-' || a.key AS provider,
+                   %(gewerbe)s::bigint AS evidence_type_id, a.key AS area_key, 'gewerbe' AS kind
+            FROM area a WHERE {_ADMINISTERED}
+            UNION ALL
+            SELECT 'demo-melde-' || v.key, 'verband-' || v.key, %(melde)s, v.key, 'melde'
+            FROM melde_verband v
+            UNION ALL
+            SELECT 'demo-melde-' || a.key, 'gemeinde-' || a.key, %(melde)s, a.key, 'melde'
+            FROM area a WHERE {_ADMINISTERED}
+              AND left(a.ars, 9) NOT IN (SELECT key FROM melde_verband)
+        ),
+        inserted AS (
+            INSERT INTO offer (code, provider_id, evidence_type_id, service_id, endpoint_url,
+                               connection_parameters, status, illustrative)
+            SELECT w.code, o.id, w.evidence_type_id, 'urn:demo:' || w.kind || ':' || w.area_key,
+                   %(base)s || '/' || w.kind || '/' || w.area_key, %(params)s, 'active', true
+            FROM wanted w JOIN organisation o ON o.code = w.provider
+            ON CONFLICT (code) DO NOTHING
+            RETURNING id, code
+        ),
+        linked AS (
+            INSERT INTO offer_area (offer_id, area_key)
+            SELECT i.id, w.area_key FROM inserted i JOIN wanted w ON w.code = i.code
+        )
+        SELECT code FROM inserted ORDER BY code
+    """, params).fetchall()
+    return [r["code"] for r in rows]

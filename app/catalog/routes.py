@@ -1,0 +1,228 @@
+"""HTTP for the catalogue collections. Every collection answers the same paths, built by
+`collection_routes`: list, create, get, replace, patch, retire, history (and, for offers and
+permissions, approve and reject)."""
+import functools
+
+from flask import request, url_for
+from flask.views import MethodView
+
+from ..api import Blueprint
+from ..db import get_conn
+from ..errors import Forbidden
+from ..governance import queries as governance_queries
+from ..governance.auth import current_actor
+from ..governance.history import entry_document
+from ..governance.roles import (ADMIN, ANONYMOUS, AUDITOR, CONSUMER_ADMIN, DATA_MANAGER,
+                                OVERSIGHT, PROVIDER_ADMIN, ROLES, ROUTING)
+from ..http import conditional, page_of, page_window
+from . import common, schemas
+from .evidence_types import evidence_types
+from .offers import offers
+from .organisations import organisations
+from .permissions import permissions
+from .registers import registers
+from .reviewed import ReviewedCollection
+from .services import services
+
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1",
+                description="The catalogue: organisations, registers, evidence types, "
+                            "services (Leistungen), offers and abstract permissions")
+
+EVERYONE = (ANONYMOUS,) + ROLES
+CURATORS = (DATA_MANAGER, ADMIN)
+
+
+class HistoryEntrySchema(schemas.ma.Schema):
+    id = schemas.ma.fields.Integer(required=True)
+    at = schemas.ma.fields.DateTime(required=True)
+    actor = schemas.ma.fields.String(required=True)
+    action = schemas.ma.fields.String(required=True)
+    collection = schemas.ma.fields.String(required=True)
+    object = schemas.ma.fields.String(required=True)
+    version = schemas.ma.fields.Integer(allow_none=True)
+    reason = schemas.ma.fields.String(allow_none=True)
+    request_id = schemas.ma.fields.String(allow_none=True)
+    changed_fields = schemas.ma.fields.List(schemas.ma.fields.String())
+    before = schemas.ma.fields.Raw(allow_none=True)
+    after = schemas.ma.fields.Raw(allow_none=True)
+
+
+HistoryPageSchema = schemas.page_schema(HistoryEntrySchema, "HistoryPage")
+
+
+def _respond(collection, row, actor, status=200):
+    """One object as the actor may see it, with its ETag (and Location when created)."""
+    conn = get_conn()
+    if isinstance(collection, ReviewedCollection):
+        document = collection.documents(conn, [row], actor)[0]
+    else:
+        document = collection.document(row, actor)
+    headers = {"ETag": f'"{common.etag(row["version"])}"', "Vary": "Authorization"}
+    if status == 201:
+        headers["Location"] = url_for(f"catalog.{collection.name}_item", code=row["code"])
+    return document, status, headers
+
+
+def _precheck(collection):
+    """Owners' right to write, checked before the body is parsed (see ReviewedCollection)."""
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if isinstance(collection, ReviewedCollection):
+                collection.precheck(get_conn(), current_actor(), kwargs.get("code"),
+                                    request.get_json(silent=True))
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def collection_routes(collection, item_schema, create_schema, query_schema, page_schema,
+                      *, readers=EVERYONE, writers=CURATORS):
+    name = collection.name
+    # A class of its own, so the OpenAPI document names the partial variant apart.
+    patch_schema = type(create_schema.__name__.replace("Create", "Patch"), (create_schema,), {})
+    history_readers = OVERSIGHT + tuple(r for r in writers if r not in CURATORS)
+
+    class Items(MethodView):
+        @blp.doc(summary=f"List {name}")
+        @blp.requires(*readers)
+        @blp.query(query_schema)
+        @blp.response(200, page_schema)
+        @blp.problems(304, 400)
+        def get(self, args):
+            items, total = collection.list(get_conn(), current_actor(), args, page_window(args))
+            page = page_of(items, total, args)
+            conditional(common.etag_of_page(page))
+            return page
+
+        @blp.doc(summary=f"Create {collection.what}" + (
+            " (organisation admins: a proposal awaiting review)"
+            if isinstance(collection, ReviewedCollection) else ""))
+        @blp.requires(*writers)
+        @_precheck(collection)
+        @blp.arguments(create_schema)
+        @blp.response(201, item_schema)
+        @blp.problems(409, 422)
+        def post(self, data):
+            conn, actor = get_conn(), current_actor()
+            if isinstance(collection, ReviewedCollection):
+                row = collection.submit(conn, actor, data)
+            else:
+                row = collection.create(conn, actor, data)
+            return _respond(collection, row, actor, 201)
+
+    class Item(MethodView):
+        @blp.doc(summary=f"Get {collection.what}")
+        @blp.requires(*readers)
+        @blp.response(200, item_schema)
+        @blp.problems(304, 404)
+        def get(self, code):
+            conn, actor = get_conn(), current_actor()
+            row = collection.get(conn, actor, code)
+            conditional(common.etag(row["version"]))
+            return _respond(collection, row, actor)
+
+        @blp.doc(summary=f"Replace {collection.what} (If-Match)")
+        @blp.requires(*writers)
+        @_precheck(collection)
+        @blp.arguments(create_schema)
+        @blp.response(200, item_schema)
+        @blp.problems(404, 409, 412, 422, 428)
+        def put(self, data, code):
+            return self._change(code, data, partial=False)
+
+        @blp.doc(summary=f"Change some fields of {collection.what} (If-Match)")
+        @blp.requires(*writers)
+        @_precheck(collection)
+        @blp.arguments(patch_schema(partial=True))
+        @blp.response(200, item_schema)
+        @blp.problems(404, 409, 412, 422, 428)
+        def patch(self, data, code):
+            return self._change(code, data, partial=True)
+
+        @blp.requires(*writers)
+        @_precheck(collection)
+        @blp.response(200, item_schema)
+        @blp.problems(404, 409, 412, 428)
+        def delete(self, code):
+            """Retire (nothing the routing service may have used is deleted)"""
+            conn, actor = get_conn(), current_actor()
+            expected = common.expected_version()
+            if isinstance(collection, ReviewedCollection):
+                row = collection.withdraw(conn, actor, code, expected)
+            else:
+                row = collection.retire(conn, actor, code, expected)
+            return _respond(collection, row, actor)
+
+        def _change(self, code, data, partial):
+            conn, actor = get_conn(), current_actor()
+            expected = common.expected_version()
+            if isinstance(collection, ReviewedCollection):
+                row = collection.change(conn, actor, code, data, expected, partial=partial)
+            else:
+                row = collection.update(conn, actor, code, data, expected, partial=partial)
+            return _respond(collection, row, actor)
+
+    class History(MethodView):
+        @blp.requires(*history_readers)
+        @blp.query(schemas.PageArgsSchema)
+        @blp.response(200, HistoryPageSchema)
+        @blp.problems(400, 404)
+        def get(self, args, code):
+            """Versions of the object: who changed what, when"""
+            conn, actor = get_conn(), current_actor()
+            row = collection.get(conn, actor, code)
+            if actor.role not in OVERSIGHT and not actor.acts_for(collection.owner_id(row)):
+                raise Forbidden("only the owning organisation and overseers see the history")
+            rows, total = governance_queries.list_audit(
+                conn, collection=collection.name, object_code=code, **page_window(args))
+            return page_of([entry_document(r, actor) for r in rows], total, args)
+
+    for view, rule, endpoint in ((Items, f"/{name}", f"{name}_items"),
+                                 (Item, f"/{name}/<code>", f"{name}_item"),
+                                 (History, f"/{name}/<code>/history", f"{name}_history")):
+        view.__name__ = endpoint
+        blp.route(rule, endpoint=endpoint)(view)
+
+    if isinstance(collection, ReviewedCollection):
+        class Approve(MethodView):
+            @blp.requires(*CURATORS)
+            @blp.response(200, item_schema)
+            @blp.problems(404, 409)
+            def post(self, code):
+                """Approve what awaits review (four-eyes: never one's own proposal)"""
+                conn, actor = get_conn(), current_actor()
+                return _respond(collection, collection.approve(conn, actor, code), actor)
+
+        class Reject(MethodView):
+            @blp.requires(*CURATORS)
+            @blp.arguments(schemas.ReasonSchema)
+            @blp.response(200, item_schema)
+            @blp.problems(404, 409, 422)
+            def post(self, data, code):
+                """Reject what awaits review, with a reason"""
+                conn, actor = get_conn(), current_actor()
+                return _respond(collection, collection.reject(conn, actor, code,
+                                                             data["reason"]), actor)
+
+        for view, action in ((Approve, "approve"), (Reject, "reject")):
+            endpoint = f"{name}_{action}"
+            view.__name__ = endpoint
+            blp.route(f"/{name}/<code>/{action}", endpoint=endpoint)(view)
+
+
+collection_routes(organisations, schemas.OrganisationSchema, schemas.OrganisationCreateSchema,
+                  schemas.OrganisationQueryArgsSchema, schemas.OrganisationPageSchema)
+collection_routes(registers, schemas.RegisterSchema, schemas.RegisterCreateSchema,
+                  schemas.RegisterQueryArgsSchema, schemas.RegisterPageSchema)
+collection_routes(evidence_types, schemas.EvidenceTypeSchema, schemas.EvidenceTypeCreateSchema,
+                  schemas.EvidenceTypeQueryArgsSchema, schemas.EvidenceTypePageSchema)
+collection_routes(services, schemas.ServiceSchema, schemas.ServiceCreateSchema,
+                  schemas.ServiceQueryArgsSchema, schemas.ServicePageSchema)
+collection_routes(offers, schemas.OfferSchema, schemas.OfferCreateSchema,
+                  schemas.OfferQueryArgsSchema, schemas.OfferPageSchema,
+                  writers=CURATORS + (PROVIDER_ADMIN,))
+collection_routes(permissions, schemas.PermissionSchema, schemas.PermissionCreateSchema,
+                  schemas.PermissionQueryArgsSchema, schemas.PermissionPageSchema,
+                  readers=(CONSUMER_ADMIN, ROUTING, DATA_MANAGER, AUDITOR, ADMIN),
+                  writers=CURATORS + (CONSUMER_ADMIN,))

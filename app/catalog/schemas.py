@@ -1,0 +1,280 @@
+"""Marshmallow schemas of the catalogue: <Thing>Schema (response), <Thing>CreateSchema
+(body), <Thing>QueryArgsSchema (query). Server-owned fields are dump_only."""
+import marshmallow as ma
+from marshmallow import validate
+
+from ..api import PageArgsSchema, page_schema
+
+CODE = validate.Regexp(r"^[a-z0-9][a-z0-9.-]{0,79}$",
+                       error="lowercase letters, digits, '-' and '.', at most 80")
+AREA_KEY = validate.Regexp(r"^(DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9})$",
+                           error="DE or a key of 2, 3, 5, 8 (AGS) or 9 digits")
+LEISTUNGSSCHLUESSEL = validate.Regexp(r"^[0-9]{14}$", error="14 digits")
+AGS = validate.Regexp(r"^[0-9]{8}$", error="8 digits")
+
+
+def text(max_length=1000, **kwargs):
+    return ma.fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class Versioned(ma.Schema):
+    """Fields every catalogue object carries."""
+    status = ma.fields.String(required=True)
+    illustrative = ma.fields.Boolean(required=True, metadata={
+        "description": "demo entry (regmap seed --demo), not a fact"})
+    version = ma.fields.Integer(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+
+class CatalogQueryArgsSchema(PageArgsSchema):
+    status = ma.fields.String(validate=validate.Length(max=20))
+
+
+class PendingChangeSchema(ma.Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(("create", "update",
+                                                                     "retire")))
+    proposed_at = ma.fields.DateTime(required=True)
+    proposed_by = ma.fields.String(required=True)
+    changes = ma.fields.Dict(allow_none=True)
+
+
+class ReasonSchema(Strict):
+    reason = text(2000, required=True)
+
+
+# --- organisations -------------------------------------------------------------------------
+
+class ContactSchema(Strict):
+    name = text(200)
+    email = ma.fields.Email()
+    phone = text(50)
+
+
+class OrganisationCreateSchema(Strict):
+    code = ma.fields.String(validate=CODE, metadata={"description": "derived from the name "
+                                                     "when left out"})
+    name = text(300, required=True)
+    abbreviation = text(50, allow_none=True)
+    kind = text(200, required=True, metadata={"example": "Meldebehörde"})
+    seat_ags = ma.fields.String(validate=AGS, allow_none=True)
+    contact = ma.fields.Nested(ContactSchema, allow_none=True)
+    dvdv_key = text(200, allow_none=True)
+    status = ma.fields.String(validate=validate.OneOf(("pending", "active", "suspended")))
+
+
+class OrganisationSchema(Versioned):
+    code = ma.fields.String(required=True, metadata={"example": "kba"})
+    name = ma.fields.String(required=True)
+    abbreviation = ma.fields.String(allow_none=True)
+    kind = ma.fields.String(required=True)
+    seat_ags = ma.fields.String(allow_none=True)
+    seat_name = ma.fields.String(allow_none=True)
+    contact = ma.fields.Dict(allow_none=True, metadata={
+        "description": "curators, auditors and the organisation itself only"})
+    dvdv_key = ma.fields.String(allow_none=True)
+
+
+class OrganisationQueryArgsSchema(CatalogQueryArgsSchema):
+    name = text(200)
+    kind = text(200)
+
+
+# --- registers -----------------------------------------------------------------------------
+
+class RegisterCreateSchema(Strict):
+    code = ma.fields.String(validate=CODE, metadata={"description": "idnrg-N when left out"})
+    idnrg_number = ma.fields.Integer(validate=validate.Range(min=1, max=999), allow_none=True)
+    name = text(1000, required=True)
+    description = text(5000, allow_none=True)
+    legal_basis = text(1000, allow_none=True)
+    keeping_authority_type = text(300, allow_none=True)
+    data_categories = ma.fields.List(text(200), validate=validate.Length(max=100))
+    keepers = ma.fields.List(ma.fields.String(validate=CODE), validate=validate.Length(max=100))
+    federal_counterparts = ma.fields.List(ma.fields.String(validate=CODE),
+                                          validate=validate.Length(max=100))
+    status = ma.fields.String(validate=validate.OneOf(("active",)))
+
+
+class RegisterSchema(Versioned):
+    code = ma.fields.String(required=True, metadata={"example": "idnrg-15"})
+    idnrg_number = ma.fields.Integer(allow_none=True)
+    name = ma.fields.String(required=True)
+    description = ma.fields.String(allow_none=True)
+    legal_basis = ma.fields.String(allow_none=True)
+    keeping_authority_type = ma.fields.String(allow_none=True)
+    data_categories = ma.fields.List(ma.fields.String())
+    keepers = ma.fields.List(ma.fields.String())
+    federal_counterparts = ma.fields.List(ma.fields.String())
+
+
+class RegisterQueryArgsSchema(CatalogQueryArgsSchema):
+    name = text(200)
+    keeper = ma.fields.String(validate=CODE)
+
+
+# --- evidence types ------------------------------------------------------------------------
+
+class LocalizedSchema(Strict):
+    de = text(2000, allow_none=True)
+    en = text(2000, allow_none=True)
+
+
+class TitleSchema(LocalizedSchema):
+    de = text(500, required=True)
+
+
+class FormatSchema(Strict):
+    media_type = text(200, required=True, metadata={"example": "application/xml"})
+    schema_uri = ma.fields.Url(allow_none=True)
+
+
+class EvidenceTypeCreateSchema(Strict):
+    code = ma.fields.String(validate=CODE, required=True)
+    uri = ma.fields.Url(metadata={"description": "stable URI; derived when left out"})
+    title = ma.fields.Nested(TitleSchema, required=True)
+    description = ma.fields.Nested(LocalizedSchema)
+    registers = ma.fields.List(ma.fields.String(validate=CODE), validate=validate.Length(max=50))
+    formats = ma.fields.List(ma.fields.Nested(FormatSchema), validate=validate.Length(max=50))
+    identity_attributes = ma.fields.List(text(200), validate=validate.Length(max=50))
+    oots_classification_uri = ma.fields.Url(allow_none=True)
+    status = ma.fields.String(validate=validate.OneOf(("active",)))
+
+
+class EvidenceTypeSchema(Versioned):
+    code = ma.fields.String(required=True, metadata={"example": "meldebescheinigung"})
+    uri = ma.fields.String(required=True)
+    title = ma.fields.Dict(required=True)
+    description = ma.fields.Dict()
+    registers = ma.fields.List(ma.fields.String())
+    formats = ma.fields.List(ma.fields.Dict())
+    identity_attributes = ma.fields.List(ma.fields.String())
+    oots_classification_uri = ma.fields.String(allow_none=True)
+
+
+class EvidenceTypeQueryArgsSchema(CatalogQueryArgsSchema):
+    register = ma.fields.String(validate=CODE)
+
+
+# --- services ------------------------------------------------------------------------------
+
+class RequirementSchema(Strict):
+    code = ma.fields.String(validate=CODE)
+    name = text(500, required=True)
+    description = text(5000, allow_none=True)
+    evidence_type_lists = ma.fields.List(
+        ma.fields.List(ma.fields.String(validate=CODE), validate=validate.Length(min=1, max=20)),
+        required=True, validate=validate.Length(min=1, max=20), metadata={
+            "description": "alternatives: any one list suffices; all types in a list are "
+                           "needed"})
+
+
+class ServiceCreateSchema(Strict):
+    code = ma.fields.String(validate=CODE, metadata={
+        "description": "the Leistungsschlüssel when left out"})
+    leistungsschluessel = ma.fields.String(validate=LEISTUNGSSCHLUESSEL, allow_none=True)
+    name = ma.fields.Nested(TitleSchema, required=True)
+    description = text(5000, allow_none=True)
+    requirements = ma.fields.List(ma.fields.Nested(RequirementSchema),
+                                  validate=validate.Length(max=50))
+    status = ma.fields.String(validate=validate.OneOf(("active",)))
+
+
+class ServiceSchema(Versioned):
+    code = ma.fields.String(required=True, metadata={"example": "99115005104000"})
+    leistungsschluessel = ma.fields.String(allow_none=True)
+    leistungsschluessel_missing = ma.fields.Boolean(required=True)
+    name = ma.fields.Dict(required=True)
+    description = ma.fields.String(allow_none=True)
+    requirements = ma.fields.List(ma.fields.Dict())
+
+
+class ServiceQueryArgsSchema(CatalogQueryArgsSchema):
+    name = text(200)
+    evidence_type = ma.fields.String(validate=CODE)
+
+
+# --- offers --------------------------------------------------------------------------------
+
+class OfferCreateSchema(Strict):
+    provider = ma.fields.String(validate=CODE, metadata={
+        "description": "provider admins: their own organisation (the default)"})
+    evidence_type = ma.fields.String(validate=CODE, required=True)
+    areas = ma.fields.List(ma.fields.String(validate=AREA_KEY), required=True,
+                           validate=validate.Length(min=1, max=20000))
+    service_id = text(300, required=True, metadata={
+        "description": "the provider's public service id the routing service resolves"})
+    endpoint_url = ma.fields.Url(required=True, schemes={"https", "http"})
+    connection_parameters = ma.fields.Dict(metadata={
+        "description": "routing, data managers, admins and the provider only"})
+    valid_from = ma.fields.Date(allow_none=True)
+    valid_to = ma.fields.Date(allow_none=True, metadata={"description": "exclusive"})
+    status = ma.fields.String(validate=validate.OneOf(("active", "pending")))
+
+
+class OfferSchema(Versioned):
+    code = ma.fields.String(required=True)
+    provider = ma.fields.String(required=True)
+    provider_name = ma.fields.String(required=True)
+    evidence_type = ma.fields.String(required=True)
+    areas = ma.fields.List(ma.fields.String(), required=True)
+    service_id = ma.fields.String(required=True)
+    endpoint_url = ma.fields.String(required=True)
+    connection_parameters = ma.fields.Dict()
+    valid_from = ma.fields.Date(allow_none=True)
+    valid_to = ma.fields.Date(allow_none=True)
+    pending_change = ma.fields.Nested(PendingChangeSchema, allow_none=True)
+
+
+class OfferQueryArgsSchema(CatalogQueryArgsSchema):
+    provider = ma.fields.String(validate=CODE)
+    evidence_type = ma.fields.String(validate=CODE)
+    area = ma.fields.String(validate=AREA_KEY)
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+class PermissionCreateSchema(Strict):
+    consumer = ma.fields.String(validate=CODE, metadata={
+        "description": "consumer admins: their own organisation (the default)"})
+    service = ma.fields.String(validate=CODE, required=True)
+    evidence_type = ma.fields.String(validate=CODE, required=True)
+    provider = ma.fields.String(validate=CODE, allow_none=True, metadata={
+        "description": "empty: from any provider"})
+    legal_basis = text(1000, required=True)
+    may_use_identification_number = ma.fields.Boolean(required=True)
+    valid_from = ma.fields.Date(allow_none=True)
+    valid_to = ma.fields.Date(allow_none=True)
+    status = ma.fields.String(validate=validate.OneOf(("active", "pending")))
+
+
+class PermissionSchema(Versioned):
+    code = ma.fields.String(required=True)
+    consumer = ma.fields.String(required=True)
+    service = ma.fields.String(required=True)
+    evidence_type = ma.fields.String(required=True)
+    provider = ma.fields.String(allow_none=True)
+    legal_basis = ma.fields.String(required=True)
+    may_use_identification_number = ma.fields.Boolean(required=True)
+    valid_from = ma.fields.Date(allow_none=True)
+    valid_to = ma.fields.Date(allow_none=True)
+    pending_change = ma.fields.Nested(PendingChangeSchema, allow_none=True)
+
+
+class PermissionQueryArgsSchema(CatalogQueryArgsSchema):
+    consumer = ma.fields.String(validate=CODE)
+    service = ma.fields.String(validate=CODE)
+    evidence_type = ma.fields.String(validate=CODE)
+
+
+OrganisationPageSchema = page_schema(OrganisationSchema, "OrganisationPage")
+RegisterPageSchema = page_schema(RegisterSchema, "RegisterPage")
+EvidenceTypePageSchema = page_schema(EvidenceTypeSchema, "EvidenceTypePage")
+ServicePageSchema = page_schema(ServiceSchema, "ServicePage")
+OfferPageSchema = page_schema(OfferSchema, "OfferPage")
+PermissionPageSchema = page_schema(PermissionSchema, "PermissionPage")

@@ -1,0 +1,118 @@
+"""`regmap seed`: the catalogue facts the product ships (IDNrG registers, their federal
+counterparts, real organisations), and with --demo the illustrative pilot catalogue.
+
+Idempotent: an object is created when missing and updated only when the shipped data
+differs from it, so a second run writes nothing.
+"""
+import csv
+import json
+import logging
+from pathlib import Path
+
+from ..governance import audit
+from . import queries
+from .evidence_types import evidence_types
+from .offers import offers
+from .organisations import organisations
+from .registers import registers
+from .services import services
+
+log = logging.getLogger(__name__)
+
+ORGANISATIONS = "catalog/organisations.csv"
+REGISTER_DETAILS = "catalog/register_details.csv"
+IDNRG_REGISTERS = "idnrg/anlage_idnrg_registers.csv"
+FEDERAL_COUNTERPARTS = "idnrg/fachsynchronisation_akteure_2025-08.csv"
+DEMO = "demo/catalog.json"
+
+
+def _csv(seed_dir, name):
+    with open(Path(seed_dir) / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _ensure(conn, actor, collection, code, desired, counts):
+    """Create, or update where the shipped data differs (compared after normalising)."""
+    current = collection.load(conn, code)
+    if current is None:
+        collection.create(conn, actor, {**desired, "code": code})
+        counts["created"] += 1
+        return
+    wanted = collection.prepare(conn, actor, {**collection.editable(current), **desired},
+                                current=current)
+    have = collection.prepare(conn, actor, collection.editable(current), current=current)
+    if wanted != have:
+        collection.update(conn, actor, code, {**collection.editable(current), **desired},
+                          current["version"])
+        counts["updated"] += 1
+
+
+def seed_catalog(conn, seed_dir, actor):
+    counts = {"created": 0, "updated": 0}
+    with audit.write_transaction(conn):
+        abbreviation_to_code = {}
+        for row in _csv(seed_dir, ORGANISATIONS):
+            abbreviation_to_code[row["abbreviation"]] = row["code"]
+            _ensure(conn, actor, organisations, row["code"], {
+                "name": row["name"], "abbreviation": row["abbreviation"], "kind": row["kind"],
+                "seat_ags": row["seat_ags"] or None, "status": "active"}, counts)
+
+        details = {int(r["nr"]): r for r in _csv(seed_dir, REGISTER_DETAILS)}
+        counterparts = {}
+        for row in _csv(seed_dir, FEDERAL_COUNTERPARTS):
+            counterparts.setdefault(int(row["register_nr"]), set()).add(
+                abbreviation_to_code[row["akteur"]])
+        for row in _csv(seed_dir, IDNRG_REGISTERS):
+            number = int(row["nr"])
+            detail = details.get(number, {})
+            _ensure(conn, actor, registers, f"idnrg-{number}", {
+                "idnrg_number": number, "name": row["register"],
+                "legal_basis": f"§ 1 IDNrG i. V. m. Anlage Nr. {number}",
+                "keeping_authority_type": detail.get("keeping_authority_type") or None,
+                "keepers": sorted(filter(None, (detail.get("keepers") or "").split(" "))),
+                "federal_counterparts": sorted(counterparts.get(number, ())),
+                "status": "active"}, counts)
+    log.info("seeded catalogue facts: %s", counts)
+    return counts
+
+
+def seed_demo(conn, seed_dir, actor):
+    """The pilot use cases, every entry flagged illustrative."""
+    demo = json.loads((Path(seed_dir) / DEMO).read_text(encoding="utf-8"))
+    counts = {"created": 0, "updated": 0}
+    with audit.write_transaction(conn):
+        for item in demo["evidence_types"]:
+            _ensure(conn, actor, evidence_types, item["code"],
+                    {**{k: v for k, v in item.items() if k != "code"}, "illustrative": True},
+                    counts)
+        for item in demo["services"]:
+            _ensure(conn, actor, services, item["code"],
+                    {**{k: v for k, v in item.items() if k != "code"}, "illustrative": True},
+                    counts)
+        for item in demo["federal_offers"]:
+            if offers.load(conn, item["code"]) is None:
+                offers.create(conn, actor, {**item, "illustrative": True})
+                counts["created"] += 1
+
+        rules = demo["municipal_offers"]
+        land_types = [f"{land}:{t}" for land, types in
+                      rules["meldebescheinigung_verband_types_by_land"].items() for t in types]
+        new_orgs = queries.insert_demo_organisations(
+            conn, verband_types=rules["meldebescheinigung_verband_types"],
+            land_verband_types=land_types)
+        audit.record_created(conn, actor, organisations.what, organisations.name,
+                             [organisations.full_document(r)
+                              for r in queries.organisations_by_codes(conn, new_orgs)])
+        type_ids = queries.ids_by_code(conn, "evidence_type", ["meldebescheinigung",
+                                                               "gewerbeanzeige"])
+        new_offers = queries.insert_demo_municipal_offers(
+            conn, melde_type_id=type_ids["meldebescheinigung"],
+            gewerbe_type_id=type_ids["gewerbeanzeige"], endpoint_base=rules["endpoint_base"],
+            verband_types=rules["meldebescheinigung_verband_types"],
+            land_verband_types=land_types)
+        audit.record_created(conn, actor, offers.what, offers.name,
+                             [offers.full_document(r)
+                              for r in queries.offers_by_codes(conn, new_offers)])
+        counts["created"] += len(new_orgs) + len(new_offers)
+    log.info("seeded demo catalogue: %s", counts)
+    return counts

@@ -1,0 +1,238 @@
+"""HTTP for governance: registrations, users, tokens, proposals awaiting review, audit log
+and change feed."""
+from flask import request, url_for
+from flask.views import MethodView
+
+from ..api import Blueprint
+from ..catalog import queries as catalog_queries
+from ..db import get_conn
+from ..http import page_of, page_window
+from . import queries, registrations, users
+from .auth import current_actor
+from .history import change_document, entry_document
+from .roles import (ADMIN, AUDITOR, CONSUMER_ADMIN, DATA_MANAGER, OVERSIGHT, PROVIDER_ADMIN,
+                    ROLES, ROUTING)
+from .schemas import (AuditPageSchema, AuditQueryArgsSchema, ChangeFeedSchema,
+                      ChangeQueryArgsSchema, DecisionSchema, NewTokenSchema, PageArgsSchema,
+                      ProposalPageSchema, RegistrationCreateSchema, RegistrationPageSchema,
+                      RegistrationQueryArgsSchema, RegistrationSchema, RejectionSchema,
+                      SubmittedRegistrationSchema, TokenCreateSchema, TokenPageSchema,
+                      TokenSchema, UserCreateSchema, UserPageSchema, UserSchema)
+
+blp = Blueprint("governance", __name__, url_prefix="/api/v1",
+                description="Registration, users and tokens, review, audit and change feed")
+
+ANYONE_SIGNED_IN = ROLES
+ORGANISATION_ADMINS = (PROVIDER_ADMIN, CONSUMER_ADMIN)
+
+
+def _claim_secret():
+    return request.headers.get(registrations.CLAIM_HEADER)
+
+
+# --- registrations ------------------------------------------------------------------------
+
+@blp.route("/registrations")
+class Registrations(MethodView):
+    @blp.requires(DATA_MANAGER, AUDITOR, ADMIN)
+    @blp.query(RegistrationQueryArgsSchema)
+    @blp.response(200, RegistrationPageSchema)
+    @blp.problems(400)
+    def get(self, args):
+        """List registrations (the data managers' queue: status=pending)"""
+        rows, total = queries.list_registrations(get_conn(), status=args.get("status"),
+                                                 **page_window(args))
+        return page_of([registrations.registration_document(r) for r in rows], total, args)
+
+    @blp.arguments(RegistrationCreateSchema)
+    @blp.response(201, SubmittedRegistrationSchema)
+    @blp.problems(409, 422)
+    def post(self, data):
+        """Register an authority and its first user (no token needed)
+        ---
+        The answer carries the claim secret, shown once: send it as X-Claim-Secret to see
+        the status, withdraw or resubmit.
+        """
+        row, secret = registrations.submit(get_conn(), data)
+        document = {**registrations.registration_document(row), "claim_secret": secret}
+        return document, 201, {"Location": url_for("governance.RegistrationByCode",
+                                                   code=row["code"])}
+
+
+@blp.route("/registrations/<code>")
+class RegistrationByCode(MethodView):
+    @blp.response(200, RegistrationSchema)
+    @blp.problems(401, 404)
+    def get(self, code):
+        """A registration's status (registrant: with X-Claim-Secret)"""
+        conn = get_conn()
+        row = registrations.get(conn, code, actor=current_actor(), claim_secret=_claim_secret())
+        org = catalog_queries.get_organisation(conn, row["organisation_code"])
+        return registrations.registration_document(row, org)
+
+
+@blp.route("/registrations/<code>/withdraw")
+class RegistrationWithdraw(MethodView):
+    @blp.response(200, RegistrationSchema)
+    @blp.problems(401, 409)
+    def post(self, code):
+        """Withdraw a registration (registrant, with X-Claim-Secret)"""
+        return registrations.registration_document(
+            registrations.withdraw(get_conn(), code, _claim_secret()))
+
+
+@blp.route("/registrations/<code>/resubmit")
+class RegistrationResubmit(MethodView):
+    @blp.arguments(RegistrationCreateSchema)
+    @blp.response(200, RegistrationSchema)
+    @blp.problems(401, 409, 422)
+    def post(self, data, code):
+        """Resubmit a rejected registration with corrected data (X-Claim-Secret)"""
+        return registrations.registration_document(
+            registrations.resubmit(get_conn(), code, _claim_secret(), data))
+
+
+@blp.route("/registrations/<code>/approve")
+class RegistrationApprove(MethodView):
+    @blp.requires(DATA_MANAGER, ADMIN)
+    @blp.arguments(DecisionSchema)
+    @blp.response(200, RegistrationSchema)
+    @blp.problems(404, 409, 422)
+    def post(self, data, code):
+        """Approve a registration: the organisation and its user become active"""
+        return registrations.registration_document(registrations.decide(
+            get_conn(), current_actor(), code, approve=True, reason=data.get("reason")))
+
+
+@blp.route("/registrations/<code>/reject")
+class RegistrationReject(MethodView):
+    @blp.requires(DATA_MANAGER, ADMIN)
+    @blp.arguments(RejectionSchema)
+    @blp.response(200, RegistrationSchema)
+    @blp.problems(404, 409, 422)
+    def post(self, data, code):
+        """Reject a registration, with a reason the registrant sees"""
+        return registrations.registration_document(registrations.decide(
+            get_conn(), current_actor(), code, approve=False, reason=data["reason"]))
+
+
+# --- users and tokens ---------------------------------------------------------------------
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.requires(ADMIN, *ORGANISATION_ADMINS)
+    @blp.query(PageArgsSchema)
+    @blp.response(200, UserPageSchema)
+    @blp.problems(400)
+    def get(self, args):
+        """Users of one's own organisation (admins: all users)"""
+        rows, total = users.list_users(get_conn(), current_actor(), page_window(args))
+        return page_of([users.user_document(r) for r in rows], total, args)
+
+    @blp.requires(ADMIN, *ORGANISATION_ADMINS)
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    @blp.problems(409, 422)
+    def post(self, data):
+        """Add a user (organisation admins: a colleague with the same role)"""
+        return users.user_document(users.create_user(get_conn(), current_actor(), data)), 201
+
+
+@blp.route("/users/<code>")
+class UserByCode(MethodView):
+    @blp.requires(*ANYONE_SIGNED_IN)
+    @blp.response(200, UserSchema)
+    @blp.problems(404)
+    def get(self, code):
+        """A user (oneself; organisation admins: their users; admins: anyone)"""
+        return users.user_document(users.get_user(get_conn(), current_actor(), code))
+
+    @blp.requires(ADMIN, *ORGANISATION_ADMINS)
+    @blp.response(200, UserSchema)
+    @blp.problems(404, 409)
+    def delete(self, code):
+        """Deactivate a user and revoke all their tokens"""
+        return users.user_document(users.deactivate_user(get_conn(), current_actor(), code))
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @blp.requires(*ANYONE_SIGNED_IN)
+    @blp.query(PageArgsSchema)
+    @blp.response(200, TokenPageSchema)
+    @blp.problems(400)
+    def get(self, args):
+        """Tokens: one's own (organisation admins: their users'; admins: all)"""
+        rows, total = users.list_tokens(get_conn(), current_actor(), page_window(args))
+        return page_of([users.token_document(r) for r in rows], total, args)
+
+    @blp.requires(*ANYONE_SIGNED_IN)
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    @blp.problems(404, 409, 422)
+    def post(self, data):
+        """Create a token (shown once; stored only as a hash)"""
+        return users.create_token(get_conn(), current_actor(), data), 201
+
+
+@blp.route("/tokens/<code>")
+class TokenByCode(MethodView):
+    @blp.requires(*ANYONE_SIGNED_IN)
+    @blp.response(200, TokenSchema)
+    @blp.problems(404, 409)
+    def delete(self, code):
+        """Revoke a token"""
+        return users.token_document(users.revoke_token(get_conn(), current_actor(), code))
+
+
+# --- review, audit, changes ---------------------------------------------------------------
+
+@blp.route("/proposals")
+class Proposals(MethodView):
+    @blp.requires(*OVERSIGHT)
+    @blp.query(PageArgsSchema)
+    @blp.response(200, ProposalPageSchema)
+    @blp.problems(400)
+    def get(self, args):
+        """Offers and permissions awaiting review (oldest first)"""
+        rows, total = queries.list_pending_proposals(get_conn(), **page_window(args))
+        return page_of([{"collection": r["collection"], "object": r["object_code"],
+                         "kind": r["kind"], "proposed_by": r["proposed_by_email"],
+                         "proposed_at": r["proposed_at"]} for r in rows], total, args)
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @blp.requires(AUDITOR, ADMIN)
+    @blp.query(AuditQueryArgsSchema)
+    @blp.response(200, AuditPageSchema)
+    @blp.problems(400)
+    def get(self, args):
+        """The audit log: who did what to which object, when (oldest first)"""
+        collection, code = args.get("collection"), args.get("object")
+        if code and "/" in code:
+            collection, code = code.split("/", 1)
+        rows, total = queries.list_audit(
+            get_conn(), actor=args.get("actor"), collection=collection, object_code=code,
+            action=args.get("action"), since=args.get("since"), until=args.get("until"),
+            **page_window(args))
+        actor = current_actor()
+        return page_of([entry_document(r, actor) for r in rows], total, args)
+
+
+@blp.route("/changes")
+class Changes(MethodView):
+    @blp.requires(DATA_MANAGER, AUDITOR, ROUTING, ADMIN)
+    @blp.query(ChangeQueryArgsSchema)
+    @blp.response(200, ChangeFeedSchema)
+    @blp.problems(400)
+    def get(self, args):
+        """Catalogue changes in commit order, after the cursor `since`
+        ---
+        Positions are assigned at commit, so a reader that has seen position n never later
+        finds a smaller one appear: follow next_cursor and nothing is missed.
+        """
+        rows = queries.list_changes(get_conn(), since=args["since"], limit=args["limit"])
+        actor = current_actor()
+        return {"items": [change_document(r, actor) for r in rows],
+                "next_cursor": rows[-1]["position"] if rows else args["since"]}

@@ -1,0 +1,168 @@
+"""Users and their API tokens. Tokens act as their user, are shown once, stored as SHA-256,
+expire and can be revoked."""
+from datetime import datetime, timedelta, timezone
+
+from ..catalog import queries as catalog_queries
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
+from . import audit, queries
+from .roles import ADMIN, ORGANISATION_ROLES
+from .secrets import hash_password, new_code, new_token, sha256
+
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 366
+
+
+def user_document(row):
+    return {k: row[k] for k in ("code", "email", "name", "role", "organisation", "status",
+                                "version", "created_at", "updated_at")}
+
+
+def _may_manage(actor, user_row):
+    """Admins manage everyone; organisation admins their organisation's users."""
+    return actor.role == ADMIN or (actor.role in ORGANISATION_ROLES
+                                   and actor.acts_for(user_row["organisation_id"]))
+
+
+def get_user(conn, actor, code):
+    row = queries.get_user(conn, code=code)
+    if row is None or not (_may_manage(actor, row) or row["id"] == actor.user_id):
+        raise NotFound("user", code)
+    return row
+
+
+def list_users(conn, actor, window):
+    org = None if actor.role == ADMIN else actor.organisation_id
+    if actor.role != ADMIN and org is None:
+        raise Forbidden("only admins and organisation admins list users")
+    return queries.list_users(conn, organisation_id=org, **window)
+
+
+def create_user(conn, actor, data):
+    """Admins create any user; organisation admins a second user of their own kind."""
+    role = data["role"]
+    if actor.role == ADMIN:
+        organisation_code = data.get("organisation")
+    else:
+        if role != actor.role or data.get("organisation") not in (None,
+                                                                  actor.organisation_code):
+            raise Forbidden(f"you may add {actor.role} users of {actor.organisation_code} only")
+        organisation_code = actor.organisation_code
+    with audit.write_transaction(conn):
+        organisation_id = None
+        if role in ORGANISATION_ROLES:
+            if not organisation_code:
+                raise ValidationFailed("organisation: required for this role", errors=[
+                    param_error("organisation", "body", f"required for {role}")])
+            organisation_id = catalog_queries.ids_by_code(
+                conn, "organisation", [organisation_code]).get(organisation_code)
+            if organisation_id is None:
+                raise ValidationFailed(f"organisation: unknown code '{organisation_code}'",
+                                       errors=[param_error("organisation", "body",
+                                                           "unknown code")])
+        elif organisation_code:
+            raise ValidationFailed(f"organisation: not for role {role}", errors=[
+                param_error("organisation", "body", f"{role} acts for no organisation")])
+        email = data["email"].lower()
+        if queries.get_user(conn, email=email):
+            raise Conflict(f"a user with e-mail {email} exists already")
+        password = data.get("password")
+        queries.insert_user(conn, code=new_code("user"), email=email, name=data.get("name"),
+                            role=role, organisation_id=organisation_id, status="active",
+                            password_hash=hash_password(password) if password else None)
+        row = queries.get_user(conn, email=email)
+        audit.record(conn, actor, "user.create", "users", row["code"], version=row["version"],
+                     after=user_document(row))
+    return row
+
+
+def deactivate_user(conn, actor, code):
+    with audit.write_transaction(conn):
+        row = queries.get_user(conn, code=code, for_update=True)
+        if row is None or not (_may_manage(actor, row) or row["id"] == actor.user_id):
+            raise NotFound("user", code)
+        if row["status"] == "deactivated":
+            raise Conflict(f"user {code} is deactivated already")
+        before = user_document(row)
+        queries.set_user_status(conn, row["id"], "deactivated")
+        queries.revoke_tokens_of_user(conn, row["id"])
+        row = queries.get_user(conn, code=code)
+        audit.record(conn, actor, "user.deactivate", "users", code, version=row["version"],
+                     before=before, after=user_document(row))
+    return row
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+def token_document(row):
+    now = datetime.now(timezone.utc)
+    return {"code": row["code"], "name": row["name"], "user": row["user_code"],
+            "created_at": row["created_at"], "expires_at": row["expires_at"],
+            "revoked_at": row["revoked_at"],
+            "active": row["revoked_at"] is None and row["expires_at"] > now}
+
+
+def issue_token(conn, actor, user_row, *, name=None, expires_days=DEFAULT_TOKEN_DAYS):
+    """A new token for `user_row`; the only time the token itself is ever returned."""
+    if not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed("expires_days: between 1 and 366", errors=[
+            param_error("expires_days", "body", f"between 1 and {MAX_TOKEN_DAYS}")])
+    token = new_token()
+    code = new_code("tok")
+    with audit.write_transaction(conn):
+        queries.insert_token(conn, code=code, user_id=user_row["id"], name=name,
+                             token_hash=sha256(token),
+                             expires_at=datetime.now(timezone.utc) + timedelta(expires_days),
+                             created_by=actor.user_id)
+        row = queries.get_token(conn, code)
+        audit.record(conn, actor, "token.create", "tokens", code, after=token_document(row))
+    return {**token_document(row), "token": token}
+
+
+def create_token(conn, actor, data):
+    user_code = data.get("user")
+    user = queries.get_user(conn, code=user_code) if user_code else \
+        queries.get_user(conn, code=actor.user_code)
+    if user is None or not (user["id"] == actor.user_id or _may_manage(actor, user)):
+        raise NotFound("user", user_code)
+    if user["status"] != "active":
+        raise Conflict(f"user {user['code']} is {user['status']}")
+    return issue_token(conn, actor, user, name=data.get("name"),
+                       expires_days=data.get("expires_days", DEFAULT_TOKEN_DAYS))
+
+
+def list_tokens(conn, actor, window):
+    if actor.role == ADMIN:
+        return queries.list_tokens(conn, **window)
+    if actor.role in ORGANISATION_ROLES:
+        return queries.list_tokens(conn, organisation_id=actor.organisation_id, **window)
+    return queries.list_tokens(conn, user_id=actor.user_id, **window)
+
+
+def revoke_token(conn, actor, code):
+    with audit.write_transaction(conn):
+        row = queries.get_token(conn, code, for_update=True)
+        if row is None or not (row["user_id"] == actor.user_id or actor.role == ADMIN or (
+                actor.role in ORGANISATION_ROLES and actor.acts_for(row["organisation_id"]))):
+            raise NotFound("token", code)
+        if row["revoked_at"] is not None:
+            raise Conflict(f"token {code} is revoked already")
+        queries.revoke_token(conn, row["id"])
+        row = queries.get_token(conn, code)
+        audit.record(conn, actor, "token.revoke", "tokens", code, after=token_document(row))
+    return row
+
+
+def ensure_user_with_role(conn, actor, *, email, role, organisation_code=None):
+    """For `regmap token create`: the user with this e-mail, created if missing. A user who
+    exists with another role or organisation is an error, never silently changed."""
+    existing = queries.get_user(conn, email=email.lower())
+    if existing is None:
+        return create_user(conn, actor, {"email": email, "role": role,
+                                         "organisation": organisation_code})
+    if existing["role"] != role or existing["organisation"] != organisation_code:
+        raise Conflict(f"{email} exists with role {existing['role']}"
+                       + (f" for {existing['organisation']}" if existing["organisation"]
+                          else ""))
+    if existing["status"] != "active":
+        raise Conflict(f"{email} is {existing['status']}")
+    return existing
