@@ -85,6 +85,13 @@ class PreconditionRequired(Problem):
     status, slug, title = 428, "precondition-required", "Precondition required"
 
 
+class RateLimited(Problem):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail, retry_after, **kwargs):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **kwargs)
+
+
 class ServiceUnavailable(Problem):
     status, title = 503, "Service unavailable"
 
@@ -159,7 +166,9 @@ def handle_http_exception(exc):
 
 
 def _validation_problem(status, messages):
-    """webargs reports {location: {field: [messages]}}; name each field and where it was."""
+    """webargs reports {location: {field: [messages]}}; name each field and where it was.
+    Query parsing is configured for 400 (syntax), bodies keep webargs' 422 (validation);
+    a body that is not JSON at all is webargs' 400."""
     errors = []
     for location, fields in messages.items():
         where = {"json": "body", "querystring": "query", "view_args": "path"}.get(location,
@@ -167,11 +176,7 @@ def _validation_problem(status, messages):
         for name, detail in _flatten(fields):
             errors.append(param_error(name, where, detail))
     detail = "; ".join(f"{e['in']} '{e['name']}': {e['detail']}" for e in errors)
-    # Syntax errors in path and query are 400; a body that fails validation is 422.
-    if all(e["in"] in ("query", "path", "headers") for e in errors):
-        status, title = 400, "Invalid request parameter"
-    else:
-        status, title = 422, "Validation failed"
+    title = "Invalid request parameter" if status == 400 else "Validation failed"
     return problem_response(status, title, detail, "validation-error", errors)
 
 

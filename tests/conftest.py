@@ -6,7 +6,10 @@ from psycopg.rows import dict_row
 
 from app import create_app, migrate
 from app.areas.seed import seed_areas
+from app.catalog.seed import seed_catalog
 from app.config import REPO_ROOT
+from app.governance.auth import system_actor
+from app.governance.users import ensure_user_with_role, issue_token
 
 from . import dbutil
 
@@ -25,6 +28,7 @@ def database_url(server_url):
         migrate.upgrade(url)
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             seed_areas(conn, SEED_DIR)
+            seed_catalog(conn, SEED_DIR, system_actor("tests"))
         yield url
 
 
@@ -45,3 +49,53 @@ def app(conn, database_url):
 def client(app):
     return app.test_client()
 
+
+
+@pytest.fixture
+def login(conn):
+    """login(role, org=None, email=None) -> request headers with a fresh bearer token."""
+    made = {}
+
+    def make(role, org=None, email=None):
+        email = email or f"{role}.{org or 'fks'}@test.example"
+        if email not in made:
+            user = ensure_user_with_role(conn, system_actor("tests"), email=email, role=role,
+                                         organisation_code=org)
+            made[email] = issue_token(conn, system_actor("tests"), user)["token"]
+        return {"Authorization": f"Bearer {made[email]}"}
+    return make
+
+
+@pytest.fixture
+def dm(login):
+    return login("data_manager")
+
+
+@pytest.fixture
+def nothing_written(conn):
+    """Use as `with nothing_written(): ...` around a request that must change nothing."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def check():
+        before = _fingerprint(conn)
+        yield
+        assert _fingerprint(conn) == before, "a denied or failed request wrote something"
+    return check
+
+
+def _fingerprint(conn):
+    return conn.execute("""
+        SELECT (SELECT count(*) FROM audit_log) AS audit,
+               (SELECT count(*) FROM organisation) AS organisations,
+               (SELECT coalesce(sum(version), 0) FROM organisation) AS organisation_versions,
+               (SELECT count(*) FROM offer) AS offers,
+               (SELECT coalesce(sum(version), 0) FROM offer) AS offer_versions,
+               (SELECT count(*) FROM evidence_type) AS evidence_types,
+               (SELECT count(*) FROM service) AS services,
+               (SELECT count(*) FROM permission) AS permissions,
+               (SELECT count(*) FROM app_user) AS users,
+               (SELECT count(*) FROM api_token) AS tokens,
+               (SELECT count(*) FROM registration) AS registrations,
+               (SELECT count(*) FROM proposal) AS proposals
+    """).fetchone()

@@ -78,8 +78,9 @@ class ReviewedCollection(Collection):
     def submit(self, conn, actor, data):
         """POST: curators create active objects; owners propose pending ones."""
         data = self.check_owner_field(actor, data)
-        if actor.is_curator:
+        if actor.is_curator and data.get("status", "active") == "active":
             return self.create(conn, actor, data)
+        # Owners' submissions, and what a curator stages for a colleague's review.
         with audit.write_transaction(conn):
             row = self.create(conn, actor, data, status="pending")
             governance_queries.insert_proposal(

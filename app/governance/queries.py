@@ -42,6 +42,12 @@ def get_user(conn, *, code=None, email=None, for_update=False):
         {"value": value}).fetchone()
 
 
+def password_hash_of(conn, user_id):
+    row = conn.execute("SELECT password_hash FROM app_user WHERE id = %(id)s",
+                       {"id": user_id}).fetchone()
+    return row["password_hash"] if row else None
+
+
 def list_users(conn, *, organisation_id=None, limit, offset):
     where = "u.organisation_id = %(org)s" if organisation_id else "true"
     params = {"org": organisation_id, "limit": limit, "offset": offset}

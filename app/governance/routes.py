@@ -16,6 +16,7 @@ from .schemas import (AuditPageSchema, AuditQueryArgsSchema, ChangeFeedSchema,
                       ChangeQueryArgsSchema, DecisionSchema, NewTokenSchema, PageArgsSchema,
                       ProposalPageSchema, RegistrationCreateSchema, RegistrationPageSchema,
                       RegistrationQueryArgsSchema, RegistrationSchema, RejectionSchema,
+                      SignInSchema,
                       SubmittedRegistrationSchema, TokenCreateSchema, TokenPageSchema,
                       TokenSchema, UserCreateSchema, UserPageSchema, UserSchema)
 
@@ -173,6 +174,20 @@ class Tokens(MethodView):
     def post(self, data):
         """Create a token (shown once; stored only as a hash)"""
         return users.create_token(get_conn(), current_actor(), data), 201
+
+
+@blp.route("/sign-in")
+class SignIn(MethodView):
+    @blp.arguments(SignInSchema)
+    @blp.response(201, NewTokenSchema)
+    @blp.problems(401, 422, 429)
+    def post(self, data):
+        """Exchange e-mail and password for an API token (shown once)
+        ---
+        Failed attempts are throttled per address (429 with Retry-After).
+        """
+        return users.sign_in(get_conn(), data["email"], data["password"], name=data.get("name"),
+                             expires_days=data["expires_days"]), 201
 
 
 @blp.route("/tokens/<code>")

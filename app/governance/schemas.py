@@ -49,6 +49,14 @@ class NewTokenSchema(TokenSchema):
     token = ma.fields.String(required=True, metadata={"description": "shown this once only"})
 
 
+class SignInSchema(Strict):
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254))
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=1, max=200))
+    name = text(200, allow_none=True)
+    expires_days = ma.fields.Integer(validate=validate.Range(min=1, max=366), load_default=30)
+
+
 UserPageSchema = page_schema(UserSchema, "UserPage")
 TokenPageSchema = page_schema(TokenSchema, "TokenPage")
 

@@ -1,12 +1,21 @@
 """Users and their API tokens. Tokens act as their user, are shown once, stored as SHA-256,
 expire and can be revoked."""
+import functools
 from datetime import datetime, timedelta, timezone
 
 from ..catalog import queries as catalog_queries
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
-from . import audit, queries
+from ..errors import (Conflict, Forbidden, NotFound, RateLimited, Unauthorized,
+                      ValidationFailed, param_error)
+from . import audit, queries, throttle
+from .auth import Actor
 from .roles import ADMIN, ORGANISATION_ROLES
-from .secrets import hash_password, new_code, new_token, sha256
+from .secrets import hash_password, new_code, new_token, password_matches, sha256
+
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash():
+    return hash_password("not a password of anyone")
 
 DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 366
@@ -150,6 +159,26 @@ def revoke_token(conn, actor, code):
         row = queries.get_token(conn, code)
         audit.record(conn, actor, "token.revoke", "tokens", code, after=token_document(row))
     return row
+
+
+def sign_in(conn, email, password, *, name=None, expires_days=DEFAULT_TOKEN_DAYS):
+    """E-mail and password for a token (API clients of registered authorities)."""
+    key = email.lower()
+    wait = throttle.retry_after(key)
+    if wait:
+        raise RateLimited("too many failed sign-ins for this address", retry_after=wait)
+    user = queries.get_user(conn, email=key)
+    stored = queries.password_hash_of(conn, user["id"]) if user else None
+    # Verify even for unknown users, so timing does not reveal who has an account.
+    matches = password_matches(stored or _dummy_hash(), password)
+    if not (user and matches and user["status"] == "active"):
+        throttle.failed(key)
+        raise Unauthorized("wrong e-mail or password, or the account is not active yet")
+    throttle.succeeded(key)
+    actor = Actor(role=user["role"], user_id=user["id"], user_code=user["code"],
+                  email=user["email"], organisation_id=user["organisation_id"],
+                  organisation_code=user["organisation"])
+    return issue_token(conn, actor, user, name=name or "sign-in", expires_days=expires_days)
 
 
 def ensure_user_with_role(conn, actor, *, email, role, organisation_code=None):
