@@ -39,10 +39,22 @@ def conn(database_url):
             yield connection
 
 
+@pytest.fixture(scope="session")
+def test_pool():
+    return dbutil.SingleConnectionPool(None)
+
+
+@pytest.fixture(scope="session")
+def session_app(database_url, test_pool):
+    # Building the app costs ~0.1 s; one for the whole session, handed each test's connection.
+    return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool})
+
+
 @pytest.fixture
-def app(conn, database_url):
-    return create_app({"DATABASE_URL": database_url,
-                       "DB_POOL": dbutil.SingleConnectionPool(conn)})
+def app(session_app, test_pool, conn):
+    test_pool.conn = conn
+    yield session_app
+    test_pool.conn = None
 
 
 @pytest.fixture

@@ -88,7 +88,9 @@ def test_unknown_route_and_wrong_method_are_problems(client):
     assert "GET" in r.headers["Allow"]
 
 
-def test_a_bug_is_a_500_problem_without_internals(app, caplog):
+def test_a_bug_is_a_500_problem_without_internals(conn, database_url):
+    app = create_app({"DATABASE_URL": database_url, "DB_POOL": dbutil.SingleConnectionPool(conn)})
+
     @app.route("/boom")
     def boom():
         raise RuntimeError("secret internals")

@@ -81,7 +81,8 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
     name = collection.name
     # A class of its own, so the OpenAPI document names the partial variant apart.
     patch_schema = type(create_schema.__name__.replace("Create", "Patch"), (create_schema,), {})
-    history_readers = OVERSIGHT + tuple(r for r in writers if r not in CURATORS)
+    # Organisation admins read the history of what their organisation owns (checked below).
+    history_readers = OVERSIGHT + (PROVIDER_ADMIN, CONSUMER_ADMIN)
 
     class Items(MethodView):
         @blp.doc(summary=f"List {name}")

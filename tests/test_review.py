@@ -1,0 +1,133 @@
+"""Proposals and review: provider admins propose offers, consumer admins request
+permissions, data managers decide; routing keeps seeing the active version meanwhile."""
+import pytest
+
+from .catalog_helpers import API, change, create, evidence_type, offer, organisation
+from .helpers import assert_problem
+
+
+@pytest.fixture
+def setting(client, dm, login):
+    evidence_type(client, dm, "melde")
+    organisation(client, dm, "amt-nord", kind="Amt")
+    organisation(client, dm, "amt-sued", kind="Amt")
+    organisation(client, dm, "parkamt", kind="Straßenverkehrsbehörde")
+    create(client, dm, "services", {"code": "parken", "name": {"de": "Parken"}})
+    return {"provider": login("provider_admin", "amt-nord"),
+            "other_provider": login("provider_admin", "amt-sued"),
+            "consumer": login("consumer_admin", "parkamt"),
+            "routing": login("routing")}
+
+
+def test_provider_proposal_stays_pending_until_approved(client, dm, setting):
+    proposed = offer(client, setting["provider"], "melde", ["010545489"])
+    assert proposed["status"] == "pending" and proposed["provider"] == "amt-nord"
+    assert proposed["pending_change"]["kind"] == "create"
+    path = f"{API}/offers/{proposed['code']}"
+    assert_problem(client.get(path), 404)  # not public while pending
+    assert_problem(client.get(path, headers=setting["other_provider"]), 404)
+    queue = client.get(f"{API}/proposals", headers=dm).json["items"]
+    assert [(p["object"], p["kind"]) for p in queue] == [(proposed["code"], "create")]
+
+    approved = client.post(f"{path}/approve", headers=dm)
+    assert approved.status_code == 200
+    assert approved.json["status"] == "active" and approved.json["pending_change"] is None
+    assert client.get(path).json["status"] == "active"
+    actions = [e["action"] for e in client.get(f"{path}/history", headers=dm).json["items"]]
+    assert actions == ["offer.create", "offer.approve-create"]
+
+
+def test_proposal_for_another_organisation_is_forbidden(client, setting, nothing_written):
+    with nothing_written():
+        r = client.post(f"{API}/offers", headers=setting["provider"], json={
+            "provider": "amt-sued", "evidence_type": "melde", "areas": ["01"],
+            "service_id": "x", "endpoint_url": "https://x.example"})
+        assert_problem(r, 403, "forbidden")
+
+
+def test_denied_before_validated(client, setting, nothing_written):
+    # An invalid body for someone else's organisation: 403, not 422.
+    with nothing_written():
+        r = client.post(f"{API}/offers", headers=setting["provider"],
+                        json={"provider": "amt-sued", "areas": "nonsense"})
+        assert_problem(r, 403)
+
+
+def test_edit_of_an_active_offer_waits_while_routing_sees_the_old_one(client, dm, setting):
+    active = offer(client, dm, "melde", ["010545489"], provider="amt-nord")
+    path = f"{API}/offers/{active['code']}"
+    r = change(client, setting["provider"], "offers", active["code"],
+               {"endpoint_url": "https://neu.amt-nord.example"})
+    assert r.status_code == 200
+    assert r.json["endpoint_url"] == "https://dp.test.example/api"
+    assert r.json["pending_change"]["kind"] == "update"
+    assert r.json["pending_change"]["changes"]["endpoint_url"] == "https://neu.amt-nord.example"
+    seen_by_routing = client.get(path, headers=setting["routing"]).json
+    assert seen_by_routing["endpoint_url"] == "https://dp.test.example/api"
+    assert "pending_change" not in seen_by_routing
+
+    approved = client.post(f"{path}/approve", headers=dm).json
+    assert approved["endpoint_url"] == "https://neu.amt-nord.example"
+    assert approved["version"] == 2
+
+
+def test_owner_proposes_retirement(client, dm, setting):
+    active = offer(client, dm, "melde", ["01054"], provider="amt-nord")
+    path = f"{API}/offers/{active['code']}"
+    r = client.delete(path, headers={**setting["provider"], "If-Match": '"v1"'})
+    assert r.json["status"] == "active" and r.json["pending_change"]["kind"] == "retire"
+    retired = client.post(f"{path}/approve", headers=dm).json
+    assert retired["status"] == "retired" and retired["valid_to"] is not None
+
+
+def test_reject_needs_a_reason_and_the_owner_sees_it(client, dm, setting):
+    proposed = offer(client, setting["provider"], "melde", ["01054"])
+    path = f"{API}/offers/{proposed['code']}"
+    assert_problem(client.post(f"{path}/reject", headers=dm, json={}), 422)
+    r = client.post(f"{path}/reject", headers=dm, json={"reason": "Amt ist nicht zuständig"})
+    assert r.json["status"] == "rejected"
+    history = client.get(f"{path}/history", headers=setting["provider"]).json["items"]
+    assert history[-1]["reason"] == "Amt ist nicht zuständig"
+    assert_problem(client.post(f"{path}/approve", headers=dm), 409)
+
+
+def test_four_eyes_nobody_approves_their_own_proposal(client, dm, login, setting):
+    # A data manager stages an offer for a colleague's review.
+    staged = create(client, dm, "offers", {
+            "provider": "amt-sued", "evidence_type": "melde", "areas": ["02"],
+            "service_id": "x", "endpoint_url": "https://x.example", "status": "pending"})
+    path = f"{API}/offers/{staged['code']}"
+    assert_problem(client.post(f"{path}/approve", headers=dm), 403, "forbidden")
+    colleague = login("data_manager", email="colleague@fks.example")
+    assert client.post(f"{path}/approve", headers=colleague).json["status"] == "active"
+
+
+def test_approval_rechecks_overlaps(client, dm, setting):
+    proposed = offer(client, setting["provider"], "melde", ["010545489"])
+    offer(client, dm, "melde", ["010545489"], provider="amt-sued")
+    r = client.post(f"{API}/offers/{proposed['code']}/approve", headers=dm)
+    assert_problem(r, 409, "overlapping-offer")
+    assert client.get(f"{API}/offers/{proposed['code']}", headers=dm).json["status"] == \
+        "pending"
+
+
+def test_providers_cannot_approve(client, setting):
+    proposed = offer(client, setting["provider"], "melde", ["01054"])
+    r = client.post(f"{API}/offers/{proposed['code']}/approve", headers=setting["provider"])
+    assert_problem(r, 403)
+
+
+def test_consumer_requests_a_permission_and_sees_only_its_own(client, dm, login, setting):
+    requested = create(client, setting["consumer"], "permissions", {
+        "service": "parken", "evidence_type": "melde", "legal_basis": "§ 45 StVO",
+        "may_use_identification_number": True})
+    assert requested["status"] == "pending" and requested["consumer"] == "parkamt"
+    client.post(f"{API}/permissions/{requested['code']}/approve", headers=dm)
+    organisation(client, dm, "anderes-amt")
+    other = login("consumer_admin", "anderes-amt")
+    assert client.get(f"{API}/permissions", headers=other).json["total"] == 0
+    assert_problem(client.get(f"{API}/permissions/{requested['code']}", headers=other), 404)
+    mine = client.get(f"{API}/permissions", headers=setting["consumer"]).json
+    assert [p["code"] for p in mine["items"]] == [requested["code"]]
+    assert_problem(client.get(f"{API}/permissions"), 401)
+    assert_problem(client.get(f"{API}/permissions", headers=setting["provider"]), 403)
