@@ -144,6 +144,32 @@ def token_create(email, role, organisation, expires_days):
     click.echo(issued["token"])
 
 
+@main.group()
+def offers():
+    """Evidence offers."""
+
+
+@offers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
+@with_appcontext
+def offers_import(file, dry_run):
+    """Import offers from a CSV FILE: all rows or none (see the README for the columns)."""
+    from .catalog.importer import import_offers
+    from .db import get_conn
+    from .governance.auth import system_actor
+
+    with open(file, encoding="utf-8-sig") as f:
+        text = f.read()
+    try:
+        report = import_offers(get_conn(), system_actor(f"cli:{getpass.getuser()}:import"),
+                               text, dry_run=dry_run)
+    except Problem as problem:
+        _fail(problem)
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {report['rows']} offers")
+
+
 @main.command()
 @click.option("--bind", default="127.0.0.1:8080", show_default=True)
 @click.option("--workers", default=4, show_default=True, type=int)

@@ -85,6 +85,10 @@ class PreconditionRequired(Problem):
     status, slug, title = 428, "precondition-required", "Precondition required"
 
 
+class UnsupportedMediaType(Problem):
+    status, title = 415, "Unsupported media type"
+
+
 class RateLimited(Problem):
     status, slug, title = 429, "rate-limited", "Too many requests"
 
@@ -173,23 +177,23 @@ def _validation_problem(status, messages):
     for location, fields in messages.items():
         where = {"json": "body", "querystring": "query", "view_args": "path"}.get(location,
                                                                               location)
-        for name, detail in _flatten(fields):
+        for name, detail in flatten_messages(fields):
             errors.append(param_error(name, where, detail))
     detail = "; ".join(f"{e['in']} '{e['name']}': {e['detail']}" for e in errors)
     title = "Invalid request parameter" if status == 400 else "Validation failed"
     return problem_response(status, title, detail, "validation-error", errors)
 
 
-def _flatten(fields, prefix=""):
+def flatten_messages(fields, prefix=""):
     if isinstance(fields, dict):
         for key, value in fields.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            yield from _flatten(value, name)
+            yield from flatten_messages(value, name)
     elif isinstance(fields, list) and all(isinstance(m, str) for m in fields):
         yield prefix or "_schema", " ".join(fields)
     elif isinstance(fields, list):
         for index, value in enumerate(fields):
-            yield from _flatten(value, f"{prefix}[{index}]")
+            yield from flatten_messages(value, f"{prefix}[{index}]")
     else:
         yield prefix or "_schema", str(fields)
 

@@ -587,3 +587,13 @@ def insert_demo_municipal_offers(conn, *, melde_type_id, gewerbe_type_id, endpoi
         SELECT code FROM inserted ORDER BY code
     """, params).fetchall()
     return [r["code"] for r in rows]
+
+
+def active_offer_periods(conn, evidence_type_ids, area_keys):
+    """Active offers touching these evidence types and area keys (bulk overlap checks)."""
+    return conn.execute("""
+        SELECT t.code, t.evidence_type_id, oa.area_key, t.valid_from, t.valid_to
+        FROM offer t JOIN offer_area oa ON oa.offer_id = t.id
+        WHERE t.status = 'active' AND t.evidence_type_id = ANY(%(types)s)
+          AND oa.area_key = ANY(%(keys)s)
+    """, {"types": list(evidence_type_ids), "keys": list(area_keys)}).fetchall()

@@ -8,14 +8,14 @@ from flask.views import MethodView
 
 from ..api import Blueprint
 from ..db import get_conn
-from ..errors import Forbidden
+from ..errors import Forbidden, UnsupportedMediaType
 from ..governance import queries as governance_queries
 from ..governance.auth import current_actor
 from ..governance.history import entry_document
 from ..governance.roles import (ADMIN, ANONYMOUS, AUDITOR, CONSUMER_ADMIN, DATA_MANAGER,
                                 OVERSIGHT, PROVIDER_ADMIN, ROLES, ROUTING)
 from ..http import conditional, page_of, page_window
-from . import common, schemas
+from . import common, importer, schemas
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
@@ -210,6 +210,38 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
             endpoint = f"{name}_{action}"
             view.__name__ = endpoint
             blp.route(f"/{name}/<code>/{action}", endpoint=endpoint)(view)
+
+
+class ImportArgsSchema(schemas.QueryArgsSchema):
+    dry_run = schemas.ma.fields.Boolean(load_default=False)
+
+
+class ImportReportSchema(schemas.ma.Schema):
+    dry_run = schemas.ma.fields.Boolean(required=True)
+    rows = schemas.ma.fields.Integer(required=True)
+    created = schemas.ma.fields.List(schemas.ma.fields.String(), required=True)
+
+
+@blp.route("/offers/import")
+class OfferImport(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {
+        "type": "string", "example": "provider,evidence_type,areas,service_id,endpoint_url\n"
+                                     "amt-x,meldebescheinigung,010545489,urn:x,https://x"}}}})
+    @blp.requires(*CURATORS)
+    @blp.query(ImportArgsSchema)
+    @blp.response(200, ImportReportSchema)
+    @blp.problems(400, 413, 415, 422)
+    def post(self, args):
+        """Import many offers from CSV: every row checked, then all written or none
+        ---
+        Columns: provider, evidence_type, areas (keys separated by spaces or ';'),
+        service_id, endpoint_url, valid_from, valid_to, connection_parameters (JSON).
+        """
+        if request.mimetype != "text/csv":
+            raise UnsupportedMediaType("send the offers as text/csv")
+        text = request.get_data(as_text=True)
+        return importer.import_offers(get_conn(), current_actor(), text,
+                                      dry_run=args["dry_run"])
 
 
 collection_routes(organisations, schemas.OrganisationSchema, schemas.OrganisationCreateSchema,
