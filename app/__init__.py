@@ -4,7 +4,7 @@ from flask import Flask
 from . import db, errors, observability
 from .api import Api
 from .config import Config
-from .http import apply_response_headers
+from .http import apply_response_headers, reject_nul_in_path
 
 API_TITLE = "regmap"
 API_VERSION = "v1"
@@ -36,6 +36,7 @@ def create_app(config=None):
     db.init_app(app, settings)
     errors.init_app(app)
     observability.init_app(app)
+    app.before_request(reject_nul_in_path)
     app.after_request(apply_response_headers)
 
     api = Api(app)

@@ -45,7 +45,35 @@ class StrictParser(FlaskParser):
                                    "query": None, "querystring": None}
 
 
-class QueryArgsSchema(ma.Schema):
+def reject_nul_characters(data, prefix=""):
+    """PostgreSQL text cannot hold NUL; refuse it up front, naming the field."""
+    items = data.items() if hasattr(data, "items") else enumerate(data) \
+        if isinstance(data, list) else ()
+    errors = {}
+    for key, value in items:
+        name = f"{prefix}{key}"
+        if isinstance(value, str) and "\x00" in value:
+            errors[name] = ["must not contain NUL characters"]
+        elif isinstance(value, (dict, list)):
+            try:
+                reject_nul_characters(value, f"{name}.")
+            except ma.ValidationError as exc:
+                errors.update(exc.messages)
+    if errors:
+        raise ma.ValidationError(errors)
+
+
+class NoNulSchema(ma.Schema):
+    @ma.pre_load
+    def no_nul(self, data, **kwargs):
+        if hasattr(data, "getlist"):
+            reject_nul_characters({k: v for k, v in data.data.items(multi=True)})
+        elif isinstance(data, (dict, list)):
+            reject_nul_characters(data)
+        return data
+
+
+class QueryArgsSchema(NoNulSchema):
     """Base of every query-string schema: unknown or repeated parameters are errors."""
 
     class Meta:

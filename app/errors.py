@@ -198,6 +198,29 @@ def flatten_messages(fields, prefix=""):
         yield prefix or "_schema", str(fields)
 
 
+# Constraint names users can hit, and what to tell them. Anything else gets a generic line:
+# SQL messages never leave the service.
+_CONSTRAINT_MESSAGES = {
+    "service_leistungsschluessel_key": "another service has this Leistungsschlüssel",
+    "register_idnrg_number_key": "another register has this IDNrG number",
+    "evidence_type_uri_key": "another evidence type has this URI",
+    "app_user_email_key": "a user with this e-mail exists already",
+    "organisation_code_key": "an organisation with this code exists already",
+}
+
+
+def handle_integrity_error(exc):
+    constraint = getattr(exc.diag, "constraint_name", None)
+    detail = _CONSTRAINT_MESSAGES.get(constraint)
+    log.info("integrity error on %s", constraint)
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return problem_response(409, "Conflict", detail or "conflicts with an existing object",
+                                "conflict")
+    return problem_response(422, "Validation failed",
+                            detail or "the data breaks a rule of the catalogue",
+                            "validation-error")
+
+
 def handle_database_unavailable(exc):
     log.error("database unavailable: %s", type(exc).__name__)
     return problem_response(503, "Service unavailable", "the database is not reachable",
@@ -215,4 +238,5 @@ def init_app(app):
     app.register_error_handler(NotModified, handle_not_modified)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(psycopg.OperationalError, handle_database_unavailable)
+    app.register_error_handler(psycopg.IntegrityError, handle_integrity_error)
     app.register_error_handler(Exception, handle_unexpected)

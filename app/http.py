@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import g, request
 
-from .errors import NotModified
+from .errors import InvalidParameter, NotModified
 
 
 def page_window(args):
@@ -43,6 +43,12 @@ def conditional(etag):
     g.etag = etag
     if request.method in ("GET", "HEAD") and etag in request.if_none_match:
         raise NotModified(etag)
+
+
+def reject_nul_in_path():
+    """before_request: NUL cannot reach PostgreSQL text; answer 400 instead of failing."""
+    if "\x00" in request.path:
+        raise InvalidParameter("path", "path", "must not contain NUL characters")
 
 
 def apply_response_headers(response):

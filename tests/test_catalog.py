@@ -228,3 +228,23 @@ class TestOffers:
                 "certificate": "CN=geheim"}
         history = client.get(f"{path}/history", headers=login("auditor")).json["items"][0]
         assert "geheim" not in str(history["after"]["connection_parameters"])
+
+
+def test_nul_characters_are_refused_not_crashing(client, dm, nothing_written):
+    with nothing_written():
+        body = assert_problem(client.post(f"{API}/organisations", headers=dm, json={
+            "name": "Amt\x00X", "kind": "Amt"}), 422)
+        assert body["errors"][0]["name"] == "name"
+        assert_problem(client.get(f"{API}/organisations", query_string={"name": "a\x00"}), 400)
+        assert_problem(client.get(f"{API}/organisations/a%00b"), 400)
+
+
+def test_duplicate_leistungsschluessel_is_a_friendly_409(client, dm, nothing_written):
+    create(client, dm, "services", {"leistungsschluessel": "99115005104000",
+                                    "name": {"de": "Anmeldung"}})
+    with nothing_written():
+        body = assert_problem(client.post(f"{API}/services", headers=dm, json={
+            "code": "anderer-code", "leistungsschluessel": "99115005104000",
+            "name": {"de": "Doppelt"}}), 409, "conflict")
+        assert body["detail"] == "another service has this Leistungsschlüssel"
+        assert "duplicate key" not in str(body)

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import PageArgsSchema, QueryArgsSchema, page_schema
+from ..api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9.-]{0,79}$",
                        error="lowercase letters, digits, '-' and '.', at most 80")
@@ -17,7 +17,9 @@ def text(max_length=1000, **kwargs):
     return ma.fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
-class Strict(ma.Schema):
+class Strict(NoNulSchema):
+    """Base of request bodies: unknown fields and NUL characters are refused."""
+
     class Meta:
         unknown = ma.RAISE
 
