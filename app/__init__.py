@@ -42,12 +42,14 @@ def create_app(config=None):
     api = Api(app)
     from .areas.routes import blp as areas_blp
     from .catalog.routes import blp as catalog_blp
+    from .competence.routes import blp as competence_blp
     from .governance.routes import blp as governance_blp
     from .system.routes import blp as system_blp
     from .system.routes import plain as system_plain
 
     api.register_blueprint(system_blp)
     api.register_blueprint(areas_blp)
+    api.register_blueprint(competence_blp)
     api.register_blueprint(catalog_blp)
     api.register_blueprint(governance_blp)
     app.register_blueprint(system_plain)

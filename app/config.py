@@ -31,6 +31,9 @@ class Config:
     DB_POOL_MAX_SIZE: int = 8
     # Seconds a request may wait for a pooled connection before failing with 503.
     DB_POOL_TIMEOUT: int = 5
+    # How often each process checks whether the catalogue changed (in-process caches).
+    # 0: check on every request (tests); answers are fresh within this many seconds.
+    CACHE_POLL_SECONDS: float = 0.25
     # Lets tests hand the app a pool of their own (a single connection in a transaction).
     DB_POOL: object = field(default=None, repr=False)
 
@@ -42,6 +45,8 @@ class Config:
                 continue
             if f.type is int or f.type == "int":
                 values[f.name] = _int(f.name, f.default)
+            elif f.type is float or f.type == "float":
+                values[f.name] = float(os.environ.get(f.name) or f.default)
             else:
                 values[f.name] = os.environ.get(f.name, f.default)
         values.update(overrides or {})

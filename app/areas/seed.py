@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from ..folding import fold
+from ..governance import audit
+from ..governance.auth import system_actor
 from . import queries
 from .keys import AGS_PATTERN, ARS_PATTERN, FEDERATION, PLZ_PATTERN, ancestor_keys
 
@@ -137,11 +139,12 @@ def build_postcode_rows(seed_dir):
             for r in _read_csv(seed_dir, POSTCODES)]
 
 
-def seed_areas(conn, seed_dir, progress=None):
-    """Load everything in one transaction; returns what changed, per table."""
+def seed_areas(conn, seed_dir, progress=None, actor=None):
+    """Load everything in one transaction; returns what changed, per table. A run that
+    changed something is audited (and so reaches the change feed and every cache)."""
     former = build_former_ars_rows(seed_dir)
     postcodes = build_postcode_rows(seed_dir)
-    with conn.transaction():
+    with audit.write_transaction(conn):
         areas = build_area_rows(seed_dir, existing_keys=queries.area_keys(conn))
         if progress is not None:
             progress.reset(total=len(areas) + len(former) + len(postcodes))
@@ -159,5 +162,8 @@ def seed_areas(conn, seed_dir, progress=None):
         }
         # ON COMMIT DROP does not fire inside a savepoint (tests); drop explicitly.
         queries.drop_stage_tables(conn)
+        if any(n for counts in report.values() for n in counts.values()):
+            audit.record(conn, actor or system_actor("seed"), "areas.seed", "areas",
+                         "reference-data", after=report)
     log.info("seeded areas: %s", report)
     return report

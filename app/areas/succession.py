@@ -1,6 +1,8 @@
 """Recording that an area was succeeded by another (mergers). Only people record these:
 the reference data has no dates, and a guessed successor would route evidence wrongly."""
 from ..errors import Conflict, UnknownArea, ValidationFailed, param_error
+from ..governance import audit
+from ..governance.auth import system_actor
 from . import queries
 from .keys import area_key
 
@@ -13,7 +15,7 @@ def add_succession(conn, predecessor, successor, effective_on, recorded_by):
     if predecessor == successor:
         raise ValidationFailed("an area cannot succeed itself",
                                errors=[param_error("NEW", "argument", "same as OLD")])
-    with conn.transaction():
+    with audit.write_transaction(conn):
         old = queries.lock_area(conn, predecessor)
         if old is None:
             raise UnknownArea("area", predecessor)
@@ -44,6 +46,9 @@ def add_succession(conn, predecessor, successor, effective_on, recorded_by):
                                     f"must be before {new['valid_to']}")])
         _refuse_cycle(conn, predecessor, successor)
         queries.insert_succession(conn, predecessor, successor, effective_on, recorded_by)
+        audit.record(conn, system_actor(recorded_by), "area.succession", "areas", predecessor,
+                     after={"predecessor": predecessor, "successor": successor,
+                            "effective_on": effective_on})
     return {"predecessor": predecessor, "successor": successor, "effective_on": effective_on}
 
 

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from flask import g, has_request_context
 
+from ..freshness import catalogue_version
 from . import queries
 
 
@@ -27,7 +28,9 @@ def record_created(conn, actor, what, collection, documents):
 
 @contextmanager
 def write_transaction(conn):
-    """A transaction whose audit entries reach the change feed in commit order."""
+    """A transaction whose audit entries reach the change feed in commit order; once it is
+    done, this process's caches are stale (it answers its own writes at once)."""
     with conn.transaction():
         yield
         queries.publish_changes(conn)
+    catalogue_version.mark_changed()

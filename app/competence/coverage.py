@@ -1,0 +1,71 @@
+"""The data managers' quality report for an evidence type: gaps, nesting, offers expiring
+soon, offers on retired areas, offers of organisations that are not active."""
+import csv
+import io
+from datetime import timedelta
+
+from ..dates import berlin_today
+from . import queries, resolve
+
+
+def report(conn, index, args):
+    day = args.get("at") or berlin_today()
+    type_id = resolve.evidence_type_id(index, args["evidence_type"])
+    offers = index.offers(type_id)
+    gaps, nested, current = [], [], 0
+    for ags in sorted(index.areas.municipalities):
+        municipality = index.areas.municipalities[ags]
+        if municipality.retired_in_source or not municipality.valid_on(day):
+            continue
+        current += 1
+        levels = [(key, o.code) for key in municipality.chain for o in offers.get(key, ())
+                  if o.provider_active and o.valid_on(day)]
+        if not levels:
+            gaps.append({"ags": ags, "name": municipality.name})
+        elif len(levels) > 1:
+            nested.append({"ags": ags, "name": municipality.name,
+                           "offers": [{"area_key": k, "offer": c} for k, c in levels]})
+    until = day + timedelta(days=args["expiring_within_days"])
+    expiring = queries.expiring_offers(conn, type_id, day, until)
+    retired = queries.offers_on_retired_areas(conn, type_id, day)
+    inactive = queries.offers_of_inactive_organisations(conn, type_id)
+    return {
+        "evidence_type": args["evidence_type"], "at": day,
+        "summary": {"current_municipalities": current,
+                    "covered": current - len(gaps), "without_provider": len(gaps),
+                    "nested": len(nested), "expiring": len(expiring),
+                    "on_retired_areas": len(retired), "of_inactive_organisations":
+                        len(inactive)},
+        "municipalities_without_provider": gaps,
+        "nested_offers": nested,
+        "expiring_offers": [_offer(r) for r in expiring],
+        "offers_on_retired_areas": [dict(r) for r in retired],
+        "offers_of_inactive_organisations": [_offer(r) for r in inactive],
+    }
+
+
+def _offer(row):
+    return {"offer": row["offer"], "provider": row["provider"],
+            "provider_status": row["provider_status"], "areas": row["areas"],
+            "valid_from": row["valid_from"], "valid_to": row["valid_to"]}
+
+
+def as_csv(report):
+    """One line per finding: finding, key, name, offer, detail."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["finding", "key", "name", "offer", "detail"])
+    for g in report["municipalities_without_provider"]:
+        writer.writerow(["without_provider", g["ags"], g["name"], "", ""])
+    for n in report["nested_offers"]:
+        writer.writerow(["nested", n["ags"], n["name"], " ".join(o["offer"] for o in n["offers"]),
+                         " ".join(o["area_key"] for o in n["offers"])])
+    for o in report["expiring_offers"]:
+        writer.writerow(["expiring", " ".join(o["areas"] or []), "", o["offer"],
+                         f"valid_to {o['valid_to']}"])
+    for o in report["offers_on_retired_areas"]:
+        writer.writerow(["on_retired_area", o["area_key"], o["area_name"], o["offer"], ""])
+    for o in report["offers_of_inactive_organisations"]:
+        writer.writerow(["inactive_organisation", " ".join(o["areas"] or []), "", o["offer"],
+                         f"{o['provider']} is {o['provider_status']}"])
+    return out.getvalue()

@@ -1,0 +1,112 @@
+"""SQL that fills the in-process competence index (see index.py)."""
+
+
+def areas_signature(conn):
+    """Changes whenever reference areas, postcodes or successions change."""
+    return conn.execute("""
+        SELECT (SELECT max(updated_at) FROM area) AS areas,
+               (SELECT count(*) FROM area) AS area_count,
+               (SELECT max(updated_at) FROM postcode_area) AS postcodes,
+               (SELECT count(*) FROM area_succession) AS successions
+    """).fetchone()
+
+
+def areas(conn):
+    return conn.execute("""
+        SELECT key, level, ars, name, name_folded, source_status, valid_from, valid_to,
+               last_seen, retired_by
+        FROM area
+    """).fetchall()
+
+
+def successions(conn):
+    return conn.execute(
+        "SELECT predecessor_key, successor_key, effective_on FROM area_succession").fetchall()
+
+
+def former_ars(conn):
+    return conn.execute("SELECT ars, ags FROM former_ars").fetchall()
+
+
+def postcodes(conn):
+    return conn.execute("""
+        SELECT plz, ags, place_name, place_folded FROM postcode_area
+        WHERE source_status = 'current' ORDER BY plz, ags
+    """).fetchall()
+
+
+def evidence_types(conn):
+    return conn.execute("SELECT id, code, status FROM evidence_type").fetchall()
+
+
+def active_offers(conn, evidence_type_id):
+    """Every active offer of an evidence type, one row per area key it covers."""
+    return conn.execute("""
+        SELECT o.code, o.service_id, o.endpoint_url, o.connection_parameters, o.valid_from,
+               o.valid_to, p.code AS provider, p.name AS provider_name,
+               p.status AS provider_status, oa.area_key
+        FROM offer o JOIN organisation p ON p.id = o.provider_id
+        JOIN offer_area oa ON oa.offer_id = o.id
+        WHERE o.evidence_type_id = %(id)s AND o.status = 'active'
+    """, {"id": evidence_type_id}).fetchall()
+
+
+def matching_permissions(conn, *, consumer, service, evidence_type, provider, day):
+    """Active permissions valid on `day`; provider-specific ones first."""
+    return conn.execute("""
+        SELECT t.code, t.legal_basis, t.may_use_identification_number, p.code AS provider
+        FROM permission t
+        JOIN organisation c ON c.id = t.consumer_id
+        JOIN service s ON s.id = t.service_id
+        JOIN evidence_type et ON et.id = t.evidence_type_id
+        LEFT JOIN organisation p ON p.id = t.provider_id
+        WHERE c.code = %(consumer)s AND s.code = %(service)s AND et.code = %(et)s
+          AND t.status = 'active'
+          AND (t.valid_from IS NULL OR t.valid_from <= %(day)s)
+          AND (t.valid_to IS NULL OR %(day)s < t.valid_to)
+          AND (t.provider_id IS NULL OR p.code = %(provider)s)
+        ORDER BY t.provider_id IS NULL, t.code
+    """, {"consumer": consumer, "service": service, "et": evidence_type,
+          "provider": provider, "day": day}).fetchall()
+
+
+def statuses(conn, *, consumer, service, evidence_type, provider):
+    """Which of the named objects exist, and their status."""
+    return conn.execute("""
+        SELECT (SELECT status FROM organisation WHERE code = %(consumer)s) AS consumer,
+               (SELECT status FROM service WHERE code = %(service)s) AS service,
+               (SELECT status FROM evidence_type WHERE code = %(et)s) AS evidence_type,
+               (SELECT status FROM organisation WHERE code = %(provider)s) AS provider
+    """, {"consumer": consumer, "service": service, "et": evidence_type,
+          "provider": provider}).fetchone()
+
+
+_OFFER_FINDING = """
+    SELECT o.code AS offer, p.code AS provider, p.status AS provider_status,
+           o.valid_from, o.valid_to,
+           (SELECT array_agg(oa.area_key ORDER BY oa.area_key) FROM offer_area oa
+            WHERE oa.offer_id = o.id) AS areas
+    FROM offer o JOIN organisation p ON p.id = o.provider_id
+    WHERE o.evidence_type_id = %(et)s AND o.status = 'active'"""
+
+
+def expiring_offers(conn, evidence_type_id, day, until):
+    return conn.execute(f"{_OFFER_FINDING} AND o.valid_to > %(day)s AND o.valid_to <= %(until)s "
+                        "ORDER BY o.valid_to, o.code",
+                        {"et": evidence_type_id, "day": day, "until": until}).fetchall()
+
+
+def offers_of_inactive_organisations(conn, evidence_type_id):
+    return conn.execute(f"{_OFFER_FINDING} AND p.status <> 'active' ORDER BY o.code",
+                        {"et": evidence_type_id}).fetchall()
+
+
+def offers_on_retired_areas(conn, evidence_type_id, day):
+    return conn.execute("""
+        SELECT o.code AS offer, p.code AS provider, a.key AS area_key, a.name AS area_name
+        FROM offer o JOIN organisation p ON p.id = o.provider_id
+        JOIN offer_area oa ON oa.offer_id = o.id JOIN area a ON a.key = oa.area_key
+        WHERE o.evidence_type_id = %(et)s AND o.status = 'active'
+          AND (a.source_status = 'retired' OR a.valid_to <= %(day)s)
+        ORDER BY o.code, a.key
+    """, {"et": evidence_type_id, "day": day}).fetchall()

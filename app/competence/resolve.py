@@ -1,0 +1,171 @@
+"""Which offer is competent: the most specific active offer of an active organisation for
+the evidence type along the municipality's hierarchy (municipality -> Gemeindeverband ->
+Kreis -> Regierungsbezirk -> Land -> DE), valid on the reference date.
+
+Answers are plain dicts (and problems), built once and cached by the index; modelled on the
+EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
+"""
+from ..errors import NotFound, Problem, param_error
+from ..folding import fold
+
+MAX_SUCCESSION_HOPS = 10
+
+
+class UnknownEvidenceType(NotFound):
+    slug, title = "unknown-evidence-type", "Unknown evidence type"
+
+
+class UnknownArea(NotFound):
+    slug, title = "unknown-area", "Unknown area"
+
+
+class NoCompetentProvider(NotFound):
+    slug, title = "no-competent-provider", "No competent provider"
+
+
+class AreaRetired(Problem):
+    status, slug, title = 410, "area-retired", "Area retired"
+
+
+class NeedsMoreInformation(Problem):
+    status, slug, title = 409, "needs-more-information", "More information needed"
+
+
+class AmbiguousOffers(Problem):
+    status, slug, title = 409, "conflict", "Competing offers"
+
+
+def evidence_type_id(index, code):
+    found = index.evidence_types.get(code)
+    if found is None or found[1] != "active":
+        raise UnknownEvidenceType("evidence type", code, errors=[
+            param_error("evidence_type", "query", f"no active evidence type '{code}'")])
+    return found[0]
+
+
+def current_municipality(index, ags, day):
+    """(municipality valid on `day`, succession note or None); 404/410 otherwise."""
+    municipality = index.areas.municipalities.get(ags)
+    if municipality is None:
+        raise UnknownArea("municipality", ags)
+    note = None
+    for _ in range(MAX_SUCCESSION_HOPS):
+        if municipality.valid_on(day):
+            return municipality, note
+        successor = index.areas.successors.get(municipality.ags)
+        if successor is None:
+            raise AreaRetired(f"{municipality.ags} ({municipality.name}) is no longer a current "
+                              "key and no successor is recorded",
+                              retired_key=municipality.ags)
+        successor_key, effective_on = successor
+        note = {"requested": ags, "successor": successor_key,
+                "effective_on": effective_on.isoformat()}
+        municipality = index.areas.municipalities[successor_key]
+    raise AreaRetired(f"{ags}: the recorded successions do not end in a current key")
+
+
+def competent_offer(index, type_id, municipality, day):
+    """(offer, area key it was found at) or (None, None)."""
+    offers = index.offers(type_id)
+    for key in municipality.chain:
+        valid = [o for o in offers.get(key, ()) if o.provider_active and o.valid_on(day)]
+        if len(valid) == 1:
+            return valid[0], key
+        if len(valid) > 1:
+            raise AmbiguousOffers(f"{len(valid)} active offers cover {key} on {day}: "
+                                  + ", ".join(sorted(o.code for o in valid)),
+                                  conflicting_offers=sorted(o.code for o in valid))
+    return None, None
+
+
+def _municipality_doc(municipality):
+    return {"ags": municipality.ags, "ars": municipality.ars, "name": municipality.name}
+
+
+def _area_doc(index, key):
+    name, level = index.areas.names[key]
+    return {"key": key, "level": level, "name": name}
+
+
+def offer_doc(offer, with_connection):
+    doc = {"code": offer.code, "service_id": offer.service_id,
+           "endpoint_url": offer.endpoint_url,
+           "valid_from": offer.valid_from.isoformat() if offer.valid_from else None,
+           "valid_to": offer.valid_to.isoformat() if offer.valid_to else None}
+    if with_connection:
+        doc["connection_parameters"] = offer.connection_parameters
+    return doc
+
+
+def _answer(index, evidence_type, day, offer, found_at, with_connection):
+    return {"evidence_type": evidence_type, "at": day.isoformat(),
+            "area": _area_doc(index, found_at),
+            "provider": {"code": offer.provider, "name": offer.provider_name},
+            "offer": offer_doc(offer, with_connection)}
+
+
+def by_municipality(index, evidence_type, ags, day, with_connection):
+    type_id = evidence_type_id(index, evidence_type)
+    municipality, note = current_municipality(index, ags, day)
+    offer, found_at = competent_offer(index, type_id, municipality, day)
+    if offer is None:
+        raise NoCompetentProvider(f"no provider of {evidence_type} is competent for "
+                                  f"{municipality.ags} ({municipality.name}) on {day}")
+    answer = _answer(index, evidence_type, day, offer, found_at, with_connection)
+    answer["municipality"] = _municipality_doc(municipality)
+    if note:
+        answer["resolved_via_successor"] = note
+    return answer
+
+
+def ags_for_ars(index, ars):
+    ags = index.areas.by_ars.get(ars)
+    if ags is None:
+        raise UnknownArea("municipality with ARS", ars)
+    return ags
+
+
+def by_postcode(index, evidence_type, plz, place, day, with_connection):
+    """Every municipality of the postcode is resolved; one shared offer answers, different
+    ones ask for more information (never a guess)."""
+    type_id = evidence_type_id(index, evidence_type)
+    rows = index.areas.postcodes.get(plz)
+    if not rows:
+        raise UnknownArea("postcode", plz)
+    if place:
+        wanted = fold(place)
+        rows = [r for r in rows if r[2] == wanted
+                or index.areas.municipalities[r[0]].name_folded.startswith(wanted)]
+        if not rows:
+            raise UnknownArea("place in postcode", f"{plz} {place}", errors=[
+                param_error("place", "query", f"no place '{place}' in postcode {plz}")])
+    candidates, seen = [], set()
+    for ags, place_name, _ in rows:
+        try:
+            municipality, note = current_municipality(index, ags, day)
+        except (AreaRetired, UnknownArea):
+            continue  # stale rows of the 2023 table: never resolved as if current
+        if municipality.ags in seen:
+            continue
+        seen.add(municipality.ags)
+        offer, found_at = competent_offer(index, type_id, municipality, day)
+        candidates.append((municipality, place_name, offer, found_at))
+    if not candidates:
+        raise AreaRetired(f"postcode {plz} lists only retired municipalities")
+    distinct = {c[2].code if c[2] else None for c in candidates}
+    if distinct == {None}:
+        raise NoCompetentProvider(f"no provider of {evidence_type} is competent for any "
+                                  f"municipality of postcode {plz} on {day}")
+    if len(distinct) > 1:
+        raise NeedsMoreInformation(
+            f"PLZ {plz} spans {len(candidates)} municipalities with different competent "
+            "providers",
+            errors=[param_error("plz", "query", "ambiguous; add ags or place")],
+            candidates=[{**_municipality_doc(m), "place": place_name,
+                         "provider": {"code": o.provider, "name": o.provider_name}
+                         if o else None} for m, place_name, o, _ in candidates])
+    municipality, _, offer, found_at = candidates[0]
+    answer = _answer(index, evidence_type, day, offer, found_at, with_connection)
+    answer["municipalities"] = [{**_municipality_doc(m), "place": p}
+                                for m, p, _, _ in candidates]
+    return answer

@@ -1,0 +1,205 @@
+"""HTTP for competence resolution: single lookups (the routing service's hot path), batches,
+snapshots for the routing service's cache; and the permission check and coverage report."""
+import csv
+import io
+import json
+
+from flask import Response, current_app, request, stream_with_context
+from flask.views import MethodView
+
+from ..api import Blueprint
+from ..db import get_conn
+from ..errors import Problem
+from ..governance.auth import current_actor
+from ..governance.roles import ADMIN, AUDITOR, DATA_MANAGER, ROUTING
+from . import coverage, lookup, permission_check, resolve
+from .index import holder
+from .schemas import (AREA_PARAMETERS, BatchRequestSchema, BatchResponseSchema,
+                      CompetenceQueryArgsSchema, CompetenceSchema, CoverageQueryArgsSchema,
+                      CoverageSchema, PermissionCheckArgsSchema, PermissionCheckSchema,
+                      SnapshotQueryArgsSchema)
+
+blp = Blueprint("competence", __name__, url_prefix="/api/v1",
+                description="Competence resolution, permission check and coverage")
+
+# Who gets the offers' connection parameters in answers.
+CONNECTION_ROLES = (ROUTING, DATA_MANAGER, ADMIN)
+MAX_BATCH = 20_000
+
+
+def _answer(outcome, with_connection):
+    if outcome.problem is not None:
+        raise outcome.problem
+    headers = {"ETag": f'"{outcome.etag}"', "Vary": "Authorization",
+               # Revalidate every time: cheap with the ETag, and never stale.
+               "Cache-Control": "private, no-cache" if with_connection else "no-cache"}
+    if outcome.etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(outcome.body, status=200, mimetype="application/json", headers=headers)
+
+
+@blp.route("/competence")
+class Competence(MethodView):
+    @blp.query(CompetenceQueryArgsSchema)
+    @blp.response(200, CompetenceSchema)
+    @blp.problems(304, 400, 404, 409, 410)
+    def get(self, args):
+        """Who is competent for this evidence type in this area, on this date?
+        ---
+        Exactly one of ags, ars, plz. A postcode whose municipalities lead to different
+        providers answers 409 needs-more-information with the candidates; a retired key
+        resolves through its recorded successor (resolved_via_successor), else 410.
+        """
+        with_connection = current_actor().role in CONNECTION_ROLES
+        kind = next(p for p in AREA_PARAMETERS if p in args)
+        outcome = lookup.outcome(holder.get(), args["evidence_type"], kind, args[kind],
+                                 args.get("place"), args.get("at") or lookup.today(),
+                                 with_connection)
+        return _answer(outcome, with_connection)
+
+
+@blp.route("/competence/batch")
+class CompetenceBatch(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {
+        "schema": BatchRequestSchema}}})
+    @blp.requires(ROUTING, DATA_MANAGER, AUDITOR, ADMIN)
+    @blp.response(200, BatchResponseSchema)
+    @blp.problems(400, 413, 422)
+    def post(self):
+        """Up to 20,000 lookups at once, each with its own status
+        ---
+        Parsed by hand rather than by the schema: 20,000 items through marshmallow would
+        cost more than resolving them.
+        """
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("lookups"), list):
+            raise _body_problem("lookups", "a JSON object with a list 'lookups' is required")
+        lookups = body["lookups"]
+        if len(lookups) > MAX_BATCH:
+            problem = Problem(f"{len(lookups)} lookups; at most {MAX_BATCH} per batch")
+            problem.status, problem.slug, problem.title = 413, "payload-too-large", \
+                "Payload too large"
+            raise problem
+        default_type = body.get("evidence_type")
+        default_day = lookup.parse_day(body["at"], "at") if "at" in body else lookup.today()
+        with_connection = current_actor().role in CONNECTION_ROLES
+        index = holder.get()
+        items = []
+        for raw in lookups:
+            try:
+                params = lookup.parse_batch_item(raw, default_type, default_day)
+            except Problem as problem:
+                items.append(_item_problem(problem))
+                continue
+            outcome = lookup.outcome(index, *params, with_connection)
+            items.append(_item_problem(outcome.problem) if outcome.problem
+                         else {"status": 200, "result": outcome.document})
+        body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
+        return Response(body, mimetype="application/json")
+
+
+def _body_problem(name, detail):
+    from ..errors import ValidationFailed, param_error
+    return ValidationFailed(detail, errors=[param_error(name, "body", detail)])
+
+
+def _item_problem(problem):
+    base = current_app.config["PROBLEM_BASE_URL"]
+    doc = {"type": base + problem.slug if problem.slug else "about:blank",
+           "title": problem.title, "status": problem.status, "detail": problem.detail}
+    if problem.errors:
+        doc["errors"] = problem.errors
+    doc.update(problem.extensions)
+    return {"status": problem.status, "problem": doc}
+
+
+@blp.route("/competence/snapshot")
+class CompetenceSnapshot(MethodView):
+    @blp.requires(ROUTING, DATA_MANAGER, AUDITOR, ADMIN)
+    @blp.query(SnapshotQueryArgsSchema)
+    @blp.response(200, description="NDJSON (default) or CSV (Accept: text/csv): one line "
+                                   "per current municipality", content_type="application/x-ndjson")
+    @blp.alt_response(200, description="CSV", content_type="text/csv", success=True)
+    @blp.problems(400, 404)
+    def get(self, args):
+        """Every current municipality and its competent offer, streamed
+        ---
+        For the routing service's cache: load this, then follow GET /changes.
+        """
+        index = holder.get()
+        day = args.get("at") or lookup.today()
+        type_id = resolve.evidence_type_id(index, args["evidence_type"])
+        with_connection = current_actor().role in CONNECTION_ROLES
+        rows = _snapshot_rows(index, type_id, day, with_connection)
+        as_csv = request.accept_mimetypes.best_match(
+            ["application/x-ndjson", "application/json", "text/csv"]) == "text/csv"
+        if as_csv:
+            return Response(stream_with_context(_csv_lines(rows)), mimetype="text/csv")
+        return Response(stream_with_context(
+            json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+            for row in rows), mimetype="application/x-ndjson")
+
+
+SNAPSHOT_COLUMNS = ("ags", "ars", "name", "area_key", "provider", "offer", "service_id",
+                    "endpoint_url")
+
+
+def _snapshot_rows(index, type_id, day, with_connection):
+    for ags in sorted(index.areas.municipalities):
+        municipality = index.areas.municipalities[ags]
+        if municipality.retired_in_source or not municipality.valid_on(day):
+            continue
+        try:
+            offer, found_at = resolve.competent_offer(index, type_id, municipality, day)
+        except Problem:
+            offer, found_at = None, None
+        row = {"ags": ags, "ars": municipality.ars, "name": municipality.name,
+               "area_key": found_at, "provider": offer.provider if offer else None,
+               "offer": offer.code if offer else None,
+               "service_id": offer.service_id if offer else None,
+               "endpoint_url": offer.endpoint_url if offer else None}
+        if with_connection:
+            row["connection_parameters"] = offer.connection_parameters if offer else None
+        yield row
+
+
+def _csv_lines(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SNAPSHOT_COLUMNS)
+    for row in rows:
+        writer.writerow([row[c] or "" for c in SNAPSHOT_COLUMNS])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+@blp.route("/permissions/check")
+class PermissionCheck(MethodView):
+    @blp.requires(ROUTING, DATA_MANAGER, AUDITOR, ADMIN)
+    @blp.query(PermissionCheckArgsSchema)
+    @blp.response(200, PermissionCheckSchema)
+    @blp.problems(400, 404)
+    def get(self, args):
+        """The Vermittlungsstelle's abstract check: may this consumer, for this service,
+        receive this evidence type (from this provider)?"""
+        return permission_check.check(get_conn(), args)
+
+
+@blp.route("/coverage")
+class Coverage(MethodView):
+    @blp.requires(DATA_MANAGER, AUDITOR, ADMIN)
+    @blp.query(CoverageQueryArgsSchema)
+    @blp.response(200, CoverageSchema)
+    @blp.alt_response(200, description="CSV (Accept: text/csv)", content_type="text/csv",
+                      success=True)
+    @blp.problems(400, 404)
+    def get(self, args):
+        """Gaps and data-quality findings for an evidence type (JSON or CSV)"""
+        report = coverage.report(get_conn(), holder.get(), args)
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
+                == "text/csv":
+            return Response(coverage.as_csv(report), mimetype="text/csv")
+        return report

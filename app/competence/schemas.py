@@ -1,0 +1,143 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from ..api import QueryArgsSchema
+from ..catalog.schemas import CODE
+
+AREA_PARAMETERS = ("ags", "ars", "plz")
+
+
+class CompetenceQueryArgsSchema(QueryArgsSchema):
+    evidence_type = ma.fields.String(required=True, validate=CODE)
+    ags = ma.fields.String(validate=validate.Regexp(r"^[0-9]{8}$", error="8 digits"))
+    ars = ma.fields.String(validate=validate.Regexp(r"^[0-9]{12}$", error="12 digits"))
+    plz = ma.fields.String(validate=validate.Regexp(r"^[0-9]{5}$", error="5 digits"))
+    place = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "with plz: narrows to the municipalities of this place (folded)"})
+    at = ma.fields.Date(metadata={"description": "reference date (default: today, Berlin)"})
+
+    @ma.validates_schema
+    def exactly_one_area(self, data, **kwargs):
+        given = [p for p in AREA_PARAMETERS if p in data]
+        if len(given) != 1:
+            message = "give exactly one of ags, ars, plz" + (f" (got {', '.join(given)})"
+                                                             if given else "")
+            raise ma.ValidationError({p: [message] for p in (given or AREA_PARAMETERS)})
+        if "place" in data and "plz" not in data:
+            raise ma.ValidationError({"place": ["only together with plz"]})
+
+
+class ResolvedAreaSchema(ma.Schema):
+    key = ma.fields.String(required=True)
+    level = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class ProviderRefSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class OfferRefSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    service_id = ma.fields.String(required=True)
+    endpoint_url = ma.fields.String(required=True)
+    valid_from = ma.fields.Date(allow_none=True)
+    valid_to = ma.fields.Date(allow_none=True)
+    connection_parameters = ma.fields.Dict(metadata={"description": "routing only"})
+
+
+class ResolvedMunicipalitySchema(ma.Schema):
+    ags = ma.fields.String(required=True)
+    ars = ma.fields.String(allow_none=True)
+    name = ma.fields.String(required=True)
+    place = ma.fields.String()
+
+
+class SuccessionNoteSchema(ma.Schema):
+    requested = ma.fields.String(required=True)
+    successor = ma.fields.String(required=True)
+    effective_on = ma.fields.Date(required=True)
+
+
+class CompetenceSchema(ma.Schema):
+    """The competent provider and how to reach it."""
+    evidence_type = ma.fields.String(required=True)
+    at = ma.fields.Date(required=True)
+    area = ma.fields.Nested(ResolvedAreaSchema, required=True, metadata={
+        "description": "the area whose offer won (the most specific one)"})
+    provider = ma.fields.Nested(ProviderRefSchema, required=True)
+    offer = ma.fields.Nested(OfferRefSchema, required=True)
+    municipality = ma.fields.Nested(ResolvedMunicipalitySchema)
+    municipalities = ma.fields.List(ma.fields.Nested(ResolvedMunicipalitySchema), metadata={
+        "description": "postcode lookups: every municipality of the postcode"})
+    resolved_via_successor = ma.fields.Nested(SuccessionNoteSchema)
+
+
+class BatchLookupSchema(ma.Schema):
+    evidence_type = ma.fields.String(validate=CODE)
+    ags = ma.fields.String()
+    ars = ma.fields.String()
+    plz = ma.fields.String()
+    place = ma.fields.String()
+    at = ma.fields.Date()
+
+
+class BatchRequestSchema(ma.Schema):
+    evidence_type = ma.fields.String(validate=CODE, metadata={
+        "description": "default for lookups that name none"})
+    at = ma.fields.Date(metadata={"description": "default reference date"})
+    lookups = ma.fields.List(ma.fields.Nested(BatchLookupSchema), required=True,
+                             metadata={"description": "at most 20,000"})
+
+
+class BatchItemSchema(ma.Schema):
+    status = ma.fields.Integer(required=True)
+    result = ma.fields.Nested(CompetenceSchema)
+    problem = ma.fields.Dict()
+
+
+class BatchResponseSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(BatchItemSchema), required=True)
+
+
+class SnapshotQueryArgsSchema(QueryArgsSchema):
+    evidence_type = ma.fields.String(required=True, validate=CODE)
+    at = ma.fields.Date()
+
+
+class PermissionCheckArgsSchema(QueryArgsSchema):
+    consumer = ma.fields.String(required=True, validate=CODE)
+    service = ma.fields.String(required=True, validate=CODE)
+    evidence_type = ma.fields.String(required=True, validate=CODE)
+    provider = ma.fields.String(validate=CODE)
+    at = ma.fields.Date()
+
+
+class PermissionCheckSchema(ma.Schema):
+    allowed = ma.fields.Boolean(required=True)
+    may_use_identification_number = ma.fields.Boolean(required=True)
+    permission = ma.fields.String(allow_none=True)
+    legal_basis = ma.fields.String(allow_none=True)
+    provider = ma.fields.String(allow_none=True, metadata={
+        "description": "the provider the deciding permission names (null: any)"})
+    at = ma.fields.Date(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class CoverageQueryArgsSchema(QueryArgsSchema):
+    evidence_type = ma.fields.String(required=True, validate=CODE)
+    at = ma.fields.Date()
+    expiring_within_days = ma.fields.Integer(load_default=90,
+                                             validate=validate.Range(min=1, max=3650))
+
+
+class CoverageSchema(ma.Schema):
+    evidence_type = ma.fields.String(required=True)
+    at = ma.fields.Date(required=True)
+    summary = ma.fields.Dict(required=True)
+    municipalities_without_provider = ma.fields.List(ma.fields.Dict(), required=True)
+    nested_offers = ma.fields.List(ma.fields.Dict(), required=True)
+    expiring_offers = ma.fields.List(ma.fields.Dict(), required=True)
+    offers_on_retired_areas = ma.fields.List(ma.fields.Dict(), required=True)
+    offers_of_inactive_organisations = ma.fields.List(ma.fields.Dict(), required=True)
