@@ -5,7 +5,7 @@ Kreis -> Regierungsbezirk -> Land -> DE), valid on the reference date.
 Answers are plain dicts (and problems), built once and cached by the index; modelled on the
 EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
 """
-from ..errors import NotFound, Problem, param_error
+from ..errors import NotFound, Problem, UnknownArea, param_error
 from ..folding import fold
 
 MAX_SUCCESSION_HOPS = 10
@@ -15,12 +15,8 @@ class UnknownEvidenceType(NotFound):
     slug, title = "unknown-evidence-type", "Unknown evidence type"
 
 
-class UnknownArea(NotFound):
-    slug, title = "unknown-area", "Unknown area"
-
-
-class NoCompetentProvider(NotFound):
-    slug, title = "no-competent-provider", "No competent provider"
+class NoCompetentProvider(Problem):
+    status, slug, title = 404, "no-competent-provider", "No competent provider"
 
 
 class AreaRetired(Problem):
