@@ -1,0 +1,51 @@
+"""Against multi-worker gunicorn: a committed catalogue change is answered by the worker that
+made it at once, and by every worker within 1 s."""
+import time
+
+import requests
+
+from .live import live_server
+
+API = "/api/v1"
+
+
+def provider(base, session=None):
+    getter = session.get if session else requests.get  # no session: a fresh connection
+    r = getter(f"{base}{API}/competence", params={"evidence_type": "melde", "ags": "03241001"},
+               timeout=5, headers={"Connection": "close"} if session is None else None)
+    return r.json()["provider"]["code"] if r.status_code == 200 else r.status_code
+
+
+def test_every_worker_answers_a_change_within_a_second(server_url, tmp_path):
+    with live_server(server_url, tmp_path, workers=3) as live:
+        base, dm = live["base"], live["dm"]
+        with requests.Session() as writer:
+            writer.headers.update(dm)
+            assert writer.post(f"{base}{API}/evidence-types", json={
+                "code": "melde", "title": {"de": "Meldebescheinigung"}}).status_code == 201
+            for code in ("land-ni", "hannover"):
+                assert writer.post(f"{base}{API}/organisations", json={
+                    "code": code, "name": code, "kind": "Meldebehörde"}).status_code == 201
+            assert writer.post(f"{base}{API}/offers", json={
+                "provider": "land-ni", "evidence_type": "melde", "areas": ["03"],
+                "service_id": "x", "endpoint_url": "https://ni.example"}).status_code == 201
+            time.sleep(1.0)
+            # Every worker has cached the Land-level answer.
+            assert {provider(base) for _ in range(30)} == {"land-ni"}
+
+            created = writer.post(f"{base}{API}/offers", json={
+                "provider": "hannover", "evidence_type": "melde", "areas": ["03241001"],
+                "service_id": "y", "endpoint_url": "https://hannover.example"})
+            committed = time.monotonic()
+            assert created.status_code == 201
+            # The same keep-alive connection reaches the same worker: it knows at once.
+            assert provider(base, writer) == "hannover"
+
+        answers = []
+        while time.monotonic() - committed < 1.0:
+            answers.append((time.monotonic() - committed, provider(base)))
+        late = [(t, p) for t, p in answers if p != "hannover"]
+        assert all(t < 1.0 for t, _ in late)
+        assert {provider(base) for _ in range(30)} == {"hannover"}
+        # Several workers answered (each keeps its own metrics file).
+        assert len(list(live["metrics"].glob("counter_*.db"))) >= 2
