@@ -54,4 +54,6 @@ def create_app(config=None):
     api.register_blueprint(governance_blp)
     app.register_blueprint(system_plain)
     app.extensions["regmap.api"] = api
+    from .competence.fastpath import CompetenceFastPath
+    app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
     return app

@@ -53,9 +53,10 @@ def reject_nul_in_path():
 
 def apply_response_headers(response):
     """after_request: headers that handlers asked for (ETag, Link)."""
-    etag = g.get("etag")
+    context = g._get_current_object()
+    etag = getattr(context, "etag", None)
     if etag and response.status_code < 300:
         response.set_etag(etag)
-    for name, value in g.get("response_headers", {}).items():
+    for name, value in getattr(context, "response_headers", {}).items():
         response.headers[name] = value
     return response

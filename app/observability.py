@@ -3,6 +3,7 @@
 Every response carries X-Request-ID (the caller's, when it is a sane token, else a new one);
 every log line written while handling a request names it.
 """
+import itertools
 import logging
 import os
 import re
@@ -59,18 +60,55 @@ def configure_logging(level):
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
+# Generated ids: a random prefix per process and a counter (cheaper than a uuid4 per request,
+# and unique across processes and restarts all the same).
+_prefix = (None, None)
+_sequence = itertools.count()
+
+
+def new_request_id():
+    global _prefix
+    pid, prefix = _prefix
+    if pid != os.getpid():  # a new process (e.g. forked): a prefix of its own
+        pid, prefix = os.getpid(), uuid.uuid4().hex[:16]
+        _prefix = (pid, prefix)
+    return f"{prefix}{next(_sequence):016x}"
+
+
+def sane_request_id(incoming):
+    return bool(incoming) and _SANE_REQUEST_ID.match(incoming) is not None
+
+
 def start_request():
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    g.started = time.perf_counter()
+    context = g._get_current_object()
+    context.request_id = incoming if sane_request_id(incoming) else new_request_id()
+    context.started = time.perf_counter()
+
+
+# Labelled series, looked up once: prometheus_client's labels() costs more than the request
+# it measures on the hot path.
+_series = {}
+
+
+def series_for(method, endpoint, status):
+    key = (method, endpoint, status)
+    found = _series.get(key)
+    if found is None:
+        found = _series[key] = (REQUESTS.labels(method, endpoint, str(status)),
+                                LATENCY.labels(method, endpoint))
+    return found
 
 
 def finish_request(response):
-    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
-    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-    REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-    if "started" in g:
-        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - g.started)
+    context, req = g._get_current_object(), request._get_current_object()
+    response.headers[REQUEST_ID_HEADER] = getattr(context, "request_id", "-")
+    endpoint = req.url_rule.rule if req.url_rule else "unmatched"
+    counter, latency = series_for(req.method, endpoint, response.status_code)
+    counter.inc()
+    started = getattr(context, "started", None)
+    if started is not None:
+        latency.observe(time.perf_counter() - started)
     return response
 
 

@@ -121,6 +121,11 @@ class IndexHolder:
         self._areas = (None, None)
         self._lock = threading.Lock()
 
+    def current(self, version):
+        """The index if it is at `version` (no loading: the fast path never waits)."""
+        index = self._index
+        return index if index is not None and index.version == version else None
+
     def get(self):
         config = current_app.config
         version = catalogue_version.current(get_conn, config["CACHE_POLL_SECONDS"],

@@ -30,9 +30,18 @@ class Outcome:
             self.body = self.etag = None
 
 
+def _key(evidence_type, kind, value, place, day, with_connection):
+    return (evidence_type, kind, value, fold(place) if place else None, day, with_connection)
+
+
+def cached_outcome(index, evidence_type, kind, value, place, day, with_connection):
+    """The outcome if this process has computed it already, else None."""
+    return index.answers.get(_key(evidence_type, kind, value, place, day, with_connection))
+
+
 def outcome(index, evidence_type, kind, value, place, day, with_connection):
     """The cached outcome of one lookup (computed on first use)."""
-    key = (evidence_type, kind, value, fold(place) if place else None, day, with_connection)
+    key = _key(evidence_type, kind, value, place, day, with_connection)
     found = index.answers.get(key)
     if found is None:
         try:
@@ -51,6 +60,21 @@ def _resolve(index, evidence_type, kind, value, place, day, with_connection):
     return resolve.by_municipality(index, evidence_type, ags, day, with_connection)
 
 
+QUERY_FIELDS = ("evidence_type", "ags", "ars", "plz", "place", "at")
+
+
+def parse_query(args):
+    """(evidence_type, kind, value, place, day) from a query string, strictly: unknown or
+    repeated parameters are 400s like everywhere else. Hand-written rather than a schema,
+    because this is the routing service's hot path."""
+    for name in args.keys():
+        if name not in QUERY_FIELDS:
+            raise _invalid(name, "unknown parameter", "query")
+        if len(args.getlist(name)) > 1:
+            raise _invalid(name, "given more than once", "query")
+    return parse_lookup(args.to_dict(), default_type=None, default_day=None, location="query")
+
+
 def parse_batch_item(raw, default_type, default_day):
     """(evidence_type, kind, value, place, day) of one batch lookup, or a 400 Problem."""
     if not isinstance(raw, dict):
@@ -58,38 +82,50 @@ def parse_batch_item(raw, default_type, default_day):
     unknown = set(raw) - BATCH_FIELDS
     if unknown:
         raise _invalid(sorted(unknown)[0], "unknown field")
+    return parse_lookup(raw, default_type=default_type, default_day=default_day)
+
+
+def parse_lookup(raw, *, default_type, default_day, location="body"):
     evidence_type = raw.get("evidence_type", default_type)
     if not isinstance(evidence_type, str) or not _CODE.match(evidence_type):
-        raise _invalid("evidence_type", "missing or malformed")
+        raise _invalid("evidence_type", "missing or malformed", location)
     given = [k for k in _PATTERNS if k in raw]
     if len(given) != 1:
-        raise _invalid("ags", "give exactly one of ags, ars, plz")
+        detail = "give exactly one of ags, ars, plz"
+        raise _invalid_all(given or list(_PATTERNS), detail, location)
     kind = given[0]
     value = raw[kind]
     if not isinstance(value, str) or not _PATTERNS[kind].match(value):
-        raise _invalid(kind, "malformed")
+        raise _invalid(kind, {"ags": "8 digits", "ars": "12 digits", "plz": "5 digits"}[kind],
+                       location)
     place = raw.get("place")
     if place is not None and (kind != "plz" or not isinstance(place, str)
-                              or not 0 < len(place) <= 100):
-        raise _invalid("place", "a place name, only together with plz")
+                              or not 0 < len(place) <= 100 or "\x00" in place):
+        raise _invalid("place", "a place name, only together with plz", location)
     day = default_day
-    if "at" in raw:
-        day = parse_day(raw["at"], "at")
-    return evidence_type, kind, value, place, day
+    if raw.get("at") is not None:
+        day = parse_day(raw["at"], "at", location)
+    return evidence_type, kind, value, place, day or berlin_today()
 
 
-def parse_day(text, name):
+def parse_day(text, name, location="body"):
     try:
         if not isinstance(text, str) or len(text) != 10:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise _invalid(name, "a date as YYYY-MM-DD") from None
+        raise _invalid(name, "a date as YYYY-MM-DD", location) from None
 
 
-def _invalid(name, detail):
-    problem = Problem(f"{name}: {detail}", errors=[param_error(name, "body", detail)])
-    problem.status, problem.slug, problem.title = 400, "validation-error", "Invalid lookup"
+def _invalid(name, detail, location="body"):
+    return _invalid_all([name], detail, location)
+
+
+def _invalid_all(names, detail, location):
+    problem = Problem(f"{', '.join(names)}: {detail}",
+                      errors=[param_error(n, location, detail) for n in names])
+    problem.status, problem.slug, problem.title = 400, "validation-error", \
+        "Invalid request parameter"
     return problem
 
 

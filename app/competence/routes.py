@@ -14,8 +14,8 @@ from ..governance.auth import current_actor
 from ..governance.roles import ADMIN, AUDITOR, DATA_MANAGER, ROUTING
 from . import coverage, lookup, permission_check, resolve
 from .index import holder
-from .schemas import (AREA_PARAMETERS, BatchRequestSchema, BatchResponseSchema,
-                      CompetenceQueryArgsSchema, CompetenceSchema, CoverageQueryArgsSchema,
+from .schemas import (BatchRequestSchema, BatchResponseSchema,
+                      CompetenceSchema, CoverageQueryArgsSchema,
                       CoverageSchema, PermissionCheckArgsSchema, PermissionCheckSchema,
                       SnapshotQueryArgsSchema)
 
@@ -38,24 +38,42 @@ def _answer(outcome, with_connection):
     return Response(outcome.body, status=200, mimetype="application/json", headers=headers)
 
 
+def _query_parameter(name, description, pattern=None, required=False, format_=None):
+    schema = {"type": "string"}
+    if pattern:
+        schema["pattern"] = pattern
+    if format_:
+        schema["format"] = format_
+    return {"in": "query", "name": name, "required": required, "description": description,
+            "schema": schema}
+
+
+COMPETENCE_PARAMETERS = [
+    _query_parameter("evidence_type", "evidence type code", r"^[a-z0-9][a-z0-9.-]{0,79}$",
+                     required=True),
+    _query_parameter("ags", "8-digit AGS (exactly one of ags, ars, plz)", r"^[0-9]{8}$"),
+    _query_parameter("ars", "12-digit ARS", r"^[0-9]{12}$"),
+    _query_parameter("plz", "5-digit postcode", r"^[0-9]{5}$"),
+    _query_parameter("place", "with plz: the place name (folded match)"),
+    _query_parameter("at", "reference date (default: today, Europe/Berlin)", format_="date"),
+]
+
+
 @blp.route("/competence")
 class Competence(MethodView):
-    @blp.query(CompetenceQueryArgsSchema)
+    @blp.doc(parameters=COMPETENCE_PARAMETERS)
     @blp.response(200, CompetenceSchema)
     @blp.problems(304, 400, 404, 409, 410)
-    def get(self, args):
+    def get(self):
         """Who is competent for this evidence type in this area, on this date?
         ---
         Exactly one of ags, ars, plz. A postcode whose municipalities lead to different
         providers answers 409 needs-more-information with the candidates; a retired key
         resolves through its recorded successor (resolved_via_successor), else 410.
         """
+        params = lookup.parse_query(request.args)
         with_connection = current_actor().role in CONNECTION_ROLES
-        kind = next(p for p in AREA_PARAMETERS if p in args)
-        outcome = lookup.outcome(holder.get(), args["evidence_type"], kind, args[kind],
-                                 args.get("place"), args.get("at") or lookup.today(),
-                                 with_connection)
-        return _answer(outcome, with_connection)
+        return _answer(lookup.outcome(holder.get(), *params, with_connection), with_connection)
 
 
 @blp.route("/competence/batch")

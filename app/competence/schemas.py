@@ -4,29 +4,6 @@ from marshmallow import validate
 from ..api import QueryArgsSchema
 from ..catalog.schemas import CODE
 
-AREA_PARAMETERS = ("ags", "ars", "plz")
-
-
-class CompetenceQueryArgsSchema(QueryArgsSchema):
-    evidence_type = ma.fields.String(required=True, validate=CODE)
-    ags = ma.fields.String(validate=validate.Regexp(r"^[0-9]{8}$", error="8 digits"))
-    ars = ma.fields.String(validate=validate.Regexp(r"^[0-9]{12}$", error="12 digits"))
-    plz = ma.fields.String(validate=validate.Regexp(r"^[0-9]{5}$", error="5 digits"))
-    place = ma.fields.String(validate=validate.Length(min=1, max=100), metadata={
-        "description": "with plz: narrows to the municipalities of this place (folded)"})
-    at = ma.fields.Date(metadata={"description": "reference date (default: today, Berlin)"})
-
-    @ma.validates_schema
-    def exactly_one_area(self, data, **kwargs):
-        given = [p for p in AREA_PARAMETERS if p in data]
-        if len(given) != 1:
-            message = "give exactly one of ags, ars, plz" + (f" (got {', '.join(given)})"
-                                                             if given else "")
-            raise ma.ValidationError({p: [message] for p in (given or AREA_PARAMETERS)})
-        if "place" in data and "plz" not in data:
-            raise ma.ValidationError({"place": ["only together with plz"]})
-
-
 class ResolvedAreaSchema(ma.Schema):
     key = ma.fields.String(required=True)
     level = ma.fields.String(required=True)

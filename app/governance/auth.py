@@ -5,10 +5,12 @@ about the validity of what it sent.
 """
 import functools
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from flask import g, request
+from flask import current_app, g, request
 
 from ..db import get_conn
+from ..freshness import catalogue_version
 from ..errors import Forbidden, Unauthorized
 from . import queries
 from .roles import ANONYMOUS, CURATORS, ORGANISATION_ROLES
@@ -52,6 +54,41 @@ def current_actor():
     return g.actor
 
 
+class _ActorCache:
+    """Known tokens -> actors, valid for one catalogue version: revoking a token, deactivating
+    a user or suspending an organisation is a catalogue change, so it empties this."""
+
+    def __init__(self, limit=10_000):
+        self.version, self.entries, self.limit = None, {}, limit
+
+    def get(self, version, token_hash):
+        if version != self.version:
+            self.version, self.entries = version, {}
+            return None
+        found = self.entries.get(token_hash)
+        if found and found[1] > datetime.now(timezone.utc):
+            return found[0]
+        return None
+
+    def put(self, version, token_hash, actor, expires_at):
+        if version == self.version and len(self.entries) < self.limit:
+            self.entries[token_hash] = (actor, expires_at)
+
+
+_actors = _ActorCache()
+
+
+def cached_actor(version, header):
+    """The actor for an Authorization header if it is known at this catalogue version,
+    ANONYMOUS_ACTOR without a header, else None (then the full check must run)."""
+    if not header:
+        return ANONYMOUS_ACTOR
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return _actors.get(version, sha256(token.strip()))
+
+
 def _authenticate(header):
     if not header:
         return ANONYMOUS_ACTOR
@@ -59,12 +96,21 @@ def _authenticate(header):
     token = token.strip()
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise Unauthorized("expected 'Authorization: Bearer <token>'")
-    row = queries.actor_for_token(get_conn(), sha256(token))
+    token_hash = sha256(token)
+    config = current_app.config
+    version = catalogue_version.current(get_conn, config["CACHE_POLL_SECONDS"],
+                                        config["DATABASE_URL"])
+    actor = _actors.get(version, token_hash)
+    if actor is not None:
+        return actor
+    row = queries.actor_for_token(get_conn(), token_hash)
     if row is None:
         raise Unauthorized("the token is unknown, expired or revoked")
-    return Actor(role=row["role"], user_id=row["user_id"], user_code=row["user_code"],
-                 email=row["email"], organisation_id=row["organisation_id"],
-                 organisation_code=row["organisation_code"])
+    actor = Actor(role=row["role"], user_id=row["user_id"], user_code=row["user_code"],
+                  email=row["email"], organisation_id=row["organisation_id"],
+                  organisation_code=row["organisation_code"])
+    _actors.put(version, token_hash, actor, row["expires_at"])
+    return actor
 
 
 def requires(*roles):

@@ -1,0 +1,83 @@
+"""The routing service's hot path: a competence lookup that is already answered in this
+process's index is served here, in front of Flask, as plain WSGI.
+
+Anything else - a first lookup, a problem answer, an unknown token, a malformed query - falls
+through to the Flask view, which answers (and fills the caches) with the full machinery. Both
+produce the same bytes and headers; tests/test_competence_fastpath.py holds them to it.
+"""
+import time
+from urllib.parse import parse_qsl
+
+from ..governance.auth import cached_actor
+from ..freshness import catalogue_version
+from ..observability import REQUEST_ID_HEADER, new_request_id, sane_request_id, series_for
+from . import lookup
+from .index import holder
+
+PATH = "/api/v1/competence"
+CONNECTION_ROLES = ("routing", "data_manager", "admin")
+
+
+class CompetenceFastPath:
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.poll_seconds = app.config["CACHE_POLL_SECONDS"]
+        self.database_url = app.config["DATABASE_URL"]
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET":
+            started = time.perf_counter()
+            answered = self._answer(environ, start_response, started)
+            if answered is not None:
+                return answered
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ, start_response, started):
+        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        raw = dict(pairs)
+        if len(raw) != len(pairs) or not raw.keys() <= set(lookup.QUERY_FIELDS):
+            return None
+        try:
+            params = lookup.parse_lookup(raw, default_type=None, default_day=None,
+                                         location="query")
+        except Exception:
+            return None
+        version = self._version()
+        if version is None:
+            return None
+        actor = cached_actor(version, environ.get("HTTP_AUTHORIZATION"))
+        index = holder.current(version)
+        if actor is None or index is None:
+            return None
+        with_connection = actor.role in CONNECTION_ROLES
+        outcome = lookup.cached_outcome(index, *params, with_connection)
+        if outcome is None or outcome.problem is not None:
+            return None
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if sane_request_id(incoming) else new_request_id()
+        etag = f'"{outcome.etag}"'
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH", "")
+        if "*" in if_none_match or "W/" in if_none_match:
+            return None  # rare forms: let werkzeug's parser decide
+        headers = [("ETag", etag), ("Vary", "Authorization"),
+                   ("Cache-Control", "private, no-cache" if with_connection else "no-cache"),
+                   (REQUEST_ID_HEADER, request_id)]
+        if etag in if_none_match:
+            status, body = 304, b""
+            start_response("304 NOT MODIFIED", headers)
+        else:
+            status, body = 200, outcome.body
+            start_response("200 OK", [("Content-Type", "application/json"),
+                                      ("Content-Length", str(len(body)))] + headers)
+        counter, latency = series_for("GET", PATH, status)
+        counter.inc()
+        latency.observe(time.perf_counter() - started)
+        return [body]
+
+    def _version(self):
+        if self.poll_seconds > 0:
+            return catalogue_version.current(None, self.poll_seconds, self.database_url)
+        # Checking on every request (tests): ask the database, as the Flask path does.
+        with self.app.app_context():
+            from ..db import get_conn
+            return catalogue_version.current(get_conn, 0, self.database_url)

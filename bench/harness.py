@@ -1,0 +1,55 @@
+"""Shared by the Python benchmarks: start gunicorn servers, run wrk, read its numbers."""
+import os
+import re
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+@contextmanager
+def gunicorn(app, port, ready_path, env=None, workers=2, threads=4):
+    environment = dict(os.environ, GUNICORN_THREADS=str(threads), LOG_LEVEL="WARNING",
+                       **(env or {}))
+    process = subprocess.Popen(
+        [str(GUNICORN), "--config", "python:app.gunicorn_conf", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
+         "--no-control-socket", "--log-level", "warning", app],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if requests.get(base + ready_path, timeout=1).status_code < 500:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wrk(url, *, connections=8, duration="15s", script=None, threads=2, headers=None):
+    """{'rps': float, 'p50_ms': float, 'p99_ms': float, 'non_2xx': int}"""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout
+
+    def latency(label):
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50_ms": latency("50"), "p99_ms": latency("99"),
+            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
