@@ -44,6 +44,7 @@ def create_app(config=None):
     from .catalog.routes import blp as catalog_blp
     from .competence.routes import blp as competence_blp
     from .governance.routes import blp as governance_blp
+    from .search.routes import blp as search_blp
     from .system.routes import blp as system_blp
     from .system.routes import plain as system_plain
 
@@ -52,6 +53,7 @@ def create_app(config=None):
     api.register_blueprint(competence_blp)
     api.register_blueprint(catalog_blp)
     api.register_blueprint(governance_blp)
+    api.register_blueprint(search_blp)
     app.register_blueprint(system_plain)
     app.extensions["regmap.api"] = api
     from .competence.fastpath import CompetenceFastPath

@@ -147,6 +147,24 @@ def token_create(email, role, organisation, expires_days):
 
 
 @main.group()
+def search():
+    """The full-text search index."""
+
+
+@search.command("reindex")
+@with_appcontext
+def search_reindex():
+    """Rebuild the search index from the database (the running service switches to it)."""
+    from .db import get_conn
+    from .search.index import rebuild
+
+    with tqdm(desc="search index", unit="doc", disable=not sys.stderr.isatty(),
+              file=sys.stderr) as bar:
+        count = rebuild(get_conn(), current_app.config["SEARCH_INDEX_DIR"], progress=bar)
+    click.echo(f"indexed {count} documents")
+
+
+@main.group()
 def offers():
     """Evidence offers."""
 

@@ -26,6 +26,8 @@ class Config:
     PROBLEM_BASE_URL: str = "https://regmap.example/problems/"
     # Base of the public, dereferenceable URIs in exports; never the request's host.
     PUBLIC_BASE_URL: str = "https://regmap.example"
+    # The search index (a projection of the database). Default: VAR_DIR/search.
+    SEARCH_INDEX_DIR: str = ""
     LOG_LEVEL: str = "INFO"
     DB_POOL_MIN_SIZE: int = 1
     DB_POOL_MAX_SIZE: int = 8
@@ -51,6 +53,8 @@ class Config:
                 values[f.name] = os.environ.get(f.name, f.default)
         values.update(overrides or {})
         config = cls(**values)
+        if not config.SEARCH_INDEX_DIR:
+            config.SEARCH_INDEX_DIR = f"{config.VAR_DIR}/search"
         if not config.PROBLEM_BASE_URL.endswith("/"):
             config.PROBLEM_BASE_URL += "/"
         return config

@@ -47,12 +47,17 @@ def test_pool():
 @pytest.fixture(scope="session")
 def session_app(database_url, test_pool):
     # Building the app costs ~0.1 s; one for the whole session, handed each test's connection.
-    return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool})
+    # Caches and the search index check the database on every request (no poll thread):
+    # each test sees its own uncommitted writes at once.
+    return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
+                       "CACHE_POLL_SECONDS": 0})
 
 
 @pytest.fixture
-def app(session_app, test_pool, conn):
+def app(session_app, test_pool, conn, tmp_path):
     test_pool.conn = conn
+    # The search index is state outside the database: one per test, built on first use.
+    session_app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search")
     yield session_app
     test_pool.conn = None
 

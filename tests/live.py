@@ -42,7 +42,8 @@ def live_server(server_url, tmp_path, workers=3):
         metrics = Path(tmp_path) / "metrics"
         metrics.mkdir()
         env = dict(os.environ, DATABASE_URL=url, PROMETHEUS_MULTIPROC_DIR=str(metrics),
-                   CACHE_POLL_SECONDS="0.25", LOG_LEVEL="WARNING")
+                   CACHE_POLL_SECONDS="0.25", LOG_LEVEL="WARNING",
+                   SEARCH_INDEX_DIR=str(Path(tmp_path) / "search"))
         gunicorn = Path(sys.executable).parent / "gunicorn"
         log = Path(tmp_path) / "gunicorn.log"
         with open(log, "wb") as log_file:

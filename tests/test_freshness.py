@@ -49,3 +49,33 @@ def test_every_worker_answers_a_change_within_a_second(server_url, tmp_path):
         assert {provider(base) for _ in range(30)} == {"hannover"}
         # Several workers answered (each keeps its own metrics file).
         assert len(list(live["metrics"].glob("counter_*.db"))) >= 2
+
+
+def found(base, q):
+    r = requests.get(f"{base}{API}/search", params={"q": q}, timeout=5,
+                     headers={"Connection": "close"})
+    return r.status_code, [hit["code"] for hit in r.json().get("items", [])] \
+        if r.status_code == 200 else []
+
+
+def test_a_change_is_findable_in_every_worker_within_a_second(server_url, tmp_path):
+    with live_server(server_url, tmp_path, workers=3) as live:
+        base, dm = live["base"], live["dm"]
+        # The index is built by one worker's follower; until then searches answer 503.
+        deadline = time.monotonic() + 60
+        while True:
+            statuses = {found(base, "Fahrzeugregister")[0] for _ in range(10)}
+            if statuses == {200}:
+                break
+            assert statuses <= {200, 503}
+            assert time.monotonic() < deadline, "the search index was never built"
+            time.sleep(0.2)
+        assert found(base, "Kreisverwaltung Nordfriesland")[1] == []
+
+        created = requests.post(f"{base}{API}/organisations", headers=dm, json={
+            "code": "kreis-nf", "name": "Kreisverwaltung Nordfriesland", "kind": "Kreis"})
+        committed = time.monotonic()
+        assert created.status_code == 201
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - committed)))
+        results = [found(base, "Kreisverwaltung Nordfriesland") for _ in range(30)]
+        assert all(status == 200 and codes[:1] == ["kreis-nf"] for status, codes in results)

@@ -87,3 +87,10 @@ def test_cli_import_and_dry_run(app, client, dm, land, tmp_path):
     assert offers_of(client, dm, "amt-a")["total"] == 1
     again = runner.invoke(main, ["offers", "import", str(path)])
     assert again.exit_code == 2 and "row 2: areas" in again.output
+
+
+def test_unreadable_csv_is_422(client, dm, land, nothing_written):
+    with nothing_written():
+        body = assert_problem(post(client, dm, HEADER + 'amt-a,"melde\n'), 422)
+        assert body["errors"][0]["name"] == "body"
+        assert_problem(post(client, dm, "provider,evidence_type\rx\x7f\ry\n"), 422)

@@ -29,8 +29,13 @@ def _periods_overlap(a_from, a_to, b_from, b_to):
 
 def parse(text):
     """(row number, raw dict) per data row; a wrong header is one error for the file."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = reader.fieldnames or []
+        rows = list(enumerate(reader, start=2))
+    except csv.Error as exc:
+        raise ValidationFailed(f"not a readable CSV file: {exc}", errors=[
+            param_error("body", "body", f"line {reader.line_num}: {exc}")]) from None
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
@@ -38,7 +43,6 @@ def parse(text):
             param_error("header", "body", f"missing columns: {', '.join(missing)}"
                         if missing else f"unknown columns: {', '.join(unknown)}")],
             expected_columns=list(COLUMNS))
-    rows = list(enumerate(reader, start=2))
     if len(rows) > MAX_ROWS:
         raise ValidationFailed(f"at most {MAX_ROWS} rows per import")
     return rows

@@ -1,0 +1,33 @@
+"""German text analysis for the index and for queries: the same folding as the area filters
+(app/folding.py), then Snowball German stemming for inflections."""
+from whoosh.analysis import Filter, RegexTokenizer, StemFilter
+from whoosh.lang import stemmer_for_language
+
+from ..folding import fold
+
+_stem = stemmer_for_language("de")
+
+
+class FoldFilter(Filter):
+    """Case, umlauts (and their ae/oe/ue spellings) and ß folded exactly as in SQL filters."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            folded = fold(token.text)
+            if folded:
+                token.text = folded.replace(" ", "")
+                yield token
+
+
+def folded_words():
+    """Folded whole words: for prefixes, typos and parts of compounds."""
+    return RegexTokenizer(r"\w+") | FoldFilter()
+
+
+def german():
+    """Folded and stemmed: 'Handwerksrollen' and 'Handwerksrolle' meet."""
+    return folded_words() | StemFilter(lang="de")
+
+
+def stem(word):
+    return _stem(word)

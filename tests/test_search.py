@@ -1,0 +1,148 @@
+"""Search as data managers and registration forms use it: German words as people type them."""
+import shutil
+
+import pytest
+
+from app import create_app
+from app.search import query
+
+from . import dbutil
+from .catalog_helpers import API, create, evidence_type, offer, organisation
+from .helpers import assert_problem
+
+
+def search(client, q, headers=None, **params):
+    r = client.get(f"{API}/search", query_string={"q": q, **params}, headers=headers or {})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.json
+
+
+def codes(result):
+    return [hit["code"] for hit in result["items"]]
+
+
+@pytest.fixture
+def catalogue(client, dm):
+    create(client, dm, "evidence-types", {
+        "code": "meldebescheinigung", "title": {"de": "Meldebescheinigung",
+                                                "en": "Certificate of residence"},
+        "registers": ["idnrg-1"]})
+    create(client, dm, "services", {"leistungsschluessel": "99115005104000",
+                                    "name": {"de": "Wohnsitz Anmeldung"}})
+    organisation(client, dm, "amt-suedtondern", name="Amt Südtondern", kind="Amt",
+                 seat_ags="01054018")
+    offer(client, dm, "meldebescheinigung", ["010545489"], provider="amt-suedtondern")
+    return dm
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Handwerksrollen", "idnrg-19"),                  # inflection (stemming)
+    ("Auslaenderzentralregister", "idnrg-3"),         # umlaut typed as ae
+    ("AUSLÄNDERZENTRALREGISTER", "idnrg-3"),          # case
+    ("Fahrzeug", "idnrg-15"),                         # compound part
+    ("Fahrzeugregistr", "idnrg-15"),                  # typo
+    ("Personenstandsregistr", "idnrg-2"),             # typo, inflected original
+    ("Waffenreg", "idnrg-28"),                        # prefix (type-ahead)
+])
+def test_registers_are_found_by_the_words_people_type(client, typed, expected):
+    assert expected in codes(search(client, typed, type="register"))
+
+
+@pytest.mark.parametrize("typed", ["Bescheinigung", "Meldebescheingung", "meldebesch",
+                                   "Melde bescheinigung"])
+def test_evidence_type_by_part_typo_and_prefix(client, catalogue, typed):
+    assert "meldebescheinigung" in codes(search(client, typed, type="evidence-type"))
+
+
+@pytest.mark.parametrize("key, first", [
+    ("99115005104000", "99115005104000"),   # Leistungsschlüssel
+    ("15", "idnrg-15"),                     # IDNrG number
+    ("kba", "kba"),                         # organisation code
+])
+def test_exact_codes_rank_first(client, catalogue, key, first):
+    assert codes(search(client, key))[0] == first
+
+
+def test_an_ags_finds_the_offers_for_that_area(client, catalogue):
+    result = search(client, "010545489", type="offer")
+    assert result["items"][0]["title"] == "Meldebescheinigung – Amt Südtondern"
+
+
+def test_facets_snippets_and_paging(client, catalogue):
+    result = search(client, "register", page_size=5)
+    assert result["total"] > 5 and len(result["items"]) == 5
+    assert result["facets"]["type"]["register"] >= 20
+    assert sum(result["facets"]["status"].values()) == result["total"]
+    assert "<mark>" in result["items"][0]["snippet"]
+    second = search(client, "register", page_size=5, page=2)
+    assert not set(codes(result)) & set(codes(second))
+    only_de = search(client, "Kraftfahrt", land="01")
+    assert codes(only_de) == ["kba"]
+
+
+def test_pending_proposals_only_for_those_who_may_see_them(client, catalogue, login):
+    provider = login("provider_admin", "amt-suedtondern")
+    proposed = offer(client, provider, "meldebescheinigung", ["01054"])
+    assert proposed["status"] == "pending"
+    assert proposed["code"] not in codes(search(client, proposed["code"]))
+    assert codes(search(client, proposed["code"], headers=provider))[0] == proposed["code"]
+    assert codes(search(client, proposed["code"], headers=catalogue))[0] == proposed["code"]
+    other = login("provider_admin", "kba")
+    assert proposed["code"] not in codes(search(client, proposed["code"], headers=other))
+
+
+def test_a_change_is_findable_at_once(client, catalogue):
+    assert search(client, "Nordfriesland Kreisverwaltung")["total"] == 0
+    organisation(client, catalogue, "kreis-nf", name="Kreisverwaltung Nordfriesland",
+                 kind="Kreis")
+    assert codes(search(client, "Nordfriesland Kreisverwaltung"))[0] == "kreis-nf"
+
+
+@pytest.mark.parametrize("q", ['"', "(", "AND OR", "*", "~", ":", "a:b", "Melde*",
+                               "title:Melde", "x" * 500, "ü", "ß"])
+def test_odd_queries_never_crash(client, catalogue, q):
+    r = client.get(f"{API}/search", query_string={"q": q})
+    assert r.status_code in (200, 400), r.get_data(as_text=True)
+    if r.status_code == 400:
+        assert r.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"q": ""}, "q"), ({"q": "x" * 501}, "q"), ({}, "q"),
+    ({"q": "amt", "type": "user"}, "type"), ({"q": "amt", "page_size": 501}, "page_size"),
+])
+def test_bad_parameters_are_400(client, params, name):
+    body = assert_problem(client.get(f"{API}/search", query_string=params), 400)
+    assert body["errors"][0]["name"] == name
+
+
+def test_a_missing_index_heals_from_the_database(app, client, catalogue):
+    assert codes(search(client, "Meldebescheinigung", type="evidence-type"))
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
+    assert codes(search(client, "Meldebescheinigung", type="evidence-type")) == [
+        "meldebescheinigung"]
+
+
+def test_a_corrupt_index_heals_from_the_database(app, client, catalogue):
+    search(client, "Amt")
+    base = app.config["SEARCH_INDEX_DIR"]
+    from pathlib import Path
+    for path in (Path(base) / "current").resolve().iterdir():
+        if path.suffix == ".toc":
+            path.write_bytes(b"garbage")
+    assert "amt-suedtondern" in codes(search(client, "Südtondern"))
+
+
+def test_while_no_index_can_be_built_the_answer_is_503(conn, database_url, tmp_path):
+    # With a background follower (CACHE_POLL_SECONDS > 0) the request never builds itself.
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    app = create_app({"DATABASE_URL": database_url,
+                      "DB_POOL": dbutil.SingleConnectionPool(conn),
+                      "CACHE_POLL_SECONDS": 60, "SEARCH_INDEX_DIR": str(blocked)})
+    try:
+        r = app.test_client().get(f"{API}/search", query_string={"q": "Melderegister"})
+        assert_problem(r, 503)
+        assert int(r.headers["Retry-After"]) > 0
+    finally:
+        query.stop_followers()
