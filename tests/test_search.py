@@ -146,3 +146,12 @@ def test_while_no_index_can_be_built_the_answer_is_503(conn, database_url, tmp_p
         assert int(r.headers["Retry-After"]) > 0
     finally:
         query.stop_followers()
+
+
+def test_offers_by_evidence_type_and_place_together(client, catalogue):
+    hits = search(client, "Meldebescheinigung Südtondern")["items"]
+    assert [h["type"] for h in hits] == ["offer"]
+    assert hits[0]["title"] == "Meldebescheinigung – Amt Südtondern"
+    # One word alone finds the evidence type, not every offer of it.
+    assert {h["type"] for h in search(client, "Meldebescheinigung")["items"]} == {
+        "evidence-type"}

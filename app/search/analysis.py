@@ -19,6 +19,25 @@ class FoldFilter(Filter):
                 yield token
 
 
+class SuffixFilter(Filter):
+    """Each word and its suffixes of at least MIN letters: a prefix query on these finds a
+    word anywhere inside a compound ('bescheinigung' in 'meldebescheinigung') with a cheap
+    range scan of the term list instead of a scan of every term."""
+
+    MIN = 4
+
+    def __call__(self, tokens):
+        for token in tokens:
+            word = token.text
+            for start in range(0, max(1, len(word) - self.MIN + 1)):
+                token.text = word[start:]
+                yield token
+
+
+def word_parts():
+    return folded_words() | SuffixFilter()
+
+
 def folded_words():
     """Folded whole words: for prefixes, typos and parts of compounds."""
     return RegexTokenizer(r"\w+") | FoldFilter()

@@ -18,19 +18,21 @@ def _visibility(collection, status):
     return "public" if status in collection.public_statuses else "restricted"
 
 
-def _document(kind, collection, row, *, title, text, keys, land="", owner=None):
+def _document(kind, collection, row, *, title, text, keys, land="", owner=None,
+              context="", shown_text=None):
     keys = [k for k in keys if k]
     return {"id": f"{collection.name}/{row['code']}", "type": kind, "code": row["code"],
-            "title": title, "text": _join(title, text),
-            "words": _join(title, text, " ".join(keys)),
+            "title": title, "text": _join(shown_text or title, text),
+            "words": _join(shown_text or title, text), "context": context,
             "keys": " ".join(k.lower() for k in keys), "land": land or "none",
             "status": row["status"], "visibility": _visibility(collection, row["status"]),
             "owner": str(owner) if owner else "none"}
 
 
 def organisation(row):
+    # The kind ("Gemeinde", "Meldebehörde") describes thousands of organisations: context.
     return _document("organisation", organisations, row, title=row["name"],
-                     text=_join(row["abbreviation"], row["kind"], row["seat_name"]),
+                     text=_join(row["abbreviation"], row["seat_name"]), context=row["kind"],
                      keys=[row["code"], row["abbreviation"], row["dvdv_key"], row["seat_ags"]],
                      land=(row["seat_ags"] or "")[:2], owner=row["id"])
 
@@ -61,7 +63,8 @@ def offer(row):
     land = "DE" if areas == ["DE"] else areas[0][:2]
     return _document("offer", offers, row,
                      title=f"{row['evidence_title']} – {row['provider_name']}",
-                     text=_join(row["area_names"], row["evidence_type"]),
+                     shown_text=row["provider_name"], text=row["area_names"],
+                     context=_join(row["evidence_title"], row["evidence_type"]),
                      keys=[row["code"], row["provider"], *areas], land=land,
                      owner=row["provider_id"])
 

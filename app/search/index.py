@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.writing import LockError
 
 from . import analysis, documents, queries
@@ -27,12 +27,16 @@ SCHEMA = Schema(
     title=TEXT(analyzer=analysis.german(), stored=True, field_boost=2.0),
     text=TEXT(analyzer=analysis.german(), stored=True),
     words=TEXT(analyzer=analysis.folded_words()),
+    parts=TEXT(analyzer=analysis.word_parts()),
+    # Words that describe a document only together with others (an offer's evidence type):
+    # matched only when the query has several words, or every offer would match "Gewerbe".
+    context=TEXT(analyzer=analysis.word_parts()),
     keys=KEYWORD(lowercase=True, scorable=True),
-    land=ID(stored=True),
-    status=ID(stored=True),
+    type_facet=ID(sortable=True),
+    land=ID(stored=True, sortable=True),
+    status=ID(stored=True, sortable=True),
     visibility=ID(),
     owner=ID(),
-    shown=STORED(),
 )
 
 
@@ -93,9 +97,7 @@ def rebuild(conn, base, progress=None):
 
 
 def _stored(document):
-    shown = {"title": document["title"], "type": document["type"],
-             "code": document["code"]}
-    return {**document, "shown": shown}
+    return {**document, "parts": document["words"], "type_facet": document["type"]}
 
 
 def update(conn, base):

@@ -1,14 +1,15 @@
 """Searching: the user's words (never query syntax) become a whoosh query that finds
 inflections, umlaut spellings, compound parts, typos and prefixes, and ranks exact codes
 first."""
+import logging
 import os
 import threading
 from pathlib import Path
 
 import psycopg
 from flask import current_app
-from whoosh import highlight, sorting
-from whoosh.query import And, FuzzyTerm, Or, Prefix, Term, Wildcard
+from whoosh import highlight
+from whoosh.query import And, FuzzyTerm, Or, Prefix, Term
 
 from ..db import get_conn
 from ..errors import InvalidParameter, ServiceUnavailable
@@ -17,28 +18,41 @@ from ..governance.roles import OVERSIGHT
 from . import analysis
 from .index import Follower, IndexUnavailable, open_index
 
+log = logging.getLogger(__name__)
+
 MAX_QUERY = 500
 MAX_WORDS = 12
 FACETS = ("type", "land", "status")
+# Facet name -> the sortable index field that counts it.
+FACET_FIELDS = {"type": "type_facet", "land": "land", "status": "status"}
+# Typo tolerance is tried only when the words as typed find nothing: it costs a scan of the
+# terms that share the first three letters, in Python.
+TYPO_THRESHOLD = 1
 TYPE_PATHS = {"organisation": "organisations", "register": "registers",
               "evidence-type": "evidence-types", "service": "services", "offer": "offers"}
 
 
-def build_query(text):
+def _words(text):
     words = fold(text).split()[:MAX_WORDS]
     if not words:
         raise InvalidParameter("q", "query", "no searchable words (letters or digits)")
+    return words
+
+
+def build_query(text, typos=False):
+    """Every word must match: as a stemmed word, a prefix (type-ahead) or a part of a
+    compound; with `typos`, also within one or two edits. Exact codes outrank all."""
     per_word = []
+    words = _words(text)
     for word in words:
         options = [Term("text", analysis.stem(word), boost=3.0),
-                   Term("words", word, boost=3.0)]
-        if len(word) >= 2:
-            options.append(Prefix("words", word, boost=2.0))  # type-ahead
-        if len(word) >= 4:
-            # Compound parts: "bescheinigung" in "meldebescheinigung".
-            options.append(Wildcard("words", f"*{word}*", boost=1.5))
-            options.append(FuzzyTerm("words", word, boost=1.0, prefixlength=1,
-                                     maxdist=1 if len(word) < 8 else 2))
+                   Prefix("parts" if len(word) >= analysis.SuffixFilter.MIN else "words",
+                          word, boost=1.5)]
+        if len(words) > 1:
+            options.append(Prefix("context", word, boost=1.0))
+        if typos and len(word) >= 4:
+            # One edit: Damerau-Levenshtein automata for two edits cost tens of ms in Python.
+            options.append(FuzzyTerm("words", word, boost=1.0, prefixlength=3, maxdist=1))
         per_word.append(Or(options))
     exact = Term("keys", text.strip().lower(), boost=100.0)  # codes, keys, IDNrG numbers
     return Or([exact, And(per_word)])
@@ -53,24 +67,59 @@ class MarkFormatter(highlight.HtmlFormatter):
 
 
 class Searcher:
-    """Per process: the opened index and its searcher, reopened when the index changed."""
+    """Per process: the opened index and its searcher, reopened when the index changed, and
+    each document's facet values (counting those for a result beats whoosh's facets, which
+    re-read whole columns on every query)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._path = None
         self._searcher = None
+        self._facet_values = None
         self.followers = {}
 
     def get(self, base):
+        """(searcher, {facet: [value by document number]})"""
         path = os.path.realpath(Path(base) / "current")
         with self._lock:
             if self._searcher is None or path != self._path:
                 if self._searcher is not None:
-                    self._searcher.close()
+                    try:
+                        self._searcher.close()
+                    except Exception:  # its files may be gone (a rebuild replaced them)
+                        log.debug("closing the previous searcher failed", exc_info=True)
                 self._searcher, self._path = open_index(base).searcher(), path
+                self._facet_values = None
             else:
-                self._searcher = self._searcher.refresh()
-            return self._searcher
+                refreshed = self._searcher.refresh()
+                if refreshed is not self._searcher:
+                    self._searcher, self._facet_values = refreshed, None
+            if self._facet_values is None:
+                self._facet_values = _facet_values(self._searcher.reader())
+            return self._searcher, self._facet_values
+
+
+def _facet_values(reader):
+    values = {}
+    for facet, field in FACET_FIELDS.items():
+        by_doc = [None] * reader.doc_count_all()
+        for term in reader.lexicon(field):
+            value = term.decode()
+            for docnum in reader.postings(field, term).all_ids():
+                by_doc[docnum] = value
+        values[facet] = by_doc
+    return values
+
+
+def _count(facet_values, docnums):
+    counts = {facet: {} for facet in facet_values}
+    for docnum in docnums:
+        for facet, by_doc in facet_values.items():
+            value = by_doc[docnum]
+            if value and value != "none":
+                counts[facet][value] = counts[facet].get(value, 0) + 1
+    return {facet: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+            for facet, c in counts.items()}
 
 
 _searcher = Searcher()
@@ -103,27 +152,32 @@ def stop_followers():
 def search(actor, args):
     config = current_app.config
     text = args["q"]
-    query = build_query(text)
+    _words(text)  # a 400 before anything else happens
     _follow(config)
     try:
-        searcher = _searcher.get(config["SEARCH_INDEX_DIR"])
+        searcher, facet_values = _searcher.get(config["SEARCH_INDEX_DIR"])
     except IndexUnavailable:
         raise ServiceUnavailable("the search index is being built; try again shortly",
                                  retry_after=5) from None
-    filters = []
+    # Hidden documents are few: mask them out (a filter of everything visible would be
+    # rebuilt from ~30,000 documents on every query).
+    mask = None
     if actor.role not in OVERSIGHT:
-        visible = [Term("visibility", "public")]
+        mask = set(searcher.docs_for_query(Term("visibility", "restricted")))
         if actor.organisation_id:
-            visible.append(Term("owner", str(actor.organisation_id)))
-        filters.append(Or(visible))
-    for facet in FACETS:
-        if args.get(facet):
-            filters.append(Term(facet, args[facet]))
-    restrict = And(filters) if filters else None
-    page = searcher.search_page(query, args["page"], pagelen=args["page_size"],
-                                filter=restrict,
-                                groupedby={f: sorting.FieldFacet(f) for f in FACETS},
-                                maptype=sorting.Count, terms=True)
+            mask -= set(searcher.docs_for_query(Term("owner", str(actor.organisation_id))))
+    # Facet choices narrow the query itself, where an intersection is cheap.
+    narrowing = [Term(facet, args[facet]) for facet in FACETS if args.get(facet)]
+
+    def run(query):
+        if narrowing:
+            query = And([query, *narrowing])
+        return searcher.search_page(query, args["page"], pagelen=args["page_size"],
+                                    mask=mask or None, terms=True)
+
+    page = run(build_query(text))
+    if len(page.results) < TYPO_THRESHOLD:
+        page = run(build_query(text, typos=True))
     results = page.results
     results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
     results.formatter = MarkFormatter()
@@ -135,8 +189,6 @@ def search(actor, args):
                       "status": hit["status"], "land": None if hit["land"] == "none"
                       else hit["land"], "snippet": snippet, "score": round(hit.score, 3),
                       "path": f"/api/v1/{TYPE_PATHS[kind]}/{code}"})
-    facets = {f: dict(sorted(((k, n) for k, n in results.groups(f).items() if k != "none"),
-                             key=lambda kv: (-kv[1], kv[0])))
-              for f in FACETS}
+    facets = _count(facet_values, results.docs())
     return {"items": items, "total": len(results), "page": args["page"],
             "page_size": args["page_size"], "facets": facets}
