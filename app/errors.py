@@ -33,12 +33,14 @@ def param_error(name, location, detail):
 
 
 class InvalidParameter(Problem):
-    """Malformed path or query input (syntax): 400."""
+    """Malformed path or query input (syntax): 400. Several names share one detail when
+    the problem is their combination ("exactly one of ags, ars, plz")."""
     status, slug, title = 400, "validation-error", "Invalid request parameter"
 
     def __init__(self, name, location, detail, **kwargs):
-        super().__init__(f"{location} parameter '{name}': {detail}",
-                         errors=[param_error(name, location, detail)], **kwargs)
+        names = [name] if isinstance(name, str) else list(name)
+        super().__init__(f"{location} parameter '{', '.join(names)}': {detail}",
+                         errors=[param_error(n, location, detail) for n in names], **kwargs)
 
 
 class ValidationFailed(Problem):
@@ -57,12 +59,33 @@ class UnknownArea(NotFound):
     slug, title = "unknown-area", "Unknown area"
 
 
+class UnknownEvidenceType(NotFound):
+    slug, title = "unknown-evidence-type", "Unknown evidence type"
+
+
+class NoCompetentProvider(Problem):
+    status, slug, title = 404, "no-competent-provider", "No competent provider"
+
+
+class AreaRetired(Problem):
+    status, slug, title = 410, "area-retired", "Area retired"
+
+
+class NeedsMoreInformation(Problem):
+    """The EU OOTS DSD:ERR:0005 case: the caller must add parameters (ags, place)."""
+    status, slug, title = 409, "needs-more-information", "More information needed"
+
+
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
 
 
 class OverlappingOffer(Conflict):
     slug, title = "overlapping-offer", "Overlapping offer"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
 
 
 class Unauthorized(Problem):

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from ..dates import berlin_today
-from ..errors import Problem, param_error
+from ..errors import InvalidParameter, Problem
 from ..folding import fold
 from . import resolve
 
@@ -92,7 +92,7 @@ def parse_lookup(raw, *, default_type, default_day, location="body"):
     given = [k for k in _PATTERNS if k in raw]
     if len(given) != 1:
         detail = "give exactly one of ags, ars, plz"
-        raise _invalid_all(given or list(_PATTERNS), detail, location)
+        raise _invalid(given or list(_PATTERNS), detail, location)
     kind = given[0]
     value = raw[kind]
     if not isinstance(value, str) or not _PATTERNS[kind].match(value):
@@ -117,16 +117,8 @@ def parse_day(text, name, location="body"):
         raise _invalid(name, "a date as YYYY-MM-DD", location) from None
 
 
-def _invalid(name, detail, location="body"):
-    return _invalid_all([name], detail, location)
-
-
-def _invalid_all(names, detail, location):
-    problem = Problem(f"{', '.join(names)}: {detail}",
-                      errors=[param_error(n, location, detail) for n in names])
-    problem.status, problem.slug, problem.title = 400, "validation-error", \
-        "Invalid request parameter"
-    return problem
+def _invalid(names, detail, location="body"):
+    return InvalidParameter(names, location, detail)
 
 
 def today():

@@ -5,30 +5,16 @@ Kreis -> Regierungsbezirk -> Land -> DE), valid on the reference date.
 Answers are plain dicts (and problems), built once and cached by the index; modelled on the
 EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
 """
-from ..errors import NotFound, Problem, UnknownArea, param_error
+from ..errors import (AreaRetired, Conflict, NeedsMoreInformation, NoCompetentProvider,
+                      UnknownArea, UnknownEvidenceType, param_error)
 from ..folding import fold
 
 MAX_SUCCESSION_HOPS = 10
 
 
-class UnknownEvidenceType(NotFound):
-    slug, title = "unknown-evidence-type", "Unknown evidence type"
-
-
-class NoCompetentProvider(Problem):
-    status, slug, title = 404, "no-competent-provider", "No competent provider"
-
-
-class AreaRetired(Problem):
-    status, slug, title = 410, "area-retired", "Area retired"
-
-
-class NeedsMoreInformation(Problem):
-    status, slug, title = 409, "needs-more-information", "More information needed"
-
-
-class AmbiguousOffers(Problem):
-    status, slug, title = 409, "conflict", "Competing offers"
+class AmbiguousOffers(Conflict):
+    """Two active offers on the same key and day: the overlap rule should prevent it."""
+    title = "Competing offers"
 
 
 def evidence_type_id(index, code):

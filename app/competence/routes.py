@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from ..api import Blueprint
 from ..db import get_conn
-from ..errors import Problem
+from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
 from ..governance.auth import current_actor
 from ..governance.roles import ADMIN, AUDITOR, DATA_MANAGER, ROUTING
 from . import coverage, lookup, permission_check, resolve
@@ -91,13 +91,11 @@ class CompetenceBatch(MethodView):
         """
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("lookups"), list):
-            raise _body_problem("lookups", "a JSON object with a list 'lookups' is required")
+            detail = "a JSON object with a list 'lookups' is required"
+            raise ValidationFailed(detail, errors=[param_error("lookups", "body", detail)])
         lookups = body["lookups"]
         if len(lookups) > MAX_BATCH:
-            problem = Problem(f"{len(lookups)} lookups; at most {MAX_BATCH} per batch")
-            problem.status, problem.slug, problem.title = 413, "payload-too-large", \
-                "Payload too large"
-            raise problem
+            raise PayloadTooLarge(f"{len(lookups)} lookups; at most {MAX_BATCH} per batch")
         default_type = body.get("evidence_type")
         default_day = lookup.parse_day(body["at"], "at") if "at" in body else lookup.today()
         with_connection = current_actor().role in CONNECTION_ROLES
@@ -114,11 +112,6 @@ class CompetenceBatch(MethodView):
                          else {"status": 200, "result": outcome.document})
         body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
         return Response(body, mimetype="application/json")
-
-
-def _body_problem(name, detail):
-    from ..errors import ValidationFailed, param_error
-    return ValidationFailed(detail, errors=[param_error(name, "body", detail)])
 
 
 def _item_problem(problem):
