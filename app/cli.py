@@ -96,7 +96,8 @@ def succession():
 @click.argument("old")
 @click.argument("new")
 @click.option("--date", "effective_on", required=True,
-              help="Day from which NEW replaces OLD (YYYY-MM-DD); OLD is valid until the day before.")
+              help="Day from which NEW replaces OLD (YYYY-MM-DD); OLD is valid until the "
+                   "day before.")
 @with_appcontext
 def succession_add(old, new, effective_on):
     """Record that area OLD is succeeded by NEW from --date on."""
@@ -106,7 +107,7 @@ def succession_add(old, new, effective_on):
     try:
         day = parse_iso_date(effective_on)
     except ValueError:
-        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--date")
+        raise click.BadParameter("expected YYYY-MM-DD", param_hint="--date") from None
     try:
         done = add_succession(get_conn(), old, new, day, f"cli:{getpass.getuser()}")
     except Problem as problem:

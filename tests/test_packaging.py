@@ -29,3 +29,12 @@ def test_ci_runs_the_readme_test_command():
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "./scripts/test.sh" in readme and "./scripts/test.sh" in ci
     assert "./scripts/serve.sh" in readme
+
+
+def test_code_passes_the_linter():
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.fail("ruff is part of the test extras and should be installed")
+    result = subprocess.run([ruff, "check", "app", "tests", "bench", "migrations"],
+                            capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr

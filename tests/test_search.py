@@ -7,7 +7,7 @@ from app import create_app
 from app.search import query
 
 from . import dbutil
-from .catalog_helpers import API, create, evidence_type, offer, organisation
+from .catalog_helpers import API, create, offer, organisation
 from .helpers import assert_problem
 
 

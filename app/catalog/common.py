@@ -86,10 +86,6 @@ def resolve_code(conn, table, code, field, **kwargs):
     return resolve_codes(conn, table, [code], field, **kwargs)[code]
 
 
-def iso(value):
-    return value.isoformat() if value is not None else None
-
-
 def filter_id(conn, table, code):
     """The id behind a list filter's code; an unknown code matches nothing (id -1)."""
     if not code:

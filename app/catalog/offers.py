@@ -1,7 +1,7 @@
 """Evidence offers (Nachweisangebote): provider x evidence type x areas x endpoint x
 validity. This is what the routing service resolves to."""
 from ..areas.keys import area_key
-from ..errors import InvalidParameter, OverlappingOffer, ValidationFailed, param_error
+from ..errors import OverlappingOffer, ValidationFailed, param_error
 from ..governance.roles import ADMIN, DATA_MANAGER, PROVIDER_ADMIN, ROUTING
 from ..governance.secrets import new_code
 from . import common, queries

@@ -136,7 +136,8 @@ _REGISTER_SELECT = """
            t.created_at, t.updated_at,
            COALESCE((SELECT array_agg(o.code::text ORDER BY o.code) FROM register_organisation ro
                      JOIN organisation o ON o.id = ro.organisation_id
-                     WHERE ro.register_id = t.id AND ro.relation = 'keeper'), '{}'::text[]) AS keepers,
+                     WHERE ro.register_id = t.id AND ro.relation = 'keeper'),
+                    '{}'::text[]) AS keepers,
            COALESCE((SELECT array_agg(o.code::text ORDER BY o.code) FROM register_organisation ro
                      JOIN organisation o ON o.id = ro.organisation_id
                      WHERE ro.register_id = t.id AND ro.relation = 'federal_counterpart'),

@@ -6,7 +6,7 @@ import functools
 from flask import request, url_for
 from flask.views import MethodView
 
-from ..api import Blueprint
+from ..api import Blueprint, QueryArgsSchema
 from ..db import get_conn
 from ..errors import Forbidden, UnsupportedMediaType
 from ..governance import queries as governance_queries
@@ -212,7 +212,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
             blp.route(f"/{name}/<code>/{action}", endpoint=endpoint)(view)
 
 
-class ImportArgsSchema(schemas.QueryArgsSchema):
+class ImportArgsSchema(QueryArgsSchema):
     dry_run = schemas.ma.fields.Boolean(load_default=False)
 
 

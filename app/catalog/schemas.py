@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
+from ..api import NoNulSchema, PageArgsSchema, page_schema
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9.-]{0,79}$",
                        error="lowercase letters, digits, '-' and '.', at most 80")

@@ -119,7 +119,3 @@ def parse_day(text, name, location="body"):
 
 def _invalid(names, detail, location="body"):
     return InvalidParameter(names, location, detail)
-
-
-def today():
-    return berlin_today()

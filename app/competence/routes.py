@@ -8,6 +8,7 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from ..api import Blueprint
+from ..dates import berlin_today
 from ..db import get_conn
 from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
 from ..governance.auth import current_actor
@@ -97,7 +98,7 @@ class CompetenceBatch(MethodView):
         if len(lookups) > MAX_BATCH:
             raise PayloadTooLarge(f"{len(lookups)} lookups; at most {MAX_BATCH} per batch")
         default_type = body.get("evidence_type")
-        default_day = lookup.parse_day(body["at"], "at") if "at" in body else lookup.today()
+        default_day = lookup.parse_day(body["at"], "at") if "at" in body else berlin_today()
         with_connection = current_actor().role in CONNECTION_ROLES
         index = holder.get()
         items = []
@@ -138,7 +139,7 @@ class CompetenceSnapshot(MethodView):
         For the routing service's cache: load this, then follow GET /changes.
         """
         index = holder.get()
-        day = args.get("at") or lookup.today()
+        day = args.get("at") or berlin_today()
         type_id = resolve.evidence_type_id(index, args["evidence_type"])
         with_connection = current_actor().role in CONNECTION_ROLES
         rows = _snapshot_rows(index, type_id, day, with_connection)

@@ -30,7 +30,8 @@ def upgrade():
         seat_ags        text REFERENCES area (key),
         contact         jsonb,
         dvdv_key        text,
-        status          text NOT NULL CHECK (status IN ('pending', 'active', 'suspended', 'retired')),
+        status          text NOT NULL
+                        CHECK (status IN ('pending', 'active', 'suspended', 'retired')),
         illustrative    boolean NOT NULL DEFAULT false,
         version         integer NOT NULL DEFAULT 1,
         created_at      timestamptz NOT NULL DEFAULT now(),
