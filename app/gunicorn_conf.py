@@ -8,6 +8,9 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
+# No runtime control socket: nothing uses it, and several servers on one machine would share
+# its default path.
+control_socket_disable = True
 accesslog = "-"
 # The request id of every access-log line, as sent back in X-Request-ID.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'

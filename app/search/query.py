@@ -184,7 +184,9 @@ def search(actor, args):
     items = []
     for hit in page:
         kind, code = hit["type"], hit["code"]
-        snippet = hit.highlights("text", top=2) or hit.highlights("title") or ""
+        # Typo and compound matches leave no exact word to mark: show the escaped title.
+        snippet = hit.highlights("text", top=2) or hit.highlights("title") or \
+            highlight.htmlescape(hit["title"])
         items.append({"type": kind, "code": code, "title": hit["title"],
                       "status": hit["status"], "land": None if hit["land"] == "none"
                       else hit["land"], "snippet": snippet, "score": round(hit.score, 3),
