@@ -57,10 +57,10 @@ def live_server(server_url, tmp_path, workers=3):
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
                         break
-                except requests.ConnectionError:
-                    pass
+                except (requests.ConnectionError, requests.Timeout):
+                    pass  # still booting
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("gunicorn did not start: "
                                        + log.read_text(errors="replace")[-2000:])
