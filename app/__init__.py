@@ -43,6 +43,7 @@ def create_app(config=None):
     from .areas.routes import blp as areas_blp
     from .catalog.routes import blp as catalog_blp
     from .competence.routes import blp as competence_blp
+    from .export.routes import blp as export_blp
     from .governance.routes import blp as governance_blp
     from .search.routes import blp as search_blp
     from .system.routes import blp as system_blp
@@ -54,6 +55,7 @@ def create_app(config=None):
     api.register_blueprint(catalog_blp)
     api.register_blueprint(governance_blp)
     api.register_blueprint(search_blp)
+    api.register_blueprint(export_blp)
     app.register_blueprint(system_plain)
     app.extensions["regmap.api"] = api
     from .competence.fastpath import CompetenceFastPath

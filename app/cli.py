@@ -165,6 +165,30 @@ def search_reindex():
     click.echo(f"indexed {count} documents")
 
 
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld"]), default="ttl",
+              show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export(fmt, out):
+    """Write the public catalogue as RDF to OUT (N-Triples and Turtle are streamed)."""
+    from .db import get_conn
+    from .export.routes import public_triples
+    from .export.serialize import STREAMED, serialize, stream
+
+    triples = public_triples(get_conn())
+    with open(out, "w", encoding="utf-8") as f, \
+            tqdm(desc="export", unit="chunk", disable=not sys.stderr.isatty(),
+                 file=sys.stderr) as bar:
+        if fmt in STREAMED:
+            for chunk in stream(triples, fmt):
+                f.write(chunk)
+                bar.update(1)
+        else:
+            f.write(serialize(triples, fmt))
+    click.echo(f"wrote {out}")
+
+
 @main.group()
 def offers():
     """Evidence offers."""

@@ -28,6 +28,13 @@ class Config:
     PUBLIC_BASE_URL: str = "https://regmap.example"
     # The search index (a projection of the database). Default: VAR_DIR/search.
     SEARCH_INDEX_DIR: str = ""
+    # The catalogue's publisher in RDF exports.
+    EXPORT_PUBLISHER_NAME: str = "FITKO (Föderale IT-Kooperation)"
+    # The contributor IRI GovData assigned (http://dcat-ap.de/def/contributors/...): DCAT-AP.de
+    # Konvention 12/13. Without it, exports miss dcatde:contributorID.
+    EXPORT_CONTRIBUTOR_ID: str = ""
+    # Include illustrative demo entries in RDF exports ("1"/"true").
+    EXPORT_ILLUSTRATIVE: bool = False
     LOG_LEVEL: str = "INFO"
     DB_POOL_MIN_SIZE: int = 1
     DB_POOL_MAX_SIZE: int = 8
@@ -47,6 +54,8 @@ class Config:
                 continue
             if f.type is int or f.type == "int":
                 values[f.name] = _int(f.name, f.default)
+            elif f.type is bool or f.type == "bool":
+                values[f.name] = os.environ.get(f.name, "").lower() in ("1", "true", "yes")
             elif f.type is float or f.type == "float":
                 values[f.name] = float(os.environ.get(f.name) or f.default)
             else:
