@@ -173,10 +173,10 @@ def search_reindex():
 def export(fmt, out):
     """Write the public catalogue as RDF to OUT (N-Triples and Turtle are streamed)."""
     from .db import get_conn
-    from .export.routes import public_triples
+    from .export.routes import public_graph
     from .export.serialize import STREAMED, serialize, stream
 
-    triples = public_triples(get_conn())
+    triples = public_graph(get_conn()).triples()
     with open(out, "w", encoding="utf-8") as f, \
             tqdm(desc="export", unit="chunk", disable=not sys.stderr.isatty(),
                  file=sys.stderr) as bar:

@@ -6,6 +6,8 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH
 
+from app.export.namespaces import HYDRA
+
 from app.cli import main
 from app.config import REPO_ROOT
 
@@ -133,7 +135,8 @@ def test_illustrative_entries_only_when_configured(client, dm, app, conn):
 
 
 def test_every_serialisation_parses_back_to_the_same_graph(client, catalogue):
-    _, reference = exported(client, "nt")
+    reference = Graph().parse(data=client.get(f"{API}/catalog", headers={
+        "Accept": "application/n-triples"}).get_data(as_text=True), format="nt")
     for fmt, (media, parser) in FORMATS.items():
         r = client.get(f"{API}/catalog", headers={"Accept": media})
         assert r.mimetype == media
@@ -164,3 +167,41 @@ def test_cli_export(app, catalogue, tmp_path):
                                                  str(out)])
     assert result.exit_code == 0, result.output
     assert len(Graph().parse(out)) > 500
+
+
+def page(client, number, size, **params):
+    r = client.get(f"{API}/catalog.nt", query_string={"page": number, "page_size": size,
+                                                       **params})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return Graph().parse(data=r.get_data(as_text=True), format="nt")
+
+
+def test_hydra_pages_cover_everything_and_each_page_is_valid(client, catalogue, shapes):
+    whole = page(client, 1, 500)
+    items = (set(whole.subjects(RDF.type, DCAT.Dataset))
+             | set(whole.subjects(RDF.type, DCAT.DataService)))
+    seen = set()
+    first = page(client, 1, 10)
+    last = str(next(first.objects(None, HYDRA.last)))
+    assert last.startswith("https://regmap.example/api/v1/catalog.nt?page=6")
+    assert int(first.value(URIRef("https://regmap.example/id/catalog"), HYDRA.totalItems)) \
+        == 55  # 50 registers, 2 evidence types, 1 service, 2 offers
+    for number in range(1, 7):
+        graph = page(client, number, 10)
+        view = next(graph.subjects(RDF.type, HYDRA.PartialCollectionView))
+        assert (graph.value(view, HYDRA.next) is None) == (number == 6)
+        on_page = {s for s in graph.objects(None, DCAT.dataset)} | \
+                  {s for s in graph.objects(None, DCAT.service)}
+        seen |= on_page
+        if number == 6:  # offers, with the datasets, agents and places they reference
+            assert violations(graph, shapes["DCAT-AP 3.0.1"]) == []
+            assert violations(graph, shapes["CPSV-AP 3.2.0"]) == []
+    assert items <= seen
+
+
+def test_modified_since_gives_only_recent_items(client, catalogue):
+    recent = page(client, 1, 500, modified_since="2100-01-01T00:00:00+00:00")
+    assert set(recent.subjects(RDF.type, DCAT.Dataset)) == set()
+    assert_problem(client.get(f"{API}/catalog", query_string={"modified_since": "gestern"}),
+                   400)
+    assert_problem(client.get(f"{API}/catalog", query_string={"page_size": 501}), 400)

@@ -6,9 +6,10 @@
 - CCCEV 2: evidence types, and the requirements and evidence type lists of services;
 - CPSV-AP: services (Leistungen) holding their requirements.
 
-Every node referenced is typed here, so class constraints can be checked. URIs are built
-under PUBLIC_BASE_URL, never the request's host. CCCEV's shapes want xsd:string labels
-(not language-tagged ones), so its objects get plain strings; DCAT's get @de / @en.
+Every node an item references is described on the same page (once), so class constraints
+can be checked page by page. URIs are built under PUBLIC_BASE_URL, never the request's host.
+CCCEV's shapes want xsd:string labels (not language-tagged ones), so its objects get plain
+strings as well; DCAT's and CPSV's get @de / @en.
 """
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
@@ -16,28 +17,22 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 from ..catalog import queries as catalog_queries
 from ..folding import fold
 from . import queries
-from .namespaces import CCCEV, CPSV, DCATDE, GEOCODING
+from .namespaces import CCCEV, CPSV, DCATDE, GEOCODING, HYDRA
 
 CONTRIBUTORS = "http://dcat-ap.de/def/contributors"
 GERMANY = URIRef("http://publications.europa.eu/resource/authority/country/DEU")
 _GEOCODING_BY_LEVEL = {"land": "stateKey", "kreis": "districtKey",
                        "gemeindeverband": "municipalityAssociationKey",
                        "municipality": "municipalityKey"}
-
-
-class Uris:
-    def __init__(self, base):
-        self.base = base.rstrip("/")
-
-    def __call__(self, kind, *parts):
-        return URIRef("/".join([self.base, "id", kind, *parts]))
-
-    def catalogue(self):
-        return self("catalog")
+BY_LAW = "Nach Bundes- oder Landesrecht zuständige Behörde"
 
 
 def _de(text):
     return Literal(text, lang="de")
+
+
+def _en(text):
+    return Literal(text, lang="en")
 
 
 def _text(text):
@@ -45,61 +40,134 @@ def _text(text):
 
 
 def location(key, level, ars):
-    """(URI, triples) of an area: Germany, or its political geocoding URI."""
+    """The node of an area: Germany, or its political geocoding URI."""
     if key == "DE":
-        return GERMANY, [(GERMANY, RDF.type, DCTERMS.Location)]
+        return GERMANY
     if level == "municipality" and ars:
-        uri = URIRef(f"{GEOCODING}regionalKey/{ars}")
-    else:
-        uri = URIRef(f"{GEOCODING}{_GEOCODING_BY_LEVEL.get(level, 'regionalKey')}/{key}")
-    return uri, [(uri, RDF.type, DCTERMS.Location)]
+        return URIRef(f"{GEOCODING}regionalKey/{ars}")
+    return URIRef(f"{GEOCODING}{_GEOCODING_BY_LEVEL.get(level, 'regionalKey')}/{key}")
 
 
-def _agent(node, code, name):
-    # foaf:name for DCAT-AP, dct:title and dct:identifier for CPSV-AP's Agent.
-    yield node, RDF.type, FOAF.Agent
-    yield node, FOAF.name, _de(name)
-    yield node, DCTERMS.title, _de(name)
-    yield node, DCTERMS.identifier, _text(code)
+class CatalogueGraph:
+    """Reads the public catalogue once; yields its triples whole or a page at a time.
 
+    Items (the unit of paging, in a stable order): registers, evidence types, services,
+    offers. Referenced nodes (agents, locations, datasets) are described where first used.
+    """
 
-def _public_organisation(node, name, place):
-    yield node, RDF.type, CCCEV.PublicOrganisation
-    yield node, SKOS.prefLabel, _de(name)
-    yield node, DCTERMS.spatial, place
+    def __init__(self, conn, *, base, publisher_name, include_illustrative=False,
+                 contributor_id=None, modified_since=None):
+        self.base = base.rstrip("/")
+        self.publisher_name = publisher_name
+        self.contributor = URIRef(contributor_id) if contributor_id else None
+        self.catalogue = self.uri("catalog")
+        self.publisher = self.uri("publisher")
+        self.by_law = self.uri("competent-authority", "by-law")
+        include = include_illustrative
+        self.organisations = {r["code"]: r for r in queries.organisations(conn, include)}
+        self.registers = {r["code"]: r for r in queries.registers(conn, include)}
+        self.evidence_types = {r["code"]: r for r in queries.evidence_types(conn, include)}
+        services = queries.services(conn, include)
+        self.requirements = catalog_queries.service_requirements(
+            conn, [s["id"] for s in services])
+        self.consumers = {}
+        for row in queries.service_consumers(conn, include):
+            self.consumers.setdefault(row["service"], []).append(row)
+        offers = []
+        for offer in queries.offers(conn, include):
+            # A data service serves a dataset of this export and names its publisher.
+            offer["registers"] = [r for r in offer["registers"] if r in self.registers]
+            if offer["registers"] and offer["provider"] in self.organisations:
+                offers.append(offer)
+        self.items = [("register", r) for r in self.registers.values()] + \
+                     [("evidence-type", r) for r in self.evidence_types.values()] + \
+                     [("service", r) for r in services] + [("offer", r) for r in offers]
+        if modified_since is not None:
+            self.items = [(k, r) for k, r in self.items if r["updated_at"] >= modified_since]
 
+    def uri(self, kind, *parts):
+        return URIRef("/".join([self.base, "id", kind, *parts]))
 
-def triples(conn, *, base, publisher_name, include_illustrative=False, contributor_id=None):
-    """Every triple of the public catalogue, object by object (a generator).
-    `contributor_id`: the IRI GovData assigned to the publisher (DCAT-AP.de K12&13)."""
-    uri = Uris(base)
-    contributor = URIRef(contributor_id) if contributor_id else None
-    if contributor is not None:
-        yield contributor, RDF.type, SKOS.Concept
-        yield contributor, SKOS.inScheme, URIRef(CONTRIBUTORS)
-    catalogue = uri.catalogue()
-    publisher = uri("publisher")
-    yield catalogue, RDF.type, DCAT.Catalog
-    yield catalogue, DCTERMS.title, _de("Registerlandkarte des NOOTS")
-    yield catalogue, DCTERMS.title, Literal("Register map of the NOOTS", lang="en")
-    yield catalogue, DCTERMS.description, _de(
-        "Register nach IDNrG, Nachweistypen, Leistungen und Nachweisangebote des "
-        "Nationalen Once-Only-Technical-Systems")
-    yield catalogue, DCTERMS.description, Literal(
-        "Registers, evidence types, public services and evidence offers of the German "
-        "National Once-Only Technical System", lang="en")
-    yield catalogue, DCTERMS.publisher, publisher
-    yield from _agent(publisher, "publisher", publisher_name)
+    # --- whole graph and pages --------------------------------------------------------
+    def triples(self):
+        described = set()
+        yield from self.header()
+        for item in self.items:
+            yield from self.item(item, described)
 
-    agents = set()
-    for row in queries.organisations(conn, include_illustrative):
-        agents.add(row["code"])
-        yield from _agent(uri("organisation", row["code"]), row["code"], row["name"])
+    def page(self, number, size, page_url):
+        """One page of items with the header and Hydra links (page_url(n) -> URL)."""
+        described = set()
+        yield from self.header()
+        last = max(1, -(-len(self.items) // size))
+        view = URIRef(page_url(number))
+        yield self.catalogue, HYDRA.totalItems, Literal(len(self.items))
+        yield self.catalogue, HYDRA.view, view
+        yield view, RDF.type, HYDRA.PartialCollectionView
+        yield view, HYDRA.first, URIRef(page_url(1))
+        yield view, HYDRA.last, URIRef(page_url(last))
+        if number > 1:
+            yield view, HYDRA.previous, URIRef(page_url(number - 1))
+        if number < last:
+            yield view, HYDRA.next, URIRef(page_url(number + 1))
+        for item in self.items[(number - 1) * size:number * size]:
+            yield from self.item(item, described)
 
-    authority_types = set()
-    for row in queries.registers(conn, include_illustrative):
-        dataset = uri("register", row["code"])
-        yield catalogue, DCAT.dataset, dataset
+    def header(self):
+        catalogue = self.catalogue
+        yield catalogue, RDF.type, DCAT.Catalog
+        yield catalogue, DCTERMS.title, _de("Registerlandkarte des NOOTS")
+        yield catalogue, DCTERMS.title, _en("Register map of the NOOTS")
+        yield catalogue, DCTERMS.description, _de(
+            "Register nach IDNrG, Nachweistypen, Leistungen und Nachweisangebote des "
+            "Nationalen Once-Only-Technical-Systems")
+        yield catalogue, DCTERMS.description, _en(
+            "Registers, evidence types, public services and evidence offers of the German "
+            "National Once-Only Technical System")
+        yield catalogue, DCTERMS.publisher, self.publisher
+        yield from self.agent(self.publisher, "publisher", self.publisher_name)
+        if self.contributor is not None:
+            yield self.contributor, RDF.type, SKOS.Concept
+            yield self.contributor, SKOS.inScheme, URIRef(CONTRIBUTORS)
+
+    def item(self, item, described):
+        kind, row = item
+        return {"register": self.dataset, "evidence-type": self.evidence_type,
+                "service": self.service, "offer": self.data_service}[kind](row, described)
+
+    # --- referenced nodes, described once per page --------------------------------------
+    @staticmethod
+    def agent(node, code, name):
+        # foaf:name for DCAT-AP, dct:title and dct:identifier for CPSV-AP's Agent.
+        yield node, RDF.type, FOAF.Agent
+        yield node, FOAF.name, _de(name)
+        yield node, DCTERMS.title, _de(name)
+        yield node, DCTERMS.identifier, _text(code)
+
+    def organisation(self, code, described):
+        node = self.uri("organisation", code)
+        if node not in described:
+            described.add(node)
+            yield from self.agent(node, code, self.organisations[code]["name"])
+
+    def place(self, node, described):
+        if node not in described:
+            described.add(node)
+            yield node, RDF.type, DCTERMS.Location
+
+    def public_organisation(self, node, name, place, described):
+        yield from self.place(place, described)
+        yield node, RDF.type, CCCEV.PublicOrganisation
+        yield node, SKOS.prefLabel, _de(name)
+        yield node, DCTERMS.spatial, place
+
+    # --- items ------------------------------------------------------------------------
+    def dataset(self, row, described):
+        dataset = self.uri("register", row["code"])
+        if dataset in described:
+            return
+        described.add(dataset)
+        yield self.catalogue, DCAT.dataset, dataset
         yield dataset, RDF.type, DCAT.Dataset
         yield dataset, DCTERMS.title, _de(row["name"])
         yield dataset, DCTERMS.description, _de(row["description"] or row["name"])
@@ -107,67 +175,67 @@ def triples(conn, *, base, publisher_name, include_illustrative=False, contribut
         yield dataset, DCTERMS.modified, Literal(row["updated_at"], datatype=XSD.dateTime)
         if row["legal_basis"]:
             yield dataset, DCATDE.legalBasis, _de(row["legal_basis"])
-        if contributor is not None:
-            yield dataset, DCATDE.contributorID, contributor
-        keepers = [k for k in row["keepers"] if k in agents]
+        if self.contributor is not None:
+            yield dataset, DCATDE.contributorID, self.contributor
+        keepers = [k for k in row["keepers"] if k in self.organisations]
         for keeper in keepers:
-            yield dataset, DCTERMS.publisher, uri("organisation", keeper)
-        if not keepers:
-            # No single keeping body (Melderegister: every Meldebehörde) or none recorded:
-            # the keeping-authority type as a collective agent, else the catalogue publisher.
-            kind = row["keeping_authority_type"]
-            if kind:
-                collective = uri("authority-type", "-".join(fold(kind).split()))
-                yield dataset, DCTERMS.publisher, collective
-                if collective not in authority_types:
-                    authority_types.add(collective)
-                    yield from _agent(collective, str(collective).rsplit("/", 1)[1], kind)
-            else:
-                yield dataset, DCTERMS.publisher, publisher
+            yield dataset, DCTERMS.publisher, self.uri("organisation", keeper)
+            yield from self.organisation(keeper, described)
+        if keepers:
+            return
+        # No single keeping body (Melderegister: every Meldebehörde) or none recorded: the
+        # keeping-authority type as a collective agent, else the catalogue's publisher.
+        kind = row["keeping_authority_type"]
+        if not kind:
+            yield dataset, DCTERMS.publisher, self.publisher
+            return
+        slug = "-".join(fold(kind).split())
+        collective = self.uri("authority-type", slug)
+        yield dataset, DCTERMS.publisher, collective
+        if collective not in described:
+            described.add(collective)
+            yield from self.agent(collective, slug, kind)
 
-    for row in queries.evidence_types(conn, include_illustrative):
-        evidence_type = URIRef(row["uri"])
-        yield evidence_type, RDF.type, CCCEV.EvidenceType
-        yield evidence_type, DCTERMS.identifier, _text(row["code"])
-        yield evidence_type, DCTERMS.title, _de(row["title_de"])
+    def evidence_type(self, row, described):
+        node = URIRef(row["uri"])
+        if node in described:
+            return
+        described.add(node)
+        yield node, RDF.type, CCCEV.EvidenceType
+        yield node, DCTERMS.identifier, _text(row["code"])
+        yield node, DCTERMS.title, _de(row["title_de"])
         if row["title_en"]:
-            yield evidence_type, DCTERMS.title, Literal(row["title_en"], lang="en")
+            yield node, DCTERMS.title, _en(row["title_en"])
         if row["description_de"]:
-            yield evidence_type, DCTERMS.description, _de(row["description_de"])
+            yield node, DCTERMS.description, _de(row["description_de"])
 
-    competent = uri("competent-authority", "by-law")
-    yield from _agent(competent, "by-law", "Nach Bundes- oder Landesrecht zuständige Behörde")
-    yield from _public_organisation(competent, "Nach Bundes- oder Landesrecht zuständige "
-                                               "Behörde", GERMANY)
-    yield GERMANY, RDF.type, DCTERMS.Location
-    consumers = {}
-    for row in queries.service_consumers(conn, include_illustrative):
-        consumers.setdefault(row["service"], []).append(row)
-    services = queries.services(conn, include_illustrative)
-    requirements = catalog_queries.service_requirements(conn, [s["id"] for s in services])
-    type_uris = {r["code"]: r["uri"] for r in queries.evidence_types(conn, True)}
-    for row in services:
-        service = uri("service", row["code"])
+    def service(self, row, described):
+        service = self.uri("service", row["code"])
         yield service, RDF.type, CPSV.PublicService
         yield service, DCTERMS.identifier, _text(row["leistungsschluessel"] or row["code"])
         yield service, DCTERMS.title, _de(row["name_de"])
         if row["name_en"]:
-            yield service, DCTERMS.title, Literal(row["name_en"], lang="en")
+            yield service, DCTERMS.title, _en(row["name_en"])
         yield service, DCTERMS.description, _de(row["description"] or row["name_de"])
-        # The consumer authorities with a permission for this service where known; the
-        # competence itself is fixed per area by law (which regmap resolves per lookup).
-        for consumer in consumers.get(row["code"], []) or [None]:
-            if consumer is None:
-                yield service, CCCEV.hasCompetentAuthority, competent
-                continue
-            node = uri("organisation", consumer["code"])
+        # The consumer authorities with a permission for the service where known; otherwise
+        # the authority competent by law, which regmap resolves per area and lookup.
+        consumers = self.consumers.get(row["code"], [])
+        for consumer in consumers:
+            node = self.uri("organisation", consumer["code"])
             yield service, CCCEV.hasCompetentAuthority, node
-            place, place_triples = location(consumer["seat_ags"] or "DE", "municipality",
-                                            consumer["seat_ars"])
-            yield from place_triples
-            yield from _public_organisation(node, consumer["name"], place)
-        for requirement in requirements.get(row["id"], []):
-            node = uri("service", row["code"], "requirement", requirement["code"])
+            yield from self.organisation(consumer["code"], described)
+            yield from self.public_organisation(
+                node, consumer["name"],
+                location(consumer["seat_ags"] or "DE", "municipality", consumer["seat_ars"]),
+                described)
+        if not consumers:
+            yield service, CCCEV.hasCompetentAuthority, self.by_law
+            if self.by_law not in described:
+                described.add(self.by_law)
+                yield from self.agent(self.by_law, "by-law", BY_LAW)
+                yield from self.public_organisation(self.by_law, BY_LAW, GERMANY, described)
+        for requirement in self.requirements.get(row["id"], []):
+            node = self.uri("service", row["code"], "requirement", requirement["code"])
             yield service, CCCEV.holdsRequirement, node
             yield node, RDF.type, CCCEV.Requirement
             yield node, DCTERMS.identifier, _text(requirement["code"])
@@ -179,22 +247,26 @@ def triples(conn, *, base, publisher_name, include_illustrative=False, contribut
                 yield type_list, RDF.type, CCCEV.EvidenceTypeList
                 yield type_list, SKOS.prefLabel, _text(f"{requirement['name']} ({n})")
                 for code in types:
-                    yield type_list, CCCEV.specifiesEvidenceType, URIRef(type_uris[code])
+                    evidence = self.evidence_types.get(code)
+                    if evidence is None:
+                        continue  # retired or illustrative: not in this export
+                    yield type_list, CCCEV.specifiesEvidenceType, URIRef(evidence["uri"])
+                    yield from self.evidence_type(evidence, described)
 
-    for row in queries.offers(conn, include_illustrative):
-        if not row["registers"] or row["provider"] not in agents:
-            continue  # a data service must serve a dataset and name its publisher
-        service = uri("offer", row["code"])
-        yield catalogue, DCAT.service, service
+    def data_service(self, row, described):
+        service = self.uri("offer", row["code"])
+        yield self.catalogue, DCAT.service, service
         yield service, RDF.type, DCAT.DataService
         yield service, DCTERMS.title, _de(f"{row['evidence_title']} ({row['provider']})")
         yield service, DCTERMS.identifier, _text(row["code"])
         yield service, DCAT.endpointURL, URIRef(row["endpoint_url"])
-        yield service, DCTERMS.publisher, uri("organisation", row["provider"])
+        yield service, DCTERMS.publisher, self.uri("organisation", row["provider"])
+        yield from self.organisation(row["provider"], described)
         for register in row["registers"]:
-            yield service, DCAT.servesDataset, uri("register", register)
+            yield service, DCAT.servesDataset, self.uri("register", register)
+            yield from self.dataset(self.registers[register], described)
         for key, ars, level in zip(row["areas"], row["area_ars"], row["area_levels"]):
-            place, place_triples = location(key, level, ars)
+            place = location(key, level, ars)
             yield service, DCTERMS.spatial, place
             yield service, DCATDE.politicalGeocodingURI, place
-            yield from place_triples
+            yield from self.place(place, described)

@@ -1,30 +1,41 @@
-"""GET /api/v1/catalog: the public catalogue as RDF, by content negotiation or suffix."""
+"""GET /api/v1/catalog: the public catalogue as RDF for harvesters, page by page (Hydra), by
+content negotiation or suffix."""
+from urllib.parse import urlencode
+
+import marshmallow as ma
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
-from ..api import Blueprint
+from ..api import Blueprint, PageArgsSchema
 from ..db import get_conn
 from ..errors import Problem
 from ..http import conditional, etag_of
 from . import queries, serialize
-from .graph import triples
+from .graph import CatalogueGraph
 
 blp = Blueprint("export", __name__, url_prefix="/api/v1",
                 description="Open metadata: DCAT-AP 3 / DCAT-AP.de, CCCEV, CPSV-AP")
 
 BY_MEDIA_TYPE = {media: fmt for fmt, media in serialize.MEDIA_TYPES.items()}
+RDF_RESPONSES = {media: {} for media in serialize.MEDIA_TYPES.values()}
 
 
 class NotAcceptable(Problem):
     status, title = 406, "Not acceptable"
 
 
-def public_triples(conn):
+class CatalogueArgsSchema(PageArgsSchema):
+    modified_since = ma.fields.AwareDateTime(metadata={
+        "description": "only items changed since then (ISO date-time with offset)"})
+
+
+def public_graph(conn, modified_since=None):
     config = current_app.config
-    return triples(conn, base=config["PUBLIC_BASE_URL"],
-                   publisher_name=config["EXPORT_PUBLISHER_NAME"],
-                   include_illustrative=config["EXPORT_ILLUSTRATIVE"],
-                   contributor_id=config["EXPORT_CONTRIBUTOR_ID"] or None)
+    return CatalogueGraph(conn, base=config["PUBLIC_BASE_URL"],
+                          publisher_name=config["EXPORT_PUBLISHER_NAME"],
+                          include_illustrative=config["EXPORT_ILLUSTRATIVE"],
+                          contributor_id=config["EXPORT_CONTRIBUTOR_ID"] or None,
+                          modified_since=modified_since)
 
 
 def _format(suffix):
@@ -40,43 +51,54 @@ def _format(suffix):
     return BY_MEDIA_TYPE[best]
 
 
-def _answer(suffix=None):
+def _answer(args, suffix=None):
     fmt = _format(suffix)
     conn = get_conn()
-    conditional(etag_of("catalog", fmt, queries.catalogue_version(conn),
-                        current_app.config["EXPORT_ILLUSTRATIVE"]))
+    config = current_app.config
+    conditional(etag_of("catalog", fmt, queries.catalogue_version(conn), args,
+                        config["EXPORT_ILLUSTRATIVE"], config["EXPORT_CONTRIBUTOR_ID"]))
+    since = args.get("modified_since")
+    base = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/api/v1/catalog" + (
+        f".{suffix}" if suffix else "")
+
+    def page_url(number):
+        query = {"page": number, "page_size": args["page_size"]}
+        if since:
+            query["modified_since"] = since.isoformat()
+        return f"{base}?{urlencode(query)}"
+
+    triples = public_graph(conn, since).page(args["page"], args["page_size"], page_url)
     media = serialize.MEDIA_TYPES[fmt]
     if fmt in serialize.STREAMED:
-        body = stream_with_context(serialize.stream(public_triples(conn), fmt))
+        body = stream_with_context(serialize.stream(triples, fmt))
     else:
-        body = serialize.serialize(public_triples(conn), fmt)
+        body = serialize.serialize(triples, fmt)
     return Response(body, mimetype=media, headers={"Vary": "Accept"})
-
-
-RDF_RESPONSES = {media: {} for media in serialize.MEDIA_TYPES.values()}
 
 
 @blp.route("/catalog")
 class Catalogue(MethodView):
-    @blp.doc(responses={"200": {"description": "the catalogue as RDF",
+    @blp.query(CatalogueArgsSchema)
+    @blp.doc(responses={"200": {"description": "a page of the catalogue as RDF",
                                 "content": RDF_RESPONSES}})
-    @blp.problems(304, 406)
-    def get(self):
-        """The public catalogue as RDF (Turtle, N-Triples, JSON-LD, RDF/XML by Accept)
+    @blp.problems(304, 400, 406)
+    def get(self, args):
+        """The public catalogue as RDF, page by page (Turtle, N-Triples, JSON-LD, RDF/XML)
         ---
         Registers as dcat:Dataset, active offers as dcat:DataService, organisations as
         foaf:Agent; evidence types, requirements and lists in CCCEV; services in CPSV-AP.
-        No connection parameters, no contacts, no illustrative demo entries (unless
-        EXPORT_ILLUSTRATIVE is set).
+        Hydra links (hydra:next, hydra:last) lead through the pages. No connection
+        parameters, no contacts, no illustrative demo entries (unless EXPORT_ILLUSTRATIVE).
         """
-        return _answer()
+        return _answer(args)
 
 
 @blp.route("/catalog.<suffix>")
 class CatalogueWithSuffix(MethodView):
-    @blp.doc(responses={"200": {"description": "the catalogue as RDF",
+    @blp.query(CatalogueArgsSchema)
+    @blp.doc(responses={"200": {"description": "a page of the catalogue as RDF",
                                 "content": RDF_RESPONSES}})
-    @blp.problems(304, 406)
-    def get(self, suffix):
-        """The public catalogue as RDF in the format the suffix names (.ttl .nt .jsonld .rdf)"""
-        return _answer(suffix)
+    @blp.problems(304, 400, 406)
+    def get(self, args, suffix):
+        """A page of the catalogue in the format the suffix names (.ttl .nt .jsonld .rdf)"""
+        return _answer(args, suffix)
