@@ -55,8 +55,11 @@ class CatalogueGraph:
     offers. Referenced nodes (agents, locations, datasets) are described where first used.
     """
 
+    WINDOW = 2000  # offers read at a time by the whole export: memory stays flat
+
     def __init__(self, conn, *, base, publisher_name, include_illustrative=False,
                  contributor_id=None, modified_since=None):
+        self.conn, self.include, self.since = conn, include_illustrative, modified_since
         self.base = base.rstrip("/")
         self.publisher_name = publisher_name
         self.contributor = URIRef(contributor_id) if contributor_id else None
@@ -64,7 +67,6 @@ class CatalogueGraph:
         self.publisher = self.uri("publisher")
         self.by_law = self.uri("competent-authority", "by-law")
         include = include_illustrative
-        self.organisations = {r["code"]: r for r in queries.organisations(conn, include)}
         self.registers = {r["code"]: r for r in queries.registers(conn, include)}
         self.evidence_types = {r["code"]: r for r in queries.evidence_types(conn, include)}
         services = queries.services(conn, include)
@@ -73,17 +75,51 @@ class CatalogueGraph:
         self.consumers = {}
         for row in queries.service_consumers(conn, include):
             self.consumers.setdefault(row["service"], []).append(row)
-        offers = []
-        for offer in queries.offers(conn, include):
+        self.organisations = {}
+        self._load_organisations(
+            [k for r in self.registers.values() for k in r["keepers"]]
+            + [c["code"] for rows in self.consumers.values() for c in rows])
+        # Registers, evidence types and services are few; offers are many and read by page.
+        self.few = [("register", r) for r in self.registers.values()] + \
+                   [("evidence-type", r) for r in self.evidence_types.values()] + \
+                   [("service", r) for r in services]
+        if modified_since is not None:
+            self.few = [(k, r) for k, r in self.few if r["updated_at"] >= modified_since]
+        self.total = len(self.few) + queries.offer_count(conn, include, modified_since)
+
+    def _load_organisations(self, codes):
+        wanted = set(codes) - set(self.organisations)
+        if wanted:
+            for row in queries.organisations(self.conn, self.include, wanted):
+                self.organisations[row["code"]] = row
+
+    def _offers(self, offset, limit, after=None):
+        rows = []
+        for offer in queries.offers(self.conn, self.include, self.since, limit=limit,
+                                    offset=offset, after=after):
             # A data service serves a dataset of this export and names its publisher.
             offer["registers"] = [r for r in offer["registers"] if r in self.registers]
-            if offer["registers"] and offer["provider"] in self.organisations:
-                offers.append(offer)
-        self.items = [("register", r) for r in self.registers.values()] + \
-                     [("evidence-type", r) for r in self.evidence_types.values()] + \
-                     [("service", r) for r in services] + [("offer", r) for r in offers]
-        if modified_since is not None:
-            self.items = [(k, r) for k, r in self.items if r["updated_at"] >= modified_since]
+            rows.append(offer)
+        self._load_organisations(r["provider"] for r in rows)
+        return rows, [("offer", r) for r in rows
+                      if r["registers"] and r["provider"] in self.organisations]
+
+    def items(self, start=0, stop=None):
+        """The items in [start, stop) of the stable order."""
+        yield from self.few[start:stop]
+        if stop is None and start == 0:
+            # The whole export: windows by the last code read (OFFSET would rescan).
+            after = None
+            while True:
+                rows, items = self._offers(0, self.WINDOW, after=after)
+                yield from items
+                if len(rows) < self.WINDOW:
+                    return
+                after = rows[-1]["code"]
+        first = max(0, start - len(self.few))
+        last = max(0, stop - len(self.few))
+        if last > first:
+            yield from self._offers(first, last - first)[1]
 
     def uri(self, kind, *parts):
         return URIRef("/".join([self.base, "id", kind, *parts]))
@@ -92,16 +128,16 @@ class CatalogueGraph:
     def triples(self):
         described = set()
         yield from self.header()
-        for item in self.items:
+        for item in self.items():
             yield from self.item(item, described)
 
     def page(self, number, size, page_url):
         """One page of items with the header and Hydra links (page_url(n) -> URL)."""
         described = set()
         yield from self.header()
-        last = max(1, -(-len(self.items) // size))
+        last = max(1, -(-self.total // size))
         view = URIRef(page_url(number))
-        yield self.catalogue, HYDRA.totalItems, Literal(len(self.items))
+        yield self.catalogue, HYDRA.totalItems, Literal(self.total)
         yield self.catalogue, HYDRA.view, view
         yield view, RDF.type, HYDRA.PartialCollectionView
         yield view, HYDRA.first, URIRef(page_url(1))
@@ -110,7 +146,7 @@ class CatalogueGraph:
             yield view, HYDRA.previous, URIRef(page_url(number - 1))
         if number < last:
             yield view, HYDRA.next, URIRef(page_url(number + 1))
-        for item in self.items[(number - 1) * size:number * size]:
+        for item in self.items((number - 1) * size, number * size):
             yield from self.item(item, described)
 
     def header(self):
@@ -254,19 +290,26 @@ class CatalogueGraph:
                     yield from self.evidence_type(evidence, described)
 
     def data_service(self, row, described):
+        # The hot path of the whole export (one per offer): terms bound once, below.
         service = self.uri("offer", row["code"])
-        yield self.catalogue, DCAT.service, service
-        yield service, RDF.type, DCAT.DataService
-        yield service, DCTERMS.title, _de(f"{row['evidence_title']} ({row['provider']})")
-        yield service, DCTERMS.identifier, _text(row["code"])
-        yield service, DCAT.endpointURL, URIRef(row["endpoint_url"])
-        yield service, DCTERMS.publisher, self.uri("organisation", row["provider"])
+        yield self.catalogue, _SERVICE, service
+        yield service, _TYPE, _DATA_SERVICE
+        yield service, _TITLE, _de(f"{row['evidence_title']} ({row['provider']})")
+        yield service, _IDENTIFIER, _text(row["code"])
+        yield service, _ENDPOINT, URIRef(row["endpoint_url"])
+        yield service, _PUBLISHER, self.uri("organisation", row["provider"])
         yield from self.organisation(row["provider"], described)
         for register in row["registers"]:
-            yield service, DCAT.servesDataset, self.uri("register", register)
+            yield service, _SERVES, self.uri("register", register)
             yield from self.dataset(self.registers[register], described)
         for key, ars, level in zip(row["areas"], row["area_ars"], row["area_levels"]):
             place = location(key, level, ars)
-            yield service, DCTERMS.spatial, place
-            yield service, DCATDE.politicalGeocodingURI, place
+            yield service, _SPATIAL, place
+            yield service, _GEOCODING_URI, place
             yield from self.place(place, described)
+
+
+_SERVICE, _TYPE, _DATA_SERVICE = DCAT.service, RDF.type, DCAT.DataService
+_TITLE, _IDENTIFIER, _PUBLISHER = DCTERMS.title, DCTERMS.identifier, DCTERMS.publisher
+_ENDPOINT, _SERVES, _SPATIAL = DCAT.endpointURL, DCAT.servesDataset, DCTERMS.spatial
+_GEOCODING_URI = DCATDE.politicalGeocodingURI

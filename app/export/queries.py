@@ -20,13 +20,15 @@ def registers(conn, include_illustrative):
     """).fetchall()
 
 
-def organisations(conn, include_illustrative):
+def organisations(conn, include_illustrative, codes=None):
+    """Public organisations (only these codes, when given)."""
+    only = " AND t.code = ANY(%(codes)s)" if codes is not None else ""
     return conn.execute(f"""
         SELECT t.code, t.name, t.kind, t.seat_ags, a.ars AS seat_ars
         FROM organisation t LEFT JOIN area a ON a.key = t.seat_ags
-        WHERE t.status IN ('active', 'suspended'){_illustrative(include_illustrative)}
+        WHERE t.status IN ('active', 'suspended'){_illustrative(include_illustrative)}{only}
         ORDER BY t.code
-    """).fetchall()
+    """, {"codes": list(codes or [])}).fetchall()
 
 
 def evidence_types(conn, include_illustrative):
@@ -63,7 +65,28 @@ def service_consumers(conn, include_illustrative):
     """).fetchall()
 
 
-def offers(conn, include_illustrative):
+_OFFERS_WHERE = """t.status = 'active' AND p.status = 'active'
+    AND EXISTS (SELECT 1 FROM evidence_type_register er JOIN register r ON r.id = er.register_id
+                WHERE er.evidence_type_id = t.evidence_type_id AND r.status = 'active'{r})"""
+
+
+def offer_count(conn, include_illustrative, modified_since=None):
+    since = " AND t.updated_at >= %(since)s" if modified_since else ""
+    return conn.execute(f"""
+        SELECT count(*) AS n FROM offer t JOIN organisation p ON p.id = t.provider_id
+        WHERE {_OFFERS_WHERE.format(r=_illustrative(include_illustrative).replace('t.', 'r.'))}
+          {_illustrative(include_illustrative)}{since}
+    """, {"since": modified_since}).fetchone()["n"]
+
+
+def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0,
+           after=None):
+    """Active offers of active providers whose evidence type comes from a public register,
+    in code order; a window of them when `limit` is given (pages by offset, the whole
+    export by `after`, the last code read)."""
+    since = " AND t.updated_at >= %(since)s" if modified_since else ""
+    if after is not None:
+        since += " AND t.code > %(after)s"
     return conn.execute(f"""
         SELECT t.code, t.endpoint_url, t.updated_at, p.code AS provider,
                et.code AS evidence_type, et.title_de AS evidence_title,
@@ -74,12 +97,17 @@ def offers(conn, include_illustrative):
                array_agg(oa.area_key ORDER BY oa.area_key) AS areas,
                array_agg(a.ars ORDER BY oa.area_key) AS area_ars,
                array_agg(a.level ORDER BY oa.area_key) AS area_levels
-        FROM offer t JOIN organisation p ON p.id = t.provider_id
+        FROM (SELECT t.* FROM offer t JOIN organisation p ON p.id = t.provider_id
+              WHERE {_OFFERS_WHERE.format(
+                  r=_illustrative(include_illustrative).replace('t.', 'r.'))}
+                {_illustrative(include_illustrative)}{since}
+              ORDER BY t.code LIMIT %(limit)s OFFSET %(offset)s) t
+        JOIN organisation p ON p.id = t.provider_id
         JOIN evidence_type et ON et.id = t.evidence_type_id
         JOIN offer_area oa ON oa.offer_id = t.id JOIN area a ON a.key = oa.area_key
-        WHERE t.status = 'active' AND p.status = 'active'{_illustrative(include_illustrative)}
-        GROUP BY t.id, p.id, et.id ORDER BY t.code
-    """).fetchall()
+        GROUP BY t.id, t.code, t.endpoint_url, t.updated_at, p.id, et.id ORDER BY t.code
+    """, {"since": modified_since, "limit": limit, "offset": offset,
+          "after": after}).fetchall()
 
 
 def catalogue_version(conn):
