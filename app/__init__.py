@@ -44,6 +44,7 @@ def create_app(config=None):
     from .catalog.routes import blp as catalog_blp
     from .competence.routes import blp as competence_blp
     from .export.routes import blp as export_blp
+    from .export.routes import ids as export_ids_blp
     from .governance.routes import blp as governance_blp
     from .search.routes import blp as search_blp
     from .system.routes import blp as system_blp
@@ -56,6 +57,7 @@ def create_app(config=None):
     api.register_blueprint(governance_blp)
     api.register_blueprint(search_blp)
     api.register_blueprint(export_blp)
+    api.register_blueprint(export_ids_blp)
     app.register_blueprint(system_plain)
     app.extensions["regmap.api"] = api
     from .competence.fastpath import CompetenceFastPath

@@ -205,3 +205,27 @@ def test_modified_since_gives_only_recent_items(client, catalogue):
     assert_problem(client.get(f"{API}/catalog", query_string={"modified_since": "gestern"}),
                    400)
     assert_problem(client.get(f"{API}/catalog", query_string={"page_size": 501}), 400)
+
+
+@pytest.mark.parametrize("path, kind", [
+    ("/id/register/idnrg-15", DCAT.Dataset),
+    ("/id/service/bewohnerparken", URIRef("http://purl.org/vocab/cpsv#PublicService")),
+    ("/id/evidence-type/meldebescheinigung", URIRef("http://data.europa.eu/m8g/EvidenceType")),
+    ("/id/organisation/kba", URIRef("http://xmlns.com/foaf/0.1/Agent")),
+])
+def test_each_object_dereferences_to_its_rdf(client, catalogue, path, kind):
+    r = client.get(path, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    graph = Graph().parse(data=r.get_data(as_text=True), format="turtle")
+    assert (URIRef("https://regmap.example" + path), RDF.type, kind) in graph
+    assert client.get(path + ".jsonld").mimetype == "application/ld+json"
+
+
+def test_offers_dereference_without_secrets_and_unknowns_are_404(client, catalogue, dm):
+    code = client.get(f"{API}/offers", query_string={"provider": "amt-suedtondern"},
+                      headers=dm).json["items"][0]["code"]
+    r = client.get(f"/id/offer/{code}.nt")
+    assert r.status_code == 200 and "geheimer-parameter" not in r.get_data(as_text=True)
+    assert_problem(client.get("/id/register/idnrg-99"), 404)
+    assert_problem(client.get("/id/user/someone"), 404)
+    assert_problem(client.get("/id/register/idnrg-1", headers={"Accept": "text/html"}), 406)

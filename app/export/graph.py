@@ -94,15 +94,17 @@ class CatalogueGraph:
                 self.organisations[row["code"]] = row
 
     def _offers(self, offset, limit, after=None):
-        rows = []
-        for offer in queries.offers(self.conn, self.include, self.since, limit=limit,
-                                    offset=offset, after=after):
+        rows = queries.offers(self.conn, self.include, self.since, limit=limit, offset=offset,
+                              after=after)
+        return rows, self._offers_from(rows)
+
+    def _offers_from(self, rows):
+        for offer in rows:
             # A data service serves a dataset of this export and names its publisher.
             offer["registers"] = [r for r in offer["registers"] if r in self.registers]
-            rows.append(offer)
         self._load_organisations(r["provider"] for r in rows)
-        return rows, [("offer", r) for r in rows
-                      if r["registers"] and r["provider"] in self.organisations]
+        return [("offer", r) for r in rows
+                if r["registers"] and r["provider"] in self.organisations]
 
     def items(self, start=0, stop=None):
         """The items in [start, stop) of the stable order."""
@@ -148,6 +150,22 @@ class CatalogueGraph:
             yield view, HYDRA.next, URIRef(page_url(number + 1))
         for item in self.items((number - 1) * size, number * size):
             yield from self.item(item, described)
+
+    def single(self, kind, code):
+        """The triples of one object under its URI (404: None)."""
+        described = set()
+        if kind == "organisation":
+            self._load_organisations([code])
+            return list(self.organisation(code, described)) if code in self.organisations \
+                else None
+        if kind == "offer":
+            rows = queries.offers(self.conn, self.include, only=code)
+            items = self._offers_from(rows)
+            found = items[0] if items else None
+        else:
+            found = next(((k, r) for k, r in self.few if k == kind and r["code"] == code),
+                         None)
+        return list(self.item(found, described)) if found else None
 
     def header(self):
         catalogue = self.catalogue

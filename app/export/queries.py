@@ -80,13 +80,15 @@ def offer_count(conn, include_illustrative, modified_since=None):
 
 
 def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0,
-           after=None):
+           after=None, only=None):
     """Active offers of active providers whose evidence type comes from a public register,
     in code order; a window of them when `limit` is given (pages by offset, the whole
     export by `after`, the last code read)."""
     since = " AND t.updated_at >= %(since)s" if modified_since else ""
     if after is not None:
         since += " AND t.code > %(after)s"
+    if only is not None:
+        since += " AND t.code = %(only)s"
     return conn.execute(f"""
         SELECT t.code, t.endpoint_url, t.updated_at, p.code AS provider,
                et.code AS evidence_type, et.title_de AS evidence_title,
@@ -106,8 +108,8 @@ def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0
         JOIN evidence_type et ON et.id = t.evidence_type_id
         JOIN offer_area oa ON oa.offer_id = t.id JOIN area a ON a.key = oa.area_key
         GROUP BY t.id, t.code, t.endpoint_url, t.updated_at, p.id, et.id ORDER BY t.code
-    """, {"since": modified_since, "limit": limit, "offset": offset,
-          "after": after}).fetchall()
+    """, {"since": modified_since, "limit": limit, "offset": offset, "after": after,
+          "only": only}).fetchall()
 
 
 def catalogue_version(conn):

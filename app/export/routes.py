@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from ..api import Blueprint, PageArgsSchema
 from ..db import get_conn
-from ..errors import Problem
+from ..errors import NotFound, Problem
 from ..http import conditional, etag_of
 from . import queries, serialize
 from .graph import CatalogueGraph
@@ -102,3 +102,42 @@ class CatalogueWithSuffix(MethodView):
     def get(self, args, suffix):
         """A page of the catalogue in the format the suffix names (.ttl .nt .jsonld .rdf)"""
         return _answer(args, suffix)
+
+
+OBJECT_KINDS = ("register", "evidence-type", "service", "offer", "organisation")
+
+
+def _object(kind, code, suffix=None):
+    if kind not in OBJECT_KINDS:
+        raise NotFound("kind of object", kind)
+    fmt = _format(suffix)
+    conn = get_conn()
+    triples = public_graph(conn).single(kind, code)
+    if not triples:
+        raise NotFound(kind.replace("-", " "), code)
+    conditional(etag_of("object", kind, code, fmt, queries.catalogue_version(conn)))
+    return Response(serialize.serialize(triples, fmt), mimetype=serialize.MEDIA_TYPES[fmt],
+                    headers={"Vary": "Accept"})
+
+
+# The URIs in the export ({PUBLIC_BASE_URL}/id/...) dereference here.
+ids = Blueprint("export_ids", __name__, url_prefix="/",
+                description="Catalogue objects under their own URIs, as RDF")
+
+
+@ids.route("/id/<kind>/<code>")
+class ObjectRdf(MethodView):
+    @ids.doc(responses={"200": {"description": "the object as RDF", "content": RDF_RESPONSES}})
+    @ids.problems(304, 404, 406)
+    def get(self, kind, code):
+        """A public catalogue object under its own URI, as RDF (by Accept)"""
+        return _object(kind, code)
+
+
+@ids.route("/id/<kind>/<code>.<suffix>")
+class ObjectRdfWithSuffix(MethodView):
+    @ids.doc(responses={"200": {"description": "the object as RDF", "content": RDF_RESPONSES}})
+    @ids.problems(304, 404, 406)
+    def get(self, kind, code, suffix):
+        """A public catalogue object as RDF in the format the suffix names"""
+        return _object(kind, code, suffix)
