@@ -229,3 +229,21 @@ def test_offers_dereference_without_secrets_and_unknowns_are_404(client, catalog
     assert_problem(client.get("/id/register/idnrg-99"), 404)
     assert_problem(client.get("/id/user/someone"), 404)
     assert_problem(client.get("/id/register/idnrg-1", headers={"Accept": "text/html"}), 406)
+
+
+def test_sample_pages_of_the_demo_catalogue_are_valid(app, client, conn, shapes):
+    from app.catalog.seed import seed_demo
+    from app.governance.auth import system_actor
+
+    from .conftest import SEED_DIR
+    with app.app_context():
+        seed_demo(conn, SEED_DIR, system_actor("tests"))
+    app.config["EXPORT_ILLUSTRATIVE"] = True
+    try:
+        for number in (1, 40, 300):  # registers and services; offers; more offers
+            graph = page(client, number, 50)
+            assert len(graph) > 100
+            for profile in ("DCAT-AP 3.0.1", "CCCEV 2.1.0", "CPSV-AP 3.2.0"):
+                assert violations(graph, shapes[profile]) == [], (number, profile)
+    finally:
+        app.config["EXPORT_ILLUSTRATIVE"] = False
