@@ -51,6 +51,34 @@ def run_variant(variant, out):
                       "lines_or_triples": count, "bytes": os.path.getsize(out)}))
 
 
+def validate_whole(path):
+    """The full large export against each official profile (too slow for CI)."""
+    from pyshacl import validate
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    data = ROOT.parent / "shared" / "data"
+    profiles = {
+        "DCAT-AP 3.0.1": ["dcat-ap/3.0.1/html-shacl_shapes.ttl",
+                          "dcat-ap/3.0.1/html-shacl_range.ttl"],
+        "DCAT-AP.de 2.0": ["dcat-ap-de/2.0/dcat-ap_2.1.1_shacl_shapes.ttl",
+                           "dcat-ap-de/2.0/dcat-ap-spec-german-additions.ttl"],
+        "CCCEV 2.1.0": ["cccev/2.1.0/cccev-ap-SHACL.ttl"],
+        "CPSV-AP 3.2.0": ["cpsv-ap/3.2.0/cpsv-ap-SHACL.ttl"],
+    }
+    graph = Graph().parse(path, format="nt")
+    for name, files in profiles.items():
+        shapes = Graph()
+        for f in files:
+            shapes.parse(data / f)
+        started = time.perf_counter()
+        _, report, _ = validate(graph, shacl_graph=shapes, inference="none")
+        found = len(set(report.subjects(SH.resultSeverity, SH.Violation)))
+        warnings = len(set(report.subjects(SH.resultSeverity, SH.Warning)))
+        print(f"whole export ({len(graph)} triples) against {name}: {found} violations, "
+              f"{warnings} warnings ({time.perf_counter() - started:.0f} s)")
+
+
 def main():
     if len(sys.argv) == 3:
         return run_variant(sys.argv[1], sys.argv[2])
@@ -66,6 +94,9 @@ def main():
     for fmt in ("nt", "ttl"):
         speedup = results[f"rdflib-{fmt}"]["seconds"] / results[f"stream-{fmt}"]["seconds"]
         print(f"{fmt}: streamed is {speedup:.1f}x faster than rdflib Graph + serialize")
+
+    if os.environ.get("VALIDATE", "1") == "1":
+        validate_whole("/tmp/regmap-export-stream-nt.out")
 
     from app import create_app
     app = create_app({"EXPORT_ILLUSTRATIVE": True, "CACHE_POLL_SECONDS": 0})
