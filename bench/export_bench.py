@@ -57,7 +57,7 @@ def validate_whole(path):
     from rdflib import Graph
     from rdflib.namespace import SH
 
-    data = ROOT.parent / "shared" / "data"
+    data = ROOT / "tests" / "shapes"
     profiles = {
         "DCAT-AP 3.0.1": ["dcat-ap/3.0.1/html-shacl_shapes.ttl",
                           "dcat-ap/3.0.1/html-shacl_range.ttl"],
