@@ -53,11 +53,7 @@ class Offers(ReviewedCollection):
                                    errors=[param_error("areas", "body",
                                                        f"unknown area key '{k}'")
                                            for k in unknown])
-        if data.get("valid_from") and data.get("valid_to") \
-                and data["valid_from"] >= data["valid_to"]:
-            raise ValidationFailed("valid_to must be after valid_from (validity is half-open)",
-                                   errors=[param_error("valid_to", "body",
-                                                       "must be after valid_from")])
+        common.check_validity(data)
         return {"code": current["code"] if current else (data.get("code") or new_code("off")),
                 "provider_id": provider, "evidence_type_id": evidence_type, "areas": areas,
                 "service_id": data["service_id"], "endpoint_url": data["endpoint_url"],

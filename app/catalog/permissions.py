@@ -1,6 +1,6 @@
 """Abstract permissions: may this consumer, for this purpose (Leistung, legal basis), receive
 this evidence type (from this provider, or any), and use the identification number?"""
-from ..errors import NotFound, ValidationFailed, param_error
+from ..errors import NotFound
 from ..governance.roles import CONSUMER_ADMIN
 from ..governance.secrets import new_code
 from . import common, queries
@@ -42,11 +42,7 @@ class Permissions(ReviewedCollection):
                                     "valid_from", "valid_to", "status")}
 
     def prepare(self, conn, actor, data, current=None):
-        if data.get("valid_from") and data.get("valid_to") \
-                and data["valid_from"] >= data["valid_to"]:
-            raise ValidationFailed("valid_to must be after valid_from (validity is half-open)",
-                                   errors=[param_error("valid_to", "body",
-                                                       "must be after valid_from")])
+        common.check_validity(data)
         return {"code": current["code"] if current else new_code("perm"),
                 "consumer_id": common.resolve_code(conn, "organisation", data["consumer"],
                                                    "consumer"),
