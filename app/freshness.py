@@ -1,7 +1,7 @@
 """How in-process caches stay fresh across gunicorn workers.
 
 Every catalogue write advances the change-feed counter (see governance/audit.py). A cache
-remembers the catalogue version it was built from; `current_version()` says what the
+remembers the catalogue version it was built from; `current()` says what the
 database is at now. With CACHE_POLL_SECONDS > 0 a background thread of each process polls
 it (hot paths never wait for the database); with 0 every check asks the database on the
 request's connection (tests). The process that commits a change marks its caches stale at
@@ -12,11 +12,12 @@ import threading
 import time
 
 import psycopg
+from psycopg.rows import dict_row
+
+from .governance import queries
 
 log = logging.getLogger(__name__)
 
-_VERSION_SQL = ("SELECT position, (SELECT max(id) FROM audit_log) AS last_audit "
-                "FROM change_counter")
 
 
 class CatalogueVersion:
@@ -34,8 +35,7 @@ class CatalogueVersion:
     def current(self, conn_factory, poll_seconds, database_url):
         """A value that differs whenever the catalogue may have changed."""
         if poll_seconds <= 0:
-            row = conn_factory().execute(_VERSION_SQL).fetchone()
-            return (row["position"], row["last_audit"], self._local_change)
+            return (*queries.catalogue_version(conn_factory()), self._local_change)
         self._ensure_poller(poll_seconds, database_url)
         return (self._known, self._local_change)
 
@@ -61,9 +61,9 @@ class CatalogueVersion:
 
     @staticmethod
     def _read(database_url):
-        with psycopg.connect(database_url, autocommit=True, connect_timeout=5) as conn:
-            row = conn.execute(_VERSION_SQL).fetchone()
-            return (row[0], row[1])
+        with psycopg.connect(database_url, autocommit=True, connect_timeout=5,
+                             row_factory=dict_row) as conn:
+            return queries.catalogue_version(conn)
 
 
 catalogue_version = CatalogueVersion()

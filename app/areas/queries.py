@@ -141,10 +141,9 @@ def lock_area(conn, key):
 
 
 def successor_of(conn, key):
-    row = conn.execute(
+    return conn.execute(
         "SELECT successor_key, effective_on FROM area_succession "
         "WHERE predecessor_key = %(key)s", {"key": key}).fetchone()
-    return row
 
 
 def insert_succession(conn, predecessor, successor, effective_on, recorded_by):

@@ -111,9 +111,3 @@ def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0
     """, {"since": modified_since, "limit": limit, "offset": offset, "after": after,
           "only": only}).fetchall()
 
-
-def catalogue_version(conn):
-    """Changes with every catalogue write: the export's ETag."""
-    row = conn.execute("SELECT position, (SELECT max(id) FROM audit_log) AS last_audit "
-                       "FROM change_counter").fetchone()
-    return row["position"], row["last_audit"]

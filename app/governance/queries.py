@@ -302,6 +302,14 @@ def last_change_position(conn):
     return conn.execute("SELECT position FROM change_counter").fetchone()["position"]
 
 
+def catalogue_version(conn):
+    """(last change-feed position, last audit id): differs after every catalogue write.
+    The audit id also tells apart states that rolled back to the same position (tests)."""
+    row = conn.execute("SELECT position, (SELECT max(id) FROM audit_log) AS last_audit "
+                       "FROM change_counter").fetchone()
+    return row["position"], row["last_audit"]
+
+
 def insert_audit_many(conn, entries):
     """Bulk audit entries (seeding): dicts with the arguments of insert_audit."""
     with conn.cursor() as cur:

@@ -59,10 +59,6 @@ def offers(conn, codes=None):
     """, codes)
 
 
-def feed_position(conn):
-    return conn.execute("SELECT position FROM change_counter").fetchone()["position"]
-
-
 def changed_objects(conn, since, limit=5000):
     """(position, collection, code) of changes after `since`, in commit order."""
     return conn.execute("""
