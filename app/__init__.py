@@ -59,6 +59,8 @@ def create_app(config=None):
     api.register_blueprint(export_blp)
     api.register_blueprint(export_ids_blp)
     app.register_blueprint(system_plain)
+    from .web import blp as web_blp
+    app.register_blueprint(web_blp)
     app.extensions["regmap.api"] = api
     from .competence.fastpath import CompetenceFastPath
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)

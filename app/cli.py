@@ -148,6 +148,39 @@ def token_create(email, role, organisation, expires_days):
 
 
 @main.group()
+def user():
+    """Users who sign in to the web pages."""
+
+
+@user.command("password")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--org", "organisation", help="Organisation code (provider_admin, consumer_admin).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def user_password(email, role, organisation, password_stdin):
+    """Set the web sign-in password of the user with E-MAIL (created with ROLE if missing).
+    Asks for the password unless --password-stdin; it is never an argument (shell history)."""
+    from .db import get_conn
+    from .governance.auth import system_actor
+    from .governance.users import ensure_user_with_role, set_password
+
+    if role in ORGANISATION_ROLES and not organisation:
+        raise click.UsageError(f"--org is required for {role}")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    conn = get_conn()
+    actor = system_actor(f"cli:{getpass.getuser()}")
+    try:
+        row = ensure_user_with_role(conn, actor, email=email, role=role,
+                                    organisation_code=organisation)
+        set_password(conn, actor, row, password)
+    except Problem as problem:
+        _fail(problem)
+    click.echo(f"{email} can sign in at /anmelden")
+
+
+@main.group()
 def search():
     """The full-text search index."""
 

@@ -35,6 +35,8 @@ class Config:
     EXPORT_CONTRIBUTOR_ID: str = ""
     # Include illustrative demo entries in RDF exports ("1"/"true").
     EXPORT_ILLUSTRATIVE: bool = False
+    # Session and CSRF cookies only over HTTPS ("0" for plain http other than localhost).
+    WEB_COOKIE_SECURE: bool = True
     LOG_LEVEL: str = "INFO"
     DB_POOL_MIN_SIZE: int = 1
     DB_POOL_MAX_SIZE: int = 8
@@ -55,7 +57,8 @@ class Config:
             if f.type is int or f.type == "int":
                 values[f.name] = _int(f.name, f.default)
             elif f.type is bool or f.type == "bool":
-                values[f.name] = os.environ.get(f.name, "").lower() in ("1", "true", "yes")
+                raw = os.environ.get(f.name, "")
+                values[f.name] = raw.lower() in ("1", "true", "yes") if raw else f.default
             elif f.type is float or f.type == "float":
                 values[f.name] = float(os.environ.get(f.name) or f.default)
             else:

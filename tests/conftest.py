@@ -116,3 +116,20 @@ def _fingerprint(conn):
                (SELECT count(*) FROM registration) AS registrations,
                (SELECT count(*) FROM proposal) AS proposals
     """).fetchone()
+
+
+# --- browser tests (tests/e2e): header, loud skip, summary ---------------------------------
+
+def pytest_report_header(config):
+    from .e2e import browser
+    return browser.report_header()
+
+
+def pytest_collection_modifyitems(items):
+    from .e2e import browser
+    browser.skip_unless_available(items)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .e2e import browser
+    browser.terminal_summary(terminalreporter)

@@ -29,7 +29,7 @@ def free_port():
 
 
 @contextmanager
-def live_server(server_url, tmp_path, workers=3):
+def live_server(server_url, tmp_path, workers=3, env=None):
     with dbutil.fresh_database(server_url) as url:
         migrate.upgrade(url)
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
@@ -43,7 +43,7 @@ def live_server(server_url, tmp_path, workers=3):
         metrics.mkdir()
         env = dict(os.environ, DATABASE_URL=url, PROMETHEUS_MULTIPROC_DIR=str(metrics),
                    CACHE_POLL_SECONDS="0.25", LOG_LEVEL="WARNING",
-                   SEARCH_INDEX_DIR=str(Path(tmp_path) / "search"))
+                   SEARCH_INDEX_DIR=str(Path(tmp_path) / "search"), **(env or {}))
         gunicorn = Path(sys.executable).parent / "gunicorn"
         log = Path(tmp_path) / "gunicorn.log"
         with open(log, "wb") as log_file:
@@ -65,7 +65,7 @@ def live_server(server_url, tmp_path, workers=3):
                     raise RuntimeError("gunicorn did not start: "
                                        + log.read_text(errors="replace")[-2000:])
                 time.sleep(0.1)
-            yield {"base": base, "dm": {"Authorization": f"Bearer {token}"},
+            yield {"base": base, "dm": {"Authorization": f"Bearer {token}"}, "database_url": url,
                    "metrics": metrics, "workers": workers}
         finally:
             process.terminate()

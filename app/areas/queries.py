@@ -104,6 +104,20 @@ def count_municipalities_within(conn, level, key, *, today):
     return row["n"]
 
 
+def municipalities_within(conn, keys, *, today, limit):
+    """Current municipalities at or below any of these area keys (DE, Land, RB, Kreis,
+    Verband, AGS), ordered by key; and how many there are in all."""
+    params = {"today": today, "keys": list(keys), "limit": limit}
+    where = f"""m.level = 'municipality' AND {_STATUS.format(a='m')} = 'current' AND (
+        'DE' = ANY(%(keys)s) OR m.key = ANY(%(keys)s) OR left(m.key, 2) = ANY(%(keys)s)
+        OR left(m.key, 3) = ANY(%(keys)s) OR left(m.key, 5) = ANY(%(keys)s)
+        OR left(m.ars, 9) = ANY(%(keys)s))"""
+    total = conn.execute(f"SELECT count(*) AS n FROM area m WHERE {where}", params).fetchone()
+    rows = conn.execute(f"SELECT m.key AS ags, m.name FROM area m WHERE {where} "
+                        "ORDER BY m.key LIMIT %(limit)s", params).fetchall()
+    return rows, total["n"]
+
+
 def list_areas(conn, *, today, level=None, parent=None, name_folded=None, limit, offset):
     where = ["true"]
     if level:

@@ -80,6 +80,16 @@ def update_user_registration_data(conn, user_id, *, email, name, password_hash):
     """, {"email": email, "name": name, "pw": password_hash, "id": user_id})
 
 
+def set_password_hash(conn, user_id, password_hash):
+    conn.execute("UPDATE app_user SET password_hash = %(pw)s, version = version + 1, "
+                 "updated_at = now() WHERE id = %(id)s", {"pw": password_hash, "id": user_id})
+
+
+def end_web_sessions(conn, user_id):
+    """Sign the user out of every browser (new password, deactivation)."""
+    conn.execute("DELETE FROM web_session WHERE user_id = %(id)s", {"id": user_id})
+
+
 def insert_token(conn, *, code, user_id, name, token_hash, expires_at, created_by):
     return conn.execute("""
         INSERT INTO api_token (code, user_id, name, token_hash, expires_at, created_by)

@@ -94,9 +94,28 @@ def deactivate_user(conn, actor, code):
         before = user_document(row)
         queries.set_user_status(conn, row["id"], "deactivated")
         queries.revoke_tokens_of_user(conn, row["id"])
+        queries.end_web_sessions(conn, row["id"])
         row = queries.get_user(conn, code=code)
         audit.record(conn, actor, "user.deactivate", "users", code, version=row["version"],
                      before=before, after=user_document(row))
+    return row
+
+
+MIN_PASSWORD = 12
+
+
+def set_password(conn, actor, user_row, password):
+    """A new web sign-in password (argon2); every browser session of the user ends."""
+    if not MIN_PASSWORD <= len(password) <= 200:
+        raise ValidationFailed("password: 12 to 200 characters", errors=[
+            param_error("password", "body", "Length must be between 12 and 200.")])
+    with audit.write_transaction(conn):
+        queries.set_password_hash(conn, user_row["id"], hash_password(password))
+        queries.end_web_sessions(conn, user_row["id"])
+        row = queries.get_user(conn, code=user_row["code"])
+        # The audit says that it changed, never what it is.
+        audit.record(conn, actor, "user.set-password", "users", row["code"],
+                     version=row["version"])
     return row
 
 
@@ -161,8 +180,9 @@ def revoke_token(conn, actor, code):
     return row
 
 
-def sign_in(conn, email, password, *, name=None, expires_days=DEFAULT_TOKEN_DAYS):
-    """E-mail and password for a token (API clients of registered authorities)."""
+def check_password(conn, email, password):
+    """The active user with this e-mail and password, as an Actor; 401 otherwise, 429 after
+    too many failures for the address. API sign-in and the web pages share this."""
     key = email.lower()
     wait = throttle.retry_after(key)
     if wait:
@@ -175,9 +195,15 @@ def sign_in(conn, email, password, *, name=None, expires_days=DEFAULT_TOKEN_DAYS
         throttle.failed(key)
         raise Unauthorized("wrong e-mail or password, or the account is not active yet")
     throttle.succeeded(key)
-    actor = Actor(role=user["role"], user_id=user["id"], user_code=user["code"],
-                  email=user["email"], organisation_id=user["organisation_id"],
-                  organisation_code=user["organisation"])
+    return Actor(role=user["role"], user_id=user["id"], user_code=user["code"],
+                 email=user["email"], organisation_id=user["organisation_id"],
+                 organisation_code=user["organisation"])
+
+
+def sign_in(conn, email, password, *, name=None, expires_days=DEFAULT_TOKEN_DAYS):
+    """E-mail and password for a token (API clients of registered authorities)."""
+    actor = check_password(conn, email, password)
+    user = queries.get_user(conn, code=actor.user_code)
     return issue_token(conn, actor, user, name=name or "sign-in", expires_days=expires_days)
 
 

@@ -1,0 +1,77 @@
+"""Form state for the templates: what was typed (kept when there are errors, so nothing is
+lost) and the German errors tied to each field."""
+import marshmallow as ma
+
+from ..errors import Problem, ValidationFailed
+from . import messages
+
+
+class Form:
+    def __init__(self, values=None):
+        self.values = {k: v for k, v in (values or {}).items() if k != "csrf_token"}
+        self.errors = {}       # field -> [German messages]; "_form" for the whole form
+        self.headline = None   # what the error summary says first
+
+    def get(self, name, default=""):
+        return self.values.get(name, default)
+
+    def getlist(self, name):
+        value = self.values.get(name, [])
+        return value if isinstance(value, list) else [value]
+
+    @property
+    def has_errors(self):
+        return bool(self.errors)
+
+    def add(self, field, message):
+        self.errors.setdefault(field, []).append(message)
+
+    def fail(self, headline=None):
+        self.headline = headline or "Bitte prüfen Sie die markierten Felder."
+
+
+def from_request(request, *, lists=()):
+    """The submitted fields as strings (trimmed); `lists` are fields sent more than once."""
+    values = {}
+    for key in request.form:
+        if key in lists:
+            values[key] = [v.strip() for v in request.form.getlist(key) if v.strip()]
+        else:
+            values[key] = request.form.get(key, "").strip()
+    return Form(values)
+
+
+def load(form, schema, payload, field_names):
+    """Validate `payload` with the API's own schema; marshmallow's messages land, in
+    German, on the form's fields. Returns the loaded data, or None."""
+    try:
+        return schema.load(payload)
+    except ma.ValidationError as error:
+        form.errors.update(messages.field_errors(error.messages, field_names))
+        form.fail()
+        return None
+
+
+def refused(form, problem, field_names):
+    """A domain refusal (422, 409, 403 …) shown on the form it answered."""
+    if not isinstance(problem, Problem):
+        raise problem
+    form.errors.update(messages.problem_field_errors(problem, field_names))
+    form.fail(messages.german_problem(problem) if not isinstance(problem, ValidationFailed)
+              or not problem.errors else None)
+
+
+def blank_to_none(value):
+    return value if value not in ("", None) else None
+
+
+def german_date(text):
+    """TT.MM.JJJJ or JJJJ-MM-TT -> ISO text for the API's schema (which reports errors)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    parts = text.split(".")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        day, month, year = parts
+        return f"{year.zfill(4)}-{month.zfill(2)}-{day.zfill(2)}"
+    return text

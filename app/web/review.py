@@ -1,0 +1,131 @@
+"""The data managers' review queue: pending registrations, and proposed offers, edits,
+retirements and permission requests, each shown as a diff against the active state;
+approve, or reject with a reason. Four-eyes is the domain's rule (never one's own)."""
+from flask import abort, redirect, render_template, request, url_for
+
+from ..catalog import queries as catalog_queries
+from ..catalog.offers import offers
+from ..catalog.permissions import permissions
+from ..db import get_conn
+from ..errors import Problem
+from ..governance import queries as governance_queries
+from ..governance import registrations
+from ..governance.auth import ensure_role
+from ..governance.roles import CURATORS, OVERSIGHT
+from . import blp, forms, messages, present
+
+REVIEWED = {"offers": offers, "permissions": permissions}
+KIND_NAMES = {"create": "neu", "update": "Änderung", "retire": "Außerkraftsetzung"}
+
+
+@blp.route("/pruefung")
+def review_queue():
+    ensure_role(*OVERSIGHT)
+    conn = get_conn()
+    window = {"limit": 200, "offset": 0}
+    pending_registrations, registration_total = governance_queries.list_registrations(
+        conn, status="pending", **window)
+    proposals, proposal_total = governance_queries.list_pending_proposals(conn, **window)
+    return render_template("web/review_queue.html",
+                           registrations=[registrations.registration_document(r)
+                                          for r in pending_registrations],
+                           registration_total=registration_total, proposals=proposals,
+                           proposal_total=proposal_total, kind_names=KIND_NAMES)
+
+
+def _decision_form():
+    form = forms.from_request(request)
+    if form.get("decision") not in ("approve", "reject"):
+        form.add("_form", "Bitte „Freigeben“ oder „Ablehnen“ wählen.")
+    elif form.get("decision") == "reject" and not form.get("reason"):
+        form.add("reason", "Bitte begründen Sie die Ablehnung; die Begründung sieht, wer "
+                           "den Antrag gestellt hat.")
+    elif len(form.get("reason")) > 2000:
+        form.add("reason", "Höchstens 2000 Zeichen.")
+    if form.has_errors:
+        form.fail()
+    return form
+
+
+@blp.route("/pruefung/registrierungen/<code>", methods=["GET", "POST"])
+def review_registration(code):
+    actor = ensure_role(*(OVERSIGHT if request.method == "GET" else CURATORS))
+    conn = get_conn()
+    row = registrations.get(conn, code, actor=actor)
+    form, status = forms.Form(), 200
+    if request.method == "POST":
+        form = _decision_form()
+        if not form.has_errors:
+            try:
+                registrations.decide(conn, actor, code,
+                                     approve=form.get("decision") == "approve",
+                                     reason=forms.blank_to_none(form.get("reason")))
+            except Problem as problem:
+                forms.refused(form, problem, {"reason": "reason"})
+                status = problem.status
+            else:
+                return redirect(url_for("web.review_queue", erledigt=code), 303)
+        else:
+            status = 422
+    org = catalog_queries.get_organisation(conn, row["organisation_code"])
+    document = registrations.registration_document(row, org)
+    details = document["organisation_details"]
+    rows = [("Organisation", details["name"]), ("Kurzbezeichnung", details["abbreviation"]),
+            ("Art", details["kind"]),
+            ("Sitz", f"{details['seat_name']} ({details['seat_ags']})"
+             if details["seat_ags"] else None),
+            ("Kontakt", ", ".join(v for v in (details.get("contact") or {}).values() if v)),
+            ("Rolle", document["role"]), ("Erstes Konto", document["user"]["email"]),
+            ("Name", document["user"]["name"]), ("eingereicht", document["created_at"])]
+    return render_template("web/review_registration.html", registration=document, rows=rows,
+                           form=form, may_decide=actor.role in CURATORS), status
+
+
+@blp.route("/pruefung/<collection>/<code>", methods=["GET", "POST"])
+def review_proposal(collection, code):
+    reviewed = REVIEWED.get(collection) or abort(404)
+    actor = ensure_role(*(OVERSIGHT if request.method == "GET" else CURATORS))
+    conn = get_conn()
+    form, status = forms.Form(), 200
+    if request.method == "POST":
+        form = _decision_form()
+        if not form.has_errors:
+            try:
+                if form.get("decision") == "approve":
+                    reviewed.approve(conn, actor, code)
+                else:
+                    reviewed.reject(conn, actor, code, form.get("reason"))
+            except Problem as problem:
+                form.fail(messages.german_problem(problem))
+                status = problem.status
+            else:
+                return redirect(url_for("web.review_queue", erledigt=code), 303)
+        else:
+            status = 422
+    row = reviewed.require(conn, code)
+    document = reviewed.documents(conn, [row], actor)[0]
+    pending = document.get("pending_change")
+    return render_template("web/review_proposal.html", collection=collection, doc=document,
+                           pending=pending, diff=_diff(reviewed, row, pending), form=form,
+                           may_decide=actor.role in CURATORS, kind_names=KIND_NAMES,
+                           text_of=present.text_of), status
+
+
+def _diff(reviewed, row, pending):
+    """(label, active value, proposed value, changed?) per editable field."""
+    current = {k: v for k, v in reviewed.editable(row).items()
+               if k not in ("status", "connection_parameters")}
+    if pending is None:
+        return []
+    if pending["kind"] == "create":
+        return [(present.LABELS.get(k, k), None, v, True) for k, v in current.items()]
+    if pending["kind"] == "retire":
+        return [(present.LABELS["status"], row["status"], "retired", True)]
+    proposed = pending["changes"] or {}
+    result = []
+    for field, before in current.items():
+        after = proposed.get(field, before)
+        if hasattr(before, "isoformat"):
+            before = before.isoformat()
+        result.append((present.LABELS.get(field, field), before, after, before != after))
+    return result

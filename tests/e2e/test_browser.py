@@ -1,0 +1,207 @@
+"""The whole job in a real browser: an authority registers, a data manager approves it, the
+authority signs in and proposes an offer, the data manager approves that, and anyone finds
+it in the catalogue and through the competence lookup. axe-core checks every page on the
+way; screenshots are kept in var/test-artifacts/screenshots."""
+import re
+import time
+
+from playwright.sync_api import expect
+
+from .browser import DM_EMAIL, DM_PASSWORD
+
+AUTHORITY = "Bürgeramt Flensburg (Browsertest)"
+AUTHORITY_EMAIL = "meldewesen@flensburg.example"
+AUTHORITY_PASSWORD = "Passwort-fuer-Flensburg-24937"
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page, email, password):
+    page.goto("/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_text(f"Angemeldet als {email}")).to_be_visible()
+
+
+def test_register_approve_propose_approve_find(new_page, check):
+    authority, manager, visitor = new_page(), new_page(), new_page()
+
+    # Anyone: nobody is competent for Meldebescheinigungen in Flensburg yet.
+    visitor.goto("/zustaendigkeit")
+    visitor.get_by_label("Nachweistyp").select_option("meldebescheinigung")
+    visitor.get_by_label(re.compile("^Ort")).fill("Flensburg")
+    visitor.get_by_role("button", name="Zuständigkeit ermitteln").click()
+    expect(visitor.get_by_role("heading", name=re.compile("kein Datenbereitsteller"))) \
+        .to_be_visible()
+
+    # The authority registers; a form with errors keeps what was typed.
+    authority.goto("/")
+    check(authority, "01-start")
+    authority.get_by_role("link", name="Behörde registrieren").click()
+    check(authority, "02-registrierung")
+    authority.get_by_label("Name der Behörde").fill(AUTHORITY)
+    authority.get_by_label("Art der Behörde").fill("Meldebehörde")
+    authority.get_by_label(re.compile("^Sitz")).fill("Flensburg")
+    authority.get_by_label("E-Mail-Adresse (Funktionspostfach)") \
+        .fill("buergeramt@flensburg.example")
+    authority.get_by_label("Nachweise bereitstellen").check()
+    authority.get_by_label("Ihr Name").fill("Frieda Petersen")
+    authority.get_by_label("Ihre E-Mail-Adresse").fill(AUTHORITY_EMAIL)
+    authority.locator("#f-password").fill("zu kurz")
+    authority.get_by_label("Passwort wiederholen").fill("anders")
+    authority.get_by_role("button", name="Registrierung einreichen").click()
+    summary = authority.get_by_role("alert")
+    expect(summary).to_contain_text("Mindestens 12")
+    expect(summary).to_contain_text("stimmen nicht überein")
+    expect(summary).to_be_focused()
+    expect(authority.get_by_label("Name der Behörde")).to_have_value(AUTHORITY)
+    expect(authority.get_by_label(re.compile("^Sitz"))).to_have_value("Flensburg, Stadt (01001000)")
+    expect(authority.locator("#f-password")).to_have_attribute("aria-invalid", "true")
+    check(authority, "03-registrierung-fehler")
+    authority.locator("#f-password").fill(AUTHORITY_PASSWORD)
+    authority.get_by_label("Passwort wiederholen").fill(AUTHORITY_PASSWORD)
+    authority.get_by_role("button", name="Registrierung einreichen").click()
+    expect(authority.get_by_role("heading", name="Registrierung eingereicht")).to_be_visible()
+    registration = authority.locator("#registration-code").inner_text()
+    check(authority, "04-registriert")
+    authority.get_by_role("link", name="Zum Stand der Registrierung").click()
+    expect(authority.get_by_text("wartet auf Prüfung").first).to_be_visible()
+    check(authority, "05-registrierung-status")
+
+    # The data manager approves the registration.
+    sign_in(manager, DM_EMAIL, DM_PASSWORD)
+    manager.get_by_role("link", name="Prüfung").click()
+    check(manager, "06-pruefliste")
+    manager.get_by_role("link", name=registration).click()
+    expect(manager.get_by_text(AUTHORITY)).to_be_visible()
+    check(manager, "07-registrierung-pruefen")
+    manager.get_by_role("button", name="Freigeben").click()
+    expect(manager.get_by_text(f"{registration} ist entschieden")).to_be_visible()
+
+    # The authority sees the approval, signs in and proposes an offer for Flensburg.
+    authority.goto("/registrierung/status")
+    expect(authority.get_by_text("Ihre Behörde ist freigegeben")).to_be_visible()
+    sign_in(authority, AUTHORITY_EMAIL, AUTHORITY_PASSWORD)
+    check(authority, "08-konto")
+    authority.get_by_role("link", name="Neues Angebot vorschlagen").click()
+    authority.get_by_label("Nachweistyp").select_option("meldebescheinigung")
+    authority.get_by_label(re.compile("^Gebiet suchen")).fill("Flensburg")
+    authority.get_by_role("button", name="Suchen", exact=True).click()
+    authority.get_by_role("button", name="Flensburg, Stadt (01001000) hinzufügen").click()
+    expect(authority.get_by_text("Damit zuständig für 1 Gemeinde.")).to_be_visible()
+    authority.get_by_label(re.compile("^Dienst-ID")).fill("urn:de:fim:flensburg:meldewesen")
+    authority.get_by_label(re.compile("^Endpunkt")).fill("https://meldewesen.flensburg.example/noots")
+    authority.get_by_label("gültig bis (ausschließlich)").fill("01.01.2020")
+    authority.get_by_label("gültig ab").fill("01.01.2024")
+    authority.get_by_role("button", name="Vorschlag einreichen").click()
+    expect(authority.get_by_role("alert")).to_contain_text("Das Ende muss nach dem Beginn")
+    expect(authority.get_by_label("Gewählte Gebiete")).to_have_value("Flensburg, Stadt (01001000)")
+    check(authority, "09-angebot-formular")
+    authority.get_by_label("gültig bis (ausschließlich)").fill("")
+    authority.get_by_role("button", name="Vorschlag einreichen").click()
+    expect(authority.get_by_text("Ihr Vorschlag ist eingereicht")).to_be_visible()
+    offer = authority.url.split("/katalog/offers/")[1].split("?")[0]
+    check(authority, "10-angebot-eingereicht")
+
+    # The data manager reviews the diff and approves.
+    manager.goto("/pruefung")
+    manager.get_by_role("link", name=f"Angebot {offer}").click()
+    expect(manager.get_by_role("table")).to_contain_text("01001000")
+    check(manager, "11-angebot-pruefen")
+    manager.get_by_role("button", name="Freigeben").click()
+    expect(manager.get_by_text(f"{offer} ist entschieden")).to_be_visible()
+    manager.goto("/abdeckung?nachweistyp=meldebescheinigung")
+    expect(manager.get_by_text("Gemeinden ohne Datenbereitsteller")).to_be_visible()
+    check(manager, "12-abdeckung")
+
+    # Anyone finds it: competence by name and by postcode, the catalogue, the search.
+    visitor.goto("/zustaendigkeit")
+    visitor.get_by_label("Nachweistyp").select_option("meldebescheinigung")
+    visitor.get_by_label(re.compile("^Ort")).fill("24937")
+    visitor.get_by_role("button", name="Zuständigkeit ermitteln").click()
+    expect(visitor.get_by_role("heading", name=f"Zuständig: {AUTHORITY}")).to_be_visible()
+    check(visitor, "13-zustaendigkeit")
+    visitor.get_by_role("link", name=offer).click()
+    expect(visitor.get_by_text("https://meldewesen.flensburg.example/noots")).to_be_visible()
+    check(visitor, "14-angebot")
+    visitor.get_by_role("link", name="Meldebescheinigung").first.click()
+    expect(visitor.get_by_role("link", name=offer)).to_be_visible()
+    check(visitor, "15-nachweistyp")
+    # The search index follows the change feed within about a second.
+    deadline = time.monotonic() + 15
+    while True:
+        visitor.goto("/suche?q=Flensburg+Browsertest")
+        if visitor.get_by_role("link", name=AUTHORITY, exact=True).count() \
+                or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    expect(visitor.get_by_role("link", name=AUTHORITY, exact=True)).to_be_visible()
+    expect(visitor.locator(f"a[href='/katalog/offers/{offer}']")).to_be_visible()
+    check(visitor, "16-suche")
+
+
+def test_tokens_and_colleagues_in_the_account(new_page, check):
+    page = new_page()
+    sign_in(page, DM_EMAIL, DM_PASSWORD)
+    page.goto("/konto")
+    page.get_by_label(re.compile("^Wofür")).fill("Prüfskript")
+    page.get_by_role("button", name="Token erstellen").click()
+    token = page.locator("#new-token").inner_text()
+    assert token.startswith("rmt_")
+    check(page, "17-token")
+    page.goto("/konto")
+    expect(page.locator("#new-token")).to_have_count(0)  # shown once only
+    assert token not in page.content()
+    page.get_by_role("button", name="Token Prüfskript widerrufen").click()
+    expect(page.get_by_text("widerrufen").first).to_be_visible()
+
+
+def test_keyboard_alone_signs_in(new_page):
+    page = new_page()
+    page.goto("/anmelden")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Zum Inhalt springen")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("E-Mail-Adresse")).to_be_focused()
+    page.keyboard.type(DM_EMAIL)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Passwort")).to_be_focused()
+    page.keyboard.type(DM_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"Angemeldet als {DM_EMAIL}")).to_be_visible()
+
+
+def test_pages_fit_a_phone(new_page, check):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    for path, name in (("/", "phone-start"), ("/katalog/registers", "phone-register"),
+                       ("/zustaendigkeit?nachweistyp=fahrzeugdaten-zb1&ort=M%C3%BCnchen",
+                        "phone-zustaendigkeit"),
+                       ("/registrierung", "phone-registrierung"),
+                       ("/suche?q=Fahrzeug", "phone-suche")):
+        page.goto(path)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+        check(page, name)
+
+
+def test_forms_without_their_csrf_token_are_refused(new_page):
+    page = new_page()
+    page.goto("/anmelden")
+    response = page.request.post("/anmelden", form={"email": DM_EMAIL,
+                                                    "password": DM_PASSWORD})
+    assert response.status == 403
+    assert "Formular war veraltet" in response.text()
+
+
+def test_type_ahead_works_under_the_pages_own_csp(new_page):
+    page = new_page(bypass_csp=False)
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto("/zustaendigkeit")
+    page.get_by_label(re.compile("^Ort")).press_sequentially("Flensb", delay=30)
+    options = page.locator("#f-ort-list option")
+    expect(options.first).to_have_attribute("value", "Flensburg, Stadt (01001000)")
+    assert not refused

@@ -1,0 +1,419 @@
+"""The web pages through Flask's test client: sign-in and cookies, CSRF, roles, German
+validation that keeps what was typed, the review queue and its four-eyes rule, the
+competence lookup's ambiguous postcodes. The browser tests (tests/e2e) walk the same pages
+in chromium; these pin down the rules behind them."""
+import re
+
+import pytest
+
+from app.governance import queries as governance_queries
+from app.governance.auth import system_actor
+from app.governance.users import issue_token
+
+from . import catalog_helpers as ch
+from .web_helpers import PASSWORD, csrf_of, post_form, sign_in, text, web_user
+
+REGISTRATION_FORM = {
+    "org_name": "Amt Musterland", "org_kind": "Amt", "org_seat": "01054018",
+    "contact_email": "post@amt.example", "role": "provider_admin",
+    "user_email": "leitung@amt.example", "user_name": "A. Leitung",
+    "password": "ein langes Passwort", "password2": "ein langes Passwort"}
+
+
+@pytest.fixture
+def flensburg_type(client, dm):
+    ch.evidence_type(client, dm, "web-nachweis")
+    return "web-nachweis"
+
+
+def provider(client, dm, conn, code="amt-web"):
+    ch.organisation(client, dm, code, name="Amt Web")
+    return web_user(conn, "provider_admin", org=code)
+
+
+class TestSignIn:
+    def test_session_cookie_is_secure_httponly_lax_and_logout_ends_it(self, client, conn):
+        email = web_user(conn, "data_manager")
+        response = sign_in(client, email)
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        raw = re.search(r"regmap_session=([^;]+)", cookie).group(1)
+        stored = conn.execute("SELECT session_hash FROM web_session").fetchall()
+        assert raw not in str(stored)  # only the hash is kept
+        assert "Angemeldet als" in text(client.get("/konto"))
+        post_form(client, "/abmelden", {}, page="/konto")
+        assert conn.execute("SELECT count(*) AS n FROM web_session").fetchone()["n"] == 0
+        # The old cookie is worthless now, even if a browser kept it.
+        client.set_cookie("regmap_session", raw)
+        assert client.get("/konto").status_code == 303
+
+    def test_wrong_password_is_a_german_message_and_nothing_typed_but_it_is_kept(
+            self, client, conn):
+        email = web_user(conn, "data_manager")
+        r = post_form(client, "/anmelden", {"email": email, "password": "falsch"})
+        assert r.status_code == 401
+        body = text(r)
+        assert "E-Mail-Adresse oder Passwort stimmen nicht" in body
+        assert f'value="{email}"' in body
+        assert "falsch" not in body
+
+    def test_a_deactivated_user_is_signed_out(self, client, conn):
+        email = web_user(conn, "data_manager")
+        sign_in(client, email)
+        conn.execute("UPDATE app_user SET status = 'deactivated' WHERE email = %s", (email,))
+        assert client.get("/konto").status_code == 303
+
+    @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
+                                        "/\\evil.example"])
+    def test_no_open_redirect_after_sign_in(self, client, conn, target):
+        email = web_user(conn, "data_manager")
+        r = post_form(client, "/anmelden", {"email": email, "password": PASSWORD,
+                                            "weiter": target})
+        assert r.headers["Location"] == "/konto"
+
+    def test_pages_that_need_a_user_send_anonymous_visitors_to_sign_in(self, client):
+        r = client.get("/pruefung")
+        assert r.status_code == 303
+        assert r.headers["Location"].startswith("/anmelden?weiter=/pruefung")
+
+    def test_the_json_api_ignores_the_session_cookie(self, client, conn):
+        sign_in(client, web_user(conn, "admin"))
+        r = client.get("/api/v1/users")
+        assert r.status_code == 401
+        assert r.mimetype == "application/problem+json"
+
+
+class TestCsrf:
+    def test_a_form_without_the_token_changes_nothing(self, client, conn, nothing_written):
+        with nothing_written():
+            r = client.post("/registrierung", data=REGISTRATION_FORM)
+        assert r.status_code == 403
+        assert "Formular war veraltet" in text(r)
+
+    def test_a_token_of_another_visitor_is_refused(self, app, client, conn, nothing_written):
+        other = app.test_client()
+        foreign = csrf_of(other, "/registrierung")
+        csrf_of(client, "/registrierung")  # this browser has a token of its own
+        with nothing_written():
+            r = client.post("/registrierung", data={**REGISTRATION_FORM,
+                                                    "csrf_token": foreign})
+        assert r.status_code == 403
+
+    def test_signed_in_forms_need_the_sessions_token(self, client, conn, nothing_written):
+        sign_in(client, web_user(conn, "data_manager"))
+        anonymous_token = client.get_cookie("regmap_csrf").value
+        with nothing_written():
+            r = client.post("/konto/tokens", data={"csrf_token": anonymous_token,
+                                                   "token_name": "x"})
+        assert r.status_code == 403
+
+
+class TestRegistration:
+    def test_errors_are_german_tied_to_fields_and_keep_the_input(self, client,
+                                                                 nothing_written):
+        form = {**REGISTRATION_FORM, "user_email": "keine-adresse", "password": "kurz",
+                "password2": "kurz", "org_seat": "Gibtsnichtheim"}
+        with nothing_written():
+            r = post_form(client, "/registrierung", form)
+        assert r.status_code == 422
+        body = text(r)
+        assert "Bitte eine gültige E-Mail-Adresse angeben." in body
+        assert "Mindestens 12 und höchstens 200 Zeichen." in body
+        assert "Keine Gemeinde heißt „Gibtsnichtheim“." in body
+        assert 'id="f-user_email" name="user_email" type="email" value="keine-adresse"' in body
+        assert 'aria-describedby="f-user_email-error" aria-invalid="true"' in body
+        assert 'href="#f-password"' in body  # the summary links to the field
+        assert 'value="Amt Musterland"' in body
+        assert "kurz" not in re.sub(r"<label.*?</label>", "", body)  # passwords not echoed
+
+    def test_an_ambiguous_seat_offers_the_municipalities(self, client, nothing_written):
+        with nothing_written():
+            r = post_form(client, "/registrierung", {**REGISTRATION_FORM,
+                                                     "org_seat": "25926"})
+        body = text(r)
+        assert r.status_code == 422
+        assert "Mehrere Gemeinden passen" in body
+        assert 'name="org_seat_choice" value="Bramstedtlund (01054018)"' in body
+
+    def test_register_see_status_withdraw(self, client, conn):
+        r = post_form(client, "/registrierung", REGISTRATION_FORM)
+        assert r.status_code == 201
+        code = re.search(r'id="registration-code">([^<]+)<', text(r)).group(1)
+        secret = re.search(r'id="claim-secret">([^<]+)<', text(r)).group(1)
+        status = text(client.get("/registrierung/status"))
+        assert code in status and "wartet auf Prüfung" in status
+        assert secret not in status  # shown once, at submission
+        post_form(client, "/registrierung/zurueckziehen", {}, page="/registrierung/status")
+        assert "zurückgezogen" in text(client.get("/registrierung/status"))
+
+    def test_status_from_another_browser_with_code_and_secret(self, app, client):
+        r = post_form(client, "/registrierung", REGISTRATION_FORM)
+        code = re.search(r'id="registration-code">([^<]+)<', text(r)).group(1)
+        secret = re.search(r'id="claim-secret">([^<]+)<', text(r)).group(1)
+        other = app.test_client()
+        wrong = post_form(other, "/registrierung/status", {"code": code, "secret": "x" * 20})
+        assert wrong.status_code == 401
+        assert "Zugangscode stimmen nicht" in text(wrong)
+        post_form(other, "/registrierung/status", {"code": code, "secret": secret})
+        assert code in text(other.get("/registrierung/status"))
+
+    def test_rejected_then_corrected_and_resubmitted(self, client, app, conn):
+        post_form(client, "/registrierung", REGISTRATION_FORM)
+        code = conn.execute("SELECT code FROM registration").fetchone()["code"]
+        manager = app.test_client()
+        sign_in(manager, web_user(conn, "data_manager"))
+        r = post_form(manager, f"/pruefung/registrierungen/{code}",
+                      {"decision": "reject", "reason": ""})
+        assert r.status_code == 422 and "Bitte begründen Sie die Ablehnung" in text(r)
+        post_form(manager, f"/pruefung/registrierungen/{code}",
+                  {"decision": "reject", "reason": "Sitz stimmt nicht"})
+        status = text(client.get("/registrierung/status"))
+        assert "Sitz stimmt nicht" in status and "erneut einreichen" in status
+        page = text(client.get("/registrierung/erneut"))
+        assert 'value="Amt Musterland"' in page  # the form comes back filled in
+        r = post_form(client, "/registrierung/erneut",
+                      {**REGISTRATION_FORM, "org_seat": "Bramstedtlund"})
+        assert r.status_code == 303
+        row = conn.execute("SELECT r.status, o.seat_ags FROM registration r JOIN organisation"
+                           " o ON o.id = r.organisation_id").fetchone()
+        assert (row["status"], row["seat_ags"]) == ("pending", "01054018")
+
+
+class TestOffers:
+    def test_propose_then_a_data_manager_sees_the_diff_and_approves(
+            self, client, app, conn, dm, flensburg_type):
+        email = provider(client, dm, conn)
+        sign_in(client, email)
+        page = text(post_form(client, "/angebote/neu", {"area_search": "Flensburg",
+                                                       "action": "suchen"}))
+        assert 'value="Flensburg, Stadt (01001000)"' in page
+        page = text(post_form(client, "/angebote/neu", {
+            "evidence_type": flensburg_type, "add": "Flensburg, Stadt (01001000)",
+            "areas": "Schleswig-Flensburg (01059)"}))
+        assert "Damit zuständig für <strong>" in page
+        covered = int(re.search(r"zuständig für <strong>(\d+)</strong>", page).group(1))
+        assert covered > 30  # the Kreis's municipalities and Flensburg
+        r = post_form(client, "/angebote/neu", {
+            "evidence_type": flensburg_type, "areas": "Flensburg, Stadt (01001000)",
+            "service_id": "urn:test:flensburg", "endpoint_url": "https://fl.example/api",
+            "valid_from": "1.1.2024"}, page="/angebote/neu")
+        assert r.status_code == 303
+        code = r.headers["Location"].split("/katalog/offers/")[1].split("?")[0]
+        row = conn.execute("SELECT status, valid_from::text FROM offer WHERE code = %s",
+                           (code,)).fetchone()
+        assert (row["status"], row["valid_from"]) == ("pending", "2024-01-01")
+
+        manager = app.test_client()
+        sign_in(manager, web_user(conn, "data_manager", email="zweite@fks.example"))
+        queue = text(manager.get("/pruefung"))
+        assert f"Angebot {code}" in queue
+        review = text(manager.get(f"/pruefung/offers/{code}"))
+        assert "01001000" in review and "urn:test:flensburg" in review
+        r = post_form(manager, f"/pruefung/offers/{code}", {"decision": "approve"})
+        assert r.status_code == 303
+        assert conn.execute("SELECT status FROM offer WHERE code = %s",
+                            (code,)).fetchone()["status"] == "active"
+
+    def test_an_edit_proposal_shows_what_changes(self, client, app, conn, dm, flensburg_type):
+        ch.organisation(client, dm, "amt-edit")
+        offer = ch.offer(client, dm, flensburg_type, ["01001000"], provider="amt-edit")
+        sign_in(client, web_user(conn, "provider_admin", org="amt-edit"))
+        form = text(client.get(f"/angebote/{offer['code']}/bearbeiten"))
+        assert "Flensburg, Stadt (01001000)" in form
+        r = post_form(client, f"/angebote/{offer['code']}/bearbeiten", {
+            "evidence_type": flensburg_type, "areas": "01001000",
+            "service_id": offer["service_id"], "endpoint_url": "https://neu.example/api",
+            "version": str(offer["version"])})
+        assert r.status_code == 303
+        # Routing keeps the active version until review.
+        assert conn.execute("SELECT endpoint_url FROM offer WHERE code = %s",
+                            (offer["code"],)).fetchone()["endpoint_url"] \
+            == "https://dp.test.example/api"
+        manager = app.test_client()
+        sign_in(manager, web_user(conn, "data_manager"))
+        review = text(manager.get(f"/pruefung/offers/{offer['code']}"))
+        changed = [c.strip() for c in
+                   re.findall(r'<tr class="changed"><th scope="row">([^<]+)<', review)]
+        assert changed == ["Endpunkt"]
+
+    def test_a_stale_edit_is_refused_in_german(self, client, conn, dm, flensburg_type):
+        offer = ch.offer(client, dm, flensburg_type, ["01001000"], provider="kba")
+        sign_in(client, web_user(conn, "data_manager"))
+        r = post_form(client, f"/angebote/{offer['code']}/bearbeiten", {
+            "provider": "kba", "evidence_type": flensburg_type, "areas": "01001000",
+            "service_id": "s", "endpoint_url": "https://x.example", "version": "99"})
+        assert r.status_code == 412
+        assert "inzwischen geändert" in text(r)
+
+    def test_overlap_is_explained_on_the_areas_field(self, client, conn, dm, flensburg_type):
+        ch.offer(client, dm, flensburg_type, ["01001000"], provider="kba")
+        sign_in(client, web_user(conn, "data_manager"))
+        r = post_form(client, "/angebote/neu", {
+            "provider": "kba", "evidence_type": flensburg_type, "areas": "01001000",
+            "service_id": "s", "endpoint_url": "https://x.example", "action": "einreichen"})
+        assert r.status_code == 409
+        assert "schon durch Angebot" in text(r)
+        assert 'value="kba"' in text(r)
+
+    def test_providers_cannot_open_the_review_queue(self, client, conn, dm):
+        sign_in(client, provider(client, dm, conn))
+        assert client.get("/pruefung").status_code == 403
+
+
+class TestReview:
+    def test_four_eyes_nobody_approves_their_own_proposal(self, client, conn, dm,
+                                                          flensburg_type, nothing_written):
+        email = web_user(conn, "data_manager")
+        sign_in(client, email)
+        # A data manager's own offers apply at once, unless staged for a colleague's review.
+        token = issue_token(conn, system_actor("tests"),
+                            governance_queries.get_user(conn, email=email))["token"]
+        code = ch.create(client, {"Authorization": f"Bearer {token}"}, "offers", {
+            "provider": "kba", "evidence_type": flensburg_type, "areas": ["01001000"],
+            "service_id": "s", "endpoint_url": "https://x.example", "status": "pending"})["code"]
+        with nothing_written():
+            r = post_form(client, f"/pruefung/offers/{code}", {"decision": "approve"})
+        assert r.status_code == 403
+        assert "Vier-Augen-Prinzip" in text(r)
+
+    def test_auditors_see_the_queue_but_cannot_decide(self, client, conn, nothing_written):
+        post_form(client, "/registrierung", REGISTRATION_FORM)
+        code = conn.execute("SELECT code FROM registration").fetchone()["code"]
+        auditor = client.application.test_client()
+        sign_in(auditor, web_user(conn, "auditor"))
+        page = text(auditor.get(f"/pruefung/registrierungen/{code}"))
+        assert "Amt Musterland" in page and "Freigeben" not in page
+        with nothing_written():
+            r = post_form(auditor, f"/pruefung/registrierungen/{code}",
+                          {"decision": "approve"})
+        assert r.status_code == 403
+
+
+class TestCompetencePage:
+    def test_an_ambiguous_postcode_lists_the_candidates(self, client, dm, flensburg_type):
+        ch.offer(client, dm, flensburg_type, ["01054018"], provider="kba")
+        body = text(client.get("/zustaendigkeit", query_string={
+            "nachweistyp": flensburg_type, "ort": "25926"}))
+        assert "Wir raten nicht" in body
+        rows = re.findall(r"<tr><td><a [^>]+>([^<]+)</a></td><td>[^<]*</td><td>(\d{8})</td>"
+                          r"<td>([^<]+)</td></tr>", body)
+        assert ("Bramstedtlund", "01054018", "Kraftfahrt-Bundesamt") in rows
+        assert len(rows) == 4
+
+    def test_a_name_finds_the_provider(self, client, dm, flensburg_type):
+        ch.offer(client, dm, flensburg_type, ["01"], provider="kba")
+        body = text(client.get("/zustaendigkeit", query_string={
+            "nachweistyp": flensburg_type, "ort": "Bramstedtlund"}))
+        assert "Zuständig: Kraftfahrt-Bundesamt" in body
+        assert "Bramstedtlund (AGS 01054018)" in body
+
+    def test_nonsense_is_a_message_not_an_error(self, client, flensburg_type):
+        r = client.get("/zustaendigkeit", query_string={"nachweistyp": "gibt-es-nicht",
+                                                        "ort": "x", "stichtag": "31.02.2026"})
+        assert r.status_code == 200
+        body = text(r)
+        assert "Bitte einen Nachweistyp wählen." in body
+        assert "Bitte ein Datum angeben" in body
+
+
+class TestPages:
+    @pytest.mark.parametrize("path", ["/", "/katalog/registers", "/katalog/organisations/kba",
+                                      "/katalog/registers/idnrg-15", "/suche?q=Fahrzeug",
+                                      "/zustaendigkeit", "/registrierung", "/anmelden",
+                                      "/registrierung/status"])
+    def test_public_pages_are_german_html(self, client, path):
+        r = client.get(path)
+        assert r.status_code == 200
+        assert r.mimetype == "text/html"
+        assert '<html lang="de">' in text(r)
+        assert r.headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+
+    def test_every_asset_is_served_by_the_app(self, client):
+        for path in ("/", "/registrierung"):
+            for url in re.findall(r'(?:href|src)="([^"#]+)"', text(client.get(path))):
+                assert url.startswith("/"), f"{path} loads {url} from elsewhere"
+
+    def test_bad_filters_and_unknown_pages_are_german_pages(self, client):
+        r = client.get("/katalog/offers", query_string={"provider": "Nicht OK!"})
+        assert r.status_code == 200 and "Ungültiger Filter" in text(r)
+        r = client.get("/katalog/organisations/gibt-es-nicht")
+        assert r.status_code == 404 and "Nicht gefunden" in text(r)
+        assert client.get("/katalog/nichts").status_code == 404
+
+    def test_history_only_for_those_allowed(self, client, conn):
+        assert "Verlauf" not in text(client.get("/katalog/registers/idnrg-15"))
+        sign_in(client, web_user(conn, "auditor"))
+        assert "Verlauf" in text(client.get("/katalog/registers/idnrg-15"))
+
+    def test_coverage_as_table_chart_and_csv(self, client, conn, dm, flensburg_type):
+        ch.offer(client, dm, flensburg_type, ["01"], provider="kba")
+        sign_in(client, web_user(conn, "data_manager"))
+        body = text(client.get("/abdeckung", query_string={"nachweistyp": flensburg_type}))
+        assert '<svg role="img"' in body
+        assert re.search(r"<th scope=\"row\">abgedeckt</th><td>1\.\d{3}</td>", body)
+        csv = client.get("/abdeckung.csv", query_string={"nachweistyp": flensburg_type})
+        assert csv.mimetype == "text/csv"
+        assert csv.get_data(as_text=True).startswith("finding,key,name,offer,detail")
+
+    def test_tokens_are_shown_once_and_stored_as_hashes(self, client, conn):
+        sign_in(client, web_user(conn, "data_manager"))
+        r = post_form(client, "/konto/tokens", {"token_name": "Skript",
+                                                "expires_days": "30"}, page="/konto")
+        assert r.status_code == 201
+        token = re.search(r'id="new-token"[^>]*>([^<]+)<', text(r)).group(1)
+        assert token.startswith("rmt_")
+        assert token not in text(client.get("/konto"))
+        stored = conn.execute("SELECT token_hash FROM api_token").fetchall()
+        assert token not in str(stored)
+        r = post_form(client, "/konto/tokens", {"token_name": "x", "expires_days": "999"},
+                      page="/konto")
+        assert r.status_code == 422 and "Bitte eine Zahl von 1 bis 366." in text(r)
+
+    def test_organisation_admins_add_colleagues(self, client, conn, dm):
+        sign_in(client, provider(client, dm, conn))
+        r = post_form(client, "/konto/nutzer", {"email": "kollegin@amt.example",
+                                                "name": "Kollegin", "password": "x"},
+                      page="/konto")
+        assert r.status_code == 422 and "Mindestens 12" in text(r)
+        assert 'value="kollegin@amt.example"' in text(r)
+        r = post_form(client, "/konto/nutzer", {"email": "kollegin@amt.example",
+                                                "password": PASSWORD}, page="/konto")
+        assert r.status_code == 303
+        row = conn.execute("SELECT u.role, o.code FROM app_user u JOIN organisation o ON "
+                           "o.id = u.organisation_id WHERE email = 'kollegin@amt.example'"
+                           ).fetchone()
+        assert (row["role"], row["code"]) == ("provider_admin", "amt-web")
+
+    def test_admins_create_users_of_any_role(self, client, conn):
+        sign_in(client, web_user(conn, "admin"))
+        r = post_form(client, "/konto/nutzer", {"email": "routing@rdn.example",
+                                                "role": "routing"}, page="/konto")
+        assert r.status_code == 303
+        r = post_form(client, "/konto/nutzer", {"email": "p@amt.example",
+                                                "role": "provider_admin"}, page="/konto")
+        assert r.status_code == 422
+        assert 'id="f-organisation-error"' in text(r)
+
+
+class TestPasswordCommand:
+    def test_the_first_data_manager_gets_a_password_from_the_command_line(self, app, client,
+                                                                          conn):
+        from app.cli import main
+        runner = app.test_cli_runner()
+        result = runner.invoke(main, ["user", "password", "--email", "erste@fks.example",
+                                      "--role", "data_manager", "--password-stdin"],
+                               input="kurz\n")
+        assert result.exit_code == 2 and "12 to 200" in result.output
+        result = runner.invoke(main, ["user", "password", "--email", "erste@fks.example",
+                                      "--role", "data_manager", "--password-stdin"],
+                               input=PASSWORD + "\n")
+        assert result.exit_code == 0, result.output
+        sign_in(client, "erste@fks.example")
+        # A new password signs the user out of every browser.
+        runner.invoke(main, ["user", "password", "--email", "erste@fks.example", "--role",
+                             "data_manager", "--password-stdin"], input="noch-ein-Passwort-2\n")
+        assert client.get("/konto").status_code == 303
+        audit = conn.execute("SELECT before, after FROM audit_log WHERE action = "
+                             "'user.set-password'").fetchall()
+        assert len(audit) == 2 and all(a["after"] is None for a in audit)
