@@ -417,3 +417,88 @@ class TestPasswordCommand:
         audit = conn.execute("SELECT before, after FROM audit_log WHERE action = "
                              "'user.set-password'").fetchall()
         assert len(audit) == 2 and all(a["after"] is None for a in audit)
+
+
+class TestPermissions:
+    def test_a_consumer_requests_a_permission_and_a_data_manager_grants_it(
+            self, client, app, conn, dm, flensburg_type):
+        ch.organisation(client, dm, "kfz-web", name="Kfz-Stelle Web", kind="Zulassungsbehörde")
+        service_code = ch.create(client, dm, "services", {
+            "code": "web-leistung", "name": {"de": "Web-Leistung"}})["code"]
+        sign_in(client, web_user(conn, "consumer_admin", org="kfz-web"))
+        assert client.get("/katalog/permissions").status_code == 200
+        r = post_form(client, "/berechtigungen/neu", {
+            "service": service_code, "evidence_type": flensburg_type, "legal_basis": "",
+            "may_use_identification_number": "ja"})
+        assert r.status_code == 422 and 'id="f-legal_basis-error"' in text(r)
+        r = post_form(client, "/berechtigungen/neu", {
+            "service": service_code, "evidence_type": flensburg_type,
+            "legal_basis": "§ 6 FZV", "may_use_identification_number": "ja"})
+        assert r.status_code == 303
+        code = r.headers["Location"].split("/katalog/permissions/")[1].split("?")[0]
+        assert code in text(client.get("/konto"))
+        manager = app.test_client()
+        sign_in(manager, web_user(conn, "data_manager"))
+        assert f"Berechtigung {code}" in text(manager.get("/pruefung"))
+        post_form(manager, f"/pruefung/permissions/{code}", {"decision": "approve"})
+        row = conn.execute("SELECT status, may_use_identification_number FROM permission "
+                           "WHERE code = %s", (code,)).fetchone()
+        assert (row["status"], row["may_use_identification_number"]) == ("active", True)
+
+    def test_permissions_are_not_public(self, client):
+        assert client.get("/katalog/permissions").status_code == 303  # to sign-in
+
+
+class TestCuration:
+    def test_a_data_manager_creates_edits_and_retires_an_evidence_type(self, client, conn):
+        sign_in(client, web_user(conn, "data_manager"))
+        r = post_form(client, "/katalog/evidence-types/neu", {
+            "code": "Falsch Geschrieben", "title_de": "", "registers": "idnrg-1\nidnrg-999"})
+        assert r.status_code == 422
+        body = text(r)
+        assert 'id="f-code-error"' in body and 'id="f-title_de-error"' in body
+        assert "idnrg-999" in body  # what was typed stays
+        r = post_form(client, "/katalog/evidence-types/neu", {
+            "code": "geburtsurkunde", "title_de": "Geburtsurkunde",
+            "registers": "idnrg-1\nidnrg-999"})
+        assert r.status_code == 422 and "„idnrg-999“ kennen wir nicht." in text(r)
+        r = post_form(client, "/katalog/evidence-types/neu", {
+            "code": "geburtsurkunde", "title_de": "Geburtsurkunde", "title_en": "Birth "
+            "certificate", "registers": "idnrg-1", "identity_attributes": "Familienname"})
+        assert r.status_code == 303
+        page = "/katalog/evidence-types/geburtsurkunde/bearbeiten"
+        form = text(client.get(page))
+        assert 'value="Birth certificate"' in form
+        r = post_form(client, page, {"title_de": "Geburtsurkunde (beglaubigt)", "title_en": "",
+                                     "registers": "idnrg-1", "version": "1"})
+        assert r.status_code == 303
+        row = conn.execute("SELECT title_de, title_en, version FROM evidence_type "
+                           "WHERE code = 'geburtsurkunde'").fetchone()
+        assert (row["title_de"], row["title_en"], row["version"]) == \
+            ("Geburtsurkunde (beglaubigt)", None, 2)
+        stale = post_form(client, page, {"title_de": "x", "version": "1"})
+        assert stale.status_code == 412
+        post_form(client, "/katalog/evidence-types/geburtsurkunde/ausser-kraft",
+                  {"version": "2"}, page="/katalog/evidence-types/geburtsurkunde")
+        assert conn.execute("SELECT status FROM evidence_type WHERE code = 'geburtsurkunde'"
+                            ).fetchone()["status"] == "retired"
+
+    def test_suspending_an_organisation(self, client, conn, dm):
+        ch.organisation(client, dm, "amt-sperre", name="Amt Sperre", seat_ags="01054018")
+        sign_in(client, web_user(conn, "data_manager"))
+        page = "/katalog/organisations/amt-sperre/bearbeiten"
+        assert 'value="Bramstedtlund (01054018)"' in text(client.get(page))
+        r = post_form(client, page, {"name": "Amt Sperre", "kind": "Meldebehörde",
+                                     "seat_ags": "Bramstedtlund (01054018)",
+                                     "status": "suspended", "version": "1"})
+        assert r.status_code == 303
+        assert conn.execute("SELECT status FROM organisation WHERE code = 'amt-sperre'"
+                            ).fetchone()["status"] == "suspended"
+
+    def test_only_curators_curate(self, client, conn, dm, nothing_written):
+        sign_in(client, provider(client, dm, conn))
+        with nothing_written():
+            r = post_form(client, "/katalog/registers/idnrg-15/ausser-kraft", {"version": "1"},
+                          page="/katalog/registers/idnrg-15")
+        assert r.status_code == 403
+        assert client.get("/katalog/registers/neu").status_code == 403

@@ -118,4 +118,4 @@ def _csrf_page(_):
         "Seite neu und senden Sie es noch einmal.")), 403
 
 
-from . import review, routes, selfservice  # noqa: E402,F401  (routes register on blp)
+from . import curation, review, routes, selfservice  # noqa: E402,F401  (routes register on blp)

@@ -60,6 +60,8 @@ _PROBLEMS = [
      "lassen."),
     (r".* is at version (\d+), not .*", r"Der Eintrag wurde inzwischen geändert (jetzt "
                                          r"Version \1). Bitte laden Sie die Seite neu."),
+    (r".* '(.+)' exists already", r"„\1“ gibt es schon."),
+    (r".* '(.+)' is retired already", r"„\1“ ist schon außer Kraft."),
     (r"wrong e-mail or password.*", "E-Mail-Adresse oder Passwort stimmen nicht, oder das "
                                     "Konto ist noch nicht freigegeben."),
     (r"too many failed sign-ins.*", "Zu viele Fehlversuche. Bitte später erneut versuchen."),

@@ -3,13 +3,19 @@ which codes link to other objects. Documents are the API's own (same visibility 
 from ..catalog.evidence_types import evidence_types
 from ..catalog.offers import offers
 from ..catalog.organisations import organisations
+from ..catalog.permissions import permissions
 from ..catalog.registers import registers
 from ..catalog.services import services
 
 
+# Who may read abstract permissions (as the API's permission endpoints).
+PERMISSION_READERS = ("consumer_admin", "routing", "data_manager", "auditor", "admin")
+
+
 class Kind:
-    def __init__(self, collection, plural, singular, filters, columns):
+    def __init__(self, collection, plural, singular, filters, columns, readers=None):
         self.collection, self.plural, self.singular = collection, plural, singular
+        self.readers = readers      # None: everyone
         self.filters = filters      # query parameters the list page passes to the API's list
         self.columns = columns      # (field, label) shown in the list table
 
@@ -36,9 +42,15 @@ KINDS = {k.name: k for k in (
          [("code", "Code"), ("provider_name", "Datenbereitsteller"),
           ("evidence_type", "Nachweistyp"), ("areas", "Gebiete"),
           ("valid_from", "gültig ab"), ("status", "Status")]),
+    Kind(permissions, "Berechtigungen", "Berechtigung", ("consumer", "service",
+                                                         "evidence_type"),
+         [("code", "Code"), ("consumer", "Datennutzer"), ("service", "Leistung"),
+          ("evidence_type", "Nachweistyp"), ("provider", "von"), ("status", "Status")],
+         readers=PERMISSION_READERS),
 )}
 
-FILTER_LABELS = {"name": "Name enthält", "kind": "Art", "keeper": "Registerführung (Code)",
+FILTER_LABELS = {"consumer": "Datennutzer (Code)", "service": "Leistung (Code)",
+                 "name": "Name enthält", "kind": "Art", "keeper": "Registerführung (Code)",
                  "register": "Register (Code)", "evidence_type": "Nachweistyp (Code)",
                  "provider": "Datenbereitsteller (Code)", "area": "Gebietsschlüssel"}
 

@@ -23,11 +23,23 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,79}$")
 SEARCH_TYPES = {"evidence-type": "Nachweistypen", "register": "Register",
                 "service": "Leistungen", "organisation": "Organisationen",
                 "offer": "Nachweisangebote"}
+SEARCH_TYPE_SINGULAR = {"evidence-type": "Nachweistyp", "register": "Register",
+                        "service": "Leistung", "organisation": "Organisation",
+                        "offer": "Nachweisangebot"}
 
 
 def _page_number():
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 10**6 else 1
+
+
+def active_services():
+    """(code, German name) of every active service (Leistung), for select boxes."""
+    from ..catalog.services import services
+    items, _ = services.list(get_conn(), current_actor(), {"status": "active"},
+                             {"limit": 500, "offset": 0})
+    return sorted(((d["code"], present.text_of(d["name"])) for d in items),
+                  key=lambda pair: pair[1].casefold())
 
 
 def active_evidence_types():
@@ -40,16 +52,20 @@ def active_evidence_types():
 
 @blp.route("/")
 def home():
-    return render_template("web/home.html", kinds=present.KINDS)
+    kinds = {name: k for name, k in present.KINDS.items()
+             if not k.readers or current_actor().role in k.readers}
+    return render_template("web/home.html", kinds=kinds)
 
 
 @blp.route("/katalog/<kind>")
 def catalogue_list(kind):
     spec = present.KINDS.get(kind) or abort(404)
+    if spec.readers:
+        ensure_role(*spec.readers)
     filters = {name: request.args.get(name, "").strip() for name in spec.filters}
     args = {name: value for name, value in filters.items() if value}
     invalid = [name for name, value in args.items()
-               if name != "name" and name != "kind" and name != "area" and not _CODE.match(value)]
+               if name not in ("name", "kind", "area") and not _CODE.match(value)]
     page = _page_number()
     items, total = [], 0
     if not invalid:
@@ -59,7 +75,10 @@ def catalogue_list(kind):
                                                  "offset": (page - 1) * PAGE_SIZE})
         except Problem:
             invalid = list(args)
+    tabs = [(k.name, k.plural) for k in present.KINDS.values()
+            if not k.readers or current_actor().role in k.readers]
     return render_template("web/catalogue_list.html", spec=spec, items=items, total=total,
+                           tabs=tabs,
                            page=page, page_size=PAGE_SIZE, filters=filters, invalid=invalid,
                            labels=present.FILTER_LABELS, text_of=present.text_of,
                            links=present.LINKS)
@@ -68,6 +87,8 @@ def catalogue_list(kind):
 @blp.route("/katalog/<kind>/<code>")
 def catalogue_item(kind, code):
     spec = present.KINDS.get(kind) or abort(404)
+    if spec.readers:
+        ensure_role(*spec.readers)
     conn, actor = get_conn(), current_actor()
     row = spec.collection.get(conn, actor, code)
     if hasattr(spec.collection, "documents"):
@@ -80,11 +101,17 @@ def catalogue_item(kind, code):
                                                 limit=100, offset=0)
         history = [entry_document(r, actor) for r in rows]
     related = _related(kind, code)
+    title = present.text_of(document.get("title") or document.get("name") or code)
+    area_names = None
+    if kind == "offers":
+        type_row = evidence_types.load(conn, document["evidence_type"])
+        title = f"{type_row['title_de']} – {document['provider_name']}"
+        area_names = {a["key"]: a["label"]
+                      for a in places.describe_keys(conn, document["areas"][:100])}
     return render_template("web/catalogue_item.html", spec=spec, doc=document,
                            rows=present.detail_rows(document), history=history,
                            related=related, text_of=present.text_of, links=present.LINKS,
-                           title=present.text_of(document.get("title") or document.get("name")
-                                                 or code))
+                           title=title, area_names=area_names)
 
 
 def _related(kind, code):
@@ -113,7 +140,7 @@ def search_page():
         except Problem as error:
             problem = error
     return render_template("web/search.html", q=text, type=kind, land=land, result=result,
-                           problem=problem, types=SEARCH_TYPES)
+                           problem=problem, types=SEARCH_TYPES, singular=SEARCH_TYPE_SINGULAR)
 
 
 @blp.route("/vorschlaege/suche")

@@ -5,15 +5,17 @@ from flask import g, redirect, render_template, request, url_for
 
 from ..catalog import queries as catalog_queries
 from ..catalog.offers import offers
-from ..catalog.schemas import OfferCreateSchema
+from ..catalog.permissions import permissions
+from ..catalog.schemas import OfferCreateSchema, PermissionCreateSchema
 from ..db import get_conn
 from ..errors import Problem, Unauthorized
 from ..governance import registrations, users
 from ..governance.auth import ANONYMOUS_ACTOR, current_actor, ensure_role
-from ..governance.roles import CURATORS, ORGANISATION_ROLES, PROVIDER_ADMIN, ROLES
+from ..governance.roles import (CONSUMER_ADMIN, CURATORS, ORGANISATION_ROLES, PROVIDER_ADMIN,
+                                ROLES)
 from ..governance.schemas import RegistrationCreateSchema, TokenCreateSchema, UserCreateSchema
 from . import ROLE_NAMES, blp, forms, places, sessions
-from .routes import active_evidence_types
+from .routes import active_evidence_types, active_services
 
 CLAIM_COOKIE = "regmap_claim"
 CLAIM_PATH = "/registrierung"
@@ -258,14 +260,17 @@ def _render_account(user_form=None, token_form=None, new_token=None, status=200)
         rows, _ = users.list_users(conn, actor, window)
         team = [users.user_document(r) for r in rows]
     token_rows, _ = users.list_tokens(conn, actor, window)
-    own_offers = None
+    own_offers = own_permissions = None
     if actor.role == PROVIDER_ADMIN:
         own_offers, _ = offers.list(conn, actor, {"provider": actor.organisation_code},
                                     window)
+    if actor.role == CONSUMER_ADMIN:
+        own_permissions, _ = permissions.list(conn, actor, {}, window)
     return render_template("web/account.html", team=team, roles=[
                                (r, ROLE_NAMES[r]) for r in ROLES],
                            tokens=[users.token_document(r) for r in token_rows],
-                           own_offers=own_offers, user_form=user_form or forms.Form(),
+                           own_offers=own_offers, own_permissions=own_permissions,
+                           user_form=user_form or forms.Form(),
                            token_form=token_form or forms.Form({"expires_days": "90"}),
                            new_token=new_token), status
 
@@ -447,3 +452,47 @@ def retire_offer(code):
     offers.withdraw(get_conn(), actor, code, int(version) if version.isdigit() else -1)
     return redirect(url_for("web.catalogue_item", kind="offers", code=code,
                             hinweis="ausser-kraft"), 303)
+
+
+# --- permission requests ---------------------------------------------------------------------
+
+PERMISSION_FIELDS = {"consumer": "consumer", "service": "service",
+                     "evidence_type": "evidence_type", "provider": "provider",
+                     "legal_basis": "legal_basis", "valid_from": "valid_from",
+                     "valid_to": "valid_to",
+                     "may_use_identification_number": "may_use_identification_number",
+                     "status": "_form"}
+
+
+@blp.route("/berechtigungen/neu", methods=["GET", "POST"])
+def request_permission():
+    """Consumer admins ask for an abstract permission (reviewed); data managers grant one."""
+    actor = ensure_role(CONSUMER_ADMIN, *CURATORS)
+    form = forms.from_request(request) if request.method == "POST" else forms.Form()
+    status = 200
+    if request.method == "POST":
+        payload = {"service": form.get("service"), "evidence_type": form.get("evidence_type"),
+                   "provider": forms.blank_to_none(form.get("provider")),
+                   "legal_basis": form.get("legal_basis"),
+                   "may_use_identification_number":
+                       form.get("may_use_identification_number") == "ja",
+                   "valid_from": forms.german_date(form.get("valid_from")),
+                   "valid_to": forms.german_date(form.get("valid_to"))}
+        if actor.is_curator:
+            payload["consumer"] = form.get("consumer")
+        data = forms.load(form, PermissionCreateSchema(), payload, PERMISSION_FIELDS)
+        if data is not None:
+            try:
+                row = permissions.submit(get_conn(), actor, data)
+            except Problem as problem:
+                forms.refused(form, problem, PERMISSION_FIELDS)
+                status = problem.status
+            else:
+                return redirect(url_for("web.catalogue_item", kind="permissions",
+                                        code=row["code"],
+                                        hinweis="eingereicht" if row["status"] == "pending"
+                                        else "gespeichert"), 303)
+        else:
+            status = 422
+    return render_template("web/permission_form.html", form=form,
+                           types=active_evidence_types(), services=active_services()), status

@@ -205,3 +205,21 @@ def test_type_ahead_works_under_the_pages_own_csp(new_page):
     options = page.locator("#f-ort-list option")
     expect(options.first).to_have_attribute("value", "Flensburg, Stadt (01001000)")
     assert not refused
+
+
+def test_curation_pages(new_page, check):
+    page = new_page()
+    sign_in(page, DM_EMAIL, DM_PASSWORD)
+    page.goto("/katalog/evidence-types")
+    page.get_by_role("link", name="Nachweistyp anlegen").click()
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("alert")).to_contain_text("Bitte ausfüllen.")
+    check(page, "18-nachweistyp-anlegen-fehler")
+    page.goto("/katalog/registers/idnrg-1")
+    page.get_by_role("link", name="Bearbeiten").click()
+    expect(page.get_by_label(re.compile("^Bezeichnung"))).not_to_have_value("")
+    check(page, "19-register-bearbeiten")
+    page.goto("/berechtigungen/neu")
+    check(page, "20-berechtigung")
+    page.goto("/katalog/permissions")
+    check(page, "21-berechtigungen")
