@@ -80,6 +80,13 @@ def get_area(conn, key, *, today):
         "WHERE a.key = %(key)s", {"key": key, "today": today}).fetchone()
 
 
+def get_areas(conn, keys, *, today):
+    """Several areas at once, by key."""
+    return conn.execute(
+        f"SELECT {_AREA_COLUMNS} FROM area a LEFT JOIN area p ON p.key = a.parent_key "
+        "WHERE a.key = ANY(%(keys)s)", {"keys": list(keys), "today": today}).fetchall()
+
+
 def count_children(conn, key):
     """Current direct children of an area, per level."""
     rows = conn.execute(

@@ -65,6 +65,7 @@ _PROBLEMS = [
     (r"wrong e-mail or password.*", "E-Mail-Adresse oder Passwort stimmen nicht, oder das "
                                     "Konto ist noch nicht freigegeben."),
     (r"too many failed sign-ins.*", "Zu viele Fehlversuche. Bitte später erneut versuchen."),
+    (r"send the claim secret.*", "Bitte Registrierungsnummer und Zugangscode angeben."),
     (r"unknown registration or wrong claim secret",
      "Registrierungsnummer oder Zugangscode stimmen nicht."),
     (r"user (\S+) is deactivated already", "Dieses Konto ist bereits deaktiviert."),

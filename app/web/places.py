@@ -109,14 +109,11 @@ def area_keys(text):
 
 
 def describe_keys(conn, keys):
-    """Each key with its name and level, for showing a picked list back."""
-    today = berlin_today()
-    described = []
-    for key in keys:
-        row = area_queries.get_area(conn, key, today=today)
-        described.append(_area(row) if row else {"key": key, "name": None, "level": None,
-                                                 "label": key})
-    return described
+    """Each key with its name and level, for showing a picked list back (one query)."""
+    found = {row["key"]: _area(row)
+             for row in area_queries.get_areas(conn, keys, today=berlin_today())}
+    return [found.get(key) or {"key": key, "name": None, "level": None, "label": key}
+            for key in keys]
 
 
 def covered_municipalities(conn, keys, limit=300):

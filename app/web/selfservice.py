@@ -1,7 +1,7 @@
 """Pages of authorities: sign-in, self-service registration and its status, their account
 (users and API tokens) and proposals of evidence offers. Every write goes through the same
 domain function as the API, validated by the API's own schema."""
-from flask import g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 
 from ..catalog import queries as catalog_queries
 from ..catalog.offers import offers
@@ -141,7 +141,6 @@ def _claim_cookie(response):
     """The registrant's browser remembers code and claim secret for the status page."""
     value = g.pop("claim_cookie", None)
     if value is not None:
-        from flask import current_app
         secure = current_app.config["WEB_COOKIE_SECURE"]
         if value:
             response.set_cookie(CLAIM_COOKIE, value, max_age=90 * 86400, path=CLAIM_PATH,

@@ -223,3 +223,63 @@ def test_curation_pages(new_page, check):
     check(page, "20-berechtigung")
     page.goto("/katalog/permissions")
     check(page, "21-berechtigungen")
+
+
+# Every HTML page the app serves (GET), with a URL that opens it. The test below checks that
+# this list covers the app's routes, so a new page cannot escape axe-core.
+NOT_PAGES = {"web.static", "web.suggest_search", "web.suggest_places", "web.coverage_csv"}
+
+
+def every_page(offer, registration, permission):
+    return {
+        "web.home": "/", "web.catalogue_list": "/katalog/registers",
+        "web.catalogue_item": "/katalog/registers/idnrg-1",
+        "web.search_page": "/suche?q=Melderegister",
+        "web.competence_page": "/zustaendigkeit?nachweistyp=meldebescheinigung&ort=25926",
+        "web.register": "/registrierung", "web.registration_status": "/registrierung/status",
+        "web.registration_resubmit": "/registrierung/erneut",
+        "web.sign_in": "/anmelden", "web.account": "/konto",
+        "web.propose_offer": "/angebote/neu", "web.edit_offer": f"/angebote/{offer}/bearbeiten",
+        "web.review_queue": "/pruefung",
+        "web.review_registration": f"/pruefung/registrierungen/{registration}",
+        "web.review_proposal": f"/pruefung/offers/{offer}",
+        "web.coverage_page": "/abdeckung", "web.request_permission": "/berechtigungen/neu",
+        "web.create_object": "/katalog/services/neu",
+        "web.edit_object": "/katalog/organisations/kba/bearbeiten",
+        "permissions": f"/katalog/permissions/{permission}",
+        "not found": "/katalog/registers/gibt-es-nicht",
+    }
+
+
+def test_axe_on_every_page(new_page, check, live):
+    import requests
+
+    from app import create_app
+    base, dm = live["base"], live["dm"]
+    registration = requests.post(f"{base}/api/v1/registrations", json={
+        "organisation": {"name": "Amt Axe", "kind": "Amt", "contact": {}},
+        "user": {"email": "axe@amt.example", "password": "ein langes Passwort"},
+        "role": "consumer_admin"}, timeout=10).json()["code"]
+    offer = requests.post(f"{base}/api/v1/offers", headers=dm, json={
+        "provider": "kba", "evidence_type": "meldebescheinigung", "areas": ["09162000"],
+        "service_id": "urn:axe", "endpoint_url": "https://axe.example", "status": "pending"},
+        timeout=10).json()["code"]
+    service = requests.post(f"{base}/api/v1/services", headers=dm, json={
+        "code": "axe-leistung", "name": {"de": "Axe-Leistung"}}, timeout=10).json()["code"]
+    permission = requests.post(f"{base}/api/v1/permissions", headers=dm, json={
+        "consumer": "kba", "service": service, "evidence_type": "meldebescheinigung",
+        "legal_basis": "§ 1", "may_use_identification_number": False},
+        timeout=10).json()["code"]
+    pages = every_page(offer, registration, permission)
+    app = create_app({"DATABASE_URL": live["database_url"]})
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()
+              if rule.endpoint.startswith("web.") and "GET" in rule.methods}
+    assert routes - NOT_PAGES <= set(pages), "pages without an axe-core check"
+
+    page = new_page()
+    sign_in(page, DM_EMAIL, DM_PASSWORD)
+    for name, path in pages.items():
+        if name == "web.registration_resubmit":
+            continue  # the registration form again (register.html), checked as web.register
+        page.goto(path)
+        check(page, "alle-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
