@@ -57,6 +57,14 @@ class TestSignIn:
         assert f'value="{email}"' in body
         assert "falsch" not in body
 
+    def test_sessions_expire_and_dead_ones_are_cleared(self, app, client, conn):
+        email = web_user(conn, "data_manager")
+        sign_in(client, email)
+        conn.execute("UPDATE web_session SET expires_at = now() - interval '1 second'")
+        assert client.get("/konto").status_code == 303
+        sign_in(app.test_client(), email)
+        assert conn.execute("SELECT count(*) AS n FROM web_session").fetchone()["n"] == 1
+
     def test_a_deactivated_user_is_signed_out(self, client, conn):
         email = web_user(conn, "data_manager")
         sign_in(client, email)
@@ -502,3 +510,15 @@ class TestCuration:
                           page="/katalog/registers/idnrg-15")
         assert r.status_code == 403
         assert client.get("/katalog/registers/neu").status_code == 403
+
+
+def test_organisation_suggestions_and_picked_codes(client, conn, dm, flensburg_type):
+    found = client.get("/vorschlaege/organisationen", query_string={"q": "Kraftfahrt"}).json
+    assert {"label": "Kraftfahrt-Bundesamt (kba)", "detail": found[0]["detail"]} in found
+    sign_in(client, web_user(conn, "data_manager"))
+    r = post_form(client, "/angebote/neu", {
+        "provider": "Kraftfahrt-Bundesamt (kba)", "evidence_type": flensburg_type,
+        "areas": "DE", "service_id": "s", "endpoint_url": "https://kba.example"})
+    assert r.status_code == 303
+    assert conn.execute("SELECT o.code FROM offer f JOIN organisation o ON o.id = "
+                        "f.provider_id").fetchone()["code"] == "kba"

@@ -169,6 +169,25 @@ def suggest_places():
         part for part in (a["level"], a["parent"]) if part)} for a in found])
 
 
+@blp.route("/vorschlaege/organisationen")
+def suggest_organisations():
+    """Type-ahead of organisation fields: "Name (code)" labels (JSON for static/app.js)."""
+    text = request.args.get("q", "").strip()[:100]
+    if len(text) < 2:
+        return jsonify([])
+    items, _ = present.KINDS["organisations"].collection.list(
+        get_conn(), current_actor(), {"name": text, "status": "active"},
+        {"limit": 15, "offset": 0})
+    return jsonify([{"label": f"{o['name']} ({o['code']})", "detail": o["kind"]}
+                    for o in items])
+
+
+def code_in(text):
+    """The code of a picked "Name (code)" suggestion, or the text itself."""
+    match = re.search(r"\(([a-z0-9][a-z0-9.-]{0,79})\)\s*$", text or "")
+    return match.group(1) if match else (text or "").strip()
+
+
 @blp.route("/zustaendigkeit")
 def competence_page():
     types = active_evidence_types()

@@ -15,7 +15,7 @@ from ..governance.roles import (CONSUMER_ADMIN, CURATORS, ORGANISATION_ROLES, PR
                                 ROLES)
 from ..governance.schemas import RegistrationCreateSchema, TokenCreateSchema, UserCreateSchema
 from . import ROLE_NAMES, blp, forms, places, sessions
-from .routes import active_evidence_types, active_services
+from .routes import active_evidence_types, active_services, code_in
 
 CLAIM_COOKIE = "regmap_claim"
 CLAIM_PATH = "/registrierung"
@@ -360,7 +360,7 @@ def _offer_payload(form, actor):
                "valid_from": forms.german_date(form.get("valid_from")),
                "valid_to": forms.german_date(form.get("valid_to"))}
     if actor.is_curator:
-        payload["provider"] = form.get("provider")
+        payload["provider"] = code_in(form.get("provider"))
     return payload
 
 
@@ -471,14 +471,14 @@ def request_permission():
     status = 200
     if request.method == "POST":
         payload = {"service": form.get("service"), "evidence_type": form.get("evidence_type"),
-                   "provider": forms.blank_to_none(form.get("provider")),
+                   "provider": forms.blank_to_none(code_in(form.get("provider"))),
                    "legal_basis": form.get("legal_basis"),
                    "may_use_identification_number":
                        form.get("may_use_identification_number") == "ja",
                    "valid_from": forms.german_date(form.get("valid_from")),
                    "valid_to": forms.german_date(form.get("valid_to"))}
         if actor.is_curator:
-            payload["consumer"] = form.get("consumer")
+            payload["consumer"] = code_in(form.get("consumer"))
         data = forms.load(form, PermissionCreateSchema(), payload, PERMISSION_FIELDS)
         if data is not None:
             try:

@@ -102,7 +102,7 @@ def start(actor):
     raw = secrets.token_urlsafe(32)
     expires = datetime.now(timezone.utc) + timedelta(hours=SESSION_HOURS)
     with audit.write_transaction(conn):
-        queries.delete_expired_sessions(conn, actor.user_id)
+        queries.delete_expired_sessions(conn)
         if previous and len(previous) <= 100:
             queries.delete_session(conn, sha256(previous))  # never two live sessions per sign-in
         queries.insert_session(conn, session_hash=sha256(raw), user_id=actor.user_id,

@@ -6,7 +6,8 @@
   var sources = {
     suche: function (q) { return "/vorschlaege/suche?q=" + encodeURIComponent(q); },
     gemeinde: function (q) { return "/vorschlaege/orte?ebene=gemeinde&q=" + encodeURIComponent(q); },
-    gebiet: function (q) { return "/vorschlaege/orte?q=" + encodeURIComponent(q); }
+    gebiet: function (q) { return "/vorschlaege/orte?q=" + encodeURIComponent(q); },
+    organisation: function (q) { return "/vorschlaege/organisationen?q=" + encodeURIComponent(q); }
   };
 
   function fill(list, items) {
