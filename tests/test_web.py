@@ -348,6 +348,11 @@ class TestPages:
         r = client.get("/katalog/organisations/gibt-es-nicht")
         assert r.status_code == 404 and "Nicht gefunden" in text(r)
         assert client.get("/katalog/nichts").status_code == 404
+        typo = client.get("/katalogg", headers={"Accept": "text/html,*/*;q=0.8"})
+        assert typo.status_code == 404 and "Diese Seite gibt es nicht." in text(typo)
+        api = client.get("/api/v1/gibts-nicht", headers={"Accept": "text/html"})
+        assert api.status_code == 404 and api.mimetype == "application/problem+json"
+        assert client.get("/gibts-nicht").mimetype == "application/problem+json"
 
     def test_history_only_for_those_allowed(self, client, conn):
         assert "Verlauf" not in text(client.get("/katalog/registers/idnrg-15"))

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from .. import errors
 from ..errors import Problem
 from ..governance.roles import CURATORS, OVERSIGHT, ORGANISATION_ROLES, PROVIDER_ADMIN
 from . import messages, sessions
@@ -56,6 +57,22 @@ def _date_de(value):
         year, month, day = value.split("-")
         return f"{day}.{month}.{year}"
     return value.strftime("%d.%m.%Y")
+
+
+@blp.app_template_filter("value_de")
+def _value_de(value):
+    """A field value for people: ISO dates as 29.11.2026, lists joined, texts in German."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return _date_de(value)
+    if hasattr(value, "strftime"):
+        return _date_de(value)
+    if isinstance(value, bool):
+        return "ja" if value else "nein"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return value.get("de") or value.get("en") or ""
+    return "" if value is None else value
 
 
 @blp.app_template_filter("number_de")
@@ -109,6 +126,17 @@ def _http_error_page(error):
                405: "Diese Seite nimmt so keine Eingaben an."}.get(error.code,
                                                                   "Das hat nicht geklappt.")
     return render_template("web/error.html", status=error.code, message=message), error.code
+
+
+@blp.app_errorhandler(404)
+def _unknown_address(error):
+    """A mistyped address in a browser gets a German page; API clients keep problem+json."""
+    wants_html = request.accept_mimetypes.best_match(
+        ["application/json", "text/html"]) == "text/html"
+    if wants_html and not request.path.startswith(("/api/", "/id/")):
+        return render_template("web/error.html", status=404,
+                               message="Diese Seite gibt es nicht."), 404
+    return errors.handle_http_exception(error)
 
 
 @blp.errorhandler(sessions.CsrfRejected)

@@ -27,7 +27,8 @@ def review_queue():
         conn, status="pending", **window)
     proposals, proposal_total = governance_queries.list_pending_proposals(conn, **window)
     return render_template("web/review_queue.html",
-                           registrations=[registrations.registration_document(r)
+                           registrations=[{**registrations.registration_document(r),
+                                           "organisation_name": r["organisation_name"]}
                                           for r in pending_registrations],
                            registration_total=registration_total, proposals=proposals,
                            proposal_total=proposal_total, kind_names=KIND_NAMES)

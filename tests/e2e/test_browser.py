@@ -175,7 +175,7 @@ def test_keyboard_alone_signs_in(new_page):
 def test_pages_fit_a_phone(new_page, check):
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     for path, name in (("/", "phone-start"), ("/katalog/registers", "phone-register"),
-                       ("/zustaendigkeit?nachweistyp=fahrzeugdaten-zb1&ort=M%C3%BCnchen",
+                       ("/zustaendigkeit?nachweistyp=meldebescheinigung&ort=M%C3%BCnchen",
                         "phone-zustaendigkeit"),
                        ("/registrierung", "phone-registrierung"),
                        ("/suche?q=Fahrzeug", "phone-suche")):
