@@ -248,3 +248,13 @@ def test_duplicate_leistungsschluessel_is_a_friendly_409(client, dm, nothing_wri
             "name": {"de": "Doppelt"}}), 409, "conflict")
         assert body["detail"] == "another service has this Leistungsschlüssel"
         assert "duplicate key" not in str(body)
+
+
+def test_name_filters_take_percent_and_underscore_literally(client):
+    everything = client.get("/api/v1/organisations").json["total"]
+    assert everything > 0
+    for pattern in ("%", "_", "\\"):
+        r = client.get("/api/v1/organisations", query_string={"name": pattern})
+        assert r.status_code == 200 and r.json["total"] == 0, pattern
+    assert client.get("/api/v1/registers", query_string={"name": "%"}).json["total"] == 0
+    assert client.get("/api/v1/services", query_string={"name": "_"}).json["total"] == 0

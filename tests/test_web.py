@@ -3,6 +3,7 @@ validation that keeps what was typed, the review queue and its four-eyes rule, t
 competence lookup's ambiguous postcodes. The browser tests (tests/e2e) walk the same pages
 in chromium; these pin down the rules behind them."""
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -527,3 +528,47 @@ def test_organisation_suggestions_and_picked_codes(client, conn, dm, flensburg_t
     assert r.status_code == 303
     assert conn.execute("SELECT o.code FROM offer f JOIN organisation o ON o.id = "
                         "f.provider_id").fetchone()["code"] == "kba"
+
+
+POST_PAGES = ["/anmelden", "/registrierung", "/registrierung/status", "/konto/tokens",
+              "/konto/nutzer", "/angebote/neu", "/berechtigungen/neu",
+              "/katalog/evidence-types/neu", "/katalog/registers/idnrg-1/bearbeiten",
+              "/pruefung/registrierungen/reg-nichts", "/pruefung/offers/off-nichts"]
+ODD_VALUES = ["\x00", "ü" * 5000, "'; DROP TABLE area; --", "<script>x</script>", "%s%(x)s"]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+def test_odd_input_never_crashes_a_page(client, conn, value, nothing_written):
+    """Every form and query of the web pages, with input nobody should send: a German page
+    with a 4xx (or the form again), never a 500, and nothing written."""
+    sign_in(client, web_user(conn, "data_manager"))
+    token = csrf_of(client, "/konto")
+    fields = ["email", "password", "org_name", "org_kind", "org_seat", "role", "user_email",
+              "code", "secret", "token_name", "expires_days", "name", "evidence_type",
+              "areas", "area_search", "add", "remove", "service_id", "endpoint_url",
+              "valid_from", "valid_to", "provider", "service", "consumer", "legal_basis",
+              "title_de", "registers", "decision", "reason", "version", "action"]
+    with nothing_written():
+        for path in POST_PAGES:
+            for data in ({f: value for f in fields if f != "action"},
+                         {"csrf_token": token, **{f: value for f in fields}}):
+                r = client.post(path, data=data)
+                assert r.status_code < 500, (path, r.status_code)
+                assert r.mimetype == "text/html"
+        for path in ("/zustaendigkeit?nachweistyp={v}&ort={v}&stichtag={v}",
+                     "/suche?q={v}&type={v}&land={v}", "/katalog/offers?area={v}&provider={v}",
+                     "/katalog/organisations?name={v}&art={v}", "/vorschlaege/orte?q={v}",
+                     "/vorschlaege/suche?q={v}", "/vorschlaege/organisationen?q={v}",
+                     "/abdeckung?nachweistyp={v}", "/katalog/registers/{v}"):
+            r = client.get(path.format(v=quote(value)))
+            assert r.status_code < 500, (path, r.status_code)
+
+
+def test_organisation_list_pages_through_with_a_kind_filter(client, dm):
+    for number in range(60):
+        ch.organisation(client, dm, f"amt-{number:02d}", kind="Amt")
+    first = text(client.get("/katalog/organisations", query_string={"art": "Amt"}))
+    assert "60 Einträge, Seite 1" in first
+    following = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "art=Amt" in following and "page=2" in following
+    assert "amt-59" in text(client.get(following))

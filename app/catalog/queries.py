@@ -10,6 +10,12 @@ _CODED_TABLES = {"organisation", "register", "evidence_type", "service", "offer"
                  "permission", "app_user"}
 
 
+def _contains(text):
+    """A LIKE pattern for 'contains text': the caller's % and _ are plain characters."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def ids_by_code(conn, table, codes):
     """{code: id} for those of `codes` that exist."""
     assert table in _CODED_TABLES
@@ -79,7 +85,7 @@ def list_organisations(conn, *, name_like=None, kind=None, status=None, visible_
     where, params = [], {"limit": limit, "offset": offset}
     if name_like:
         where.append("(lower(t.name) LIKE %(name)s OR lower(t.abbreviation) LIKE %(name)s)")
-        params["name"] = f"%{name_like.lower()}%"
+        params["name"] = _contains(name_like)
     if kind:
         where.append("t.kind = %(kind)s")
         params["kind"] = kind
@@ -156,7 +162,7 @@ def list_registers(conn, *, name_like=None, status=None, keeper_id=None,
     where, params = [], {"limit": limit, "offset": offset}
     if name_like:
         where.append("lower(t.name) LIKE %(name)s")
-        params["name"] = f"%{name_like.lower()}%"
+        params["name"] = _contains(name_like)
     if status:
         where.append("t.status = %(status)s")
         params["status"] = status
@@ -285,7 +291,7 @@ def list_services(conn, *, name_like=None, evidence_type_id=None, status=None,
     where, params = [], {"limit": limit, "offset": offset}
     if name_like:
         where.append("lower(t.name_de) LIKE %(name)s")
-        params["name"] = f"%{name_like.lower()}%"
+        params["name"] = _contains(name_like)
     if evidence_type_id:
         where.append("""EXISTS (SELECT 1 FROM service_requirement sr
                         JOIN requirement_evidence_list l ON l.requirement_id = sr.id

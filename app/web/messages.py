@@ -93,7 +93,8 @@ def german_problem(problem):
     for pattern, text in _PROBLEMS_COMPILED:
         if pattern.match(detail):
             return pattern.sub(text, detail)
-    return {401: "Bitte melden Sie sich an.",
+    return {400: "Die Anfrage enthält Zeichen oder Angaben, die wir nicht verarbeiten können.",
+            401: "Bitte melden Sie sich an.",
             403: "Dafür fehlt Ihnen die Berechtigung.",
             404: "Nicht gefunden.",
             409: "Das geht im aktuellen Zustand nicht.",

@@ -12,6 +12,10 @@ from ..catalog.services import services
 PERMISSION_READERS = ("consumer_admin", "routing", "data_manager", "auditor", "admin")
 
 
+# Query parameters of the list pages whose API names clash with the pages' own URL parts.
+WEB_PARAMS = {"kind": "art"}
+
+
 class Kind:
     def __init__(self, collection, plural, singular, filters, columns, readers=None):
         self.collection, self.plural, self.singular = collection, plural, singular
@@ -49,7 +53,7 @@ KINDS = {k.name: k for k in (
          readers=PERMISSION_READERS),
 )}
 
-FILTER_LABELS = {"consumer": "Datennutzer (Code)", "service": "Leistung (Code)",
+FILTER_LABELS = {"art": "Art", "consumer": "Datennutzer (Code)", "service": "Leistung (Code)",
                  "name": "Name enthält", "kind": "Art", "keeper": "Registerführung (Code)",
                  "register": "Register (Code)", "evidence_type": "Nachweistyp (Code)",
                  "provider": "Datenbereitsteller (Code)", "area": "Gebietsschlüssel"}

@@ -62,8 +62,11 @@ def catalogue_list(kind):
     spec = present.KINDS.get(kind) or abort(404)
     if spec.readers:
         ensure_role(*spec.readers)
-    filters = {name: request.args.get(name, "").strip() for name in spec.filters}
-    args = {name: value for name, value in filters.items() if value}
+    # {web parameter: value}; the API's list takes the same filters under its own names.
+    filters = {present.WEB_PARAMS.get(name, name): request.args.get(
+        present.WEB_PARAMS.get(name, name), "").strip() for name in spec.filters}
+    api_names = {present.WEB_PARAMS.get(name, name): name for name in spec.filters}
+    args = {api_names[name]: value for name, value in filters.items() if value}
     invalid = [name for name, value in args.items()
                if name not in ("name", "kind", "area") and not _CODE.match(value)]
     page = _page_number()

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app, g, request
 
 from ..db import get_conn
+from ..errors import InvalidParameter
 from ..governance import audit
 from ..governance.auth import ANONYMOUS_ACTOR, Actor
 from ..governance.secrets import sha256
@@ -40,6 +41,9 @@ def load_visitor():
     """before_request of the web pages: the signed-in user (or anonymous) becomes the actor
     every domain function sees, then the CSRF check of anything that writes."""
     g.web_user = None
+    if request.endpoint == "web.static":
+        return
+    _refuse_nul()
     raw = request.cookies.get(SESSION_COOKIE, "")
     if raw and len(raw) <= 100:
         row = queries.session_actor(get_conn(), sha256(raw))
@@ -55,6 +59,15 @@ def load_visitor():
         _check_csrf()
 
 
+def _refuse_nul():
+    """NUL cannot reach PostgreSQL text: a 400 page instead of a failing query."""
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise InvalidParameter(name.replace("\x00", ""), "form",
+                                       "must not contain NUL characters")
+
+
 def csrf_token():
     """The token this browser's forms carry (templates call it)."""
     if g.get("web_user"):
@@ -68,7 +81,8 @@ def csrf_token():
 def _check_csrf():
     sent = request.form.get(CSRF_FIELD, "")
     expected = g.web_user["csrf_token"] if g.web_user else request.cookies.get(CSRF_COOKIE, "")
-    if not (sent and expected and hmac.compare_digest(sent, expected)):
+    # compare_digest takes ASCII str only: compare bytes, so odd input is a 403, not a 500.
+    if not (sent and expected and hmac.compare_digest(sent.encode(), expected.encode())):
         raise CsrfRejected()
 
 
