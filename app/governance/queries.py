@@ -141,8 +141,8 @@ def revoke_tokens_of_user(conn, user_id):
 
 _REGISTRATION_COLUMNS = """r.id, r.code, r.claim_secret_hash, r.status, r.reason, r.decided_at,
     r.version, r.created_at, r.updated_at, r.organisation_id, r.user_id,
-    o.code AS organisation_code, o.name AS organisation_name, u.code AS user_code, u.email AS user_email,
-    u.name AS user_name, u.role AS user_role, d.email AS decided_by"""
+    o.code AS organisation_code, o.name AS organisation_name, u.code AS user_code,
+    u.email AS user_email, u.name AS user_name, u.role AS user_role, d.email AS decided_by"""
 
 
 def get_registration(conn, code, for_update=False):
