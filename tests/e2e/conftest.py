@@ -85,11 +85,12 @@ def new_page(browser, live):
 def check(artifacts):
     """check(page, name): axe-core finds nothing serious or critical, and a full-page
     screenshot is kept as an artefact."""
-    def run(page, name):
+    def run(page, name, screenshot=True):
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+        if screenshot:
+            page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
         bad = [f"{v['id']} ({v['impact']}): {v['help']} — "
                + "; ".join(n["target"][0] if isinstance(n["target"][0], str)
                            else str(n["target"]) for n in v["nodes"][:5])
