@@ -459,6 +459,21 @@ class TestPermissions:
                            "WHERE code = %s", (code,)).fetchone()
         assert (row["status"], row["may_use_identification_number"]) == ("active", True)
 
+    def test_a_consumer_withdraws_a_pending_request(self, client, conn, dm, flensburg_type):
+        ch.organisation(client, dm, "kfz-zurueck", kind="Zulassungsbehörde")
+        service = ch.create(client, dm, "services", {"code": "zurueck-leistung",
+                                                     "name": {"de": "Leistung"}})["code"]
+        sign_in(client, web_user(conn, "consumer_admin", org="kfz-zurueck"))
+        r = post_form(client, "/berechtigungen/neu", {
+            "service": service, "evidence_type": flensburg_type, "legal_basis": "§ 1",
+            "may_use_identification_number": "nein"})
+        page = r.headers["Location"].split("?")[0]
+        code = page.rsplit("/", 1)[1]
+        assert "Antrag zurückziehen" in text(client.get(page))
+        post_form(client, f"/berechtigungen/{code}/zurueckziehen", {"version": "1"}, page=page)
+        assert conn.execute("SELECT status FROM permission WHERE code = %s",
+                            (code,)).fetchone()["status"] == "retired"
+
     def test_permissions_are_not_public(self, client):
         assert client.get("/katalog/permissions").status_code == 303  # to sign-in
 
@@ -572,3 +587,21 @@ def test_organisation_list_pages_through_with_a_kind_filter(client, dm):
     following = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
     assert "art=Amt" in following and "page=2" in following
     assert "amt-59" in text(client.get(following))
+
+
+def test_connection_parameters_as_json(client, conn, dm, flensburg_type):
+    sign_in(client, provider(client, dm, conn))
+    form = {"evidence_type": flensburg_type, "areas": "01001000", "service_id": "s",
+            "endpoint_url": "https://x.example"}
+    r = post_form(client, "/angebote/neu", {**form, "connection_parameters": "{kaputt"})
+    assert r.status_code == 422 and "Bitte gültiges JSON angeben" in text(r)
+    assert "{kaputt" in text(r)
+    r = post_form(client, "/angebote/neu", {**form, "connection_parameters": "[1]"})
+    assert r.status_code == 422 and "Bitte ein JSON-Objekt angeben" in text(r)
+    r = post_form(client, "/angebote/neu", {
+        **form, "connection_parameters": '{"dvdv_behoerdenkennung": "psw:01001000"}'})
+    assert r.status_code == 303
+    code = r.headers["Location"].split("/katalog/offers/")[1].split("?")[0]
+    assert "psw:01001000" in text(client.get(f"/angebote/{code}/bearbeiten"))
+    assert "psw:01001000" not in text(client.application.test_client().get(
+        f"/katalog/offers/{code}"))  # not public (and a pending offer is not even visible)

@@ -35,6 +35,7 @@ _TRANSLATIONS = [
     (r"between 1 and (\d+)", r"Zwischen 1 und \1 Tagen."),
     (r"Unknown field\.", "Dieses Feld gibt es nicht."),
     (r"Not a valid string\.", "Bitte Text angeben."),
+    (r"Not a valid mapping type\.", "Bitte ein JSON-Objekt angeben ({…})."),
     (r"Invalid value\.", "Ungültiger Wert."),
 ]
 _COMPILED = [(re.compile(rf"^(?:{pattern})$"), german) for pattern, german in _TRANSLATIONS]

@@ -1,6 +1,8 @@
 """Pages of authorities: sign-in, self-service registration and its status, their account
 (users and API tokens) and proposals of evidence offers. Every write goes through the same
 domain function as the API, validated by the API's own schema."""
+import json
+
 from flask import current_app, g, redirect, render_template, request, url_for
 
 from ..catalog import queries as catalog_queries
@@ -333,7 +335,7 @@ def revoke_token(code):
 OFFER_FIELDS = {"evidence_type": "evidence_type", "areas": "areas", "service_id": "service_id",
                 "endpoint_url": "endpoint_url", "valid_from": "valid_from",
                 "valid_to": "valid_to", "provider": "provider", "status": "_form",
-                "connection_parameters": "_form"}
+                "connection_parameters": "connection_parameters"}
 
 
 def _offer_form_page(form, *, offer=None, status=200):
@@ -361,6 +363,12 @@ def _offer_payload(form, actor):
                "valid_to": forms.german_date(form.get("valid_to"))}
     if actor.is_curator:
         payload["provider"] = code_in(form.get("provider"))
+    if form.get("connection_parameters"):
+        try:
+            payload["connection_parameters"] = json.loads(form.get("connection_parameters"))
+        except ValueError:
+            form.add("connection_parameters", "Bitte gültiges JSON angeben, z. B. "
+                                              '{"dvdv_behoerdenkennung": "…"}.')
     return payload
 
 
@@ -421,6 +429,9 @@ def edit_offer(code):
             "service_id": row["service_id"], "endpoint_url": row["endpoint_url"],
             "valid_from": row["valid_from"].isoformat() if row["valid_from"] else "",
             "valid_to": row["valid_to"].isoformat() if row["valid_to"] else "",
+            "connection_parameters": json.dumps(row["connection_parameters"],
+                                                ensure_ascii=False, indent=1)
+            if row["connection_parameters"] else "",
             "version": str(row["version"])})
         return _offer_form_page(form, offer=row)
     form = forms.from_request(request)
@@ -431,8 +442,6 @@ def edit_offer(code):
     if data is None or form.has_errors:
         form.fail()
         return _offer_form_page(form, offer=row, status=422)
-    if row["connection_parameters"]:
-        data["connection_parameters"] = row["connection_parameters"]
     # A form without its version cannot prove it saw the current state: refused (412).
     expected = int(form.get("version")) if form.get("version").isdigit() else -1
     try:
@@ -495,3 +504,14 @@ def request_permission():
             status = 422
     return render_template("web/permission_form.html", form=form,
                            types=active_evidence_types(), services=active_services()), status
+
+
+@blp.route("/berechtigungen/<code>/zurueckziehen", methods=["POST"])
+def withdraw_permission(code):
+    """Consumers withdraw a pending request or ask to end an active permission; curators
+    end it at once."""
+    actor = ensure_role(CONSUMER_ADMIN, *CURATORS)
+    version = request.form.get("version", "")
+    permissions.withdraw(get_conn(), actor, code, int(version) if version.isdigit() else -1)
+    return redirect(url_for("web.catalogue_item", kind="permissions", code=code,
+                            hinweis="ausser-kraft"), 303)
