@@ -605,3 +605,16 @@ def test_connection_parameters_as_json(client, conn, dm, flensburg_type):
     assert "psw:01001000" in text(client.get(f"/angebote/{code}/bearbeiten"))
     assert "psw:01001000" not in text(client.application.test_client().get(
         f"/katalog/offers/{code}"))  # not public (and a pending offer is not even visible)
+
+
+def test_a_failure_is_a_german_page_with_the_request_id(app, client, monkeypatch, caplog):
+    from app.web import routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("kaputt")
+    monkeypatch.setattr(routes, "active_evidence_types", broken)
+    r = client.get("/zustaendigkeit", headers={"X-Request-ID": "abc123"})
+    assert r.status_code == 500
+    body = text(r)
+    assert "Ein unerwarteter Fehler" in body and "abc123" in body and "kaputt" not in body
+    assert "unhandled error" in caplog.text

@@ -2,7 +2,10 @@
 the authorities who register with it. They call the same domain functions as the API (same
 rules, same audit), sign people in with a session cookie and protect every form with a CSRF
 token. Every asset is shipped here (templates/, static/); nothing loads from elsewhere."""
+import logging
 from zoneinfo import ZoneInfo
+
+import psycopg
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -30,6 +33,7 @@ ACTION_NAMES = {"create": "angelegt", "update": "geändert", "retire": "außer K
                 "reject": "abgelehnt", "submit": "eingereicht", "withdraw": "zurückgezogen",
                 "resubmit": "erneut eingereicht"}
 BERLIN = ZoneInfo("Europe/Berlin")
+log = logging.getLogger(__name__)
 
 
 @blp.before_request
@@ -110,7 +114,7 @@ def _page_context():
 @blp.errorhandler(Problem)
 def _problem_page(problem):
     """The API's problems, as a German page with the same status code."""
-    status = problem.status if problem.status < 500 else 500
+    status = problem.status
     if status == 401 and request.method == "GET":
         return redirect(url_for("web.sign_in", weiter=request.full_path.rstrip("?")), 303)
     headers = {k: v for k, v in problem.headers.items() if k in ("Retry-After",)}
@@ -137,6 +141,20 @@ def _unknown_address(error):
         return render_template("web/error.html", status=404,
                                message="Diese Seite gibt es nicht."), 404
     return errors.handle_http_exception(error)
+
+
+@blp.errorhandler(Exception)
+def _failure_page(error):
+    """What the API answers as a 500 or 503 problem, as a German page (logged the same way)."""
+    if isinstance(error, psycopg.OperationalError):
+        log.error("database unavailable: %s", type(error).__name__)
+        return render_template("web/error.html", status=503, message=(
+            "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch "
+            "einmal.")), 503, {"Retry-After": "5"}
+    log.exception("unhandled error")
+    return render_template("web/error.html", status=500, message=(
+        "Ein unerwarteter Fehler ist aufgetreten. Bitte nennen Sie bei Rückfragen die "
+        "Vorgangsnummer.")), 500
 
 
 @blp.errorhandler(sessions.CsrfRejected)
