@@ -180,9 +180,16 @@ def revoke_token(conn, actor, code):
     return row
 
 
+def actor_of(user):
+    """The Actor a user row acts as."""
+    return Actor(role=user["role"], user_id=user["id"], user_code=user["code"],
+                 email=user["email"], organisation_id=user["organisation_id"],
+                 organisation_code=user["organisation"])
+
+
 def check_password(conn, email, password):
-    """The active user with this e-mail and password, as an Actor; 401 otherwise, 429 after
-    too many failures for the address. API sign-in and the web pages share this."""
+    """The active user (row) with this e-mail and password; 401 otherwise, 429 after too many
+    failures for the address. API sign-in and the web pages share this."""
     key = email.lower()
     wait = throttle.retry_after(key)
     if wait:
@@ -195,16 +202,14 @@ def check_password(conn, email, password):
         throttle.failed(key)
         raise Unauthorized("wrong e-mail or password, or the account is not active yet")
     throttle.succeeded(key)
-    return Actor(role=user["role"], user_id=user["id"], user_code=user["code"],
-                 email=user["email"], organisation_id=user["organisation_id"],
-                 organisation_code=user["organisation"])
+    return user
 
 
 def sign_in(conn, email, password, *, name=None, expires_days=DEFAULT_TOKEN_DAYS):
     """E-mail and password for a token (API clients of registered authorities)."""
-    actor = check_password(conn, email, password)
-    user = queries.get_user(conn, code=actor.user_code)
-    return issue_token(conn, actor, user, name=name or "sign-in", expires_days=expires_days)
+    user = check_password(conn, email, password)
+    return issue_token(conn, actor_of(user), user, name=name or "sign-in",
+                       expires_days=expires_days)
 
 
 def ensure_user_with_role(conn, actor, *, email, role, organisation_code=None):

@@ -47,13 +47,13 @@ def sign_in():
             status = 422
         else:
             try:
-                actor = users.check_password(get_conn(), form.get("email"),
-                                             request.form.get("password", ""))
+                user = users.check_password(get_conn(), form.get("email"),
+                                            request.form.get("password", ""))
             except Problem as problem:
                 forms.refused(form, problem, {})
                 status = problem.status
             else:
-                sessions.start(actor)
+                sessions.start(users.actor_of(user))
                 return redirect(_safe_next(form.get("weiter")) or url_for("web.account"),
                                 303)
     form.values.pop("password", None)  # a password is never sent back
