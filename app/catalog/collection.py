@@ -49,6 +49,10 @@ class Collection:
         """Rules across objects, checked inside the write transaction (e.g. overlaps)."""
 
     # --- shared life cycle ------------------------------------------------------------------
+    def view(self, conn, row, actor):
+        """One object as the actor may see it (reviewed collections add what awaits review)."""
+        return self.document(row, actor)
+
     def full_document(self, row):
         return self.document(row, FULL_VIEW)
 

@@ -74,6 +74,9 @@ class ReviewedCollection(Collection):
             result.append(document)
         return result
 
+    def view(self, conn, row, actor):
+        return self.documents(conn, [row], actor)[0]
+
     # --- writes -------------------------------------------------------------------------
     def submit(self, conn, actor, data):
         """POST: curators create active objects; owners propose pending ones."""

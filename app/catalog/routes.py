@@ -52,11 +52,7 @@ HistoryPageSchema = schemas.page_schema(HistoryEntrySchema, "HistoryPage")
 
 def _respond(collection, row, actor, status=200):
     """One object as the actor may see it, with its ETag (and Location when created)."""
-    conn = get_conn()
-    if isinstance(collection, ReviewedCollection):
-        document = collection.documents(conn, [row], actor)[0]
-    else:
-        document = collection.document(row, actor)
+    document = collection.view(get_conn(), row, actor)
     headers = {"ETag": f'"{common.etag(row["version"])}"', "Vary": "Authorization"}
     if status == 201:
         headers["Location"] = url_for(f"catalog.{collection.name}_item", code=row["code"])

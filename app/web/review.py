@@ -104,7 +104,7 @@ def review_proposal(collection, code):
         else:
             status = 422
     row = reviewed.require(conn, code)
-    document = reviewed.documents(conn, [row], actor)[0]
+    document = reviewed.view(conn, row, actor)
     pending = document.get("pending_change")
     return render_template("web/review_proposal.html", collection=collection, doc=document,
                            pending=pending, diff=_diff(reviewed, row, pending), form=form,

@@ -94,10 +94,7 @@ def catalogue_item(kind, code):
         ensure_role(*spec.readers)
     conn, actor = get_conn(), current_actor()
     row = spec.collection.get(conn, actor, code)
-    if hasattr(spec.collection, "documents"):
-        document = spec.collection.documents(conn, [row], actor)[0]
-    else:
-        document = spec.collection.document(row, actor)
+    document = spec.collection.view(conn, row, actor)
     history = None
     if actor.role in OVERSIGHT or actor.acts_for(spec.collection.owner_id(row)):
         rows, _ = governance_queries.list_audit(conn, collection=spec.name, object_code=code,
