@@ -3,6 +3,7 @@ the authorities who register with it. They call the same domain functions as the
 rules, same audit), sign people in with a session cookie and protect every form with a CSRF
 token. Every asset is shipped here (templates/, static/); nothing loads from elsewhere."""
 import logging
+import re
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from .. import errors
 from ..errors import Problem
 from ..governance.roles import CURATORS, OVERSIGHT, ORGANISATION_ROLES, PROVIDER_ADMIN
-from . import messages, sessions
+from . import messages, present, sessions
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/assets")
@@ -33,6 +34,7 @@ ACTION_NAMES = {"create": "angelegt", "update": "geändert", "retire": "außer K
                 "reject": "abgelehnt", "submit": "eingereicht", "withdraw": "zurückgezogen",
                 "resubmit": "erneut eingereicht"}
 BERLIN = ZoneInfo("Europe/Berlin")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 log = logging.getLogger(__name__)
 
 
@@ -66,17 +68,9 @@ def _date_de(value):
 @blp.app_template_filter("value_de")
 def _value_de(value):
     """A field value for people: ISO dates as 29.11.2026, lists joined, texts in German."""
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+    if hasattr(value, "strftime") or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         return _date_de(value)
-    if hasattr(value, "strftime"):
-        return _date_de(value)
-    if isinstance(value, bool):
-        return "ja" if value else "nein"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return value.get("de") or value.get("en") or ""
-    return "" if value is None else value
+    return present.text_of(value)
 
 
 @blp.app_template_filter("number_de")

@@ -2,7 +2,7 @@
 lost) and the German errors tied to each field."""
 import marshmallow as ma
 
-from ..errors import Problem, ValidationFailed
+from ..errors import ValidationFailed
 from . import messages
 
 
@@ -15,10 +15,6 @@ class Form:
     def get(self, name, default=""):
         return self.values.get(name, default)
 
-    def getlist(self, name):
-        value = self.values.get(name, [])
-        return value if isinstance(value, list) else [value]
-
     @property
     def has_errors(self):
         return bool(self.errors)
@@ -30,15 +26,9 @@ class Form:
         self.headline = headline or "Bitte prüfen Sie die markierten Felder."
 
 
-def from_request(request, *, lists=()):
-    """The submitted fields as strings (trimmed); `lists` are fields sent more than once."""
-    values = {}
-    for key in request.form:
-        if key in lists:
-            values[key] = [v.strip() for v in request.form.getlist(key) if v.strip()]
-        else:
-            values[key] = request.form.get(key, "").strip()
-    return Form(values)
+def from_request(request):
+    """The submitted fields as strings (trimmed)."""
+    return Form({key: request.form.get(key, "").strip() for key in request.form})
 
 
 def load(form, schema, payload, field_names):
@@ -54,8 +44,6 @@ def load(form, schema, payload, field_names):
 
 def refused(form, problem, field_names):
     """A domain refusal (422, 409, 403 …) shown on the form it answered."""
-    if not isinstance(problem, Problem):
-        raise problem
     form.errors.update(messages.problem_field_errors(problem, field_names))
     form.fail(messages.german_problem(problem) if not isinstance(problem, ValidationFailed)
               or not problem.errors else None)

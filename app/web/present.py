@@ -6,6 +6,11 @@ from ..catalog.organisations import organisations
 from ..catalog.permissions import permissions
 from ..catalog.registers import registers
 from ..catalog.services import services
+from ..search.query import TYPE_PATHS
+
+# Singular type names (search hits, /id/<type>/<code> URIs) <-> collection names (pages).
+COLLECTION_OF_TYPE = TYPE_PATHS
+TYPE_OF_COLLECTION = {collection: kind for kind, collection in TYPE_PATHS.items()}
 
 
 # Who may read abstract permissions (as the API's permission endpoints).

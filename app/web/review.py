@@ -12,7 +12,7 @@ from ..governance import queries as governance_queries
 from ..governance import registrations
 from ..governance.auth import ensure_role
 from ..governance.roles import CURATORS, OVERSIGHT
-from . import blp, forms, messages, present
+from . import blp, forms, present
 
 REVIEWED = {"offers": offers, "permissions": permissions}
 KIND_NAMES = {"create": "neu", "update": "Änderung", "retire": "Außerkraftsetzung"}
@@ -97,7 +97,7 @@ def review_proposal(collection, code):
                 else:
                     reviewed.reject(conn, actor, code, form.get("reason"))
             except Problem as problem:
-                form.fail(messages.german_problem(problem))
+                forms.refused(form, problem, {})
                 status = problem.status
             else:
                 return redirect(url_for("web.review_queue", erledigt=code), 303)

@@ -6,6 +6,7 @@ from datetime import date
 from flask import Response, abort, jsonify, render_template, request
 
 from ..catalog.evidence_types import evidence_types
+from ..catalog.services import services
 from ..competence import coverage, lookup
 from ..competence.index import holder
 from ..dates import berlin_today
@@ -16,16 +17,14 @@ from ..governance.auth import current_actor, ensure_role
 from ..governance.history import entry_document
 from ..governance.roles import OVERSIGHT
 from ..search.query import search as run_search
-from . import blp, places, present
+from . import blp, forms, places, present
 
 PAGE_SIZE = 50
 _CODE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,79}$")
-SEARCH_TYPES = {"evidence-type": "Nachweistypen", "register": "Register",
-                "service": "Leistungen", "organisation": "Organisationen",
-                "offer": "Nachweisangebote"}
-SEARCH_TYPE_SINGULAR = {"evidence-type": "Nachweistyp", "register": "Register",
-                        "service": "Leistung", "organisation": "Organisation",
-                        "offer": "Nachweisangebot"}
+# Search hit types -> the catalogue pages' names for them.
+SEARCH_TYPES = {t: present.KINDS[c].plural for t, c in present.COLLECTION_OF_TYPE.items()}
+SEARCH_TYPE_SINGULAR = {t: present.KINDS[c].singular
+                        for t, c in present.COLLECTION_OF_TYPE.items()}
 
 
 def _page_number():
@@ -35,7 +34,6 @@ def _page_number():
 
 def active_services():
     """(code, German name) of every active service (Leistung), for select boxes."""
-    from ..catalog.services import services
     items, _ = services.list(get_conn(), current_actor(), {"status": "active"},
                              {"limit": 500, "offset": 0})
     return sorted(((d["code"], present.text_of(d["name"])) for d in items),
@@ -111,7 +109,8 @@ def catalogue_item(kind, code):
     return render_template("web/catalogue_item.html", spec=spec, doc=document,
                            rows=present.detail_rows(document), history=history,
                            related=related, text_of=present.text_of, links=present.LINKS,
-                           title=title, area_names=area_names)
+                           title=title, area_names=area_names,
+                           rdf_type=present.TYPE_OF_COLLECTION.get(kind))
 
 
 def _related(kind, code):
@@ -140,7 +139,8 @@ def search_page():
         except Problem as error:
             problem = error
     return render_template("web/search.html", q=text, type=kind, land=land, result=result,
-                           problem=problem, types=SEARCH_TYPES, singular=SEARCH_TYPE_SINGULAR)
+                           problem=problem, types=SEARCH_TYPES, singular=SEARCH_TYPE_SINGULAR,
+                           collection_of=present.COLLECTION_OF_TYPE)
 
 
 @blp.route("/vorschlaege/suche")
@@ -223,13 +223,11 @@ def competence_page():
 
 
 def _day(text, errors):
+    """The reference date typed (TT.MM.JJJJ or ISO); today when empty."""
     if not text:
         return berlin_today()
     try:
-        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
-            d, m, y = text.split(".")
-            return date(int(y), int(m), int(d))
-        return date.fromisoformat(text)
+        return date.fromisoformat(forms.german_date(text))
     except ValueError:
         errors["stichtag"] = "Bitte ein Datum angeben (TT.MM.JJJJ)."
         return berlin_today()
