@@ -5,6 +5,9 @@ from ..api import PageArgsSchema, QueryArgsSchema, page_schema
 from ..catalog.schemas import (AGS, CODE, ContactSchema, Strict, text)
 from .roles import ORGANISATION_ROLES, ROLES
 
+# Web sign-in passwords (argon2-hashed): one rule for registration, new users and the CLI.
+PASSWORD_LENGTH = validate.Length(min=12, max=200)
+
 # --- users and tokens ----------------------------------------------------------------------
 
 
@@ -13,7 +16,7 @@ class UserCreateSchema(Strict):
     name = text(200, allow_none=True)
     role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))
     organisation = ma.fields.String(validate=CODE, allow_none=True)
-    password = ma.fields.String(validate=validate.Length(min=12, max=200), load_only=True,
+    password = ma.fields.String(validate=PASSWORD_LENGTH, load_only=True,
                                 metadata={"description": "for web sign-in; at least 12"})
 
 
@@ -77,7 +80,7 @@ class RegistrationUserSchema(Strict):
     email = ma.fields.Email(required=True, validate=validate.Length(max=254))
     name = text(200, allow_none=True)
     password = ma.fields.String(required=True, load_only=True,
-                                validate=validate.Length(min=12, max=200))
+                                validate=PASSWORD_LENGTH)
 
 
 class RegistrationCreateSchema(Strict):

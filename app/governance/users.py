@@ -3,12 +3,15 @@ expire and can be revoked."""
 import functools
 from datetime import datetime, timedelta, timezone
 
+import marshmallow as ma
+
 from ..catalog import queries as catalog_queries
 from ..errors import (Conflict, Forbidden, NotFound, RateLimited, Unauthorized,
                       ValidationFailed, param_error)
 from . import audit, queries, throttle
 from .auth import Actor
 from .roles import ADMIN, ORGANISATION_ROLES
+from .schemas import PASSWORD_LENGTH
 from .secrets import hash_password, new_code, new_token, password_matches, sha256
 
 
@@ -101,14 +104,13 @@ def deactivate_user(conn, actor, code):
     return row
 
 
-MIN_PASSWORD = 12
-
-
 def set_password(conn, actor, user_row, password):
     """A new web sign-in password (argon2); every browser session of the user ends."""
-    if not MIN_PASSWORD <= len(password) <= 200:
+    try:
+        PASSWORD_LENGTH(password)
+    except ma.ValidationError as error:
         raise ValidationFailed("password: 12 to 200 characters", errors=[
-            param_error("password", "body", "Length must be between 12 and 200.")])
+            param_error("password", "body", error.messages[0])]) from None
     with audit.write_transaction(conn):
         queries.set_password_hash(conn, user_row["id"], hash_password(password))
         queries.end_web_sessions(conn, user_row["id"])
