@@ -3,7 +3,7 @@
 domain function as the API, validated by the API's own schema."""
 import json
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 
 from ..catalog import queries as catalog_queries
 from ..catalog.offers import offers
@@ -143,13 +143,11 @@ def _claim_cookie(response):
     """The registrant's browser remembers code and claim secret for the status page."""
     value = g.pop("claim_cookie", None)
     if value is not None:
-        secure = current_app.config["WEB_COOKIE_SECURE"]
+        options = sessions.cookie_options(path=CLAIM_PATH, samesite="Strict")
         if value:
-            response.set_cookie(CLAIM_COOKIE, value, max_age=90 * 86400, path=CLAIM_PATH,
-                                httponly=True, samesite="Strict", secure=secure)
+            response.set_cookie(CLAIM_COOKIE, value, max_age=90 * 86400, **options)
         else:
-            response.delete_cookie(CLAIM_COOKIE, path=CLAIM_PATH, httponly=True,
-                                   samesite="Strict", secure=secure)
+            response.delete_cookie(CLAIM_COOKIE, **options)
     return response
 
 

@@ -86,21 +86,21 @@ def _check_csrf():
         raise CsrfRejected()
 
 
-def _cookie_options():
+def cookie_options(**overrides):
+    """Every cookie of the pages: HttpOnly, Secure unless configured off, Lax by default."""
     return {"httponly": True, "samesite": "Lax",
-            "secure": current_app.config["WEB_COOKIE_SECURE"], "path": "/"}
+            "secure": current_app.config["WEB_COOKIE_SECURE"], "path": "/", **overrides}
 
 
 def set_cookies(response):
     """after_request of the web pages."""
     if g.get("new_csrf_cookie"):
-        response.set_cookie(CSRF_COOKIE, g.new_csrf_cookie, **_cookie_options())
+        response.set_cookie(CSRF_COOKIE, g.new_csrf_cookie, **cookie_options())
     if g.get("start_session"):
         response.set_cookie(SESSION_COOKIE, g.start_session, max_age=SESSION_HOURS * 3600,
-                            **_cookie_options())
+                            **cookie_options())
     if g.get("end_session"):
-        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Lax",
-                               secure=current_app.config["WEB_COOKIE_SECURE"])
+        response.delete_cookie(SESSION_COOKIE, **cookie_options())
     if request.endpoint != "web.static":
         # Pages may show secrets once (tokens, claim secrets) and personal data: never cache.
         response.headers["Cache-Control"] = "no-store"
