@@ -603,8 +603,14 @@ def test_connection_parameters_as_json(client, conn, dm, flensburg_type):
     assert r.status_code == 303
     code = r.headers["Location"].split("/katalog/offers/")[1].split("?")[0]
     assert "psw:01001000" in text(client.get(f"/angebote/{code}/bearbeiten"))
-    assert "psw:01001000" not in text(client.application.test_client().get(
-        f"/katalog/offers/{code}"))  # not public (and a pending offer is not even visible)
+    # An active offer's page shows them to the data manager, not to the public.
+    active = ch.offer(client, dm, flensburg_type, ["01002000"], provider="kba",
+                      connection_parameters={"dvdv_behoerdenkennung": "psw:01002000"})
+    public = client.application.test_client().get(f"/katalog/offers/{active['code']}")
+    assert public.status_code == 200 and "psw:01002000" not in text(public)
+    manager = client.application.test_client()
+    sign_in(manager, web_user(conn, "data_manager"))
+    assert "psw:01002000" in text(manager.get(f"/katalog/offers/{active['code']}"))
 
 
 def test_a_failure_is_a_german_page_with_the_request_id(app, client, monkeypatch, caplog):
