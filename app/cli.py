@@ -115,6 +115,14 @@ def succession_add(old, new, effective_on):
     click.echo(f"{done['predecessor']} -> {done['successor']} from {done['effective_on']}")
 
 
+def _check_org_option(role, organisation):
+    """--org names the organisation of a scoped role, and only then."""
+    if role in ORGANISATION_ROLES and not organisation:
+        raise click.UsageError(f"--org is required for {role}")
+    if role not in ORGANISATION_ROLES and organisation:
+        raise click.UsageError(f"{role} acts for no organisation: leave out --org")
+
+
 @main.group()
 def token():
     """API tokens."""
@@ -132,10 +140,7 @@ def token_create(email, role, organisation, expires_days):
     from .governance.auth import system_actor
     from .governance.users import ensure_user_with_role, issue_token
 
-    if role in ORGANISATION_ROLES and not organisation:
-        raise click.UsageError(f"--org is required for {role}")
-    if role not in ORGANISATION_ROLES and organisation:
-        raise click.UsageError(f"{role} acts for no organisation: leave out --org")
+    _check_org_option(role, organisation)
     conn = get_conn()
     actor = system_actor(f"cli:{getpass.getuser()}")
     try:
@@ -165,8 +170,7 @@ def user_password(email, role, organisation, password_stdin):
     from .governance.auth import system_actor
     from .governance.users import ensure_user_with_role, set_password
 
-    if role in ORGANISATION_ROLES and not organisation:
-        raise click.UsageError(f"--org is required for {role}")
+    _check_org_option(role, organisation)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
     conn = get_conn()
