@@ -10,11 +10,9 @@ import shutil
 
 import psycopg
 import pytest
+import requests
 from psycopg.rows import dict_row
 
-from app import create_app
-from app.catalog.evidence_types import evidence_types
-from app.catalog.schemas import EvidenceTypeCreateSchema
 from app.config import REPO_ROOT
 from app.governance.auth import system_actor
 from app.governance.users import create_user
@@ -36,13 +34,12 @@ def live(server_url, tmp_path_factory):
     with live_server(server_url, tmp, workers=2) as server:
         with psycopg.connect(server["database_url"], autocommit=True,
                              row_factory=dict_row) as conn:
-            actor = system_actor("tests")
-            create_user(conn, actor, {"email": DM_EMAIL, "role": "data_manager",
-                                      "password": DM_PASSWORD})
-            # The demo catalogue would already cover Flensburg: only its evidence type.
-            with create_app({"DATABASE_URL": server["database_url"]}).app_context():
-                evidence_types.create(conn, actor, EvidenceTypeCreateSchema().load(
-                    demo_evidence_type("meldebescheinigung")))
+            create_user(conn, system_actor("tests"), {
+                "email": DM_EMAIL, "role": "data_manager", "password": DM_PASSWORD})
+        # The demo catalogue would already cover Flensburg: only its evidence type.
+        created = requests.post(f"{server['base']}/api/v1/evidence-types", headers=server["dm"],
+                                json=demo_evidence_type("meldebescheinigung"), timeout=10)
+        assert created.status_code == 201, created.text
         yield server
 
 
