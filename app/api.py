@@ -118,24 +118,13 @@ class Blueprint(SmorestBlueprint):
         """Parse the query string with `schema`; syntax errors are 400."""
         return self.arguments(schema, location="query", error_status_code=400)
 
-    def requires(self, *roles):
-        """Only these roles may call (checked before any validation); documents 401/403."""
-        from .governance.auth import requires
-
-        def decorator(func):
-            func = _document(requires(*roles)(func), (401, 403))
-            func._apidoc["manual_doc"] = {**func._apidoc.get("manual_doc", {}),
-                                          "security": [{"bearerAuth": []}]}
-            return func
-        return decorator
-
     @staticmethod
     def problems(*statuses):
         """Document the problem responses an operation can give."""
-        return lambda func: _document(func, statuses)
+        return lambda func: document_problems(func, statuses)
 
 
-def _document(func, statuses):
+def document_problems(func, statuses):
     """Add documented responses to a view without wrapping it once more per status (each
     flask-smorest alt_response is a call layer on every request; this is the hot path too).
     """

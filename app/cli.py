@@ -10,11 +10,11 @@ from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from . import create_app, migrate
+from .access.roles import ORGANISATION_ROLES, ROLES
 from .config import Config
 from .dates import parse_iso_date
 from .db import resolve_database_url
 from .errors import Problem
-from .governance.roles import ORGANISATION_ROLES, ROLES
 
 
 def _app_factory():
@@ -63,10 +63,10 @@ def db_downgrade(revision):
 @with_appcontext
 def seed(demo):
     """Load the shipped reference data (idempotent: a second run changes nothing)."""
+    from .access.actor import system_actor
     from .areas.seed import seed_areas
     from .catalog.seed import seed_catalog, seed_demo
     from .db import get_conn
-    from .governance.auth import system_actor
 
     conn, seed_dir = get_conn(), current_app.config["SEED_DIR"]
     actor = system_actor(f"cli:{getpass.getuser()}:seed")
@@ -136,8 +136,8 @@ def token():
 @with_appcontext
 def token_create(email, role, organisation, expires_days):
     """Print a new token for the user with E-MAIL (created with ROLE if missing)."""
+    from .access.actor import system_actor
     from .db import get_conn
-    from .governance.auth import system_actor
     from .governance.users import ensure_user_with_role, issue_token
 
     _check_org_option(role, organisation)
@@ -166,8 +166,8 @@ def user():
 def user_password(email, role, organisation, password_stdin):
     """Set the web sign-in password of the user with E-MAIL (created with ROLE if missing).
     Asks for the password unless --password-stdin; it is never an argument (shell history)."""
+    from .access.actor import system_actor
     from .db import get_conn
-    from .governance.auth import system_actor
     from .governance.users import ensure_user_with_role, set_password
 
     _check_org_option(role, organisation)
@@ -237,9 +237,9 @@ def offers():
 @with_appcontext
 def offers_import(file, dry_run):
     """Import offers from a CSV FILE: all rows or none (see the README for the columns)."""
+    from .access.actor import system_actor
     from .catalog.importer import import_offers
     from .db import get_conn
-    from .governance.auth import system_actor
 
     with open(file, encoding="utf-8-sig") as f:
         text = f.read()

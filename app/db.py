@@ -4,10 +4,12 @@ The pool is created inside create_app, so it is never shared across a gunicorn f
 Pool connections run in autocommit; every write opens `with conn.transaction():` so a
 failure leaves nothing half-written.
 """
+import json
 import logging
 
 from flask import current_app, g
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from . import embedded_pg
@@ -75,3 +77,14 @@ def _release_connection(exc):
     g.pop("db_conn", None)
     if context is not None:
         context.__exit__(type(exc) if exc else None, exc, None)
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def jsonb(document):
+    """A document for a jsonb column; dates and timestamps inside are written as ISO
+    strings (audit entries, proposals)."""
+    return Jsonb(document, dumps=lambda obj: json.dumps(obj, default=_iso)) \
+        if document is not None else None

@@ -55,33 +55,11 @@ class NotFound(Problem):
         super().__init__(f"no {what} '{key}'", **kwargs)
 
 
-class UnknownArea(NotFound):
-    slug, title = "unknown-area", "Unknown area"
-
-
-class UnknownEvidenceType(NotFound):
-    slug, title = "unknown-evidence-type", "Unknown evidence type"
-
-
-class NoCompetentProvider(Problem):
-    status, slug, title = 404, "no-competent-provider", "No competent provider"
-
-
-class AreaRetired(Problem):
-    status, slug, title = 410, "area-retired", "Area retired"
-
-
-class NeedsMoreInformation(Problem):
-    """The EU OOTS DSD:ERR:0005 case: the caller must add parameters (ags, place)."""
-    status, slug, title = 409, "needs-more-information", "More information needed"
 
 
 class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
 
-
-class OverlappingOffer(Conflict):
-    slug, title = "overlapping-offer", "Overlapping offer"
 
 
 class PayloadTooLarge(Problem):
@@ -221,15 +199,15 @@ def flatten_messages(fields, prefix=""):
         yield prefix or "_schema", str(fields)
 
 
-# Constraint names users can hit, and what to tell them. Anything else gets a generic line:
-# SQL messages never leave the service.
-_CONSTRAINT_MESSAGES = {
-    "service_leistungsschluessel_key": "another service has this Leistungsschlüssel",
-    "register_idnrg_number_key": "another register has this IDNrG number",
-    "evidence_type_uri_key": "another evidence type has this URI",
-    "app_user_email_key": "a user with this e-mail exists already",
-    "organisation_code_key": "an organisation with this code exists already",
-}
+# Constraint names users can hit, and what to tell them; each package registers its own
+# (explain_constraints). Anything else gets a generic line: SQL messages never leave the
+# service.
+_CONSTRAINT_MESSAGES = {}
+
+
+def explain_constraints(messages):
+    """Register {constraint name: what to tell the user} for a package's constraints."""
+    _CONSTRAINT_MESSAGES.update(messages)
 
 
 def handle_integrity_error(exc):

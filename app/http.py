@@ -1,11 +1,17 @@
-"""HTTP conventions shared by every capability: paging, Link headers, ETags."""
+"""HTTP conventions shared by every capability: paging, Link headers, ETags, If-Match.
+
+The domain never reads the request: routes call `expected_version()` and hand the version
+number to the domain's write verbs."""
 import hashlib
 import json
+import re
 from urllib.parse import urlencode
 
 from flask import g, request
 
-from .errors import InvalidParameter, NotModified
+from .errors import InvalidParameter, NotModified, PreconditionFailed, PreconditionRequired
+
+_VERSION_ETAG = re.compile(r'^v([0-9]{1,9})$')
 
 
 def page_window(args):
@@ -36,6 +42,31 @@ def etag_of(*parts):
     """A strong ETag over versions (or any JSON-able data identifying the representation)."""
     digest = hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
     return digest[:32]
+
+
+def version_etag(version):
+    """ETags name the version: a write bumps it, so two writes never share one."""
+    return f"v{version}"
+
+
+def expected_version():
+    """The version the caller's If-Match names: missing -> 428, unreadable -> 412,
+    `*` -> None (any version)."""
+    if not request.if_match:
+        raise PreconditionRequired("send If-Match with the ETag of the version you change")
+    if request.if_match.star_tag:
+        return None
+    for tag in request.if_match:
+        match = _VERSION_ETAG.match(tag)
+        if match:
+            return int(match.group(1))
+    raise PreconditionFailed("If-Match names no version of this object; GET it again")
+
+
+def etag_of_page(page):
+    """A list's ETag: the codes and versions it holds, and how many there are in all."""
+    return etag_of([(item["code"], item["version"]) for item in page["items"]], page["total"],
+                   page["page"], page["page_size"])
 
 
 def conditional(etag):

@@ -5,10 +5,10 @@ import pytest
 from psycopg.rows import dict_row
 
 from app import create_app, migrate
+from app.access.actor import system_actor
 from app.areas.seed import seed_areas
 from app.catalog.seed import seed_catalog
 from app.config import REPO_ROOT
-from app.governance.auth import system_actor
 from app.governance.users import ensure_user_with_role, issue_token
 
 from . import dbutil

@@ -13,10 +13,10 @@ import requests
 from psycopg.rows import dict_row
 
 from app import migrate
+from app.access.actor import system_actor
 from app.areas.seed import seed_areas
 from app.catalog.seed import seed_catalog
 from app.config import REPO_ROOT
-from app.governance.auth import system_actor
 from app.governance.users import ensure_user_with_role, issue_token
 
 from . import dbutil

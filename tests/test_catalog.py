@@ -228,6 +228,10 @@ class TestOffers:
                 "certificate": "CN=geheim"}
         history = client.get(f"{path}/history", headers=login("auditor")).json["items"][0]
         assert "geheim" not in str(history["after"]["connection_parameters"])
+        # One policy: the owning provider sees its parameters in the history as on the offer.
+        own = client.get(f"{path}/history",
+                         headers=login("provider_admin", "geheim")).json["items"][0]
+        assert own["after"]["connection_parameters"] == {"certificate": "CN=geheim"}
 
 
 def test_nul_characters_are_refused_not_crashing(client, dm, nothing_written):

@@ -9,8 +9,8 @@ import pytest
 from psycopg.rows import dict_row
 
 from app import migrate
-from app.governance import audit, queries
-from app.governance.auth import system_actor
+from app.access.actor import system_actor
+from app.record import audit, queries
 
 from . import dbutil
 from .catalog_helpers import API, evidence_type, offer, organisation

@@ -6,10 +6,9 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH
 
-from app.export.namespaces import HYDRA
-
 from app.cli import main
 from app.config import REPO_ROOT
+from app.export.namespaces import HYDRA
 
 from .catalog_helpers import API, create, offer, organisation
 from .helpers import assert_problem
@@ -230,8 +229,8 @@ def test_offers_dereference_without_secrets_and_unknowns_are_404(client, catalog
 
 
 def test_sample_pages_of_the_demo_catalogue_are_valid(app, client, conn, shapes):
+    from app.access.actor import system_actor
     from app.catalog.seed import seed_demo
-    from app.governance.auth import system_actor
 
     from .conftest import SEED_DIR
     with app.app_context():

@@ -63,6 +63,26 @@ class TestRegistration:
         assert_problem(client.post(f"{API}/registrations/{code}/approve", headers=dm,
                                    json={}), 409)
 
+    def test_the_registered_organisation_has_its_history_and_change_feed(self, client, dm,
+                                                                         login):
+        before = client.get(f"{API}/changes", headers=dm,
+                            query_string={"since": 0, "limit": 5000}).json["next_cursor"]
+        code, _ = register(client)
+        client.post(f"{API}/registrations/{code}/approve", headers=dm, json={})
+        history = client.get(f"{API}/organisations/amt-musterland/history",
+                             headers=login("auditor")).json["items"]
+        assert [(e["action"], e["after"]["status"]) for e in history] == [
+            ("organisation.create", "pending"), ("organisation.update", "active")]
+        assert history[0]["actor"] == "registrant:leitung@amt.example"
+        assert history[1]["actor"] == "data_manager.fks@test.example"
+        changes = client.get(f"{API}/changes", headers=dm,
+                             query_string={"since": before}).json["items"]
+        assert [(c["collection"], c["object"], c["action"]) for c in changes] == [
+            ("organisations", "amt-musterland", "organisation.create"),
+            ("registrations", code, "registration.submit"),
+            ("organisations", "amt-musterland", "organisation.update"),
+            ("registrations", code, "registration.approve")]
+
     def test_rejection_then_resubmission(self, client, dm):
         code, secret = register(client)
         client.post(f"{API}/registrations/{code}/reject", headers=dm,

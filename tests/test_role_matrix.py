@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from app.access.actor import system_actor
 from app.config import REPO_ROOT
-from app.governance.auth import system_actor
 from app.governance.users import ensure_user_with_role, issue_token
 
 from .catalog_helpers import API, create, evidence_type, offer, organisation

@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from app import create_app
-from app.search import query
+from app.search import engine
 
 from . import dbutil
 from .catalog_helpers import API, create, offer, organisation
@@ -145,7 +145,7 @@ def test_while_no_index_can_be_built_the_answer_is_503(conn, database_url, tmp_p
         assert_problem(r, 503)
         assert int(r.headers["Retry-After"]) > 0
     finally:
-        query.stop_followers()
+        engine.stop_followers()
 
 
 def test_offers_by_evidence_type_and_place_together(client, catalogue):

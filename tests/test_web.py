@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
+from app.access.actor import system_actor
 from app.governance import queries as governance_queries
-from app.governance.auth import system_actor
 from app.governance.users import issue_token
 
 from . import catalog_helpers as ch
@@ -614,11 +614,11 @@ def test_connection_parameters_as_json(client, conn, dm, flensburg_type):
 
 
 def test_a_failure_is_a_german_page_with_the_request_id(app, client, monkeypatch, caplog):
-    from app.web import routes
+    from app.web import catalogue
 
     def broken(*args, **kwargs):
         raise RuntimeError("kaputt")
-    monkeypatch.setattr(routes, "active_evidence_types", broken)
+    monkeypatch.setattr(catalogue, "active_evidence_types", broken)
     r = client.get("/zustaendigkeit", headers={"X-Request-ID": "abc123"})
     assert r.status_code == 500
     body = text(r)

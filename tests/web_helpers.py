@@ -1,7 +1,7 @@
 """Driving the web pages with Flask's test client: forms carry the page's CSRF token."""
 import re
 
-from app.governance.auth import system_actor
+from app.access.actor import system_actor
 from app.governance.users import create_user
 
 PASSWORD = "ein-gutes-Passwort-123"

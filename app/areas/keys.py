@@ -4,25 +4,21 @@ AGS (8) = Land 2 + Regierungsbezirk 1 + Kreis 2 + Gemeinde 3; ARS (12) = Land+RB
 Gemeindeverband (4) + Gemeinde (3). Each level has its own key length, so the length names
 the level; `DE` is the whole federation.
 """
-import re
-
+from .. import identifiers
 from ..errors import InvalidParameter
 
 LEVEL_BY_LENGTH = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "municipality",
                    9: "gemeindeverband"}
 LEVELS = ("federation", "land", "regierungsbezirk", "kreis", "gemeindeverband", "municipality")
 FEDERATION = "DE"
-_DIGITS = re.compile(r"^[0-9]+$")
-
-AGS_PATTERN = r"^[0-9]{8}$"
-ARS_PATTERN = r"^[0-9]{12}$"
-PLZ_PATTERN = r"^[0-9]{5}$"
-AREA_KEY_PATTERN = r"^(DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9})$"
+_IS_AGS_OR_ARS = identifiers.matcher(f"{identifiers.AGS}|{identifiers.ARS}")
+_IS_AREA_KEY = identifiers.matcher(identifiers.AREA_KEY)
+_IS_PLZ = identifiers.matcher(identifiers.PLZ)
 
 
 def municipality_key(raw, name="key", location="path"):
     """('ags' | 'ars', key) for an 8-digit AGS or a 12-digit ARS; else a 400."""
-    if _DIGITS.match(raw or "") and len(raw) in (8, 12):
+    if _IS_AGS_OR_ARS(raw or ""):
         return ("ags" if len(raw) == 8 else "ars"), raw
     raise InvalidParameter(name, location,
                            "expected an 8-digit AGS or a 12-digit ARS, e.g. 09162000")
@@ -32,7 +28,7 @@ def area_key(raw, name="key", location="path"):
     """(level, key) for DE or a 2/3/5/8/9-digit key; else a 400."""
     if raw == FEDERATION:
         return "federation", raw
-    if _DIGITS.match(raw or "") and len(raw) in LEVEL_BY_LENGTH:
+    if _IS_AREA_KEY(raw or ""):
         return LEVEL_BY_LENGTH[len(raw)], raw
     raise InvalidParameter(name, location,
                            "expected DE or a key of 2 (Land), 3 (Regierungsbezirk), 5 (Kreis), "
@@ -40,7 +36,7 @@ def area_key(raw, name="key", location="path"):
 
 
 def postcode(raw, name="plz", location="path"):
-    if _DIGITS.match(raw or "") and len(raw) == 5:
+    if _IS_PLZ(raw or ""):
         return raw
     raise InvalidParameter(name, location, "expected a 5-digit postcode (PLZ)")
 

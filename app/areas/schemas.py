@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from .. import identifiers
 from ..api import PageArgsSchema, QueryArgsSchema, page_schema
 from .keys import LEVELS
 
@@ -59,7 +60,7 @@ class MunicipalityQueryArgsSchema(PageArgsSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=200), metadata={
         "description": "part of the name; case, umlauts and ß are folded (muenchen = München)"})
     land = ma.fields.String(validate=validate.Regexp(r"^[0-9]{2}$", error="expected 2 digits"))
-    kreis = ma.fields.String(validate=validate.Regexp(r"^[0-9]{5}$",
+    kreis = ma.fields.String(validate=validate.Regexp(identifiers.anchored(identifiers.KREIS),
                                                       error="expected 5 digits"))
     status = ma.fields.String(load_default="current",
                               validate=validate.OneOf(STATUSES + ("all",)))
@@ -95,7 +96,8 @@ AreaPageSchema = page_schema(AreaSchema, "AreaPage")
 class AreaQueryArgsSchema(PageArgsSchema):
     level = ma.fields.String(validate=validate.OneOf(LEVELS))
     parent = ma.fields.String(validate=validate.Regexp(
-        r"^(DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9})$", error="expected an area key"))
+        identifiers.anchored(f"DE|{identifiers.AREA_ABOVE_MUNICIPALITY}"),
+        error="expected an area key"))
     name = ma.fields.String(validate=validate.Length(min=1, max=200))
 
 

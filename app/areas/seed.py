@@ -10,11 +10,12 @@ import re
 from datetime import date
 from pathlib import Path
 
+from .. import identifiers
+from ..access.actor import system_actor
 from ..folding import fold
-from ..governance import audit
-from ..governance.auth import system_actor
+from ..record import audit
 from . import queries
-from .keys import AGS_PATTERN, ARS_PATTERN, FEDERATION, PLZ_PATTERN, ancestor_keys
+from .keys import FEDERATION, ancestor_keys
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +36,18 @@ class SeedFileError(ValueError):
 
 # Which columns must hold which keys, per file: a malformed row stops the whole seed.
 _KEY_COLUMNS = {
-    MUNICIPALITIES: {"ags": AGS_PATTERN, "ars": ARS_PATTERN},
-    AREAS_ABOVE: {"code": r"^([0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9})$"},
-    KEY_CHANGES: {"ags": AGS_PATTERN},
-    POSTCODES: {"ags": AGS_PATTERN, "plz": PLZ_PATTERN},
+    MUNICIPALITIES: {"ags": identifiers.AGS, "ars": identifiers.ARS},
+    AREAS_ABOVE: {"code": identifiers.AREA_ABOVE_MUNICIPALITY},
+    KEY_CHANGES: {"ags": identifiers.AGS},
+    POSTCODES: {"ags": identifiers.AGS, "plz": identifiers.PLZ},
 }
 
 
 def _read_csv(seed_dir, name):
     with open(Path(seed_dir) / name, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    checks = [(column, re.compile(pattern)) for column, pattern in _KEY_COLUMNS[name].items()]
+    checks = [(column, re.compile(identifiers.anchored(pattern)))
+              for column, pattern in _KEY_COLUMNS[name].items()]
     for line, row in enumerate(rows, start=2):
         if None in row or None in row.values():
             raise SeedFileError(f"{name}, line {line}: wrong number of columns")

@@ -1,9 +1,10 @@
 """Recording that an area was succeeded by another (mergers). Only people record these:
 the reference data has no dates, and a guessed successor would route evidence wrongly."""
-from ..errors import Conflict, UnknownArea, ValidationFailed, param_error
-from ..governance import audit
-from ..governance.auth import system_actor
+from ..access.actor import system_actor
+from ..errors import Conflict, ValidationFailed, param_error
+from ..record import audit
 from . import queries
+from .errors import UnknownArea
 from .keys import area_key
 
 

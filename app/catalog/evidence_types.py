@@ -2,9 +2,11 @@
 formats, and what a request must carry to identify the person or company."""
 from flask import current_app
 
-from . import common, queries
-from .common import illustrative as _illustrative
+from ..access.policy import visible_statuses
+from . import queries
 from .collection import Collection
+from .references import filter_id
+from .rules import illustrative
 
 
 class EvidenceTypes(Collection):
@@ -32,8 +34,8 @@ class EvidenceTypes(Collection):
                                     "identity_attributes", "oots_classification_uri",
                                     "status")}
 
-    def prepare(self, conn, actor, data, current=None):
-        registers = common.resolve_codes(conn, "register", data.get("registers") or [],
+    def prepare(self, refs, actor, data, current=None):
+        registers = refs.ids("register", data.get("registers") or [],
                                          "registers")
         code = current["code"] if current else data["code"]
         # A stable URI, fixed at creation: it names the type in exports and EU exchanges.
@@ -48,7 +50,7 @@ class EvidenceTypes(Collection):
                 "identity_attributes": data.get("identity_attributes") or [],
                 "oots_classification_uri": data.get("oots_classification_uri"),
                 "status": data.get("status") or "active",
-                "illustrative": _illustrative(data, current),
+                "illustrative": illustrative(data, current),
                 "register_ids": list(registers.values())}
 
     def insert(self, conn, values):
@@ -61,10 +63,10 @@ class EvidenceTypes(Collection):
         queries.replace_evidence_type_registers(conn, row["id"], values["register_ids"])
 
     def list(self, conn, actor, args, window):
-        register = common.filter_id(conn, "register", args.get("register"))
+        register = filter_id(conn, "register", args.get("register"))
         rows, total = queries.list_evidence_types(
             conn, register_id=register, status=args.get("status"),
-            visible_statuses=common.visible_statuses(actor, self.public_statuses), **window)
+            visible_statuses=visible_statuses(actor, self.public_statuses), **window)
         return [self.document(r, actor) for r in rows], total
 
 

@@ -1,15 +1,18 @@
 """Evidence offers (Nachweisangebote): provider x evidence type x areas x endpoint x
 validity. This is what the routing service resolves to."""
+from ..access.policy import sees_connection_parameters, visible_statuses
+from ..access.roles import PROVIDER_ADMIN
 from ..areas.keys import area_key
-from ..errors import OverlappingOffer, ValidationFailed, param_error
-from ..governance.roles import ADMIN, DATA_MANAGER, PROVIDER_ADMIN, ROUTING
-from ..governance.secrets import new_code
-from . import common, queries
-from .common import illustrative as _illustrative
+from ..errors import ValidationFailed, param_error
+from ..identifiers import new_code
+from . import queries
+from .errors import OverlappingOffer
+from .references import filter_id
 from .reviewed import ReviewedCollection
+from .rules import check_validity, illustrative
 
-# Who sees an offer's connection parameters besides the owning organisation.
-CONNECTION_PARAMETER_ROLES = (ROUTING, DATA_MANAGER, ADMIN)
+# From this many offers written at once, the overlap check first refreshes statistics.
+BULK = 1000
 
 
 class Offers(ReviewedCollection):
@@ -24,6 +27,9 @@ class Offers(ReviewedCollection):
     def load(self, conn, code, for_update=False):
         return queries.get_offer(conn, code, for_update)
 
+    def load_many(self, conn, codes):
+        return queries.offers_by_codes(conn, codes)
+
     def owner_id(self, row):
         return row["provider_id"]
 
@@ -32,7 +38,7 @@ class Offers(ReviewedCollection):
                                    "areas", "service_id", "endpoint_url", "valid_from",
                                    "valid_to", "status", "illustrative", "version",
                                    "created_at", "updated_at")}
-        if actor.role in CONNECTION_PARAMETER_ROLES or actor.acts_for(row["provider_id"]):
+        if sees_connection_parameters(actor, row["provider_id"]):
             doc["connection_parameters"] = row["connection_parameters"]
         return doc
 
@@ -41,48 +47,60 @@ class Offers(ReviewedCollection):
                                     "endpoint_url", "connection_parameters", "valid_from",
                                     "valid_to", "status")}
 
-    def prepare(self, conn, actor, data, current=None):
-        provider = common.resolve_code(conn, "organisation", data["provider"], "provider")
-        evidence_type = common.resolve_code(conn, "evidence_type", data["evidence_type"],
-                                            "evidence_type", active_only=True)
+    def warm(self, refs, bodies):
+        refs.warm("organisation", [b["provider"] for b in bodies if b.get("provider")])
+        refs.warm("evidence_type", [b["evidence_type"] for b in bodies])
+        refs.warm_areas([k for b in bodies for k in b["areas"]])
+
+    def prepare(self, refs, actor, data, current=None):
+        provider = refs.id("organisation", data.get("provider"), "provider")
+        if provider is None:
+            raise ValidationFailed("provider: required",
+                                   errors=[param_error("provider", "body", "required")])
+        evidence_type = refs.id("evidence_type", data["evidence_type"], "evidence_type",
+                                active_only=True)
         areas = sorted(set(data["areas"]))
-        known = queries.existing_area_keys(conn, areas)
-        unknown = [key for key in areas if key not in known]
+        unknown = refs.unknown_areas(areas)
         if unknown:
             raise ValidationFailed(f"areas: unknown area keys {', '.join(unknown)}",
                                    errors=[param_error("areas", "body",
                                                        f"unknown area key '{k}'")
                                            for k in unknown])
-        common.check_validity(data)
+        check_validity(data)
         return {"code": current["code"] if current else (data.get("code") or new_code("off")),
                 "provider_id": provider, "evidence_type_id": evidence_type, "areas": areas,
                 "service_id": data["service_id"], "endpoint_url": data["endpoint_url"],
                 "connection_parameters": data.get("connection_parameters") or {},
                 "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
                 "status": data.get("status") or (current or {}).get("status") or "active",
-                "illustrative": _illustrative(data, current)}
+                "illustrative": illustrative(data, current)}
 
-    def before_activation(self, conn, state, exclude_id=None):
+    def lock_for_rules(self, conn, values_list):
+        # Serialise with other writers of these evidence types before the overlap check.
+        for type_id in sorted({v["evidence_type_id"] for v in values_list}):
+            queries.lock_offers_of_evidence_type(conn, type_id)
+
+    def rule_violations(self, conn, ids):
         """Two active offers for the same evidence type, the same area key and overlapping
-        validity would make routing ambiguous: refuse, naming the other offer."""
-        queries.lock_offers_of_evidence_type(conn, state["evidence_type_id"])
-        clashes = queries.overlapping_offers(
-            conn, evidence_type_id=state["evidence_type_id"], area_keys=state["areas"],
-            valid_from=state["valid_from"], valid_to=state["valid_to"], exclude_id=exclude_id)
-        if clashes:
-            first = clashes[0]
-            raise OverlappingOffer(
-                f"offer {first['code']} already covers area {first['area_key']} for this "
-                "evidence type in an overlapping period",
-                errors=[param_error("areas", "body",
-                                    f"{c['area_key']} is covered by offer {c['code']}")
-                        for c in clashes[:20]],
-                conflicting_offers=sorted({c["code"] for c in clashes}))
+        validity would make routing ambiguous. Between two offers written together, the
+        later one is named (it is the one that collides)."""
+        checked = set(ids)
+        if len(checked) > BULK:
+            queries.analyze_offers(conn)
+        clashes = {}
+        for c in queries.offer_overlaps(conn, ids):
+            if c["other_id"] in checked and c["other_id"] > c["id"]:
+                continue
+            clashes.setdefault(c["id"], []).append(c)
+        return [(offer_id, _overlap_problem(found)) for offer_id, found in clashes.items()]
 
     def insert(self, conn, values):
         offer_id = queries.insert_offer(conn, values)
         queries.replace_offer_areas(conn, offer_id, values["areas"])
         return offer_id
+
+    def insert_many(self, conn, values_list):
+        return queries.insert_offers(conn, values_list)
 
     def update_row(self, conn, row, values):
         queries.update_offer(conn, row["id"], values)
@@ -93,12 +111,22 @@ class Offers(ReviewedCollection):
         if area:
             area_key(area, "area", "query")
         rows, total = queries.list_offers(
-            conn, provider_id=common.filter_id(conn, "organisation", args.get("provider")),
-            evidence_type_id=common.filter_id(conn, "evidence_type", args.get("evidence_type")),
+            conn, provider_id=filter_id(conn, "organisation", args.get("provider")),
+            evidence_type_id=filter_id(conn, "evidence_type", args.get("evidence_type")),
             area_key=area, status=args.get("status"),
-            visible_statuses=common.visible_statuses(actor, self.public_statuses),
+            visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id if actor.role == PROVIDER_ADMIN else None, **window)
         return self.documents(conn, rows, actor), total
+
+
+def _overlap_problem(clashes):
+    first = clashes[0]
+    return OverlappingOffer(
+        f"offer {first['other_code']} already covers area {first['area_key']} for this "
+        "evidence type in an overlapping period",
+        errors=[param_error("areas", "body", f"{c['area_key']} is covered by offer "
+                                             f"{c['other_code']}") for c in clashes[:20]],
+        conflicting_offers=sorted({c["other_code"] for c in clashes}))
 
 
 offers = Offers()

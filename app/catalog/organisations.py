@@ -1,10 +1,10 @@
 """Organisations: authorities that keep registers, provide evidence or consume it."""
+from ..access.policy import sees_contact, visible_statuses
 from ..errors import ValidationFailed, param_error
 from ..folding import fold
-from ..governance.roles import AUDITOR
-from . import common, queries
-from .common import illustrative as _illustrative
+from . import queries
 from .collection import Collection
+from .rules import illustrative
 
 
 def slug_from_name(conn, name):
@@ -32,8 +32,7 @@ class Organisations(Collection):
                                    "dvdv_key", "status", "illustrative", "version",
                                    "created_at", "updated_at")}
         doc["seat_name"] = row["seat_name"]
-        # Contacts are personal data: curators, auditors and the organisation itself only.
-        if actor.is_curator or actor.role == AUDITOR or actor.acts_for(row["id"]):
+        if sees_contact(actor, row["id"]):
             doc["contact"] = row["contact"]
         return doc
 
@@ -41,22 +40,31 @@ class Organisations(Collection):
         return {k: row[k] for k in ("name", "abbreviation", "kind", "seat_ags", "contact",
                                     "dvdv_key", "status")}
 
-    def prepare(self, conn, actor, data, current=None):
+    def prepare(self, refs, actor, data, current=None):
         seat = data.get("seat_ags")
-        if seat and not queries.existing_area_keys(conn, [seat]):
+        if seat and refs.unknown_areas([seat]):
             raise ValidationFailed(f"seat_ags: unknown municipality '{seat}'",
                                    errors=[param_error("seat_ags", "body",
                                                        f"unknown municipality '{seat}'")])
         code = current["code"] if current else (data.get("code")
-                                                or slug_from_name(conn, data["name"]))
+                                                or slug_from_name(refs.conn, data["name"]))
         return {"code": code, "name": data["name"], "abbreviation": data.get("abbreviation"),
                 "kind": data["kind"], "seat_ags": seat, "contact": data.get("contact"),
                 "dvdv_key": data.get("dvdv_key"),
                 "status": data.get("status") or (current or {}).get("status") or "active",
-                "illustrative": _illustrative(data, current)}
+                "illustrative": illustrative(data, current)}
+
+    def load_many(self, conn, codes):
+        return queries.organisations_by_codes(conn, codes)
+
+    def warm(self, refs, bodies):
+        refs.warm_areas([b["seat_ags"] for b in bodies if b.get("seat_ags")])
 
     def insert(self, conn, values):
         return queries.insert_organisation(conn, values)
+
+    def insert_many(self, conn, values_list):
+        return queries.insert_organisations(conn, values_list)
 
     def update_row(self, conn, row, values):
         queries.update_organisation(conn, row["id"], values)
@@ -64,7 +72,7 @@ class Organisations(Collection):
     def list(self, conn, actor, args, window):
         rows, total = queries.list_organisations(
             conn, name_like=args.get("name"), kind=args.get("kind"), status=args.get("status"),
-            visible_statuses=common.visible_statuses(actor, self.public_statuses),
+            visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id, **window)
         return [self.document(r, actor) for r in rows], total
 

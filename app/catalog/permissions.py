@@ -1,11 +1,13 @@
 """Abstract permissions: may this consumer, for this purpose (Leistung, legal basis), receive
 this evidence type (from this provider, or any), and use the identification number?"""
+from ..access.policy import visible_statuses
+from ..access.roles import CONSUMER_ADMIN
 from ..errors import NotFound
-from ..governance.roles import CONSUMER_ADMIN
-from ..governance.secrets import new_code
-from . import common, queries
-from .common import illustrative as _illustrative
+from ..identifiers import new_code
+from . import queries
+from .references import filter_id
 from .reviewed import ReviewedCollection
+from .rules import check_validity, illustrative
 
 
 class Permissions(ReviewedCollection):
@@ -41,21 +43,19 @@ class Permissions(ReviewedCollection):
                                     "legal_basis", "may_use_identification_number",
                                     "valid_from", "valid_to", "status")}
 
-    def prepare(self, conn, actor, data, current=None):
-        common.check_validity(data)
+    def prepare(self, refs, actor, data, current=None):
+        check_validity(data)
         return {"code": current["code"] if current else new_code("perm"),
-                "consumer_id": common.resolve_code(conn, "organisation", data["consumer"],
-                                                   "consumer"),
-                "service_pk": common.resolve_code(conn, "service", data["service"], "service"),
-                "evidence_type_id": common.resolve_code(conn, "evidence_type",
-                                                        data["evidence_type"], "evidence_type"),
-                "provider_id": common.resolve_code(conn, "organisation", data.get("provider"),
-                                                   "provider"),
+                "consumer_id": refs.id("organisation", data["consumer"], "consumer"),
+                "service_pk": refs.id("service", data["service"], "service"),
+                "evidence_type_id": refs.id("evidence_type", data["evidence_type"],
+                                            "evidence_type"),
+                "provider_id": refs.id("organisation", data.get("provider"), "provider"),
                 "legal_basis": data["legal_basis"],
                 "may_use_identification_number": data["may_use_identification_number"],
                 "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
                 "status": data.get("status") or (current or {}).get("status") or "active",
-                "illustrative": _illustrative(data, current)}
+                "illustrative": illustrative(data, current)}
 
     def insert(self, conn, values):
         return queries.insert_permission(conn, values)
@@ -67,11 +67,11 @@ class Permissions(ReviewedCollection):
         consumer = actor.organisation_code if actor.role == CONSUMER_ADMIN \
             else args.get("consumer")
         rows, total = queries.list_permissions(
-            conn, consumer_id=common.filter_id(conn, "organisation", consumer),
-            service_id=common.filter_id(conn, "service", args.get("service")),
-            evidence_type_id=common.filter_id(conn, "evidence_type", args.get("evidence_type")),
+            conn, consumer_id=filter_id(conn, "organisation", consumer),
+            service_id=filter_id(conn, "service", args.get("service")),
+            evidence_type_id=filter_id(conn, "evidence_type", args.get("evidence_type")),
             status=args.get("status"),
-            visible_statuses=common.visible_statuses(actor, self.public_statuses),
+            visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id if actor.role == CONSUMER_ADMIN else None, **window)
         return self.documents(conn, rows, actor), total
 

@@ -2,6 +2,8 @@
 
 Collection and column names that vary are allow-listed here, never taken from input.
 """
+import json
+
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -43,6 +45,11 @@ def code_exists(conn, table, code):
     assert table in _CODED_TABLES
     return conn.execute(sql.SQL("SELECT 1 FROM {} WHERE code = %(code)s").format(
         sql.Identifier(table)), {"code": code}).fetchone() is not None
+
+
+def existing_codes(conn, table, codes):
+    """Those of `codes` that exist in `table` (bulk writes)."""
+    return set(ids_by_code(conn, table, codes))
 
 
 def _page(conn, select, count, where, params, order="t.code"):
@@ -106,6 +113,25 @@ def insert_organisation(conn, v):
         RETURNING id
     """, {**v, "contact": Jsonb(v.get("contact")) if v.get("contact") else None}
     ).fetchone()["id"]
+
+
+def insert_organisations(conn, values_list):
+    """Many organisations in one statement (bulk writes); returns {code: id}."""
+    columns = ("code", "name", "abbreviation", "kind", "seat_ags", "dvdv_key", "status",
+               "illustrative")
+    params = {c: [v.get(c) for v in values_list] for c in columns}
+    params["contact"] = [json.dumps(v["contact"]) if v.get("contact") else None
+                         for v in values_list]
+    rows = conn.execute("""
+        INSERT INTO organisation (code, name, abbreviation, kind, seat_ags, contact, dvdv_key,
+                                  status, illustrative)
+        SELECT * FROM unnest(%(code)s::text[], %(name)s::text[], %(abbreviation)s::text[],
+                             %(kind)s::text[], %(seat_ags)s::text[], %(contact)s::jsonb[],
+                             %(dvdv_key)s::text[], %(status)s::text[],
+                             %(illustrative)s::boolean[])
+        RETURNING id, code
+    """, params).fetchall()
+    return {r["code"]: r["id"] for r in rows}
 
 
 def update_organisation(conn, org_id, v):
@@ -415,21 +441,28 @@ def lock_offers_of_evidence_type(conn, evidence_type_id):
                  {"id": evidence_type_id})
 
 
-def overlapping_offers(conn, *, evidence_type_id, area_keys, valid_from, valid_to,
-                       exclude_id=None):
-    """Active offers for the same evidence type and one of the same area keys whose
-    validity overlaps [valid_from, valid_to)."""
+def analyze_offers(conn):
+    """Fresh planner statistics for offers written in this transaction: a bulk write can
+    grow the tables many times over, and a plan made for the old size would check each new
+    offer against all others one by one."""
+    conn.execute("ANALYZE offer, offer_area")
+
+
+def offer_overlaps(conn, offer_ids):
+    """The one overlap rule, set-based: for each active offer of `offer_ids`, the other
+    active offers of the same evidence type on one of its area keys whose validity overlaps
+    (half-open periods; an open end overlaps everything after it)."""
     return conn.execute("""
-        SELECT DISTINCT t.code, oa.area_key, t.valid_from, t.valid_to
-        FROM offer t JOIN offer_area oa ON oa.offer_id = t.id
-        WHERE t.evidence_type_id = %(et)s AND t.status = 'active'
-          AND oa.area_key = ANY(%(keys)s)
-          AND (%(exclude)s::bigint IS NULL OR t.id <> %(exclude)s)
-          AND (t.valid_to IS NULL OR %(from)s::date IS NULL OR t.valid_to > %(from)s)
-          AND (t.valid_from IS NULL OR %(to)s::date IS NULL OR t.valid_from < %(to)s)
-        ORDER BY t.code, oa.area_key
-    """, {"et": evidence_type_id, "keys": list(area_keys), "exclude": exclude_id,
-          "from": valid_from, "to": valid_to}).fetchall()
+        SELECT n.id, n.code, na.area_key, t.id AS other_id, t.code AS other_code
+        FROM offer n
+        JOIN offer_area na ON na.offer_id = n.id
+        JOIN offer_area oa ON oa.area_key = na.area_key AND oa.offer_id <> n.id
+        JOIN offer t ON t.id = oa.offer_id AND t.evidence_type_id = n.evidence_type_id
+        WHERE n.id = ANY(%(ids)s) AND n.status = 'active' AND t.status = 'active'
+          AND (t.valid_to IS NULL OR n.valid_from IS NULL OR t.valid_to > n.valid_from)
+          AND (t.valid_from IS NULL OR n.valid_to IS NULL OR t.valid_from < n.valid_to)
+        ORDER BY n.id, t.code, na.area_key
+    """, {"ids": list(offer_ids)}).fetchall()
 
 
 def insert_offer(conn, v):
@@ -452,6 +485,32 @@ def update_offer(conn, offer_id, v):
                version = version + 1, updated_at = now()
         WHERE id = %(id)s
     """, {**v, "connection_parameters": Jsonb(v["connection_parameters"]), "id": offer_id})
+
+
+def insert_offers(conn, values_list):
+    """Many offers in two statements (bulk writes); returns {code: id}."""
+    columns = ("code", "provider_id", "evidence_type_id", "service_id", "endpoint_url",
+               "valid_from", "valid_to", "status", "illustrative")
+    params = {c: [v[c] for v in values_list] for c in columns}
+    params["connection_parameters"] = [json.dumps(v["connection_parameters"])
+                                       for v in values_list]
+    rows = conn.execute("""
+        INSERT INTO offer (code, provider_id, evidence_type_id, service_id, endpoint_url,
+                           connection_parameters, valid_from, valid_to, status, illustrative)
+        SELECT * FROM unnest(%(code)s::text[], %(provider_id)s::bigint[],
+                             %(evidence_type_id)s::bigint[], %(service_id)s::text[],
+                             %(endpoint_url)s::text[], %(connection_parameters)s::jsonb[],
+                             %(valid_from)s::date[], %(valid_to)s::date[], %(status)s::text[],
+                             %(illustrative)s::boolean[])
+        RETURNING id, code
+    """, params).fetchall()
+    ids = {r["code"]: r["id"] for r in rows}
+    pairs = [(ids[v["code"]], key) for v in values_list for key in v["areas"]]
+    conn.execute("""
+        INSERT INTO offer_area (offer_id, area_key)
+        SELECT * FROM unnest(%(ids)s::bigint[], %(keys)s::text[])
+    """, {"ids": [p[0] for p in pairs], "keys": [p[1] for p in pairs]})
+    return ids
 
 
 def replace_offer_areas(conn, offer_id, area_keys):
@@ -538,69 +597,50 @@ _MELDE_VERBAND = ("v.level = 'gemeindeverband' AND v.source_status = 'current' A
                   "left(v.key, 2) || ':' || v.area_type = ANY(%(land_types)s))")
 
 
-def insert_demo_organisations(conn, *, verband_types, land_verband_types):
-    """A demo authority per municipality, and per Verband that keeps the population
-    register for its members. Returns the codes inserted (existing ones are kept)."""
+def demo_organisations(conn, *, verband_types, land_verband_types):
+    """Bodies of the demo authorities not yet there: one per municipality, and one per
+    Verband that keeps the population register for its members."""
     params = {"types": verband_types, "land_types": land_verband_types}
-    municipal = conn.execute(f"""
-        INSERT INTO organisation (code, name, kind, seat_ags, status, illustrative)
-        SELECT 'gemeinde-' || a.key, a.name, 'Gemeinde', a.key, 'active', true
-        FROM area a WHERE {_ADMINISTERED}
-        ON CONFLICT (code) DO NOTHING RETURNING code
-    """).fetchall()
-    verbands = conn.execute(f"""
-        INSERT INTO organisation (code, name, kind, status, illustrative)
-        SELECT 'verband-' || v.key, v.area_type || ' ' || v.name, v.area_type, 'active', true
-        FROM area v WHERE {_MELDE_VERBAND}
-        ON CONFLICT (code) DO NOTHING RETURNING code
+    return conn.execute(f"""
+        SELECT * FROM (
+            SELECT 'gemeinde-' || a.key AS code, a.name, 'Gemeinde' AS kind,
+                   a.key AS seat_ags
+            FROM area a WHERE {_ADMINISTERED}
+            UNION ALL
+            SELECT 'verband-' || v.key, v.area_type || ' ' || v.name, v.area_type, NULL
+            FROM area v WHERE {_MELDE_VERBAND}
+        ) wanted
+        WHERE NOT EXISTS (SELECT 1 FROM organisation o WHERE o.code = wanted.code)
+        ORDER BY code
     """, params).fetchall()
-    return [r["code"] for r in municipal + verbands]
 
 
-def insert_demo_municipal_offers(conn, *, melde_type_id, gewerbe_type_id, endpoint_base,
-                                 verband_types, land_verband_types):
-    """Gewerbeanzeige from every municipality; Meldebescheinigung from the Verband where it
-    keeps the register, else from the municipality. Returns the codes inserted."""
+def demo_municipal_offers(conn, *, endpoint_base, verband_types, land_verband_types):
+    """Bodies of the demo offers not yet there: Gewerbeanzeige from every municipality;
+    Meldebescheinigung from the Verband where it keeps the register, else from the
+    municipality."""
     params = {"types": verband_types, "land_types": land_verband_types,
-              "melde": melde_type_id, "gewerbe": gewerbe_type_id, "base": endpoint_base,
-              "params": Jsonb({"protocol": "XTA2"})}
-    rows = conn.execute(f"""
+              "base": endpoint_base}
+    return conn.execute(f"""
         WITH melde_verband AS (SELECT v.key FROM area v WHERE {_MELDE_VERBAND}),
         wanted AS (
             SELECT 'demo-gewerbe-' || a.key AS code, 'gemeinde-' || a.key AS provider,
-                   %(gewerbe)s::bigint AS evidence_type_id, a.key AS area_key, 'gewerbe' AS kind
+                   'gewerbeanzeige' AS evidence_type, a.key AS area_key, 'gewerbe' AS kind
             FROM area a WHERE {_ADMINISTERED}
             UNION ALL
-            SELECT 'demo-melde-' || v.key, 'verband-' || v.key, %(melde)s, v.key, 'melde'
+            SELECT 'demo-melde-' || v.key, 'verband-' || v.key, 'meldebescheinigung', v.key,
+                   'melde'
             FROM melde_verband v
             UNION ALL
-            SELECT 'demo-melde-' || a.key, 'gemeinde-' || a.key, %(melde)s, a.key, 'melde'
+            SELECT 'demo-melde-' || a.key, 'gemeinde-' || a.key, 'meldebescheinigung', a.key,
+                   'melde'
             FROM area a WHERE {_ADMINISTERED}
               AND left(a.ars, 9) NOT IN (SELECT key FROM melde_verband)
-        ),
-        inserted AS (
-            INSERT INTO offer (code, provider_id, evidence_type_id, service_id, endpoint_url,
-                               connection_parameters, status, illustrative)
-            SELECT w.code, o.id, w.evidence_type_id, 'urn:demo:' || w.kind || ':' || w.area_key,
-                   %(base)s || '/' || w.kind || '/' || w.area_key, %(params)s, 'active', true
-            FROM wanted w JOIN organisation o ON o.code = w.provider
-            ON CONFLICT (code) DO NOTHING
-            RETURNING id, code
-        ),
-        linked AS (
-            INSERT INTO offer_area (offer_id, area_key)
-            SELECT i.id, w.area_key FROM inserted i JOIN wanted w ON w.code = i.code
         )
-        SELECT code FROM inserted ORDER BY code
+        SELECT w.code, w.provider, w.evidence_type, w.area_key,
+               'urn:demo:' || w.kind || ':' || w.area_key AS service_id,
+               %(base)s || '/' || w.kind || '/' || w.area_key AS endpoint_url
+        FROM wanted w
+        WHERE NOT EXISTS (SELECT 1 FROM offer o WHERE o.code = w.code)
+        ORDER BY w.code
     """, params).fetchall()
-    return [r["code"] for r in rows]
-
-
-def active_offer_periods(conn, evidence_type_ids, area_keys):
-    """Active offers touching these evidence types and area keys (bulk overlap checks)."""
-    return conn.execute("""
-        SELECT t.code, t.evidence_type_id, oa.area_key, t.valid_from, t.valid_to
-        FROM offer t JOIN offer_area oa ON oa.offer_id = t.id
-        WHERE t.status = 'active' AND t.evidence_type_id = ANY(%(types)s)
-          AND oa.area_key = ANY(%(keys)s)
-    """, {"types": list(evidence_type_ids), "keys": list(area_keys)}).fetchall()

@@ -1,8 +1,10 @@
 """Registers: data holdings named in the IDNrG annex (or beyond), and who keeps them."""
+from ..access.policy import visible_statuses
 from ..errors import ValidationFailed, param_error
-from . import common, queries
-from .common import illustrative as _illustrative
+from . import queries
 from .collection import Collection
+from .references import filter_id
+from .rules import illustrative
 
 
 class Registers(Collection):
@@ -22,10 +24,10 @@ class Registers(Collection):
                                     "keeping_authority_type", "data_categories", "keepers",
                                     "federal_counterparts", "status")}
 
-    def prepare(self, conn, actor, data, current=None):
-        keepers = common.resolve_codes(conn, "organisation", data.get("keepers") or [],
+    def prepare(self, refs, actor, data, current=None):
+        keepers = refs.ids("organisation", data.get("keepers") or [],
                                        "keepers")
-        counterparts = common.resolve_codes(conn, "organisation",
+        counterparts = refs.ids("organisation",
                                             data.get("federal_counterparts") or [],
                                             "federal_counterparts")
         number = data.get("idnrg_number")
@@ -40,7 +42,7 @@ class Registers(Collection):
                 "keeping_authority_type": data.get("keeping_authority_type"),
                 "data_categories": data.get("data_categories") or [],
                 "status": data.get("status") or "active",
-                "illustrative": _illustrative(data, current),
+                "illustrative": illustrative(data, current),
                 "keeper_ids": list(keepers.values()),
                 "counterpart_ids": list(counterparts.values())}
 
@@ -56,10 +58,10 @@ class Registers(Collection):
                                                values["counterpart_ids"])
 
     def list(self, conn, actor, args, window):
-        keeper = common.filter_id(conn, "organisation", args.get("keeper"))
+        keeper = filter_id(conn, "organisation", args.get("keeper"))
         rows, total = queries.list_registers(
             conn, name_like=args.get("name"), status=args.get("status"), keeper_id=keeper,
-            visible_statuses=common.visible_statuses(actor, self.public_statuses), **window)
+            visible_statuses=visible_statuses(actor, self.public_statuses), **window)
         return [self.document(r, actor) for r in rows], total
 
 

@@ -6,22 +6,28 @@ import functools
 from flask import request, url_for
 from flask.views import MethodView
 
+from ..access.auth import current_actor, requires
+from ..access.policy import history_entry, sees_review_state
+from ..access.roles import (
+    ANONYMOUS,
+    CONSUMER_ADMIN,
+    CURATORS,
+    OVERSIGHT,
+    PROVIDER_ADMIN,
+    ROLES,
+    ROUTING,
+)
 from ..api import Blueprint, QueryArgsSchema
 from ..db import get_conn
 from ..errors import Forbidden, UnsupportedMediaType
-from ..governance import queries as governance_queries
-from ..governance.auth import current_actor
-from ..governance.history import entry_document
-from ..governance.roles import (ADMIN, ANONYMOUS, AUDITOR, CONSUMER_ADMIN, DATA_MANAGER,
-                                OVERSIGHT, PROVIDER_ADMIN, ROLES, ROUTING)
-from ..http import conditional, page_of, page_window
-from . import common, importer, schemas
+from ..http import conditional, etag_of_page, expected_version, page_of, page_window, version_etag
+from ..record import queries as record_queries
+from . import importer, schemas
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
 from .permissions import permissions
 from .registers import registers
-from .reviewed import ReviewedCollection
 from .services import services
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1",
@@ -29,7 +35,6 @@ blp = Blueprint("catalog", __name__, url_prefix="/api/v1",
                             "services (Leistungen), offers and abstract permissions")
 
 EVERYONE = (ANONYMOUS,) + ROLES
-CURATORS = (DATA_MANAGER, ADMIN)
 
 
 class HistoryEntrySchema(schemas.ma.Schema):
@@ -53,20 +58,19 @@ HistoryPageSchema = schemas.page_schema(HistoryEntrySchema, "HistoryPage")
 def _respond(collection, row, actor, status=200):
     """One object as the actor may see it, with its ETag (and Location when created)."""
     document = collection.view(get_conn(), row, actor)
-    headers = {"ETag": f'"{common.etag(row["version"])}"', "Vary": "Authorization"}
+    headers = {"ETag": f'"{version_etag(row["version"])}"', "Vary": "Authorization"}
     if status == 201:
         headers["Location"] = url_for(f"catalog.{collection.name}_item", code=row["code"])
     return document, status, headers
 
 
 def _precheck(collection):
-    """Owners' right to write, checked before the body is parsed (see ReviewedCollection)."""
+    """Owners' right to write, checked before the body is parsed (Collection.precheck)."""
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            if isinstance(collection, ReviewedCollection):
-                collection.precheck(get_conn(), current_actor(), kwargs.get("code"),
-                                    request.get_json(silent=True))
+            collection.precheck(get_conn(), current_actor(), kwargs.get("code"),
+                                request.get_json(silent=True))
             return view(*args, **kwargs)
         return wrapper
     return decorator
@@ -82,45 +86,41 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
 
     class Items(MethodView):
         @blp.doc(summary=f"List {name}")
-        @blp.requires(*readers)
+        @requires(*readers)
         @blp.query(query_schema)
         @blp.response(200, page_schema)
         @blp.problems(304, 400)
         def get(self, args):
             items, total = collection.list(get_conn(), current_actor(), args, page_window(args))
             page = page_of(items, total, args)
-            conditional(common.etag_of_page(page))
+            conditional(etag_of_page(page))
             return page
 
         @blp.doc(summary=f"Create {collection.what}" + (
             " (organisation admins: a proposal awaiting review)"
-            if isinstance(collection, ReviewedCollection) else ""))
-        @blp.requires(*writers)
+            if collection.reviewed else ""))
+        @requires(*writers)
         @_precheck(collection)
         @blp.arguments(create_schema)
         @blp.response(201, item_schema)
         @blp.problems(409, 422)
         def post(self, data):
             conn, actor = get_conn(), current_actor()
-            if isinstance(collection, ReviewedCollection):
-                row = collection.submit(conn, actor, data)
-            else:
-                row = collection.create(conn, actor, data)
-            return _respond(collection, row, actor, 201)
+            return _respond(collection, collection.submit(conn, actor, data), actor, 201)
 
     class Item(MethodView):
         @blp.doc(summary=f"Get {collection.what}")
-        @blp.requires(*readers)
+        @requires(*readers)
         @blp.response(200, item_schema)
         @blp.problems(304, 404)
         def get(self, code):
             conn, actor = get_conn(), current_actor()
             row = collection.get(conn, actor, code)
-            conditional(common.etag(row["version"]))
+            conditional(version_etag(row["version"]))
             return _respond(collection, row, actor)
 
         @blp.doc(summary=f"Replace {collection.what} (If-Match)")
-        @blp.requires(*writers)
+        @requires(*writers)
         @_precheck(collection)
         @blp.arguments(create_schema)
         @blp.response(200, item_schema)
@@ -129,7 +129,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
             return self._change(code, data, partial=False)
 
         @blp.doc(summary=f"Change some fields of {collection.what} (If-Match)")
-        @blp.requires(*writers)
+        @requires(*writers)
         @_precheck(collection)
         @blp.arguments(patch_schema(partial=True))
         @blp.response(200, item_schema)
@@ -137,31 +137,24 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         def patch(self, data, code):
             return self._change(code, data, partial=True)
 
-        @blp.requires(*writers)
+        @requires(*writers)
         @_precheck(collection)
         @blp.response(200, item_schema)
         @blp.problems(404, 409, 412, 428)
         def delete(self, code):
             """Retire (nothing the routing service may have used is deleted)"""
             conn, actor = get_conn(), current_actor()
-            expected = common.expected_version()
-            if isinstance(collection, ReviewedCollection):
-                row = collection.withdraw(conn, actor, code, expected)
-            else:
-                row = collection.retire(conn, actor, code, expected)
+            row = collection.withdraw(conn, actor, code, expected_version())
             return _respond(collection, row, actor)
 
         def _change(self, code, data, partial):
             conn, actor = get_conn(), current_actor()
-            expected = common.expected_version()
-            if isinstance(collection, ReviewedCollection):
-                row = collection.change(conn, actor, code, data, expected, partial=partial)
-            else:
-                row = collection.update(conn, actor, code, data, expected, partial=partial)
+            row = collection.change(conn, actor, code, data, expected_version(),
+                                    partial=partial)
             return _respond(collection, row, actor)
 
     class History(MethodView):
-        @blp.requires(*history_readers)
+        @requires(*history_readers)
         @blp.query(schemas.PageArgsSchema)
         @blp.response(200, HistoryPageSchema)
         @blp.problems(400, 404)
@@ -169,11 +162,12 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
             """Versions of the object: who changed what, when"""
             conn, actor = get_conn(), current_actor()
             row = collection.get(conn, actor, code)
-            if actor.role not in OVERSIGHT and not actor.acts_for(collection.owner_id(row)):
+            owner_id = collection.owner_id(row)
+            if not sees_review_state(actor, owner_id):
                 raise Forbidden("only the owning organisation and overseers see the history")
-            rows, total = governance_queries.list_audit(
+            rows, total = record_queries.list_audit(
                 conn, collection=collection.name, object_code=code, **page_window(args))
-            return page_of([entry_document(r, actor) for r in rows], total, args)
+            return page_of([history_entry(r, actor, owner_id) for r in rows], total, args)
 
     for view, rule, endpoint in ((Items, f"/{name}", f"{name}_items"),
                                  (Item, f"/{name}/<code>", f"{name}_item"),
@@ -181,9 +175,9 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         view.__name__ = endpoint
         blp.route(rule, endpoint=endpoint)(view)
 
-    if isinstance(collection, ReviewedCollection):
+    if collection.reviewed:
         class Approve(MethodView):
-            @blp.requires(*CURATORS)
+            @requires(*CURATORS)
             @blp.response(200, item_schema)
             @blp.problems(404, 409)
             def post(self, code):
@@ -192,7 +186,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
                 return _respond(collection, collection.approve(conn, actor, code), actor)
 
         class Reject(MethodView):
-            @blp.requires(*CURATORS)
+            @requires(*CURATORS)
             @blp.arguments(schemas.ReasonSchema)
             @blp.response(200, item_schema)
             @blp.problems(404, 409, 422)
@@ -223,7 +217,7 @@ class OfferImport(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {
         "type": "string", "example": "provider,evidence_type,areas,service_id,endpoint_url\n"
                                      "amt-x,meldebescheinigung,010545489,urn:x,https://x"}}}})
-    @blp.requires(*CURATORS)
+    @requires(*CURATORS)
     @blp.query(ImportArgsSchema)
     @blp.response(200, ImportReportSchema)
     @blp.problems(400, 413, 415, 422)
@@ -253,5 +247,5 @@ collection_routes(offers, schemas.OfferSchema, schemas.OfferCreateSchema,
                   writers=CURATORS + (PROVIDER_ADMIN,))
 collection_routes(permissions, schemas.PermissionSchema, schemas.PermissionCreateSchema,
                   schemas.PermissionQueryArgsSchema, schemas.PermissionPageSchema,
-                  readers=(CONSUMER_ADMIN, ROUTING, DATA_MANAGER, AUDITOR, ADMIN),
+                  readers=(CONSUMER_ADMIN, ROUTING) + OVERSIGHT,
                   writers=CURATORS + (CONSUMER_ADMIN,))

@@ -3,14 +3,16 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from .. import identifiers
 from ..api import NoNulSchema, PageArgsSchema, page_schema
 
-CODE = validate.Regexp(r"^[a-z0-9][a-z0-9.-]{0,79}$",
+CODE = validate.Regexp(identifiers.anchored(identifiers.CODE),
                        error="lowercase letters, digits, '-' and '.', at most 80")
-AREA_KEY = validate.Regexp(r"^(DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9})$",
+AREA_KEY = validate.Regexp(identifiers.anchored(identifiers.AREA_KEY),
                            error="DE or a key of 2, 3, 5, 8 (AGS) or 9 digits")
-LEISTUNGSSCHLUESSEL = validate.Regexp(r"^[0-9]{14}$", error="14 digits")
-AGS = validate.Regexp(r"^[0-9]{8}$", error="8 digits")
+LEISTUNGSSCHLUESSEL = validate.Regexp(identifiers.anchored(identifiers.LEISTUNGSSCHLUESSEL),
+                                      error="14 digits")
+AGS = validate.Regexp(identifiers.anchored(identifiers.AGS), error="8 digits")
 
 
 def text(max_length=1000, **kwargs):

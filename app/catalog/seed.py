@@ -9,11 +9,12 @@ import json
 import logging
 from pathlib import Path
 
-from ..governance import audit
+from ..record import audit
 from . import queries
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
+from .references import References
 from .registers import registers
 from .services import services
 
@@ -35,14 +36,15 @@ def _ensure(conn, actor, collection, code, desired, counts):
     """Create, or update where the shipped data differs (compared after normalising)."""
     current = collection.load(conn, code)
     if current is None:
-        collection.create(conn, actor, {**desired, "code": code})
+        collection.submit(conn, actor, {**desired, "code": code})
         counts["created"] += 1
         return
-    wanted = collection.prepare(conn, actor, {**collection.editable(current), **desired},
+    refs = References(conn)
+    wanted = collection.prepare(refs, actor, {**collection.editable(current), **desired},
                                 current=current)
-    have = collection.prepare(conn, actor, collection.editable(current), current=current)
+    have = collection.prepare(refs, actor, collection.editable(current), current=current)
     if wanted != have:
-        collection.update(conn, actor, code, {**collection.editable(current), **desired},
+        collection.change(conn, actor, code, {**collection.editable(current), **desired},
                           current["version"])
         counts["updated"] += 1
 
@@ -91,28 +93,27 @@ def seed_demo(conn, seed_dir, actor):
                     counts)
         for item in demo["federal_offers"]:
             if offers.load(conn, item["code"]) is None:
-                offers.create(conn, actor, {**item, "illustrative": True})
+                offers.submit(conn, actor, {**item, "illustrative": True})
                 counts["created"] += 1
 
         rules = demo["municipal_offers"]
-        land_types = [f"{land}:{t}" for land, types in
-                      rules["meldebescheinigung_verband_types_by_land"].items() for t in types]
-        new_orgs = queries.insert_demo_organisations(
-            conn, verband_types=rules["meldebescheinigung_verband_types"],
-            land_verband_types=land_types)
-        audit.record_created(conn, actor, organisations.what, organisations.name,
-                             [organisations.full_document(r)
-                              for r in queries.organisations_by_codes(conn, new_orgs)])
-        type_ids = queries.ids_by_code(conn, "evidence_type", ["meldebescheinigung",
-                                                               "gewerbeanzeige"])
-        new_offers = queries.insert_demo_municipal_offers(
-            conn, melde_type_id=type_ids["meldebescheinigung"],
-            gewerbe_type_id=type_ids["gewerbeanzeige"], endpoint_base=rules["endpoint_base"],
-            verband_types=rules["meldebescheinigung_verband_types"],
-            land_verband_types=land_types)
-        audit.record_created(conn, actor, offers.what, offers.name,
-                             [offers.full_document(r)
-                              for r in queries.offers_by_codes(conn, new_offers)])
+        kinds = {"verband_types": rules["meldebescheinigung_verband_types"],
+                 "land_verband_types": [
+                     f"{land}:{t}" for land, types in
+                     rules["meldebescheinigung_verband_types_by_land"].items() for t in types]}
+        # Through the collections' bulk verb: the same checks (references, overlaps) and
+        # audit entries as any other write.
+        new_orgs = organisations.submit_many(conn, actor, [
+            {**row, "status": "active", "illustrative": True}
+            for row in queries.demo_organisations(conn, **kinds)])
+        new_offers = offers.submit_many(conn, actor, [
+            {"code": row["code"], "provider": row["provider"],
+             "evidence_type": row["evidence_type"], "areas": [row["area_key"]],
+             "service_id": row["service_id"], "endpoint_url": row["endpoint_url"],
+             "connection_parameters": {"protocol": "XTA2"}, "status": "active",
+             "illustrative": True}
+            for row in queries.demo_municipal_offers(
+                conn, endpoint_base=rules["endpoint_base"], **kinds)])
         counts["created"] += len(new_orgs) + len(new_offers)
     log.info("seeded demo catalogue: %s", counts)
     return counts

@@ -1,10 +1,12 @@
 """Public services (Leistungen) and their requirements: each requirement is met by any one
 of its evidence type lists, and every type within a list is needed (CCCEV)."""
+from ..access.policy import visible_statuses
 from ..errors import ValidationFailed, param_error
 from ..folding import fold
-from . import common, queries
-from .common import illustrative as _illustrative
+from . import queries
 from .collection import Collection
+from .references import filter_id
+from .rules import illustrative
 
 
 class Services(Collection):
@@ -38,7 +40,7 @@ class Services(Collection):
         return {k: doc[k] for k in ("leistungsschluessel", "name", "description",
                                     "requirements", "status")}
 
-    def prepare(self, conn, actor, data, current=None):
+    def prepare(self, refs, actor, data, current=None):
         key = data.get("leistungsschluessel")
         if current:
             code = current["code"]
@@ -52,7 +54,7 @@ class Services(Collection):
         for index, requirement in enumerate(data.get("requirements") or []):
             field = f"requirements[{index}].evidence_type_lists"
             all_codes = [c for lst in requirement["evidence_type_lists"] for c in lst]
-            ids = common.resolve_codes(conn, "evidence_type", all_codes, field)
+            ids = refs.ids("evidence_type", all_codes, field)
             requirements.append({
                 "code": requirement.get("code") or "-".join(
                     fold(requirement["name"]).split())[:60] or f"requirement-{index + 1}",
@@ -67,7 +69,7 @@ class Services(Collection):
         return {"code": code, "leistungsschluessel": key, "name_de": name.get("de"),
                 "name_en": name.get("en"), "description": data.get("description"),
                 "status": data.get("status") or "active",
-                "illustrative": _illustrative(data, current), "requirements": requirements}
+                "illustrative": illustrative(data, current), "requirements": requirements}
 
     def insert(self, conn, values):
         service_id = queries.insert_service(conn, values)
@@ -79,11 +81,11 @@ class Services(Collection):
         queries.replace_service_requirements(conn, row["id"], values["requirements"])
 
     def list(self, conn, actor, args, window):
-        evidence_type = common.filter_id(conn, "evidence_type", args.get("evidence_type"))
+        evidence_type = filter_id(conn, "evidence_type", args.get("evidence_type"))
         rows, total = queries.list_services(
             conn, name_like=args.get("name"), evidence_type_id=evidence_type,
             status=args.get("status"),
-            visible_statuses=common.visible_statuses(actor, self.public_statuses), **window)
+            visible_statuses=visible_statuses(actor, self.public_statuses), **window)
         requirements = queries.service_requirements(conn, [r["id"] for r in rows])
         return [self.document({**r, "requirements": requirements.get(r["id"], [])}, actor)
                 for r in rows], total

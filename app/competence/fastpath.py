@@ -6,16 +6,16 @@ through to the Flask view, which answers (and fills the caches) with the full ma
 produce the same bytes and headers; tests/test_competence_fastpath.py holds them to it.
 """
 import time
+from http import HTTPStatus
 from urllib.parse import parse_qsl
 
-from ..governance.auth import cached_actor
-from ..freshness import catalogue_version
+from ..access.auth import cached_actor
 from ..observability import REQUEST_ID_HEADER, new_request_id, sane_request_id, series_for
-from . import lookup
+from ..record.freshness import catalogue_version
+from . import answer, parameters
 from .index import holder
 
 PATH = "/api/v1/competence"
-CONNECTION_ROLES = ("routing", "data_manager", "admin")
 
 
 class CompetenceFastPath:
@@ -35,11 +35,11 @@ class CompetenceFastPath:
     def _answer(self, environ, start_response, started):
         pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         raw = dict(pairs)
-        if len(raw) != len(pairs) or not raw.keys() <= set(lookup.QUERY_FIELDS):
+        if len(raw) != len(pairs) or not raw.keys() <= set(parameters.QUERY_FIELDS):
             return None
         try:
-            params = lookup.parse_lookup(raw, default_type=None, default_day=None,
-                                         location="query")
+            params = parameters.parse_lookup(raw, default_type=None, default_day=None,
+                                             location="query")
         except Exception:
             return None
         version = self._version()
@@ -49,26 +49,19 @@ class CompetenceFastPath:
         index = holder.current(version)
         if actor is None or index is None:
             return None
-        with_connection = actor.role in CONNECTION_ROLES
-        outcome = lookup.cached_outcome(index, *params, with_connection)
+        connection = answer.with_connection(actor)
+        outcome = answer.cached_outcome(index, *params, connection)
         if outcome is None or outcome.problem is not None:
             return None
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if sane_request_id(incoming) else new_request_id()
-        etag = f'"{outcome.etag}"'
         if_none_match = environ.get("HTTP_IF_NONE_MATCH", "")
         if "*" in if_none_match or "W/" in if_none_match:
             return None  # rare forms: let werkzeug's parser decide
-        headers = [("ETag", etag), ("Vary", "Authorization"),
-                   ("Cache-Control", "private, no-cache" if with_connection else "no-cache"),
-                   (REQUEST_ID_HEADER, request_id)]
-        if etag in if_none_match:
-            status, body = 304, b""
-            start_response("304 NOT MODIFIED", headers)
-        else:
-            status, body = 200, outcome.body
-            start_response("200 OK", [("Content-Type", "application/json"),
-                                      ("Content-Length", str(len(body)))] + headers)
+        status, headers, body = answer.rendered(
+            outcome, connection, lambda etag: f'"{etag}"' in if_none_match)
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        headers[REQUEST_ID_HEADER] = incoming if sane_request_id(incoming) \
+            else new_request_id()
+        start_response(f"{status} {HTTPStatus(status).phrase.upper()}", list(headers.items()))
         counter, latency = series_for("GET", PATH, status)
         counter.inc()
         latency.observe(time.perf_counter() - started)

@@ -1,5 +1,6 @@
 """The in-process competence index: reference areas and active offers in dictionaries, so a
-lookup touches no database. Rebuilt when the catalogue version changes (app/freshness.py)."""
+lookup touches no database. Rebuilt when the catalogue version changes
+(record/freshness.py), through the connection its caller hands over."""
 import threading
 from dataclasses import dataclass
 
@@ -7,7 +8,7 @@ from flask import current_app
 
 from ..areas.keys import ancestor_keys
 from ..db import get_conn
-from ..freshness import catalogue_version
+from ..record.freshness import catalogue_version
 from . import queries
 
 
@@ -87,26 +88,18 @@ class CompetenceIndex:
         self.evidence_types = {r["code"]: (r["id"], r["status"])
                                for r in queries.evidence_types(conn)}
         self._offers = {}
-        self._lock = threading.Lock()
+        for r in queries.active_offers(conn):
+            self._offers.setdefault(r["evidence_type_id"], {}).setdefault(
+                r["area_key"], []).append(OfferEntry(
+                    r["code"], r["provider"], r["provider_name"],
+                    r["provider_status"] == "active", r["service_id"], r["endpoint_url"],
+                    r["connection_parameters"], r["valid_from"], r["valid_to"]))
         # Finished answers, keyed by everything they depend on (bounded, see remember()).
         self.answers = {}
 
     def offers(self, evidence_type_id):
-        """{area key: [OfferEntry]} for an evidence type, loaded on first use."""
-        found = self._offers.get(evidence_type_id)
-        if found is None:
-            with self._lock:
-                found = self._offers.get(evidence_type_id)
-                if found is None:
-                    found = {}
-                    for r in queries.active_offers(get_conn(), evidence_type_id):
-                        found.setdefault(r["area_key"], []).append(OfferEntry(
-                            r["code"], r["provider"], r["provider_name"],
-                            r["provider_status"] == "active", r["service_id"],
-                            r["endpoint_url"], r["connection_parameters"], r["valid_from"],
-                            r["valid_to"]))
-                    self._offers[evidence_type_id] = found
-        return found
+        """{area key: [OfferEntry]} for an evidence type."""
+        return self._offers.get(evidence_type_id, {})
 
     def remember(self, key, answer, limit=100_000):
         if len(self.answers) >= limit:
@@ -126,16 +119,16 @@ class IndexHolder:
         index = self._index
         return index if index is not None and index.version == version else None
 
-    def get(self):
-        config = current_app.config
-        version = catalogue_version.current(get_conn, config["CACHE_POLL_SECONDS"],
+    def get(self, conn, config):
+        """The index at the catalogue's current version, (re)built through `conn` when
+        the catalogue moved on. `config` is the app's (cache poll interval, database URL)."""
+        version = catalogue_version.current(lambda: conn, config["CACHE_POLL_SECONDS"],
                                             config["DATABASE_URL"])
         index = self._index
         if index is not None and index.version == version:
             return index
         with self._lock:
             if self._index is None or self._index.version != version:
-                conn = get_conn()
                 signature = tuple(queries.areas_signature(conn).values())
                 if self._areas[0] != signature:
                     self._areas = (signature, AreaIndex(conn))
@@ -144,3 +137,9 @@ class IndexHolder:
 
 
 holder = IndexHolder()
+
+
+def current_index():
+    """For request handlers: the index, checked against (and loaded through) the request's
+    connection. The resolver itself never reaches for a connection."""
+    return holder.get(get_conn(), current_app.config)

@@ -39,16 +39,16 @@ def evidence_types(conn):
     return conn.execute("SELECT id, code, status FROM evidence_type").fetchall()
 
 
-def active_offers(conn, evidence_type_id):
-    """Every active offer of an evidence type, one row per area key it covers."""
+def active_offers(conn):
+    """Every active offer, one row per area key it covers."""
     return conn.execute("""
-        SELECT o.code, o.service_id, o.endpoint_url, o.connection_parameters, o.valid_from,
-               o.valid_to, p.code AS provider, p.name AS provider_name,
-               p.status AS provider_status, oa.area_key
+        SELECT o.evidence_type_id, o.code, o.service_id, o.endpoint_url,
+               o.connection_parameters, o.valid_from, o.valid_to, p.code AS provider,
+               p.name AS provider_name, p.status AS provider_status, oa.area_key
         FROM offer o JOIN organisation p ON p.id = o.provider_id
         JOIN offer_area oa ON oa.offer_id = o.id
-        WHERE o.evidence_type_id = %(id)s AND o.status = 'active'
-    """, {"id": evidence_type_id}).fetchall()
+        WHERE o.status = 'active'
+    """).fetchall()
 
 
 def matching_permissions(conn, *, consumer, service, evidence_type, provider, day):

@@ -5,16 +5,12 @@ Kreis -> Regierungsbezirk -> Land -> DE), valid on the reference date.
 Answers are plain dicts (and problems), built once and cached by the index; modelled on the
 EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
 """
-from ..errors import (AreaRetired, Conflict, NeedsMoreInformation, NoCompetentProvider,
-                      UnknownArea, UnknownEvidenceType, param_error)
+from ..areas.errors import AreaRetired, UnknownArea
+from ..errors import param_error
 from ..folding import fold
+from .errors import AmbiguousOffers, NeedsMoreInformation, NoCompetentProvider, UnknownEvidenceType
 
 MAX_SUCCESSION_HOPS = 10
-
-
-class AmbiguousOffers(Conflict):
-    """Two active offers on the same key and day: the overlap rule should prevent it."""
-    title = "Competing offers"
 
 
 def evidence_type_id(index, code):

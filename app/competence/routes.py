@@ -7,62 +7,34 @@ import json
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
+from ..access.auth import current_actor, requires
+from ..access.roles import OVERSIGHT, ROUTING
 from ..api import Blueprint
 from ..dates import berlin_today
 from ..db import get_conn
 from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
-from ..governance.auth import current_actor
-from ..governance.roles import ADMIN, AUDITOR, DATA_MANAGER, ROUTING
-from . import coverage, lookup, permission_check, resolve
-from .index import holder
-from .schemas import (BatchRequestSchema, BatchResponseSchema,
-                      CompetenceSchema, CoverageQueryArgsSchema,
-                      CoverageSchema, PermissionCheckArgsSchema, PermissionCheckSchema,
-                      SnapshotQueryArgsSchema)
+from . import answer, coverage, parameters, permission_check, resolve
+from .index import current_index
+from .schemas import (
+    BatchRequestSchema,
+    BatchResponseSchema,
+    CompetenceSchema,
+    CoverageQueryArgsSchema,
+    CoverageSchema,
+    PermissionCheckArgsSchema,
+    PermissionCheckSchema,
+    SnapshotQueryArgsSchema,
+)
 
 blp = Blueprint("competence", __name__, url_prefix="/api/v1",
                 description="Competence resolution, permission check and coverage")
 
-# Who gets the offers' connection parameters in answers.
-CONNECTION_ROLES = (ROUTING, DATA_MANAGER, ADMIN)
 MAX_BATCH = 20_000
-
-
-def _answer(outcome, with_connection):
-    if outcome.problem is not None:
-        raise outcome.problem
-    headers = {"ETag": f'"{outcome.etag}"', "Vary": "Authorization",
-               # Revalidate every time: cheap with the ETag, and never stale.
-               "Cache-Control": "private, no-cache" if with_connection else "no-cache"}
-    if outcome.etag in request.if_none_match:
-        return Response(status=304, headers=headers)
-    return Response(outcome.body, status=200, mimetype="application/json", headers=headers)
-
-
-def _query_parameter(name, description, pattern=None, required=False, format_=None):
-    schema = {"type": "string"}
-    if pattern:
-        schema["pattern"] = pattern
-    if format_:
-        schema["format"] = format_
-    return {"in": "query", "name": name, "required": required, "description": description,
-            "schema": schema}
-
-
-COMPETENCE_PARAMETERS = [
-    _query_parameter("evidence_type", "evidence type code", r"^[a-z0-9][a-z0-9.-]{0,79}$",
-                     required=True),
-    _query_parameter("ags", "8-digit AGS (exactly one of ags, ars, plz)", r"^[0-9]{8}$"),
-    _query_parameter("ars", "12-digit ARS", r"^[0-9]{12}$"),
-    _query_parameter("plz", "5-digit postcode", r"^[0-9]{5}$"),
-    _query_parameter("place", "with plz: the place name (folded match)"),
-    _query_parameter("at", "reference date (default: today, Europe/Berlin)", format_="date"),
-]
 
 
 @blp.route("/competence")
 class Competence(MethodView):
-    @blp.doc(parameters=COMPETENCE_PARAMETERS)
+    @blp.doc(parameters=parameters.openapi_parameters())
     @blp.response(200, CompetenceSchema)
     @blp.problems(304, 400, 404, 409, 410)
     def get(self):
@@ -72,16 +44,21 @@ class Competence(MethodView):
         providers answers 409 needs-more-information with the candidates; a retired key
         resolves through its recorded successor (resolved_via_successor), else 410.
         """
-        params = lookup.parse_query(request.args)
-        with_connection = current_actor().role in CONNECTION_ROLES
-        return _answer(lookup.outcome(holder.get(), *params, with_connection), with_connection)
+        params = parameters.parse_query(request.args)
+        connection = answer.with_connection(current_actor())
+        outcome = answer.outcome(current_index(), *params, connection)
+        if outcome.problem is not None:
+            raise outcome.problem
+        status, headers, body = answer.rendered(outcome, connection,
+                                                request.if_none_match.contains)
+        return Response(body, status=status, headers=headers)
 
 
 @blp.route("/competence/batch")
 class CompetenceBatch(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"application/json": {
         "schema": BatchRequestSchema}}})
-    @blp.requires(ROUTING, DATA_MANAGER, AUDITOR, ADMIN)
+    @requires(ROUTING, *OVERSIGHT)
     @blp.response(200, BatchResponseSchema)
     @blp.problems(400, 413, 422)
     def post(self):
@@ -98,17 +75,18 @@ class CompetenceBatch(MethodView):
         if len(lookups) > MAX_BATCH:
             raise PayloadTooLarge(f"{len(lookups)} lookups; at most {MAX_BATCH} per batch")
         default_type = body.get("evidence_type")
-        default_day = lookup.parse_day(body["at"], "at") if "at" in body else berlin_today()
-        with_connection = current_actor().role in CONNECTION_ROLES
-        index = holder.get()
+        default_day = parameters.parse_day(body["at"], "at") if "at" in body \
+            else berlin_today()
+        connection = answer.with_connection(current_actor())
+        index = current_index()
         items = []
         for raw in lookups:
             try:
-                params = lookup.parse_batch_item(raw, default_type, default_day)
+                params = parameters.parse_batch_item(raw, default_type, default_day)
             except Problem as problem:
                 items.append(_item_problem(problem))
                 continue
-            outcome = lookup.outcome(index, *params, with_connection)
+            outcome = answer.outcome(index, *params, connection)
             items.append(_item_problem(outcome.problem) if outcome.problem
                          else {"status": 200, "result": outcome.document})
         body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
@@ -127,7 +105,7 @@ def _item_problem(problem):
 
 @blp.route("/competence/snapshot")
 class CompetenceSnapshot(MethodView):
-    @blp.requires(ROUTING, DATA_MANAGER, AUDITOR, ADMIN)
+    @requires(ROUTING, *OVERSIGHT)
     @blp.query(SnapshotQueryArgsSchema)
     @blp.response(200, description="NDJSON (default) or CSV (Accept: text/csv): one line "
                                    "per current municipality", content_type="application/x-ndjson")
@@ -138,11 +116,10 @@ class CompetenceSnapshot(MethodView):
         ---
         For the routing service's cache: load this, then follow GET /changes.
         """
-        index = holder.get()
+        index = current_index()
         day = args.get("at") or berlin_today()
         type_id = resolve.evidence_type_id(index, args["evidence_type"])
-        with_connection = current_actor().role in CONNECTION_ROLES
-        rows = _snapshot_rows(index, type_id, day, with_connection)
+        rows = _snapshot_rows(index, type_id, day, answer.with_connection(current_actor()))
         as_csv = request.accept_mimetypes.best_match(
             ["application/x-ndjson", "application/json", "text/csv"]) == "text/csv"
         if as_csv:
@@ -190,7 +167,7 @@ def _csv_lines(rows):
 
 @blp.route("/permissions/check")
 class PermissionCheck(MethodView):
-    @blp.requires(ROUTING, DATA_MANAGER, AUDITOR, ADMIN)
+    @requires(ROUTING, *OVERSIGHT)
     @blp.query(PermissionCheckArgsSchema)
     @blp.response(200, PermissionCheckSchema)
     @blp.problems(400, 404)
@@ -202,7 +179,7 @@ class PermissionCheck(MethodView):
 
 @blp.route("/coverage")
 class Coverage(MethodView):
-    @blp.requires(DATA_MANAGER, AUDITOR, ADMIN)
+    @requires(*OVERSIGHT)
     @blp.query(CoverageQueryArgsSchema)
     @blp.response(200, CoverageSchema)
     @blp.alt_response(200, description="CSV (Accept: text/csv)", content_type="text/csv",
@@ -210,7 +187,7 @@ class Coverage(MethodView):
     @blp.problems(400, 404)
     def get(self, args):
         """Gaps and data-quality findings for an evidence type (JSON or CSV)"""
-        report = coverage.report(get_conn(), holder.get(), args)
+        report = coverage.report(get_conn(), current_index(), args)
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
                 == "text/csv":
             return Response(coverage.as_csv(report), mimetype="text/csv")

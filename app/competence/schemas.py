@@ -4,6 +4,7 @@ from marshmallow import validate
 from ..api import QueryArgsSchema
 from ..catalog.schemas import CODE
 
+
 class ResolvedAreaSchema(ma.Schema):
     key = ma.fields.String(required=True)
     level = ma.fields.String(required=True)

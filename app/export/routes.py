@@ -9,8 +9,8 @@ from flask.views import MethodView
 from ..api import Blueprint, PageArgsSchema
 from ..db import get_conn
 from ..errors import NotFound, Problem
-from ..governance import queries as governance_queries
 from ..http import conditional, etag_of
+from ..record import queries as record_queries
 from . import serialize
 from .graph import CatalogueGraph
 
@@ -56,7 +56,7 @@ def _answer(args, suffix=None):
     fmt = _format(suffix)
     conn = get_conn()
     config = current_app.config
-    conditional(etag_of("catalog", fmt, governance_queries.catalogue_version(conn), args,
+    conditional(etag_of("catalog", fmt, record_queries.catalogue_version(conn), args,
                         config["EXPORT_ILLUSTRATIVE"], config["EXPORT_CONTRIBUTOR_ID"]))
     since = args.get("modified_since")
     base = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/api/v1/catalog" + (
@@ -116,7 +116,7 @@ def _object(kind, code, suffix=None):
     triples = public_graph(conn).single(kind, code)
     if not triples:
         raise NotFound(kind.replace("-", " "), code)
-    conditional(etag_of("object", kind, code, fmt, governance_queries.catalogue_version(conn)))
+    conditional(etag_of("object", kind, code, fmt, record_queries.catalogue_version(conn)))
     return Response(serialize.serialize(triples, fmt), mimetype=serialize.MEDIA_TYPES[fmt],
                     headers={"Vary": "Accept"})
 

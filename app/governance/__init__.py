@@ -1,2 +1,3 @@
-"""Data governance: who may do what (roles, users, tokens), self-service registration,
-review of proposals, the audit trail and the change feed."""
+"""Data governance: accounts (users, API tokens, sign-in) and the self-service registration
+of authorities; above the catalogue, on the low layers access, record and review."""
+from . import errors as _errors  # noqa: F401  (registers governance's constraint messages)

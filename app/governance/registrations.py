@@ -3,12 +3,14 @@ status with the claim secret it got once, may withdraw or, after a rejection, re
 data manager approves (activating organisation and user) or rejects with a reason."""
 import hmac
 
-from ..catalog.organisations import organisations, slug_from_name
-from ..catalog import queries as catalog_queries
-from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed, param_error
-from . import audit, queries
-from .auth import Actor
-from .secrets import hash_password, new_claim_secret, new_code, sha256
+from ..access.actor import ANONYMOUS_ACTOR, FULL_VIEW, registrant
+from ..access.policy import sees_every_status
+from ..access.secrets import hash_password, new_claim_secret, sha256
+from ..catalog.organisations import organisations
+from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from ..identifiers import new_code
+from ..record import audit
+from . import queries
 
 CLAIM_HEADER = "X-Claim-Secret"
 
@@ -20,26 +22,22 @@ def registration_document(row, organisation_row=None):
            "decided_at": row["decided_at"], "version": row["version"],
            "created_at": row["created_at"], "updated_at": row["updated_at"]}
     if organisation_row is not None:
-        doc["organisation_details"] = organisations.document(
-            organisation_row, Actor(role="admin"))
+        doc["organisation_details"] = organisations.document(organisation_row, FULL_VIEW)
     return doc
 
 
-def _registrant(email):
-    return Actor(role="anonymous", email=f"registrant:{email}")
+def _organisation_body(data):
+    """The registered organisation as a body of the organisations collection: it is created,
+    corrected and activated through that collection, so it has a full history."""
+    return {**data, "status": "pending", "illustrative": False}
 
 
-def _organisation_values(conn, data, current=None):
-    seat = data.get("seat_ags")
-    if seat and not catalog_queries.existing_area_keys(conn, [seat]):
-        raise ValidationFailed(f"organisation.seat_ags: unknown municipality '{seat}'",
-                               errors=[param_error("organisation.seat_ags", "body",
-                                                   "unknown municipality")])
-    code = current["code"] if current else (data.get("code")
-                                            or slug_from_name(conn, data["name"]))
-    return {"code": code, "name": data["name"], "abbreviation": data.get("abbreviation"),
-            "kind": data["kind"], "seat_ags": seat, "contact": data.get("contact"),
-            "dvdv_key": data.get("dvdv_key"), "status": "pending", "illustrative": False}
+def _as_part_of_registration(problem):
+    """The organisations collection names its own fields; here they sit under
+    `organisation.`."""
+    errors = [{**e, "name": f"organisation.{e['name']}"} for e in problem.errors]
+    return ValidationFailed("; ".join(f"{e['name']}: {e['detail']}" for e in errors),
+                            errors=errors)
 
 
 def submit(conn, data):
@@ -49,10 +47,12 @@ def submit(conn, data):
     with audit.write_transaction(conn):
         if queries.get_user(conn, email=email):
             raise Conflict(f"a user with e-mail {email} exists already")
-        org = _organisation_values(conn, data["organisation"])
-        if catalog_queries.code_exists(conn, "organisation", org["code"]):
-            raise Conflict(f"organisation code '{org['code']}' is taken")
-        organisation_id = catalog_queries.insert_organisation(conn, org)
+        try:
+            organisation = organisations.submit(conn, registrant(email),
+                                                _organisation_body(data["organisation"]))
+        except ValidationFailed as problem:
+            raise _as_part_of_registration(problem) from None
+        organisation_id = organisation["id"]
         user_id = queries.insert_user(
             conn, code=new_code("user"), email=email, name=data["user"].get("name"),
             role=data["role"], organisation_id=organisation_id, status="pending",
@@ -61,7 +61,7 @@ def submit(conn, data):
         queries.insert_registration(conn, code=code, claim_secret_hash=sha256(secret),
                                     organisation_id=organisation_id, user_id=user_id)
         row = queries.get_registration(conn, code)
-        audit.record(conn, _registrant(email), "registration.submit", "registrations", code,
+        audit.record(conn, registrant(email), "registration.submit", "registrations", code,
                      version=row["version"], after=registration_document(row))
     return row, secret
 
@@ -70,7 +70,7 @@ def get(conn, code, *, actor, claim_secret=None):
     """Data managers, admins and auditors see every registration; the registrant with the
     claim secret sees its own."""
     row = queries.get_registration(conn, code)
-    if actor.role in ("data_manager", "admin", "auditor"):
+    if sees_every_status(actor):
         if row is None:
             raise NotFound("registration", code)
         return row
@@ -83,7 +83,7 @@ def get(conn, code, *, actor, claim_secret=None):
 
 
 def _locked(conn, code, claim_secret):
-    get(conn, code, actor=Actor(role="anonymous"), claim_secret=claim_secret)
+    get(conn, code, actor=ANONYMOUS_ACTOR, claim_secret=claim_secret)
     return queries.get_registration(conn, code, for_update=True)
 
 
@@ -94,10 +94,11 @@ def withdraw(conn, code, claim_secret):
             raise Conflict(f"registration {code} is {row['status']}")
         before = registration_document(row)
         queries.set_registration_status(conn, row["id"], "withdrawn")
-        catalog_queries.set_status(conn, "organisation", row["organisation_id"], "retired")
+        organisations.withdraw(conn, registrant(row["user_email"]), row["organisation_code"],
+                               None)
         queries.set_user_status(conn, row["user_id"], "deactivated")
         row = queries.get_registration(conn, code)
-        audit.record(conn, _registrant(row["user_email"]), "registration.withdraw",
+        audit.record(conn, registrant(row["user_email"]), "registration.withdraw",
                      "registrations", code, version=row["version"], before=before,
                      after=registration_document(row))
     return row
@@ -110,10 +111,12 @@ def resubmit(conn, code, claim_secret, data):
             raise Conflict(f"only a rejected registration can be resubmitted; {code} is "
                            f"{row['status']}")
         before = registration_document(row)
-        current_org = catalog_queries.get_organisation(conn, row["organisation_code"])
-        org = _organisation_values(conn, data["organisation"], current=current_org)
-        catalog_queries.update_organisation(conn, row["organisation_id"], org)
         email = data["user"]["email"].lower()
+        try:
+            organisations.change(conn, registrant(email), row["organisation_code"],
+                                 _organisation_body(data["organisation"]), None)
+        except ValidationFailed as problem:
+            raise _as_part_of_registration(problem) from None
         other = queries.get_user(conn, email=email)
         if other and other["id"] != row["user_id"]:
             raise Conflict(f"a user with e-mail {email} exists already")
@@ -122,7 +125,7 @@ def resubmit(conn, code, claim_secret, data):
             password_hash=hash_password(data["user"]["password"]))
         queries.set_registration_status(conn, row["id"], "pending")
         row = queries.get_registration(conn, code)
-        audit.record(conn, _registrant(email), "registration.resubmit", "registrations", code,
+        audit.record(conn, registrant(email), "registration.resubmit", "registrations", code,
                      version=row["version"], before=before, after=registration_document(row))
     return row
 
@@ -138,7 +141,8 @@ def decide(conn, actor, code, *, approve, reason=None):
         if approve:
             queries.set_registration_status(conn, row["id"], "approved",
                                             decided_by=actor.user_id, reason=reason)
-            catalog_queries.set_status(conn, "organisation", row["organisation_id"], "active")
+            organisations.change(conn, actor, row["organisation_code"], {"status": "active"},
+                                 None, partial=True)
             queries.set_user_status(conn, row["user_id"], "active")
         else:
             queries.set_registration_status(conn, row["id"], "rejected",

@@ -3,22 +3,48 @@ and change feed."""
 from flask import request, url_for
 from flask.views import MethodView
 
+from ..access.auth import current_actor, requires
+from ..access.policy import change_entry, history_entry
+from ..access.roles import (
+    ADMIN,
+    AUDITOR,
+    CONSUMER_ADMIN,
+    DATA_MANAGER,
+    OVERSIGHT,
+    PROVIDER_ADMIN,
+    ROLES,
+    ROUTING,
+)
 from ..api import Blueprint
-from ..catalog import queries as catalog_queries
+from ..catalog.organisations import organisations
 from ..db import get_conn
 from ..http import page_of, page_window
+from ..record import queries as record_queries
+from ..review import proposals
 from . import queries, registrations, users
-from .auth import current_actor
-from .history import change_document, entry_document
-from .roles import (ADMIN, AUDITOR, CONSUMER_ADMIN, DATA_MANAGER, OVERSIGHT, PROVIDER_ADMIN,
-                    ROLES, ROUTING)
-from .schemas import (AuditPageSchema, AuditQueryArgsSchema, ChangeFeedSchema,
-                      ChangeQueryArgsSchema, DecisionSchema, NewTokenSchema, PageArgsSchema,
-                      ProposalPageSchema, RegistrationCreateSchema, RegistrationPageSchema,
-                      RegistrationQueryArgsSchema, RegistrationSchema, RejectionSchema,
-                      SignInSchema,
-                      SubmittedRegistrationSchema, TokenCreateSchema, TokenPageSchema,
-                      TokenSchema, UserCreateSchema, UserPageSchema, UserSchema)
+from .schemas import (
+    AuditPageSchema,
+    AuditQueryArgsSchema,
+    ChangeFeedSchema,
+    ChangeQueryArgsSchema,
+    DecisionSchema,
+    NewTokenSchema,
+    PageArgsSchema,
+    ProposalPageSchema,
+    RegistrationCreateSchema,
+    RegistrationPageSchema,
+    RegistrationQueryArgsSchema,
+    RegistrationSchema,
+    RejectionSchema,
+    SignInSchema,
+    SubmittedRegistrationSchema,
+    TokenCreateSchema,
+    TokenPageSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserPageSchema,
+    UserSchema,
+)
 
 blp = Blueprint("governance", __name__, url_prefix="/api/v1",
                 description="Registration, users and tokens, review, audit and change feed")
@@ -35,7 +61,7 @@ def _claim_secret():
 
 @blp.route("/registrations")
 class Registrations(MethodView):
-    @blp.requires(DATA_MANAGER, AUDITOR, ADMIN)
+    @requires(DATA_MANAGER, AUDITOR, ADMIN)
     @blp.query(RegistrationQueryArgsSchema)
     @blp.response(200, RegistrationPageSchema)
     @blp.problems(400)
@@ -68,7 +94,7 @@ class RegistrationByCode(MethodView):
         """A registration's status (registrant: with X-Claim-Secret)"""
         conn = get_conn()
         row = registrations.get(conn, code, actor=current_actor(), claim_secret=_claim_secret())
-        org = catalog_queries.get_organisation(conn, row["organisation_code"])
+        org = organisations.load(conn, row["organisation_code"])
         return registrations.registration_document(row, org)
 
 
@@ -95,7 +121,7 @@ class RegistrationResubmit(MethodView):
 
 @blp.route("/registrations/<code>/approve")
 class RegistrationApprove(MethodView):
-    @blp.requires(DATA_MANAGER, ADMIN)
+    @requires(DATA_MANAGER, ADMIN)
     @blp.arguments(DecisionSchema)
     @blp.response(200, RegistrationSchema)
     @blp.problems(404, 409, 422)
@@ -107,7 +133,7 @@ class RegistrationApprove(MethodView):
 
 @blp.route("/registrations/<code>/reject")
 class RegistrationReject(MethodView):
-    @blp.requires(DATA_MANAGER, ADMIN)
+    @requires(DATA_MANAGER, ADMIN)
     @blp.arguments(RejectionSchema)
     @blp.response(200, RegistrationSchema)
     @blp.problems(404, 409, 422)
@@ -121,7 +147,7 @@ class RegistrationReject(MethodView):
 
 @blp.route("/users")
 class Users(MethodView):
-    @blp.requires(ADMIN, *ORGANISATION_ADMINS)
+    @requires(ADMIN, *ORGANISATION_ADMINS)
     @blp.query(PageArgsSchema)
     @blp.response(200, UserPageSchema)
     @blp.problems(400)
@@ -130,7 +156,7 @@ class Users(MethodView):
         rows, total = users.list_users(get_conn(), current_actor(), page_window(args))
         return page_of([users.user_document(r) for r in rows], total, args)
 
-    @blp.requires(ADMIN, *ORGANISATION_ADMINS)
+    @requires(ADMIN, *ORGANISATION_ADMINS)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @blp.problems(409, 422)
@@ -141,14 +167,14 @@ class Users(MethodView):
 
 @blp.route("/users/<code>")
 class UserByCode(MethodView):
-    @blp.requires(*ANYONE_SIGNED_IN)
+    @requires(*ANYONE_SIGNED_IN)
     @blp.response(200, UserSchema)
     @blp.problems(404)
     def get(self, code):
         """A user (oneself; organisation admins: their users; admins: anyone)"""
         return users.user_document(users.get_user(get_conn(), current_actor(), code))
 
-    @blp.requires(ADMIN, *ORGANISATION_ADMINS)
+    @requires(ADMIN, *ORGANISATION_ADMINS)
     @blp.response(200, UserSchema)
     @blp.problems(404, 409)
     def delete(self, code):
@@ -158,7 +184,7 @@ class UserByCode(MethodView):
 
 @blp.route("/tokens")
 class Tokens(MethodView):
-    @blp.requires(*ANYONE_SIGNED_IN)
+    @requires(*ANYONE_SIGNED_IN)
     @blp.query(PageArgsSchema)
     @blp.response(200, TokenPageSchema)
     @blp.problems(400)
@@ -167,7 +193,7 @@ class Tokens(MethodView):
         rows, total = users.list_tokens(get_conn(), current_actor(), page_window(args))
         return page_of([users.token_document(r) for r in rows], total, args)
 
-    @blp.requires(*ANYONE_SIGNED_IN)
+    @requires(*ANYONE_SIGNED_IN)
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
     @blp.problems(404, 409, 422)
@@ -192,7 +218,7 @@ class SignIn(MethodView):
 
 @blp.route("/tokens/<code>")
 class TokenByCode(MethodView):
-    @blp.requires(*ANYONE_SIGNED_IN)
+    @requires(*ANYONE_SIGNED_IN)
     @blp.response(200, TokenSchema)
     @blp.problems(404, 409)
     def delete(self, code):
@@ -204,13 +230,13 @@ class TokenByCode(MethodView):
 
 @blp.route("/proposals")
 class Proposals(MethodView):
-    @blp.requires(*OVERSIGHT)
+    @requires(*OVERSIGHT)
     @blp.query(PageArgsSchema)
     @blp.response(200, ProposalPageSchema)
     @blp.problems(400)
     def get(self, args):
         """Offers and permissions awaiting review (oldest first)"""
-        rows, total = queries.list_pending_proposals(get_conn(), **page_window(args))
+        rows, total = proposals.queue(get_conn(), **page_window(args))
         return page_of([{"collection": r["collection"], "object": r["object_code"],
                          "kind": r["kind"], "proposed_by": r["proposed_by_email"],
                          "proposed_at": r["proposed_at"]} for r in rows], total, args)
@@ -218,7 +244,7 @@ class Proposals(MethodView):
 
 @blp.route("/audit")
 class Audit(MethodView):
-    @blp.requires(AUDITOR, ADMIN)
+    @requires(AUDITOR, ADMIN)
     @blp.query(AuditQueryArgsSchema)
     @blp.response(200, AuditPageSchema)
     @blp.problems(400)
@@ -227,17 +253,17 @@ class Audit(MethodView):
         collection, code = args.get("collection"), args.get("object")
         if code and "/" in code:
             collection, code = code.split("/", 1)
-        rows, total = queries.list_audit(
+        rows, total = record_queries.list_audit(
             get_conn(), actor=args.get("actor"), collection=collection, object_code=code,
             action=args.get("action"), since=args.get("since"), until=args.get("until"),
             **page_window(args))
         actor = current_actor()
-        return page_of([entry_document(r, actor) for r in rows], total, args)
+        return page_of([history_entry(r, actor) for r in rows], total, args)
 
 
 @blp.route("/changes")
 class Changes(MethodView):
-    @blp.requires(DATA_MANAGER, AUDITOR, ROUTING, ADMIN)
+    @requires(DATA_MANAGER, AUDITOR, ROUTING, ADMIN)
     @blp.query(ChangeQueryArgsSchema)
     @blp.response(200, ChangeFeedSchema)
     @blp.problems(400)
@@ -247,7 +273,7 @@ class Changes(MethodView):
         Positions are assigned at commit, so a reader that has seen position n never later
         finds a smaller one appear: follow next_cursor and nothing is missed.
         """
-        rows = queries.list_changes(get_conn(), since=args["since"], limit=args["limit"])
+        rows = record_queries.list_changes(get_conn(), since=args["since"], limit=args["limit"])
         actor = current_actor()
-        return {"items": [change_document(r, actor) for r in rows],
+        return {"items": [change_entry(r, actor) for r in rows],
                 "next_cursor": rows[-1]["position"] if rows else args["since"]}

@@ -1,9 +1,10 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from .. import identifiers
+from ..access.roles import ORGANISATION_ROLES, ROLES
 from ..api import PageArgsSchema, QueryArgsSchema, page_schema
-from ..catalog.schemas import (AGS, CODE, ContactSchema, Strict, text)
-from .roles import ORGANISATION_ROLES, ROLES
+from ..catalog.schemas import AGS, CODE, ContactSchema, Strict, text
 
 # Web sign-in passwords (argon2-hashed): one rule for registration, new users and the CLI.
 PASSWORD_LENGTH = validate.Length(min=12, max=200)
@@ -129,7 +130,7 @@ RegistrationPageSchema = page_schema(RegistrationSchema, "RegistrationPage")
 class AuditQueryArgsSchema(PageArgsSchema):
     actor = text(300)
     object = ma.fields.String(validate=validate.Regexp(
-        r"^([a-z-]+/)?[a-z0-9][a-z0-9.-]{0,79}$", error="a code, or collection/code"))
+        rf"^([a-z-]+/)?({identifiers.CODE})$", error="a code, or collection/code"))
     collection = ma.fields.String(validate=validate.Regexp(r"^[a-z-]{1,40}$"))
     action = ma.fields.String(validate=validate.Regexp(r"^[a-z-]+\.[a-z-]+$",
                                                        error="e.g. offer.create"))

@@ -5,15 +5,23 @@ from datetime import datetime, timedelta, timezone
 
 import marshmallow as ma
 
+from ..access.actor import Actor
+from ..access.roles import ADMIN, ORGANISATION_ROLES
+from ..access.secrets import hash_password, new_token, password_matches, sha256
 from ..catalog import queries as catalog_queries
-from ..errors import (Conflict, Forbidden, NotFound, RateLimited, Unauthorized,
-                      ValidationFailed, param_error)
-from . import audit, queries, throttle
-from .auth import Actor
-from .roles import ADMIN, ORGANISATION_ROLES
+from ..errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+    param_error,
+)
+from ..identifiers import new_code
+from ..record import audit
+from . import queries, throttle
 from .schemas import PASSWORD_LENGTH
-from .secrets import hash_password, new_code, new_token, password_matches, sha256
-
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.writing import LockError
 
-from ..governance import queries as governance_queries
+from ..record import queries as record_queries
 from . import analysis, documents, queries
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def rebuild(conn, base, progress=None):
     base.mkdir(parents=True, exist_ok=True)
     target = base / f"index-{time.time_ns()}"
     target.mkdir()
-    position = governance_queries.last_change_position(conn)  # later: applied by update()
+    position = record_queries.last_change_position(conn)  # later: applied by update()
     ix = whoosh_index.create_in(str(target), SCHEMA)
     writer = ix.writer(procs=1, limitmb=256)
     count = 0

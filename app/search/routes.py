@@ -1,8 +1,8 @@
 from flask.views import MethodView
 
+from ..access.auth import current_actor
 from ..api import Blueprint
-from ..governance.auth import current_actor
-from . import query
+from . import engine
 from .schemas import SearchQueryArgsSchema, SearchResultsSchema
 
 blp = Blueprint("search", __name__, url_prefix="/api/v1",
@@ -21,4 +21,4 @@ class Search(MethodView):
         prefixes; exact codes (Leistungsschlüssel, AGS, IDNrG number) first. Facets count
         hits by type, Land and status.
         """
-        return query.search(current_actor(), args)
+        return engine.search(current_actor(), args)

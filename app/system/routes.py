@@ -1,10 +1,9 @@
+import psycopg
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app, send_from_directory
 from flask.views import MethodView
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import PoolTimeout
-
-import psycopg
 from swagger_ui_bundle import swagger_ui_path
 
 from ..api import Blueprint

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 from flask import abort, redirect, render_template, request, url_for
 
+from ..access.auth import ensure_role
+from ..access.roles import CURATORS
 from ..catalog import schemas
 from ..db import get_conn
 from ..errors import Problem
-from ..governance.auth import ensure_role
-from ..governance.roles import CURATORS
-from . import blp, forms, places, present
+from . import forms, places, present
+from .blueprint import blp
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def create_object(kind):
         data = forms.load(form, schema(), payload, _field_names(fields))
         if data is not None and not form.has_errors:
             try:
-                row = spec.collection.create(get_conn(), actor, data)
+                row = spec.collection.submit(get_conn(), actor, data)
             except Problem as problem:
                 forms.refused(form, problem, _field_names(fields))
                 status = problem.status
@@ -180,7 +181,7 @@ def edit_object(kind, code):
         version = form.get("version")
         try:
             # Fields the form does not show (formats, requirements …) keep their values.
-            spec.collection.update(conn, actor, code, data,
+            spec.collection.change(conn, actor, code, data,
                                    int(version) if version.isdigit() else -1, partial=True)
         except Problem as problem:
             forms.refused(form, problem, _field_names(fields))
@@ -199,6 +200,6 @@ def retire_object(kind, code):
     actor = ensure_role(*CURATORS)
     spec = _kind(kind)
     version = request.form.get("version", "")
-    spec.collection.retire(get_conn(), actor, code, int(version) if version.isdigit() else -1)
+    spec.collection.withdraw(get_conn(), actor, code, int(version) if version.isdigit() else -1)
     return redirect(url_for("web.catalogue_item", kind=kind, code=code,
                             hinweis="ausser-kraft"), 303)

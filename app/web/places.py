@@ -4,13 +4,15 @@ postcode that fits several municipalities comes back as a list to choose from.""
 import re
 from dataclasses import dataclass, field
 
+from .. import identifiers
 from ..areas import queries as area_queries
 from ..dates import berlin_today
 from ..folding import fold
 
-_KEY_IN_TEXT = re.compile(r"\((DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9})\)\s*$")
-_AREA_KEY = re.compile(r"^(DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9})$")
-_PLZ = re.compile(r"^[0-9]{5}$")
+_KEY_IN_TEXT = identifiers.in_parentheses(identifiers.AREA_KEY)
+_IS_AREA_KEY = identifiers.matcher(identifiers.AREA_KEY)
+_IS_AGS = identifiers.matcher(identifiers.AGS)
+_IS_PLZ = identifiers.matcher(identifiers.PLZ)
 LEVEL_NAMES = {"federation": "Bund", "land": "Land", "regierungsbezirk": "Regierungsbezirk",
                "kreis": "Kreis", "gemeindeverband": "Amt/Verband", "municipality": "Gemeinde"}
 MAX_CHOICES = 50
@@ -40,12 +42,12 @@ def municipality(conn, text):
         return Place(problem="Bitte einen Ort, eine Postleitzahl oder einen AGS angeben.")
     picked = _KEY_IN_TEXT.search(text)
     key = picked.group(1) if picked else text
-    if re.fullmatch(r"[0-9]{8}", key):
+    if _IS_AGS(key):
         row = area_queries.get_municipality(conn, today=today, ags=key)
         if row is None:
             return Place(problem=f"Den Gemeindeschlüssel {key} kennen wir nicht.")
         return Place(ags=row["ags"], name=row["name"])
-    if _PLZ.match(text):
+    if _IS_PLZ(text):
         rows = area_queries.postcode_municipalities(conn, text, today=today)
         rows = [r for r in rows if r["status"] == "current"]
         if not rows:
@@ -73,7 +75,7 @@ def find_areas(conn, text, limit=20):
     """Areas of every level whose name contains the text (or with this key), for pickers."""
     text = (text or "").strip()
     today = berlin_today()
-    if _AREA_KEY.match(text):
+    if _IS_AREA_KEY(text):
         row = area_queries.get_area(conn, text, today=today)
         return [_area(row)] if row else []
     if len(fold(text)) < 2:
@@ -100,7 +102,7 @@ def area_keys(text):
         picked = _KEY_IN_TEXT.search(line)
         parts = [picked.group(1)] if picked else re.split(r"[,\s]+", line)
         for part in parts:
-            if _AREA_KEY.match(part):
+            if _IS_AREA_KEY(part):
                 if part not in keys:
                     keys.append(part)
             elif part:

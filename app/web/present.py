@@ -6,7 +6,7 @@ from ..catalog.organisations import organisations
 from ..catalog.permissions import permissions
 from ..catalog.registers import registers
 from ..catalog.services import services
-from ..search.query import TYPE_PATHS
+from ..search.engine import TYPE_PATHS
 
 # Singular type names (search hits, /id/<type>/<code> URIs) <-> collection names (pages).
 COLLECTION_OF_TYPE = TYPE_PATHS

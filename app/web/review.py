@@ -3,16 +3,18 @@ retirements and permission requests, each shown as a diff against the active sta
 approve, or reject with a reason. Four-eyes is the domain's rule (never one's own)."""
 from flask import abort, redirect, render_template, request, url_for
 
-from ..catalog import queries as catalog_queries
+from ..access.auth import ensure_role
+from ..access.roles import CURATORS, OVERSIGHT
 from ..catalog.offers import offers
+from ..catalog.organisations import organisations
 from ..catalog.permissions import permissions
 from ..db import get_conn
 from ..errors import Problem
 from ..governance import queries as governance_queries
 from ..governance import registrations
-from ..governance.auth import ensure_role
-from ..governance.roles import CURATORS, OVERSIGHT
-from . import blp, forms, present
+from ..review import proposals as review_proposals
+from . import forms, present
+from .blueprint import blp
 
 REVIEWED = {"offers": offers, "permissions": permissions}
 KIND_NAMES = {"create": "neu", "update": "Änderung", "retire": "Außerkraftsetzung"}
@@ -25,7 +27,7 @@ def review_queue():
     window = {"limit": 200, "offset": 0}
     pending_registrations, registration_total = governance_queries.list_registrations(
         conn, status="pending", **window)
-    proposals, proposal_total = governance_queries.list_pending_proposals(conn, **window)
+    proposals, proposal_total = review_proposals.queue(conn, **window)
     return render_template("web/review_queue.html",
                            registrations=[{**registrations.registration_document(r),
                                            "organisation_name": r["organisation_name"]}
@@ -68,7 +70,7 @@ def review_registration(code):
                 return redirect(url_for("web.review_queue", erledigt=code), 303)
         else:
             status = 422
-    org = catalog_queries.get_organisation(conn, row["organisation_code"])
+    org = organisations.load(conn, row["organisation_code"])
     document = registrations.registration_document(row, org)
     details = document["organisation_details"]
     rows = [("Organisation", details["name"]), ("Kurzbezeichnung", details["abbreviation"]),

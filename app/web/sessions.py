@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, request
 
+from ..access.actor import ANONYMOUS_ACTOR, Actor
+from ..access.secrets import sha256
 from ..db import get_conn
 from ..errors import InvalidParameter
-from ..governance import audit
-from ..governance.auth import ANONYMOUS_ACTOR, Actor
-from ..governance.secrets import sha256
+from ..record import audit
 from . import queries
 
 SESSION_COOKIE = "regmap_session"

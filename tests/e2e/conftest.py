@@ -13,8 +13,8 @@ import pytest
 import requests
 from psycopg.rows import dict_row
 
+from app.access.actor import system_actor
 from app.config import REPO_ROOT
-from app.governance.auth import system_actor
 from app.governance.users import create_user
 
 from ..live import live_server

@@ -1,26 +1,30 @@
-"""Pages anyone may open: home, catalogue browser, search, competence lookup; the coverage
-report for overseers; and the suggestions behind the type-ahead fields."""
+"""The catalogue as anyone may open it: home, catalogue browser, search, competence
+lookup; the coverage report for overseers; and the suggestions behind the type-ahead
+fields."""
 import re
 from datetime import date
 
 from flask import Response, abort, jsonify, render_template, request
 
+from .. import identifiers
+from ..access.auth import current_actor, ensure_role
+from ..access.policy import history_entry, sees_review_state
+from ..access.roles import OVERSIGHT
 from ..catalog.evidence_types import evidence_types
-from ..catalog.services import services
-from ..competence import coverage, lookup
-from ..competence.index import holder
+from ..competence import answer as competence_answer
+from ..competence import coverage
+from ..competence.index import current_index
 from ..dates import berlin_today
 from ..db import get_conn
 from ..errors import Problem
-from ..governance import queries as governance_queries
-from ..governance.auth import current_actor, ensure_role
-from ..governance.history import entry_document
-from ..governance.roles import OVERSIGHT
-from ..search.query import search as run_search
-from . import blp, forms, places, present
+from ..record import queries as record_queries
+from ..search.engine import search as run_search
+from . import forms, places, present
+from .blueprint import blp
+from .choices import active_evidence_types
 
 PAGE_SIZE = 50
-_CODE = re.compile(r"^[a-z0-9][a-z0-9.-]{0,79}$")
+_IS_CODE = identifiers.matcher(identifiers.CODE)
 # Search hit types -> the catalogue pages' names for them.
 SEARCH_TYPES = {t: present.KINDS[c].plural for t, c in present.COLLECTION_OF_TYPE.items()}
 SEARCH_TYPE_SINGULAR = {t: present.KINDS[c].singular
@@ -30,22 +34,6 @@ SEARCH_TYPE_SINGULAR = {t: present.KINDS[c].singular
 def _page_number():
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 10**6 else 1
-
-
-def active_services():
-    """(code, German name) of every active service (Leistung), for select boxes."""
-    items, _ = services.list(get_conn(), current_actor(), {"status": "active"},
-                             {"limit": 500, "offset": 0})
-    return sorted(((d["code"], present.text_of(d["name"])) for d in items),
-                  key=lambda pair: pair[1].casefold())
-
-
-def active_evidence_types():
-    """(code, German title) of every active evidence type, for select boxes."""
-    items, _ = evidence_types.list(get_conn(), current_actor(), {"status": "active"},
-                                   {"limit": 500, "offset": 0})
-    return sorted(((d["code"], present.text_of(d["title"])) for d in items),
-                  key=lambda pair: pair[1].casefold())
 
 
 @blp.route("/")
@@ -66,7 +54,7 @@ def catalogue_list(kind):
     api_names = {present.WEB_PARAMS.get(name, name): name for name in spec.filters}
     args = {api_names[name]: value for name, value in filters.items() if value}
     invalid = [name for name, value in args.items()
-               if name not in ("name", "kind", "area") and not _CODE.match(value)]
+               if name not in ("name", "kind", "area") and not _IS_CODE(value)]
     page = _page_number()
     items, total = [], 0
     if not invalid:
@@ -94,10 +82,11 @@ def catalogue_item(kind, code):
     row = spec.collection.get(conn, actor, code)
     document = spec.collection.view(conn, row, actor)
     history = None
-    if actor.role in OVERSIGHT or actor.acts_for(spec.collection.owner_id(row)):
-        rows, _ = governance_queries.list_audit(conn, collection=spec.name, object_code=code,
-                                                limit=100, offset=0)
-        history = [entry_document(r, actor) for r in rows]
+    owner_id = spec.collection.owner_id(row)
+    if sees_review_state(actor, owner_id):
+        rows, _ = record_queries.list_audit(conn, collection=spec.name, object_code=code,
+                                            limit=100, offset=0)
+        history = [history_entry(r, actor, owner_id) for r in rows]
     related = _related(kind, code)
     title = present.text_of(document.get("title") or document.get("name") or code)
     area_names = None
@@ -182,12 +171,6 @@ def suggest_organisations():
                     for o in items])
 
 
-def code_in(text):
-    """The code of a picked "Name (code)" suggestion, or the text itself."""
-    match = re.search(r"\(([a-z0-9][a-z0-9.-]{0,79})\)\s*$", text or "")
-    return match.group(1) if match else (text or "").strip()
-
-
 @blp.route("/zustaendigkeit")
 def competence_page():
     types = active_evidence_types()
@@ -209,8 +192,8 @@ def competence_page():
             choices = place.choices
         if not errors and not choices:
             kind, value = ("ags", place.ags) if place.ags else ("plz", place.plz)
-            outcome = lookup.outcome(holder.get(), evidence_type, kind, value, None, day,
-                                     False)
+            outcome = competence_answer.outcome(current_index(), evidence_type, kind, value, None,
+                                                day, False)
             if outcome.problem is None:
                 answer = outcome.document
             elif outcome.problem.extensions.get("candidates"):
@@ -240,7 +223,7 @@ def coverage_page():
     evidence_type = request.args.get("nachweistyp", "") or (types[0][0] if types else "")
     report = None
     if evidence_type in dict(types):
-        report = coverage.report(get_conn(), holder.get(), {
+        report = coverage.report(get_conn(), current_index(), {
             "evidence_type": evidence_type, "expiring_within_days": 90})
     return render_template("web/coverage.html", types=types, evidence_type=evidence_type,
                            report=report, chart=_chart(report) if report else None)
@@ -253,7 +236,7 @@ def coverage_csv():
     evidence_type = request.args.get("nachweistyp", "")
     if evidence_type not in dict(active_evidence_types()):
         abort(404)
-    report = coverage.report(get_conn(), holder.get(), {
+    report = coverage.report(get_conn(), current_index(), {
         "evidence_type": evidence_type, "expiring_within_days": 90})
     return Response(coverage.as_csv(report), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="abdeckung-{evidence_type}.csv"'})

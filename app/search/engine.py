@@ -11,10 +11,10 @@ from flask import current_app
 from whoosh import highlight
 from whoosh.query import And, FuzzyTerm, Or, Prefix, Term
 
+from ..access.roles import OVERSIGHT
 from ..db import get_conn
 from ..errors import InvalidParameter, ServiceUnavailable
 from ..folding import fold
-from ..governance.roles import OVERSIGHT
 from . import analysis
 from .index import Follower, IndexUnavailable, open_index
 

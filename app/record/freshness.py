@@ -1,6 +1,6 @@
 """How in-process caches stay fresh across gunicorn workers.
 
-Every catalogue write advances the change-feed counter (see governance/audit.py). A cache
+Every catalogue write advances the change-feed counter (see record/audit.py). A cache
 remembers the catalogue version it was built from; `current()` says what the
 database is at now. With CACHE_POLL_SECONDS > 0 a background thread of each process polls
 it (hot paths never wait for the database); with 0 every check asks the database on the
@@ -14,7 +14,7 @@ import time
 import psycopg
 from psycopg.rows import dict_row
 
-from .governance import queries
+from . import queries
 
 log = logging.getLogger(__name__)
 

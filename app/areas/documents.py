@@ -1,8 +1,9 @@
 """Area lookups as the API answers them: rows shaped into documents, unknown keys raised."""
 from ..dates import berlin_today
-from ..errors import NotFound, UnknownArea
+from ..errors import NotFound
 from ..folding import fold
 from . import queries
+from .errors import UnknownArea
 
 
 def _ref(key, name, type_=None):

@@ -1,17 +1,12 @@
-"""Random codes, API tokens (stored as SHA-256) and passwords (argon2)."""
+"""API tokens (stored as SHA-256), claim secrets and passwords (argon2)."""
 import hashlib
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes get read aloud
 TOKEN_PREFIX = "rmt_"
 _hasher = PasswordHasher()
-
-
-def new_code(prefix, length=10):
-    return prefix + "-" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
 def new_token():

@@ -1,51 +1,21 @@
 """Who is calling: bearer tokens -> the acting user, and the role checks on every endpoint.
 
 Authorisation runs before any body or query validation, so a denied caller learns nothing
-about the validity of what it sent.
+about the validity of what it sent. This module is where the Authorization header is read.
 """
 import functools
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app, g, request
 
+from ..api import document_problems
 from ..db import get_conn
-from ..freshness import catalogue_version
 from ..errors import Forbidden, Unauthorized
+from ..record.freshness import catalogue_version
 from . import queries
-from .roles import ANONYMOUS, CURATORS, ORGANISATION_ROLES
+from .actor import ANONYMOUS_ACTOR, Actor
+from .roles import ANONYMOUS
 from .secrets import TOKEN_PREFIX, sha256
-
-
-@dataclass(frozen=True)
-class Actor:
-    role: str
-    user_id: int | None = None
-    user_code: str | None = None
-    email: str | None = None
-    organisation_id: int | None = None
-    organisation_code: str | None = None
-
-    @property
-    def label(self):
-        """How the audit log names the actor."""
-        return self.email or self.role
-
-    @property
-    def is_curator(self):
-        return self.role in CURATORS
-
-    def acts_for(self, organisation_id):
-        return (self.role in ORGANISATION_ROLES and organisation_id is not None
-                and organisation_id == self.organisation_id)
-
-
-ANONYMOUS_ACTOR = Actor(role=ANONYMOUS)
-
-
-def system_actor(label):
-    """Changes made from the command line (seed, import): audited under this label."""
-    return Actor(role="admin", email=label)
 
 
 def current_actor():
@@ -106,20 +76,28 @@ def _authenticate(header):
     row = queries.actor_for_token(get_conn(), token_hash)
     if row is None:
         raise Unauthorized("the token is unknown, expired or revoked")
-    actor = Actor(role=row["role"], user_id=row["user_id"], user_code=row["user_code"],
-                  email=row["email"], organisation_id=row["organisation_id"],
-                  organisation_code=row["organisation_code"])
+    actor = _token_actor(row)
     _actors.put(version, token_hash, actor, row["expires_at"])
     return actor
 
 
+def _token_actor(row):
+    return Actor(role=row["role"], user_id=row["user_id"], user_code=row["user_code"],
+                 email=row["email"], organisation_id=row["organisation_id"],
+                 organisation_code=row["organisation_code"])
+
+
 def requires(*roles):
-    """Only these roles may call the endpoint: anonymous callers get 401, others 403."""
+    """Only these roles may call the endpoint: anonymous callers get 401, others 403.
+    Checked before any validation; documents 401/403 and the bearer scheme in OpenAPI."""
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             ensure_role(*roles)
             return view(*args, **kwargs)
+        wrapper = document_problems(wrapper, (401, 403))
+        wrapper._apidoc["manual_doc"] = {**wrapper._apidoc.get("manual_doc", {}),
+                                         "security": [{"bearerAuth": []}]}
         return wrapper
     return decorator
 

@@ -1,0 +1,88 @@
+"""Who sees what: every visibility rule of regmap, each written once.
+
+API routes, web pages, competence answers (both entrances), histories and the change feed
+call these functions; none of them tests a role for visibility on its own.
+"""
+import hashlib
+import json
+
+from ..record import history
+from .roles import ADMIN, AUDITOR, CURATORS, DATA_MANAGER, OVERSIGHT, ROUTING
+
+# Besides these roles, an offer's owning provider sees its own offers' parameters.
+CONNECTION_PARAMETER_ROLES = (ROUTING, DATA_MANAGER, ADMIN)
+# Collections whose payloads the routing service may read in the change feed.
+_ROUTING_READS = ("organisations", "registers", "evidence-types", "services", "offers",
+                  "permissions")
+
+
+def sees_connection_parameters(actor, owner_id=None):
+    """May `actor` see the connection parameters of an offer owned by `owner_id`?"""
+    return actor.role in CONNECTION_PARAMETER_ROLES or actor.acts_for(owner_id)
+
+
+def sees_contact(actor, organisation_id):
+    """Contacts are personal data: curators, auditors and the organisation itself only."""
+    return actor.is_curator or actor.role == AUDITOR or actor.acts_for(organisation_id)
+
+
+def sees_every_status(actor):
+    """Overseers see objects in every state (pending, rejected, ...)."""
+    return actor.role in OVERSIGHT
+
+
+def visible_statuses(actor, public):
+    """None: the actor sees every state; else only these (plus what it owns)."""
+    return None if sees_every_status(actor) else public
+
+
+def may_see(actor, status, public, owner_id=None):
+    return sees_every_status(actor) or status in public or actor.acts_for(owner_id)
+
+
+def sees_review_state(actor, owner_id):
+    """Pending proposals and histories: overseers, and the owning organisation."""
+    return actor.role in OVERSIGHT or actor.acts_for(owner_id)
+
+
+def may_decide_reviews(actor):
+    return actor.role in CURATORS
+
+
+def fingerprint(value):
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode())
+    return {"sha256": digest.hexdigest()[:16]}
+
+
+def redact(document, actor, owner_id=None):
+    """A stored document as `actor` may see it: connection parameters it may not see become
+    a fingerprint, so a change is still visible."""
+    if not isinstance(document, dict) or "connection_parameters" not in document:
+        return document
+    if sees_connection_parameters(actor, owner_id):
+        return document
+    return {**document, "connection_parameters": fingerprint(
+        document["connection_parameters"])}
+
+
+def history_entry(row, actor, owner_id=None):
+    """One audit entry as `actor` may see it (object history, audit log)."""
+    entry = history.entry_document(row)
+    entry["before"] = redact(entry["before"], actor, owner_id)
+    entry["after"] = redact(entry["after"], actor, owner_id)
+    return entry
+
+
+def change_entry(row, actor):
+    """A change-feed entry: ids, types and versions for everyone allowed; the payload only
+    for roles that may read the object."""
+    entry = history.change_document(row)
+    payload = entry["payload"]
+    if actor.role in CURATORS:
+        return entry
+    if actor.role == ROUTING:
+        entry["payload"] = {k: v for k, v in payload.items() if k != "contact"} \
+            if row["collection"] in _ROUTING_READS and isinstance(payload, dict) else None
+        return entry
+    entry["payload"] = redact(payload, actor)
+    return entry

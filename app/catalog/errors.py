@@ -1,0 +1,14 @@
+"""The catalogue's own problems, and what to tell users about its constraints."""
+from ..errors import Conflict, explain_constraints
+
+
+class OverlappingOffer(Conflict):
+    slug, title = "overlapping-offer", "Overlapping offer"
+
+
+explain_constraints({
+    "service_leistungsschluessel_key": "another service has this Leistungsschlüssel",
+    "register_idnrg_number_key": "another register has this IDNrG number",
+    "evidence_type_uri_key": "another evidence type has this URI",
+    "organisation_code_key": "an organisation with this code exists already",
+})

@@ -1,0 +1,15 @@
+"""Rules several catalogue collections share."""
+from ..errors import ValidationFailed, param_error
+
+
+def illustrative(data, current):
+    """Demo entries stay demo entries: the flag is set at creation (seeding) only."""
+    return current["illustrative"] if current else bool(data.get("illustrative", False))
+
+
+def check_validity(data):
+    """Validity is half-open [valid_from, valid_to): the end must come after the start."""
+    if data.get("valid_from") and data.get("valid_to") \
+            and data["valid_from"] >= data["valid_to"]:
+        raise ValidationFailed("valid_to must be after valid_from (validity is half-open)",
+                               errors=[param_error("valid_to", "body", "must be after valid_from")])

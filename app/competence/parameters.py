@@ -1,0 +1,108 @@
+"""The lookup parameters, declared once: the hand-written parser of the hot path, the batch
+items and the OpenAPI description all come from LOOKUP_PARAMETERS.
+
+Parsed by hand rather than by a schema, because this is the routing service's hot path;
+strict all the same: unknown or repeated parameters are 400s like everywhere else.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from .. import identifiers
+from ..dates import berlin_today
+from ..errors import InvalidParameter
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    pattern: str | None = None     # identifiers.* (unanchored)
+    expected: str | None = None    # what a malformed value should have looked like
+    required: bool = False
+    format: str | None = None
+
+
+LOOKUP_PARAMETERS = (
+    Parameter("evidence_type", "evidence type code", identifiers.CODE, "missing or malformed",
+              required=True),
+    Parameter("ags", "8-digit AGS (exactly one of ags, ars, plz)", identifiers.AGS, "8 digits"),
+    Parameter("ars", "12-digit ARS", identifiers.ARS, "12 digits"),
+    Parameter("plz", "5-digit postcode", identifiers.PLZ, "5 digits"),
+    Parameter("place", "with plz: the place name (folded match)"),
+    Parameter("at", "reference date (default: today, Europe/Berlin)", format="date"),
+)
+BY_NAME = {p.name: p for p in LOOKUP_PARAMETERS}
+QUERY_FIELDS = tuple(BY_NAME)
+AREA_INPUTS = ("ags", "ars", "plz")
+# A batch item may carry a caller's reference besides the lookup parameters.
+BATCH_FIELDS = set(QUERY_FIELDS) | {"ref"}
+_MATCHES = {p.name: identifiers.matcher(p.pattern) for p in LOOKUP_PARAMETERS if p.pattern}
+
+
+def openapi_parameters():
+    """The query parameters of GET /competence for the OpenAPI document."""
+    described = []
+    for p in LOOKUP_PARAMETERS:
+        schema = {"type": "string"}
+        if p.pattern:
+            schema["pattern"] = identifiers.anchored(p.pattern)
+        if p.format:
+            schema["format"] = p.format
+        described.append({"in": "query", "name": p.name, "required": p.required,
+                          "description": p.description, "schema": schema})
+    return described
+
+
+def parse_query(args):
+    """(evidence_type, kind, value, place, day) from a query string (a MultiDict)."""
+    for name in args.keys():
+        if name not in BY_NAME:
+            raise _invalid(name, "unknown parameter", "query")
+        if len(args.getlist(name)) > 1:
+            raise _invalid(name, "given more than once", "query")
+    return parse_lookup(args.to_dict(), default_type=None, default_day=None, location="query")
+
+
+def parse_batch_item(raw, default_type, default_day):
+    """(evidence_type, kind, value, place, day) of one batch lookup, or a 400 Problem."""
+    if not isinstance(raw, dict):
+        raise _invalid("lookup", "must be an object")
+    unknown = set(raw) - BATCH_FIELDS
+    if unknown:
+        raise _invalid(sorted(unknown)[0], "unknown field")
+    return parse_lookup(raw, default_type=default_type, default_day=default_day)
+
+
+def parse_lookup(raw, *, default_type, default_day, location="body"):
+    evidence_type = raw.get("evidence_type", default_type)
+    if not isinstance(evidence_type, str) or not _MATCHES["evidence_type"](evidence_type):
+        raise _invalid("evidence_type", BY_NAME["evidence_type"].expected, location)
+    given = [k for k in AREA_INPUTS if k in raw]
+    if len(given) != 1:
+        raise _invalid(given or list(AREA_INPUTS), "give exactly one of ags, ars, plz",
+                       location)
+    kind = given[0]
+    value = raw[kind]
+    if not isinstance(value, str) or not _MATCHES[kind](value):
+        raise _invalid(kind, BY_NAME[kind].expected, location)
+    place = raw.get("place")
+    if place is not None and (kind != "plz" or not isinstance(place, str)
+                              or not 0 < len(place) <= 100 or "\x00" in place):
+        raise _invalid("place", "a place name, only together with plz", location)
+    day = default_day
+    if raw.get("at") is not None:
+        day = parse_day(raw["at"], "at", location)
+    return evidence_type, kind, value, place, day or berlin_today()
+
+
+def parse_day(text, name, location="body"):
+    try:
+        if not isinstance(text, str) or len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _invalid(name, "a date as YYYY-MM-DD", location) from None
+
+
+def _invalid(names, detail, location="body"):
+    return InvalidParameter(names, location, detail)

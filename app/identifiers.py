@@ -1,0 +1,44 @@
+"""What identifiers look like, in one place: catalogue codes, area keys, postcodes, the
+Leistungsschlüssel; and new random codes for server-assigned objects.
+
+Patterns are kept as plain strings (bare, without anchors) so that marshmallow validators,
+OpenAPI parameter descriptions, hand-written parsers and patterns that find a key inside a
+text ("Musterstadt (09162000)") all build on the same definition.
+"""
+import re
+import secrets
+
+# Lowercase slugs, digits, '-' and '.': organisations, registers, evidence types, services.
+CODE = r"[a-z0-9][a-z0-9.-]{0,79}"
+AGS = r"[0-9]{8}"            # Amtlicher Gemeindeschlüssel: Land 2 + RB 1 + Kreis 2 + Gemeinde 3
+ARS = r"[0-9]{12}"           # Amtlicher Regionalschlüssel: Kreis 5 + Verband 4 + Gemeinde 3
+PLZ = r"[0-9]{5}"
+KREIS = r"[0-9]{5}"
+LEISTUNGSSCHLUESSEL = r"[0-9]{14}"
+# Areas above a municipality: Land (2), Regierungsbezirk (3), Kreis (5), Gemeindeverband (9).
+AREA_ABOVE_MUNICIPALITY = r"[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9}"
+# Any area key an offer or a lookup may name: DE, the areas above, or a municipality (8).
+AREA_KEY = r"DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9}"
+
+
+def anchored(pattern):
+    """`pattern` matching a whole string (for validators and OpenAPI `pattern`)."""
+    return f"^({pattern})$"
+
+
+def matcher(pattern):
+    """A compiled whole-string matcher: `matcher(AGS)("09162000")` is truthy."""
+    return re.compile(anchored(pattern)).match
+
+
+def in_parentheses(pattern):
+    """Finds the key a type-ahead appends to a name: 'München (09162000)'."""
+    return re.compile(rf"\(({pattern})\)\s*$")
+
+
+_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: codes get read aloud
+
+
+def new_code(prefix, length=10):
+    """A random code for an object the server names (offers, permissions, users, ...)."""
+    return prefix + "-" + "".join(secrets.choice(_ALPHABET) for _ in range(length))

@@ -1,0 +1,96 @@
+"""SQL for the record: audit entries, change-feed positions, the catalogue version."""
+from ..db import jsonb
+
+
+def insert_audit(conn, *, actor_user_id, actor, action, collection, object_code,
+                 object_version, before, after, reason, request_id):
+    conn.execute("""
+        INSERT INTO audit_log (actor_user_id, actor, action, collection, object_code,
+                               object_version, before, after, reason, request_id)
+        VALUES (%(uid)s, %(actor)s, %(action)s, %(collection)s, %(code)s, %(version)s,
+                %(before)s, %(after)s, %(reason)s, %(rid)s)
+    """, {"uid": actor_user_id, "actor": actor, "action": action, "collection": collection,
+          "code": object_code, "version": object_version, "before": jsonb(before),
+          "after": jsonb(after), "reason": reason, "rid": request_id})
+
+
+def publish_changes(conn):
+    """Give this transaction's audit entries their change-feed positions. Locking the
+    counter row until commit is what makes positions follow commit order."""
+    pending = conn.execute("""
+        SELECT count(*) AS n FROM audit_log a
+        WHERE a.txid = pg_current_xact_id()
+          AND NOT EXISTS (SELECT 1 FROM change_feed c WHERE c.audit_id = a.id)
+    """).fetchone()["n"]
+    if not pending:
+        return 0
+    last = conn.execute("UPDATE change_counter SET position = position + %(n)s "
+                        "RETURNING position", {"n": pending}).fetchone()["position"]
+    conn.execute("""
+        INSERT INTO change_feed (position, audit_id)
+        SELECT %(first)s + row_number() OVER (ORDER BY a.id) - 1, a.id FROM audit_log a
+        WHERE a.txid = pg_current_xact_id()
+          AND NOT EXISTS (SELECT 1 FROM change_feed c WHERE c.audit_id = a.id)
+    """, {"first": last - pending + 1})
+    return pending
+
+
+_AUDIT_COLUMNS = """a.id, a.at, a.actor, a.action, a.collection, a.object_code,
+                    a.object_version, a.before, a.after, a.reason, a.request_id"""
+
+
+def list_audit(conn, *, actor=None, collection=None, object_code=None, action=None,
+               since=None, until=None, limit, offset):
+    where = ["true"]
+    if actor:
+        where.append("a.actor = %(actor)s")
+    if collection:
+        where.append("a.collection = %(collection)s")
+    if object_code:
+        where.append("a.object_code = %(code)s")
+    if action:
+        where.append("a.action = %(action)s")
+    if since:
+        where.append("a.at >= %(since)s")
+    if until:
+        where.append("a.at < %(until)s")
+    where = " AND ".join(where)
+    params = {"actor": actor, "collection": collection, "code": object_code, "action": action,
+              "since": since, "until": until, "limit": limit, "offset": offset}
+    total = conn.execute(f"SELECT count(*) AS n FROM audit_log a WHERE {where}",
+                         params).fetchone()["n"]
+    rows = conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit_log a WHERE {where} "
+                        "ORDER BY a.id LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
+    return rows, total
+
+
+def list_changes(conn, *, since, limit):
+    return conn.execute(f"""
+        SELECT c.position, {_AUDIT_COLUMNS} FROM change_feed c
+        JOIN audit_log a ON a.id = c.audit_id
+        WHERE c.position > %(since)s ORDER BY c.position LIMIT %(limit)s
+    """, {"since": since, "limit": limit}).fetchall()
+
+
+def last_change_position(conn):
+    return conn.execute("SELECT position FROM change_counter").fetchone()["position"]
+
+
+def catalogue_version(conn):
+    """(last change-feed position, last audit id): differs after every catalogue write.
+    The audit id also tells apart states that rolled back to the same position (tests)."""
+    row = conn.execute("SELECT position, (SELECT max(id) FROM audit_log) AS last_audit "
+                       "FROM change_counter").fetchone()
+    return row["position"], row["last_audit"]
+
+
+def insert_audit_many(conn, entries):
+    """Bulk audit entries (bulk writes): dicts with the arguments of insert_audit."""
+    with conn.cursor() as cur:
+        cur.executemany("""
+            INSERT INTO audit_log (actor_user_id, actor, action, collection, object_code,
+                                   object_version, before, after, reason, request_id)
+            VALUES (%(actor_user_id)s, %(actor)s, %(action)s, %(collection)s, %(object_code)s,
+                    %(object_version)s, %(before)s, %(after)s, %(reason)s, %(request_id)s)
+        """, [{**e, "before": jsonb(e.get("before")), "after": jsonb(e.get("after")),
+               "reason": e.get("reason"), "request_id": e.get("request_id")} for e in entries])

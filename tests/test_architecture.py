@@ -1,0 +1,108 @@
+"""The structure ARCHITECTURE.md draws, checked: the import-linter contracts of setup.cfg
+(layers, no cycles), and the rules that have one owner each."""
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app"
+
+
+def lint_imports(cwd):
+    """lint-imports with the project's contracts, on the `app` package found in `cwd`."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, '.'); "
+         "from importlinter.cli import lint_imports_command; lint_imports_command()",
+         "--config", str(cwd / "setup.cfg"), "--no-cache"],
+        cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def modules():
+    for path in sorted(APP.rglob("*.py")):
+        yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_the_import_contracts_hold():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+@pytest.mark.parametrize("module, wrong_import, broken", [
+    # The record (a low layer) reaching up into the web pages.
+    ("app/record/audit.py", "from ..web import blueprint",
+     "app.record is not allowed to import app.web"),
+    # The catalogue reaching up into governance, which sits above it.
+    ("app/catalog/rules.py", "from ..governance import users",
+     "app.catalog is not allowed to import app.governance"),
+    # Two capabilities of one layer depending on each other.
+    ("app/search/schemas.py", "from ..competence import answer",
+     "app.search is not allowed to import app.competence"),
+])
+def test_a_wrong_import_breaks_the_contracts(tmp_path, module, wrong_import, broken):
+    shutil.copytree(APP, tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "setup.cfg", tmp_path / "setup.cfg")
+    target = tmp_path / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{wrong_import}  # noqa\n",
+                      encoding="utf-8")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert broken in " ".join(result.stdout.split())
+
+
+def test_only_routes_web_pages_and_the_http_boundary_read_the_request():
+    # Where reading the request is the module's job: routes and web pages, the HTTP
+    # conventions (If-Match, paging), problem rendering, request ids, and the one place
+    # the Authorization header is read.
+    boundary = {"app/http.py", "app/errors.py", "app/api.py", "app/observability.py",
+                "app/access/auth.py"}
+    readers = set()
+    for name, tree in modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask" \
+                    and any(alias.name == "request" for alias in node.names):
+                readers.add(name)
+            if isinstance(node, ast.Attribute) and node.attr == "request" \
+                    and isinstance(node.value, ast.Name) and node.value.id == "flask":
+                readers.add(name)
+    outside = {n for n in readers - boundary
+               if not (n.endswith("/routes.py") or n.startswith("app/web/"))}
+    assert not outside, f"flask.request read outside routes and web modules: {outside}"
+
+
+def test_no_caller_asks_which_kind_of_collection_it_holds():
+    for name, tree in modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance" \
+                    and "Collection" in ast.unparse(node.args[1]):
+                pytest.fail(f"{name}:{node.lineno} tests a collection's class")
+
+
+def test_who_sees_connection_parameters_is_written_once():
+    """The roles are named in access/policy.py; every other module asks the policy."""
+    named_there = []
+    for name, tree in modules():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                names = {getattr(e, "id", None) or getattr(e, "value", None) for e in node.elts}
+                if {"ROUTING", "routing"} & names and {"ADMIN", "admin"} & names \
+                        and {"DATA_MANAGER", "data_manager"} & names \
+                        and not {"AUDITOR", "auditor"} & names:
+                    named_there.append(name)
+    assert named_there == ["app/access/policy.py"]
+
+
+def test_code_and_key_patterns_live_in_identifiers():
+    """The code pattern and the area-key patterns are spelled in app/identifiers.py only."""
+    spellings = ("[a-z0-9][a-z0-9.-]", "[0-9]{8}", "[0-9]{12}", "[0-9]{9}")
+    found = []
+    for name, tree in modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and any(s in node.value for s in spellings):
+                found.append(name)
+    assert set(found) == {"app/identifiers.py"}
