@@ -131,3 +131,13 @@ def test_consumer_requests_a_permission_and_sees_only_its_own(client, dm, login,
     assert [p["code"] for p in mine["items"]] == [requested["code"]]
     assert_problem(client.get(f"{API}/permissions"), 401)
     assert_problem(client.get(f"{API}/permissions", headers=setting["provider"]), 403)
+
+
+def test_a_withdrawn_proposal_leaves_the_queue_and_cannot_be_approved(client, dm, setting):
+    proposed = offer(client, setting["provider"], "melde", ["010545489"])
+    path = f"{API}/offers/{proposed['code']}"
+    r = client.delete(path, headers={**setting["provider"], "If-Match": '"v1"'})
+    assert r.status_code == 200 and r.json["status"] == "retired"
+    assert client.get(f"{API}/proposals", headers=dm).json["items"] == []
+    assert_problem(client.post(f"{path}/approve", headers=dm), 409)
+    assert client.get(path, headers=dm).json["status"] == "retired"

@@ -124,6 +124,11 @@ class ReviewedCollection(Collection):
             self._propose(conn, actor, row, proposals.RETIRE, None)
             return row
 
+    def _retire(self, conn, actor, code, expected_version, *, on=None):
+        row = super()._retire(conn, actor, code, expected_version, on=on)
+        proposals.close(conn, actor, self.name, row["id"])
+        return row
+
     def _propose(self, conn, actor, row, change, payload):
         proposals.propose(conn, actor, self.name, row["id"], change, payload=payload,
                           base_version=row["version"])

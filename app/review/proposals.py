@@ -39,6 +39,14 @@ def decide(conn, actor, proposal, *, approve, reason=None):
                             decided_by=actor.user_id, reason=reason)
 
 
+def close(conn, actor, kind, object_id):
+    """The object left review (withdrawn by its owner, retired by a data manager): its
+    pending proposal, if any, is withdrawn, so nobody can approve it into force later."""
+    pending = queries.pending_proposal(conn, kind, object_id, for_update=True)
+    if pending:
+        queries.decide_proposal(conn, pending["id"], "withdrawn", decided_by=actor.user_id)
+
+
 def pending_by_object(conn, kind, object_ids):
     """{object id: pending proposal} for the objects that have one (lists)."""
     return queries.pending_proposals(conn, kind, object_ids) if object_ids else {}

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..api import PageArgsSchema
-from .query import MAX_QUERY
+from .engine import MAX_QUERY
 
 
 class SearchQueryArgsSchema(PageArgsSchema):

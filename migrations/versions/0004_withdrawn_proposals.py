@@ -1,0 +1,40 @@
+"""Proposals can be withdrawn: a proposal whose object is retired while it waits (the owner
+withdraws a pending offer, a data manager retires the object) is closed, so it leaves the
+review queue and can no longer be approved into force. Proposals left pending on retired or
+rejected objects by earlier versions are closed the same way.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-01
+"""
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("""
+    ALTER TABLE proposal DROP CONSTRAINT proposal_status_check;
+    ALTER TABLE proposal ADD CONSTRAINT proposal_status_check
+        CHECK (status IN ('pending', 'approved', 'rejected', 'superseded', 'withdrawn'));
+    UPDATE proposal p SET status = 'withdrawn', decided_at = now()
+    FROM offer o
+    WHERE p.collection = 'offers' AND o.id = p.object_id AND p.status = 'pending'
+      AND o.status IN ('retired', 'rejected');
+    UPDATE proposal p SET status = 'withdrawn', decided_at = now()
+    FROM permission t
+    WHERE p.collection = 'permissions' AND t.id = p.object_id AND p.status = 'pending'
+      AND t.status IN ('retired', 'rejected');
+    """)
+
+
+def downgrade():
+    op.execute("""
+    UPDATE proposal SET status = 'superseded' WHERE status = 'withdrawn';
+    ALTER TABLE proposal DROP CONSTRAINT proposal_status_check;
+    ALTER TABLE proposal ADD CONSTRAINT proposal_status_check
+        CHECK (status IN ('pending', 'approved', 'rejected', 'superseded'));
+    """)
