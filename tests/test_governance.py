@@ -65,12 +65,13 @@ class TestRegistration:
 
     def test_the_registered_organisation_has_its_history_and_change_feed(self, client, dm,
                                                                          login):
+        auditor = login("auditor")
         before = client.get(f"{API}/changes", headers=dm,
                             query_string={"since": 0, "limit": 5000}).json["next_cursor"]
         code, _ = register(client)
         client.post(f"{API}/registrations/{code}/approve", headers=dm, json={})
         history = client.get(f"{API}/organisations/amt-musterland/history",
-                             headers=login("auditor")).json["items"]
+                             headers=auditor).json["items"]
         assert [(e["action"], e["after"]["status"]) for e in history] == [
             ("organisation.create", "pending"), ("organisation.update", "active")]
         assert history[0]["actor"] == "registrant:leitung@amt.example"
@@ -82,6 +83,23 @@ class TestRegistration:
             ("registrations", code, "registration.submit"),
             ("organisations", "amt-musterland", "organisation.update"),
             ("registrations", code, "registration.approve")]
+
+    def test_registrations_are_decided_through_the_review_mechanism(self, client, dm, conn):
+        code, secret = register(client)
+
+        def proposals():
+            return conn.execute(
+                "SELECT p.status, p.kind, d.email AS decided_by FROM proposal p "
+                "JOIN registration r ON r.id = p.object_id LEFT JOIN app_user d "
+                "ON d.id = p.decided_by WHERE p.collection = 'registrations' "
+                "AND r.code = %(code)s ORDER BY p.id", {"code": code}).fetchall()
+        assert [(p["status"], p["kind"]) for p in proposals()] == [("pending", "create")]
+        client.post(f"{API}/registrations/{code}/reject", headers=dm, json={"reason": "x"})
+        client.post(f"{API}/registrations/{code}/resubmit", headers=secret, json=REGISTRATION)
+        client.post(f"{API}/registrations/{code}/approve", headers=dm, json={})
+        assert [(p["status"], p["decided_by"]) for p in proposals()] == [
+            ("rejected", "data_manager.fks@test.example"),
+            ("approved", "data_manager.fks@test.example")]
 
     def test_rejection_then_resubmission(self, client, dm):
         code, secret = register(client)

@@ -38,6 +38,7 @@ def system_actor(label):
     return Actor(role=ADMIN, email=label)
 
 
-def registrant(email):
-    """An authority registering itself: anonymous, audited under its e-mail address."""
-    return Actor(role=ANONYMOUS, email=f"registrant:{email}")
+def registrant(email, user_id=None):
+    """An authority registering itself: anonymous, audited under its e-mail address (and,
+    once it exists, the id of the pending user it registers)."""
+    return Actor(role=ANONYMOUS, user_id=user_id, email=f"registrant:{email}")

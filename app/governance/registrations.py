@@ -10,6 +10,7 @@ from ..catalog.organisations import organisations
 from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from ..identifiers import new_code
 from ..record import audit
+from ..review import proposals
 from . import queries
 
 CLAIM_HEADER = "X-Claim-Secret"
@@ -61,6 +62,9 @@ def submit(conn, data):
         queries.insert_registration(conn, code=code, claim_secret_hash=sha256(secret),
                                     organisation_id=organisation_id, user_id=user_id)
         row = queries.get_registration(conn, code)
+        # Reviewed like every proposal: a data manager decides, never the registrant.
+        proposals.propose(conn, registrant(email, user_id), proposals.REGISTRATIONS,
+                          row["id"], proposals.CREATE, base_version=row["version"])
         audit.record(conn, registrant(email), "registration.submit", "registrations", code,
                      version=row["version"], after=registration_document(row))
     return row, secret
@@ -94,6 +98,8 @@ def withdraw(conn, code, claim_secret):
             raise Conflict(f"registration {code} is {row['status']}")
         before = registration_document(row)
         queries.set_registration_status(conn, row["id"], "withdrawn")
+        proposals.close(conn, registrant(row["user_email"], row["user_id"]),
+                        proposals.REGISTRATIONS, row["id"])
         organisations.withdraw(conn, registrant(row["user_email"]), row["organisation_code"],
                                None)
         queries.set_user_status(conn, row["user_id"], "deactivated")
@@ -125,6 +131,8 @@ def resubmit(conn, code, claim_secret, data):
             password_hash=hash_password(data["user"]["password"]))
         queries.set_registration_status(conn, row["id"], "pending")
         row = queries.get_registration(conn, code)
+        proposals.propose(conn, registrant(email, row["user_id"]), proposals.REGISTRATIONS,
+                          row["id"], proposals.CREATE, base_version=row["version"])
         audit.record(conn, registrant(email), "registration.resubmit", "registrations", code,
                      version=row["version"], before=before, after=registration_document(row))
     return row
@@ -137,6 +145,9 @@ def decide(conn, actor, code, *, approve, reason=None):
             raise NotFound("registration", code)
         if row["status"] != "pending":
             raise Conflict(f"registration {code} is {row['status']}, not pending")
+        proposal = proposals.take_for_review(conn, actor, proposals.REGISTRATIONS, row["id"],
+                                             f"registration {code}")
+        proposals.decide(conn, actor, proposal, approve=approve, reason=reason)
         before = registration_document(row)
         if approve:
             queries.set_registration_status(conn, row["id"], "approved",

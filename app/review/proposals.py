@@ -12,6 +12,10 @@ from ..errors import Conflict, Forbidden
 from . import queries
 
 CREATE, UPDATE, RETIRE = "create", "update", "retire"
+# The reviewed kinds: catalogue objects organisations propose, and self-service
+# registrations of authorities.
+CATALOGUE_KINDS = ("offers", "permissions")
+REGISTRATIONS = "registrations"
 
 
 def propose(conn, actor, kind, object_id, change, *, payload=None, base_version=None):
@@ -57,6 +61,6 @@ def pending_document(proposal):
             "proposed_by": proposal["proposed_by_email"], "changes": proposal["payload"]}
 
 
-def queue(conn, *, limit, offset):
-    """Everything that awaits a decision, oldest first."""
-    return queries.list_pending_proposals(conn, limit=limit, offset=offset)
+def queue(conn, *, kinds=CATALOGUE_KINDS, limit, offset):
+    """What awaits a decision among `kinds`, oldest first."""
+    return queries.list_pending_proposals(conn, kinds=kinds, limit=limit, offset=offset)

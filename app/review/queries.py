@@ -37,16 +37,18 @@ def decide_proposal(conn, proposal_id, status, *, decided_by, reason=None):
     """, {"s": status, "by": decided_by, "reason": reason, "id": proposal_id})
 
 
-def list_pending_proposals(conn, *, limit, offset):
-    params = {"limit": limit, "offset": offset}
-    total = conn.execute("SELECT count(*) AS n FROM proposal WHERE status = 'pending'"
-                         ).fetchone()["n"]
+def list_pending_proposals(conn, *, kinds, limit, offset):
+    params = {"kinds": list(kinds), "limit": limit, "offset": offset}
+    total = conn.execute("SELECT count(*) AS n FROM proposal WHERE status = 'pending' "
+                         "AND collection = ANY(%(kinds)s)", params).fetchone()["n"]
     rows = conn.execute("""
         SELECT p.id, p.collection, p.kind, p.proposed_at, u.email AS proposed_by_email,
-               COALESCE(o.code, pm.code) AS object_code
+               COALESCE(o.code, pm.code, r.code) AS object_code
         FROM proposal p JOIN app_user u ON u.id = p.proposed_by
         LEFT JOIN offer o ON p.collection = 'offers' AND o.id = p.object_id
         LEFT JOIN permission pm ON p.collection = 'permissions' AND pm.id = p.object_id
-        WHERE p.status = 'pending' ORDER BY p.id LIMIT %(limit)s OFFSET %(offset)s
+        LEFT JOIN registration r ON p.collection = 'registrations' AND r.id = p.object_id
+        WHERE p.status = 'pending' AND p.collection = ANY(%(kinds)s)
+        ORDER BY p.id LIMIT %(limit)s OFFSET %(offset)s
     """, params).fetchall()
     return rows, total

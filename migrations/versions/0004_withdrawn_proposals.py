@@ -1,4 +1,5 @@
-"""Proposals can be withdrawn: a proposal whose object is retired while it waits (the owner
+"""Registrations are reviewed through proposals like catalogue objects, and proposals can
+be withdrawn: a proposal whose object is retired while it waits (the owner
 withdraws a pending offer, a data manager retires the object) is closed, so it leaves the
 review queue and can no longer be approved into force. Proposals left pending on retired or
 rejected objects by earlier versions are closed the same way.
@@ -20,6 +21,14 @@ def upgrade():
     ALTER TABLE proposal DROP CONSTRAINT proposal_status_check;
     ALTER TABLE proposal ADD CONSTRAINT proposal_status_check
         CHECK (status IN ('pending', 'approved', 'rejected', 'superseded', 'withdrawn'));
+    ALTER TABLE proposal DROP CONSTRAINT proposal_collection_check;
+    ALTER TABLE proposal ADD CONSTRAINT proposal_collection_check
+        CHECK (collection IN ('offers', 'permissions', 'registrations'));
+    -- Registrations waiting for review get the proposal the review mechanism decides on.
+    INSERT INTO proposal (collection, object_id, kind, base_version, proposed_by, proposed_at,
+                          status)
+    SELECT 'registrations', r.id, 'create', r.version, r.user_id, r.updated_at, 'pending'
+    FROM registration r WHERE r.status = 'pending';
     UPDATE proposal p SET status = 'withdrawn', decided_at = now()
     FROM offer o
     WHERE p.collection = 'offers' AND o.id = p.object_id AND p.status = 'pending'
@@ -33,6 +42,10 @@ def upgrade():
 
 def downgrade():
     op.execute("""
+    DELETE FROM proposal WHERE collection = 'registrations';
+    ALTER TABLE proposal DROP CONSTRAINT proposal_collection_check;
+    ALTER TABLE proposal ADD CONSTRAINT proposal_collection_check
+        CHECK (collection IN ('offers', 'permissions'));
     UPDATE proposal SET status = 'superseded' WHERE status = 'withdrawn';
     ALTER TABLE proposal DROP CONSTRAINT proposal_status_check;
     ALTER TABLE proposal ADD CONSTRAINT proposal_status_check
