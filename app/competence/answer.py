@@ -9,6 +9,7 @@ from ..access.policy import sees_connection_parameters
 from ..errors import Problem
 from ..folding import fold
 from . import resolve
+from .reads import Reads
 
 JSON = "application/json"
 
@@ -46,20 +47,21 @@ def outcome(index, evidence_type, kind, value, place, day, connection):
     key = _key(evidence_type, kind, value, place, day, connection)
     found = index.answers.get(key)
     if found is None:
+        generation, reads = index.generation, Reads()
         try:
             found = Outcome(document=_resolve(index, evidence_type, kind, value, place, day,
-                                              connection))
+                                              connection, reads))
         except Problem as problem:
             found = Outcome(problem=problem)
-        index.remember(key, found)
+        index.remember(key, found, reads, generation)
     return found
 
 
-def _resolve(index, evidence_type, kind, value, place, day, connection):
+def _resolve(index, evidence_type, kind, value, place, day, connection, reads):
     if kind == "plz":
-        return resolve.by_postcode(index, evidence_type, value, place, day, connection)
+        return resolve.by_postcode(index, evidence_type, value, place, day, connection, reads)
     ags = resolve.ags_for_ars(index, value) if kind == "ars" else value
-    return resolve.by_municipality(index, evidence_type, ags, day, connection)
+    return resolve.by_municipality(index, evidence_type, ags, day, connection, reads)
 
 
 def rendered(outcome, connection, client_has):

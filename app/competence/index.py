@@ -1,6 +1,7 @@
 """The in-process competence index: reference areas and active offers in dictionaries, so a
-lookup touches no database. Rebuilt when the catalogue version changes
-(record/freshness.py), through the connection its caller hands over."""
+lookup touches no database. When the catalogue version moves (record/freshness.py) it applies
+the change feed change by change, through the connection its caller hands over; it is
+rebuilt only when that is not possible."""
 import threading
 from dataclasses import dataclass
 
@@ -8,6 +9,7 @@ from flask import current_app
 
 from ..areas.keys import ancestor_keys
 from ..db import get_conn
+from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from . import queries
 
@@ -79,33 +81,196 @@ class AreaIndex:
                 (r["ags"], r["place_name"], r["place_folded"]))
 
 
-class CompetenceIndex:
-    """One consistent picture of the catalogue at one version."""
+# How each kind of change reaches competence answers.
+OFFER, PROVIDER, EVIDENCE_TYPE, NONE, REBUILD = "offer", "provider", "type", "none", "rebuild"
+CHANGE_EFFECTS = {
+    "offers": OFFER,
+    "organisations": PROVIDER,         # an offer's provider: its name and status
+    "evidence-types": EVIDENCE_TYPE,
+    # Read by no resolution (users and tokens concern the token cache only).
+    "registers": NONE, "services": NONE, "permissions": NONE, "registrations": NONE,
+    "users": NONE, "tokens": NONE,
+    # Anything else, reference areas and successions first of all: rebuild.
+}
+MAX_CHANGES_APPLIED = 5_000
 
-    def __init__(self, conn, version, areas):
-        self.version = version
+
+
+class CompetenceIndex:
+    """The catalogue as competence reads it, kept current change by change.
+
+    Built once (a worker's start, a fallback), then brought forward by `catch_up`, which
+    applies the change feed after its cursor at a cost proportional to each change and drops
+    exactly the cached answers that read what changed (reads.py). Readers never see a half
+    applied change: the offers of an evidence type are replaced as a whole dict.
+    """
+
+    def __init__(self, conn, areas):
+        self.version = None
         self.areas = areas
+        # Read before the data: a change committed meanwhile is applied again (harmless:
+        # applying reloads current state), never skipped.
+        self.cursor = record_queries.feed_cursor(conn)
         self.evidence_types = {r["code"]: (r["id"], r["status"])
                                for r in queries.evidence_types(conn)}
-        self._offers = {}
-        for r in queries.active_offers(conn):
-            self._offers.setdefault(r["evidence_type_id"], {}).setdefault(
-                r["area_key"], []).append(OfferEntry(
-                    r["code"], r["provider"], r["provider_name"],
-                    r["provider_status"] == "active", r["service_id"], r["endpoint_url"],
-                    r["connection_parameters"], r["valid_from"], r["valid_to"]))
-        # Finished answers, keyed by everything they depend on (bounded, see remember()).
+        self._offers = {}           # type id -> {area key: (OfferEntry, ...)}
+        self._placed = {}           # offer code -> (type id, area keys, provider code)
+        self._by_provider = {}      # provider code -> {offer code}
+        for code, rows in _by_offer(queries.active_offers(conn)).items():
+            self._place(self._offers, code, rows)
+        # Finished answers, keyed by everything they depend on (bounded, see remember()),
+        # and which answers read each evidence type and offer slot.
         self.answers = {}
+        self._readers = {}
+        self._lock = threading.Lock()
+        self.generation = 0
+
+    # --- what resolutions read (the only accessors that record, see reads.py) -------------
+    def evidence_type(self, code, reads):
+        if reads is not None:
+            reads.types.add(code)
+        return self.evidence_types.get(code)
 
     def offers(self, evidence_type_id):
-        """{area key: [OfferEntry]} for an evidence type."""
+        """{area key: (OfferEntry, ...)} for an evidence type (one consistent version)."""
         return self._offers.get(evidence_type_id, {})
 
-    def remember(self, key, answer, limit=100_000):
-        if len(self.answers) >= limit:
-            self.answers.clear()
-        self.answers[key] = answer
+    def offers_at(self, offers, evidence_type_id, key, reads):
+        """The offers on one key, from `offers` (self.offers(type id), taken once per
+        resolution)."""
+        if reads is not None:
+            reads.slots.add((evidence_type_id, key))
+        return offers.get(key, ())
+
+    # --- answers --------------------------------------------------------------------------
+    def remember(self, key, answer, reads, generation, limit=100_000):
+        """Cache an answer with what it read, unless a change was applied while it was
+        being resolved (it may have read half of the old state)."""
+        with self._lock:
+            if generation != self.generation:
+                return answer
+            if len(self.answers) >= limit:
+                self.answers.clear()
+                self._readers.clear()
+            self.answers[key] = answer
+            for code in reads.types:
+                self._readers.setdefault(("type", code), set()).add(key)
+            for slot in reads.slots:
+                self._readers.setdefault(slot, set()).add(key)
         return answer
+
+    def _forget(self, reader_keys):
+        for reader_key in reader_keys:
+            for answer_key in self._readers.pop(reader_key, ()):
+                self.answers.pop(answer_key, None)
+
+    # --- applying changes -----------------------------------------------------------------
+    def catch_up(self, conn, limit=MAX_CHANGES_APPLIED):
+        """Apply the changes after the cursor. False when that is not possible — a gap in
+        the feed (rolled back or unknown positions), more than `limit` changes, or a change
+        of reference areas or of unknown kind: then the caller builds a new index."""
+        position, audit_id = self.cursor
+        if position and record_queries.audit_id_at(conn, position) != audit_id:
+            return False
+        changes = record_queries.changes_after(conn, position, limit + 1)
+        if len(changes) > limit:
+            return False
+        offer_codes, type_codes = set(), set()
+        for change in changes:
+            effect = CHANGE_EFFECTS.get(change["collection"], REBUILD)
+            if effect is REBUILD:
+                return False
+            if effect is OFFER:
+                offer_codes.add(change["object_code"])
+            elif effect is PROVIDER and _provider_changed(change):
+                offer_codes |= self._by_provider.get(change["object_code"], set())
+            elif effect is EVIDENCE_TYPE:
+                type_codes.add(change["object_code"])
+        if changes:
+            with self._lock:
+                self.generation += 1
+                self._forget(self._apply_offers(conn, offer_codes)
+                             | self._apply_types(conn, type_codes))
+                self.cursor = (changes[-1]["position"], changes[-1]["id"])
+        return True
+
+    def _apply_offers(self, conn, codes):
+        """Reload these offers (current state, active only) and put them in place; the
+        slots they left or entered."""
+        if not codes:
+            return set()
+        rows = _by_offer(queries.active_offers(conn, codes=sorted(codes)))
+        touched_types = {self._placed[c][0] for c in codes if c in self._placed}
+        touched_types |= {r[0]["evidence_type_id"] for r in rows.values()}
+        offers = {t: dict(self._offers.get(t, {})) for t in touched_types}
+        slots = set()
+        for code in codes:
+            slots |= self._unplace(offers, code)
+        for code, offer_rows in rows.items():
+            slots |= self._place(offers, code, offer_rows)
+        self._offers.update(offers)  # one assignment per evidence type: readers see either
+        return slots
+
+    def _apply_types(self, conn, codes):
+        if not codes:
+            return set()
+        found = {r["code"]: (r["id"], r["status"])
+                 for r in queries.evidence_types(conn, codes=sorted(codes))}
+        types = dict(self.evidence_types)
+        changed = set()
+        for code in codes:
+            if types.get(code) != found.get(code):
+                changed.add(("type", code))
+                if code in found:
+                    types[code] = found[code]
+                else:
+                    types.pop(code, None)
+        self.evidence_types = types
+        return changed
+
+    def _place(self, offers, code, rows):
+        type_id, provider = rows[0]["evidence_type_id"], rows[0]["provider"]
+        keys = tuple(r["area_key"] for r in rows)
+        by_key = offers.setdefault(type_id, {})
+        for r in rows:
+            by_key[r["area_key"]] = by_key.get(r["area_key"], ()) + (_entry(r),)
+        self._placed[code] = (type_id, keys, provider)
+        self._by_provider.setdefault(provider, set()).add(code)
+        return {(type_id, key) for key in keys}
+
+    def _unplace(self, offers, code):
+        placed = self._placed.pop(code, None)
+        if placed is None:
+            return set()
+        type_id, keys, provider = placed
+        self._by_provider.get(provider, set()).discard(code)
+        by_key = offers[type_id]
+        for key in keys:
+            remaining = tuple(o for o in by_key.get(key, ()) if o.code != code)
+            if remaining:
+                by_key[key] = remaining
+            else:
+                by_key.pop(key, None)
+        return {(type_id, key) for key in keys}
+
+
+def _provider_changed(change):
+    """Only a provider's name and status reach answers; a new contact changes none."""
+    before, after = change["before"] or {}, change["after"] or {}
+    return not before or any(before.get(k) != after.get(k) for k in ("name", "status"))
+
+
+def _by_offer(rows):
+    grouped = {}
+    for r in rows:
+        grouped.setdefault(r["code"], []).append(r)
+    return grouped
+
+
+def _entry(r):
+    return OfferEntry(r["code"], r["provider"], r["provider_name"],
+                      r["provider_status"] == "active", r["service_id"], r["endpoint_url"],
+                      r["connection_parameters"], r["valid_from"], r["valid_to"])
 
 
 class IndexHolder:
@@ -120,20 +285,27 @@ class IndexHolder:
         return index if index is not None and index.version == version else None
 
     def get(self, conn, config):
-        """The index at the catalogue's current version, (re)built through `conn` when
-        the catalogue moved on. `config` is the app's (cache poll interval, database URL)."""
+        """The index at the catalogue's current version, brought forward through `conn`
+        (change by change; rebuilt only when that is not possible). `config` is the app's
+        (cache poll interval, database URL)."""
         version = catalogue_version.current(lambda: conn, config["CACHE_POLL_SECONDS"],
                                             config["DATABASE_URL"])
         index = self._index
         if index is not None and index.version == version:
             return index
         with self._lock:
-            if self._index is None or self._index.version != version:
-                signature = tuple(queries.areas_signature(conn).values())
-                if self._areas[0] != signature:
-                    self._areas = (signature, AreaIndex(conn))
-                self._index = CompetenceIndex(conn, version, self._areas[1])
-            return self._index
+            index = self._index
+            if index is None or (index.version != version and not index.catch_up(conn)):
+                index = self._build(conn)
+            index.version = version
+            self._index = index
+            return index
+
+    def _build(self, conn):
+        signature = tuple(queries.areas_signature(conn).values())
+        if self._areas[0] != signature:
+            self._areas = (signature, AreaIndex(conn))
+        return CompetenceIndex(conn, self._areas[1])
 
 
 holder = IndexHolder()

@@ -35,20 +35,24 @@ def postcodes(conn):
     """).fetchall()
 
 
-def evidence_types(conn):
-    return conn.execute("SELECT id, code, status FROM evidence_type").fetchall()
+def evidence_types(conn, codes=None):
+    return conn.execute("SELECT id, code, status FROM evidence_type "
+                        "WHERE %(codes)s::text[] IS NULL OR code = ANY(%(codes)s)",
+                        {"codes": codes}).fetchall()
 
 
-def active_offers(conn):
-    """Every active offer, one row per area key it covers."""
+def active_offers(conn, codes=None):
+    """Every active offer (or those of `codes` that are active), one row per area key it
+    covers."""
     return conn.execute("""
         SELECT o.evidence_type_id, o.code, o.service_id, o.endpoint_url,
                o.connection_parameters, o.valid_from, o.valid_to, p.code AS provider,
                p.name AS provider_name, p.status AS provider_status, oa.area_key
         FROM offer o JOIN organisation p ON p.id = o.provider_id
         JOIN offer_area oa ON oa.offer_id = o.id
-        WHERE o.status = 'active'
-    """).fetchall()
+        WHERE o.status = 'active' AND (%(codes)s::text[] IS NULL OR o.code = ANY(%(codes)s))
+        ORDER BY o.code, oa.area_key
+    """, {"codes": codes}).fetchall()
 
 
 def matching_permissions(conn, *, consumer, service, evidence_type, provider, day):

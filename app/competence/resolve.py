@@ -13,8 +13,8 @@ from .errors import AmbiguousOffers, NeedsMoreInformation, NoCompetentProvider, 
 MAX_SUCCESSION_HOPS = 10
 
 
-def evidence_type_id(index, code):
-    found = index.evidence_types.get(code)
+def evidence_type_id(index, code, reads=None):
+    found = index.evidence_type(code, reads)
     if found is None or found[1] != "active":
         raise UnknownEvidenceType("evidence type", code, errors=[
             param_error("evidence_type", "query", f"no active evidence type '{code}'")])
@@ -42,11 +42,12 @@ def current_municipality(index, ags, day):
     raise AreaRetired(f"{ags}: the recorded successions do not end in a current key")
 
 
-def competent_offer(index, type_id, municipality, day):
+def competent_offer(index, type_id, municipality, day, reads=None):
     """(offer, area key it was found at) or (None, None)."""
     offers = index.offers(type_id)
     for key in municipality.chain:
-        valid = [o for o in offers.get(key, ()) if o.provider_active and o.valid_on(day)]
+        valid = [o for o in index.offers_at(offers, type_id, key, reads)
+                 if o.provider_active and o.valid_on(day)]
         if len(valid) == 1:
             return valid[0], key
         if len(valid) > 1:
@@ -82,10 +83,10 @@ def _answer(index, evidence_type, day, offer, found_at, with_connection):
             "offer": offer_doc(offer, with_connection)}
 
 
-def by_municipality(index, evidence_type, ags, day, with_connection):
-    type_id = evidence_type_id(index, evidence_type)
+def by_municipality(index, evidence_type, ags, day, with_connection, reads):
+    type_id = evidence_type_id(index, evidence_type, reads)
     municipality, note = current_municipality(index, ags, day)
-    offer, found_at = competent_offer(index, type_id, municipality, day)
+    offer, found_at = competent_offer(index, type_id, municipality, day, reads)
     if offer is None:
         raise NoCompetentProvider(f"no provider of {evidence_type} is competent for "
                                   f"{municipality.ags} ({municipality.name}) on {day}")
@@ -103,10 +104,10 @@ def ags_for_ars(index, ars):
     return ags
 
 
-def by_postcode(index, evidence_type, plz, place, day, with_connection):
+def by_postcode(index, evidence_type, plz, place, day, with_connection, reads):
     """Every municipality of the postcode is resolved; one shared offer answers, different
     ones ask for more information (never a guess)."""
-    type_id = evidence_type_id(index, evidence_type)
+    type_id = evidence_type_id(index, evidence_type, reads)
     rows = index.areas.postcodes.get(plz)
     if not rows:
         raise UnknownArea("postcode", plz)
@@ -126,7 +127,7 @@ def by_postcode(index, evidence_type, plz, place, day, with_connection):
         if municipality.ags in seen:
             continue
         seen.add(municipality.ags)
-        offer, found_at = competent_offer(index, type_id, municipality, day)
+        offer, found_at = competent_offer(index, type_id, municipality, day, reads)
         candidates.append((municipality, place_name, offer, found_at))
     if not candidates:
         raise AreaRetired(f"postcode {plz} lists only retired municipalities")

@@ -94,3 +94,29 @@ def insert_audit_many(conn, entries):
                     %(object_version)s, %(before)s, %(after)s, %(reason)s, %(request_id)s)
         """, [{**e, "before": jsonb(e.get("before")), "after": jsonb(e.get("after")),
                "reason": e.get("reason"), "request_id": e.get("request_id")} for e in entries])
+
+
+def feed_cursor(conn):
+    """(last change-feed position, its audit entry's id): where a cache built now starts
+    following the feed."""
+    row = conn.execute("""
+        SELECT c.position, f.audit_id FROM change_counter c
+        LEFT JOIN change_feed f ON f.position = c.position
+    """).fetchone()
+    return row["position"], row["audit_id"]
+
+
+def audit_id_at(conn, position):
+    """The audit entry at a feed position (None: no such position, e.g. rolled back)."""
+    row = conn.execute("SELECT audit_id FROM change_feed WHERE position = %(p)s",
+                       {"p": position}).fetchone()
+    return row["audit_id"] if row else None
+
+
+def changes_after(conn, position, limit):
+    """The feed after `position`, in order, with what a cache needs to apply each change."""
+    return conn.execute("""
+        SELECT c.position, a.id, a.collection, a.object_code, a.before, a.after
+        FROM change_feed c JOIN audit_log a ON a.id = c.audit_id
+        WHERE c.position > %(p)s ORDER BY c.position LIMIT %(limit)s
+    """, {"p": position, "limit": limit}).fetchall()

@@ -1,0 +1,18 @@
+"""What a resolution reads — the one place that says which cached answers a change touches.
+
+Every lookup records, while it resolves, the evidence types it looked up (by code, so an
+answer "unknown evidence type" is invalidated when that type is created) and the offer slots
+it consulted: (evidence type id, area key) for every key along every municipality's chain,
+through successors and across every municipality of a postcode. Reference areas are not
+tracked: a change of areas rebuilds the index. A new kind of input (Kreis keys, LeiKa, ...)
+stays exact as long as it reads the catalogue through `CompetenceIndex.evidence_type` and
+`CompetenceIndex.offers_at`, the only two accessors that record.
+"""
+
+
+class Reads:
+    __slots__ = ("types", "slots")
+
+    def __init__(self):
+        self.types = set()     # evidence type codes
+        self.slots = set()     # (evidence type id, area key)
