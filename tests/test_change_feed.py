@@ -117,3 +117,51 @@ class TestFeedApi:
         assert client.get(f"{API}/changes", headers=login("auditor")).status_code == 200
         assert_problem(client.get(f"{API}/changes", headers=login("auditor"),
                                   query_string={"since": "-1"}), 400)
+
+
+def _wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _commit_a_change(url, name):
+    with connect(url) as conn, audit.write_transaction(conn):
+        audit.record(conn, ACTOR, "test.write", "tests", name)
+
+
+def test_changes_arrive_by_notification_and_listening_heals(committed_db):
+    from app.record.freshness import CatalogueVersion
+    version = CatalogueVersion()
+    poll = 0.2
+    try:
+        seen = version.current(None, poll, committed_db)
+        assert _wait_for(lambda: version.listening, 5)
+        started = time.monotonic()
+        _commit_a_change(committed_db, "first")
+        # While listening nothing polls (the safety read is 5 s away): the notification did it.
+        assert _wait_for(lambda: version.current(None, poll, committed_db) != seen, 1)
+        assert time.monotonic() - started < 1
+        assert version.listening
+
+        # The listening connection dies (as in a database restart): it polls meanwhile,
+        # listens again by itself, and misses nothing.
+        with connect(committed_db) as admin:
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity "
+                "WHERE application_name = 'regmap-change-listener' "
+                "AND datname = current_database()").fetchall()
+        assert [r["done"] for r in killed] == [True]
+        assert _wait_for(lambda: not version.listening, 2)
+        seen = version.current(None, poll, committed_db)
+        _commit_a_change(committed_db, "while-reconnecting")
+        assert _wait_for(lambda: version.current(None, poll, committed_db) != seen, 2)
+        assert _wait_for(lambda: version.listening, 5)
+        seen = version.current(None, poll, committed_db)
+        _commit_a_change(committed_db, "after")
+        assert _wait_for(lambda: version.current(None, poll, committed_db) != seen, 1)
+    finally:
+        version.stop()

@@ -1,6 +1,9 @@
 """SQL for the record: audit entries, change-feed positions, the catalogue version."""
 from ..db import jsonb
 
+# Commits that wrote changes are announced on this channel (record/freshness.py listens).
+CHANGES_CHANNEL = "regmap_changes"
+
 
 def insert_audit(conn, *, actor_user_id, actor, action, collection, object_code,
                  object_version, before, after, reason, request_id):
@@ -32,6 +35,9 @@ def publish_changes(conn):
         WHERE a.txid = pg_current_xact_id()
           AND NOT EXISTS (SELECT 1 FROM change_feed c WHERE c.audit_id = a.id)
     """, {"first": last - pending + 1})
+    # Delivered at commit, never for a rollback: other processes look at the feed then.
+    conn.execute("SELECT pg_notify(%(channel)s, %(position)s)",
+                 {"channel": CHANGES_CHANNEL, "position": str(last)})
     return pending
 
 
