@@ -60,8 +60,11 @@ def db_downgrade(revision):
 @main.command()
 @click.option("--demo", is_flag=True,
               help="Also load the illustrative demo catalogue (pilot use cases).")
+@click.option("--national", is_flag=True,
+              help="Also load a generated, illustrative catalogue of national scale (120 "
+                   "evidence types, ~476,000 offers; implies --demo), to measure on.")
 @with_appcontext
-def seed(demo):
+def seed(demo, national):
     """Load the shipped reference data (idempotent: a second run changes nothing)."""
     from .access.actor import system_actor
     from .areas.seed import seed_areas
@@ -74,8 +77,11 @@ def seed(demo):
               file=sys.stderr) as bar:
         report = seed_areas(conn, seed_dir, progress=bar)
     report["catalogue"] = seed_catalog(conn, seed_dir, actor)
-    if demo:
+    if demo or national:
         report["demo catalogue"] = seed_demo(conn, seed_dir, actor)
+    if national:
+        from .catalog.generated import seed_national
+        report["national catalogue"] = seed_national(conn, actor)
     # Fresh statistics, so the planner drives lookups from the selective side at once.
     conn.execute("ANALYZE")
     for part, counts in report.items():

@@ -45,6 +45,8 @@ class Config:
     # How often each process checks whether the catalogue changed (in-process caches).
     # 0: check on every request (tests); answers are fresh within this many seconds.
     CACHE_POLL_SECONDS: float = 0.25
+    # Name the answering process in an X-Served-By header (benchmarks measure "every worker").
+    SERVED_BY_HEADER: bool = False
     # Lets tests hand the app a pool of their own (a single connection in a transaction).
     DB_POOL: object = field(default=None, repr=False)
 

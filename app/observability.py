@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 
-from flask import g, request
+from flask import current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -100,9 +100,19 @@ def series_for(method, endpoint, status):
     return found
 
 
+SERVED_BY_HEADER = "X-Served-By"
+
+
+def served_by():
+    """The answering process, for SERVED_BY_HEADER (benchmarks: which worker answered)."""
+    return f"{os.uname().nodename}:{os.getpid()}"
+
+
 def finish_request(response):
     context, req = g._get_current_object(), request._get_current_object()
     response.headers[REQUEST_ID_HEADER] = getattr(context, "request_id", "-")
+    if current_app.config.get("SERVED_BY_HEADER"):
+        response.headers[SERVED_BY_HEADER] = served_by()
     endpoint = req.url_rule.rule if req.url_rule else "unmatched"
     counter, latency = series_for(req.method, endpoint, response.status_code)
     counter.inc()

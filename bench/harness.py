@@ -26,9 +26,9 @@ def gunicorn(app, port, ready_path, env=None, workers=2, threads=4):
     try:
         for _ in range(150):
             try:
-                if requests.get(base + ready_path, timeout=1).status_code < 500:
+                if requests.get(base + ready_path, timeout=5).status_code < 500:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # still booting
                 time.sleep(0.2)
         yield base
     finally:

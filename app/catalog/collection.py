@@ -119,15 +119,21 @@ class Collection:
         with audit.write_transaction(conn):
             return self._retire(conn, actor, code, expected_version)
 
-    def submit_many(self, conn, actor, bodies, *, labels=None, dry_run=False):
+    def submit_many(self, conn, actor, bodies, *, labels=None, dry_run=False,
+                    one_entry=None):
         """Many new objects at once (CSV import, seeds, generated catalogues), with the same
         `prepare` and the same rules as `submit`, set-based: every row is checked, and
         then all are written, audited and published, or none (a 422 lists every row's
-        problems, each named by its label). `dry_run` checks and writes nothing."""
+        problems, each named by its label). `dry_run` checks and writes nothing.
+
+        Each object gets its own audit entry and change-feed position, unless `one_entry`
+        (a dict describing the batch) asks for a single '<what>.create-many' entry: for
+        generated catalogues of hundreds of thousands of rows, which caches answer with a
+        rebuild. Returns the new rows (with `one_entry`: their prepared values)."""
         labels = labels or [f"row {n}" for n in range(1, len(bodies) + 1)]
         try:
             with audit.write_transaction(conn):
-                rows = self._create_many(conn, actor, bodies, labels)
+                rows = self._create_many(conn, actor, bodies, labels, one_entry)
                 if dry_run:
                     raise _DryRun(rows)
         except _DryRun as done:
@@ -193,7 +199,7 @@ class Collection:
         if violations:
             raise violations[0][1]
 
-    def _create_many(self, conn, actor, bodies, labels):
+    def _create_many(self, conn, actor, bodies, labels, one_entry=None):
         refs = References(conn)
         self.warm(refs, bodies)
         errors, prepared = [], []
@@ -216,6 +222,10 @@ class Collection:
             raise ValidationFailed(
                 f"{len(errors)} problem(s) in {len(bodies)} rows; nothing was written",
                 errors=errors[:MAX_REPORTED_ERRORS], error_count=len(errors))
+        if one_entry is not None:
+            audit.record(conn, actor, f"{self.what}.create-many", self.name, BATCH_CODE,
+                         after={**one_entry, "count": len(prepared)})
+            return [v for _, v in prepared]
         rows = self.load_many(conn, [v["code"] for _, v in prepared])
         audit.record_many(conn, actor, f"{self.what}.create", self.name,
                           [self.full_document(r) for r in rows])
@@ -223,6 +233,8 @@ class Collection:
 
 
 MAX_REPORTED_ERRORS = 200
+# The object a '<what>.create-many' audit entry names: the batch, not one object.
+BATCH_CODE = "*"
 
 
 class _DryRun(Exception):

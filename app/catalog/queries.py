@@ -644,3 +644,62 @@ def demo_municipal_offers(conn, *, endpoint_base, verband_types, land_verband_ty
         WHERE NOT EXISTS (SELECT 1 FROM offer o WHERE o.code = w.code)
         ORDER BY w.code
     """, params).fetchall()
+
+
+# --- the national-scale generated catalogue (regmap seed --national) -------------------------
+
+def generated_authorities(conn, land=None):
+    """Bodies of the Kreis, Land and federal authorities the generated catalogue needs and
+    that are not there yet (`land`: only those of one Land)."""
+    return conn.execute("""
+        SELECT * FROM (
+            SELECT 'kreis-' || a.key AS code, a.name, 'Kreisverwaltung' AS kind
+            FROM area a WHERE a.level = 'kreis' AND a.source_status = 'current'
+              AND (%(land)s::text IS NULL OR left(a.key, 2) = %(land)s)
+            UNION ALL
+            SELECT 'land-' || a.key, a.name, 'Landesbehörde'
+            FROM area a WHERE a.level = 'land' AND a.source_status = 'current'
+              AND (%(land)s::text IS NULL OR a.key = %(land)s)
+            UNION ALL
+            SELECT 'bund-generiert', 'Bundesbehörde (generiert)', 'Bundesbehörde'
+        ) wanted
+        WHERE NOT EXISTS (SELECT 1 FROM organisation o WHERE o.code = wanted.code)
+        ORDER BY code
+    """, {"land": land}).fetchall()
+
+
+_IN_LAND = "(%(land)s::text IS NULL OR left({}, 2) = %(land)s)"
+_GENERATED_PLACES = {
+    # Every municipality with an administration of its own.
+    "gemeinde": f"SELECT 'gemeinde-' || a.key AS provider, a.key AS area_key FROM area a "
+                f"WHERE {_ADMINISTERED} AND {_IN_LAND.format('a.key')} ORDER BY a.key",
+    # Where the demo's Meldebescheinigung is offered: the Verband keeping the register, else
+    # the municipality.
+    "melde": "SELECT p.code AS provider, oa.area_key FROM offer o "
+             "JOIN organisation p ON p.id = o.provider_id "
+             "JOIN offer_area oa ON oa.offer_id = o.id "
+             f"WHERE o.code LIKE 'demo-melde-%%' AND {_IN_LAND.format('oa.area_key')} "
+             "ORDER BY oa.area_key",
+    "kreis": "SELECT 'kreis-' || key AS provider, key AS area_key FROM area "
+             f"WHERE level = 'kreis' AND source_status = 'current' AND "
+             f"{_IN_LAND.format('key')} ORDER BY key",
+    "land": "SELECT 'land-' || key AS provider, key AS area_key FROM area "
+            f"WHERE level = 'land' AND source_status = 'current' AND "
+            f"{_IN_LAND.format('key')} ORDER BY key",
+    "bund": "SELECT 'bund-generiert' AS provider, 'DE' AS area_key",
+}
+
+
+def generated_offer_places(conn, kind, land=None):
+    """(provider, area key) of each offer of a generated evidence type of this kind."""
+    return conn.execute(_GENERATED_PLACES[kind], {"land": land}).fetchall()
+
+
+def evidence_types_with_offers(conn, codes):
+    """Those of the evidence type `codes` that have at least one offer."""
+    rows = conn.execute("""
+        SELECT et.code FROM evidence_type et
+        WHERE et.code = ANY(%(codes)s)
+          AND EXISTS (SELECT 1 FROM offer o WHERE o.evidence_type_id = et.id)
+    """, {"codes": list(codes)}).fetchall()
+    return {r["code"] for r in rows}

@@ -10,7 +10,14 @@ from http import HTTPStatus
 from urllib.parse import parse_qsl
 
 from ..access.auth import cached_actor
-from ..observability import REQUEST_ID_HEADER, new_request_id, sane_request_id, series_for
+from ..observability import (
+    REQUEST_ID_HEADER,
+    SERVED_BY_HEADER,
+    new_request_id,
+    sane_request_id,
+    series_for,
+    served_by,
+)
 from ..record.freshness import catalogue_version
 from . import answer, parameters
 from .index import holder
@@ -23,6 +30,7 @@ class CompetenceFastPath:
         self.app, self.wsgi_app = app, wsgi_app
         self.poll_seconds = app.config["CACHE_POLL_SECONDS"]
         self.database_url = app.config["DATABASE_URL"]
+        self.served_by = served_by() if app.config["SERVED_BY_HEADER"] else None
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET":
@@ -61,6 +69,8 @@ class CompetenceFastPath:
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         headers[REQUEST_ID_HEADER] = incoming if sane_request_id(incoming) \
             else new_request_id()
+        if self.served_by:
+            headers[SERVED_BY_HEADER] = self.served_by
         start_response(f"{status} {HTTPStatus(status).phrase.upper()}", list(headers.items()))
         counter, latency = series_for("GET", PATH, status)
         counter.inc()

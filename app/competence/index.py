@@ -2,16 +2,22 @@
 lookup touches no database. When the catalogue version moves (record/freshness.py) it applies
 the change feed change by change, through the connection its caller hands over; it is
 rebuilt only when that is not possible."""
+import logging
 import threading
 from dataclasses import dataclass
 
+import psycopg
 from flask import current_app
+from psycopg.rows import dict_row
 
 from ..areas.keys import ancestor_keys
+from ..catalog.collection import BATCH_CODE
 from ..db import get_conn
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from . import queries
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +187,8 @@ class CompetenceIndex:
             if effect is REBUILD:
                 return False
             if effect is OFFER:
+                if change["object_code"] == BATCH_CODE:
+                    return False  # a generated catalogue: one entry for many offers
                 offer_codes.add(change["object_code"])
             elif effect is PROVIDER and _provider_changed(change):
                 offer_codes |= self._by_provider.get(change["object_code"], set())
@@ -278,28 +286,61 @@ class IndexHolder:
         self._index = None
         self._areas = (None, None)
         self._lock = threading.Lock()
+        self._rebuilding = None   # the thread building a replacement in the background
 
     def current(self, version):
-        """The index if it is at `version` (no loading: the fast path never waits)."""
+        """The index if it is at `version`, or the one that keeps answering while its
+        replacement is built (no loading: the fast path never waits)."""
         index = self._index
-        return index if index is not None and index.version == version else None
+        if index is not None and (index.version == version or self._rebuilding):
+            return index
+        return None
 
     def get(self, conn, config):
         """The index at the catalogue's current version, brought forward through `conn`
-        (change by change; rebuilt only when that is not possible). `config` is the app's
-        (cache poll interval, database URL)."""
+        change by change. Where that is not possible, a new index is built: in the
+        background while the previous one keeps answering (with CACHE_POLL_SECONDS > 0),
+        else at once (tests, a worker's first request). `config` is the app's."""
         version = catalogue_version.current(lambda: conn, config["CACHE_POLL_SECONDS"],
                                             config["DATABASE_URL"])
-        index = self._index
-        if index is not None and index.version == version:
+        index = self.current(version)
+        if index is not None:
             return index
         with self._lock:
+            index = self.current(version)
+            if index is not None:
+                return index
             index = self._index
-            if index is None or (index.version != version and not index.catch_up(conn)):
-                index = self._build(conn)
+            if index is not None and index.catch_up(conn):
+                index.version = version
+                return index
+            if index is not None and config["CACHE_POLL_SECONDS"] > 0:
+                self._rebuild_in_background(config)
+                return index
+            index = self._build(conn)
             index.version = version
             self._index = index
             return index
+
+    def _rebuild_in_background(self, config):
+        def rebuild():
+            try:
+                version = catalogue_version.current(None, config["CACHE_POLL_SECONDS"],
+                                                    config["DATABASE_URL"])
+                with psycopg.connect(config["DATABASE_URL"], autocommit=True,
+                                     row_factory=dict_row) as conn:
+                    index = self._build(conn)
+                index.version = version
+                with self._lock:
+                    self._index = index  # one assignment: requests see the old or the new
+                log.info("competence index rebuilt at feed position %s", index.cursor[0])
+            except psycopg.Error as exc:
+                log.warning("competence index rebuild failed: %s", type(exc).__name__)
+            finally:
+                self._rebuilding = None
+        self._rebuilding = threading.Thread(target=rebuild, name="competence-rebuild",
+                                            daemon=True)
+        self._rebuilding.start()
 
     def _build(self, conn):
         signature = tuple(queries.areas_signature(conn).values())
