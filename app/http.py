@@ -44,6 +44,11 @@ def etag_of(*parts):
     return digest[:32]
 
 
+def authorization_header():
+    """The request's Authorization header (access.auth turns it into an actor)."""
+    return request.headers.get("Authorization")
+
+
 def version_etag(version):
     """ETags name the version: a write bumps it, so two writes never share one."""
     return f"v{version}"

@@ -1,16 +1,17 @@
 """Who is calling: bearer tokens -> the acting user, and the role checks on every endpoint.
 
 Authorisation runs before any body or query validation, so a denied caller learns nothing
-about the validity of what it sent. This module is where the Authorization header is read.
+about the validity of what it sent.
 """
 import functools
 from datetime import datetime, timezone
 
-from flask import current_app, g, request
+from flask import current_app, g
 
 from ..api import document_problems
 from ..db import get_conn
 from ..errors import Forbidden, Unauthorized
+from ..http import authorization_header
 from ..record.freshness import catalogue_version
 from . import queries
 from .actor import ANONYMOUS_ACTOR, Actor
@@ -20,7 +21,7 @@ from .secrets import TOKEN_PREFIX, sha256
 
 def current_actor():
     if "actor" not in g:
-        g.actor = _authenticate(request.headers.get("Authorization"))
+        g.actor = _authenticate(authorization_header())
     return g.actor
 
 
