@@ -2,6 +2,7 @@
 lookup touches no database. When the catalogue version moves (record/freshness.py) it applies
 the change feed change by change, through the connection its caller hands over; it is
 rebuilt only when that is not possible."""
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -109,6 +110,10 @@ class CompetenceIndex:
     applies the change feed after its cursor at a cost proportional to each change and drops
     exactly the cached answers that read what changed (reads.py). Readers never see a half
     applied change: the offers of an evidence type are replaced as a whole dict.
+
+    The offers of an evidence type are loaded when it is first asked for (`ensure_types`,
+    through the caller's connection), so a worker answers its first lookup without loading a
+    national catalogue first. Equal strings and connection parameters are shared.
     """
 
     def __init__(self, conn, areas):
@@ -119,17 +124,28 @@ class CompetenceIndex:
         self.cursor = record_queries.feed_cursor(conn)
         self.evidence_types = {r["code"]: (r["id"], r["status"])
                                for r in queries.evidence_types(conn)}
-        self._offers = {}           # type id -> {area key: (OfferEntry, ...)}
-        self._placed = {}           # offer code -> (type id, area keys, provider code)
-        self._by_provider = {}      # provider code -> {offer code}
-        for code, rows in _by_offer(queries.active_offers(conn)).items():
-            self._place(self._offers, code, rows)
+        self._offers = {}           # type id -> {area key: (OfferEntry, ...)}, loaded types only
+        self._placed = {}           # offer code -> (type id, area keys)
+        self._shared = {}           # one object per equal string or parameter JSON
         # Finished answers, keyed by everything they depend on (bounded, see remember()),
         # and which answers read each evidence type and offer slot.
         self.answers = {}
         self._readers = {}
         self._lock = threading.Lock()
         self.generation = 0
+
+    def ensure_types(self, conn, codes):
+        """Load the offers of these evidence types (codes) if they are not loaded yet."""
+        missing = sorted({self.evidence_types[c][0] for c in codes if c in self.evidence_types}
+                         - self._offers.keys())
+        if not missing:
+            return
+        with self._lock:
+            missing = [t for t in missing if t not in self._offers]
+            loaded = {t: {} for t in missing}
+            for code, rows in _by_offer(queries.active_offers(conn, type_ids=missing)):
+                self._place(loaded, code, rows)
+            self._offers.update(loaded)
 
     # --- what resolutions read (the only accessors that record, see reads.py) -------------
     def evidence_type(self, code, reads):
@@ -191,7 +207,7 @@ class CompetenceIndex:
                     return False  # a generated catalogue: one entry for many offers
                 offer_codes.add(change["object_code"])
             elif effect is PROVIDER and _provider_changed(change):
-                offer_codes |= self._by_provider.get(change["object_code"], set())
+                offer_codes.update(queries.active_offer_codes_of(conn, change["object_code"]))
             elif effect is EVIDENCE_TYPE:
                 type_codes.add(change["object_code"])
         if changes:
@@ -207,10 +223,13 @@ class CompetenceIndex:
         slots they left or entered."""
         if not codes:
             return set()
-        rows = _by_offer(queries.active_offers(conn, codes=sorted(codes)))
+        # Only evidence types this index has loaded: the others load current state later.
+        rows = {code: offer_rows for code, offer_rows
+                in _by_offer(queries.active_offers(conn, codes=sorted(codes)))
+                if offer_rows[0][COL_TYPE] in self._offers}
         touched_types = {self._placed[c][0] for c in codes if c in self._placed}
-        touched_types |= {r[0]["evidence_type_id"] for r in rows.values()}
-        offers = {t: dict(self._offers.get(t, {})) for t in touched_types}
+        touched_types |= {r[0][COL_TYPE] for r in rows.values()}
+        offers = {t: dict(self._offers[t]) for t in touched_types}
         slots = set()
         for code in codes:
             slots |= self._unplace(offers, code)
@@ -237,21 +256,32 @@ class CompetenceIndex:
         return changed
 
     def _place(self, offers, code, rows):
-        type_id, provider = rows[0]["evidence_type_id"], rows[0]["provider"]
-        keys = tuple(r["area_key"] for r in rows)
+        type_id = rows[0][COL_TYPE]
+        keys = tuple(self._share(r[COL_AREA_KEY]) for r in rows)
+        entry = self._entry(rows[0])
         by_key = offers.setdefault(type_id, {})
-        for r in rows:
-            by_key[r["area_key"]] = by_key.get(r["area_key"], ()) + (_entry(r),)
-        self._placed[code] = (type_id, keys, provider)
-        self._by_provider.setdefault(provider, set()).add(code)
+        for key in keys:
+            by_key[key] = by_key.get(key, ()) + (entry,)
+        self._placed[code] = (type_id, keys)
         return {(type_id, key) for key in keys}
+
+    def _entry(self, r):
+        share = self._share
+        parameters = self._shared.get(r[COL_PARAMETERS])
+        if parameters is None:
+            parameters = self._shared[r[COL_PARAMETERS]] = json.loads(r[COL_PARAMETERS])
+        return OfferEntry(r[COL_CODE], share(r[COL_PROVIDER]), share(r[COL_PROVIDER_NAME]),
+                          r[COL_PROVIDER_STATUS] == "active", r[COL_SERVICE_ID],
+                          r[COL_ENDPOINT_URL], parameters, r[COL_VALID_FROM], r[COL_VALID_TO])
+
+    def _share(self, text):
+        return self._shared.setdefault(text, text)
 
     def _unplace(self, offers, code):
         placed = self._placed.pop(code, None)
         if placed is None:
             return set()
-        type_id, keys, provider = placed
-        self._by_provider.get(provider, set()).discard(code)
+        type_id, keys = placed
         by_key = offers[type_id]
         for key in keys:
             remaining = tuple(o for o in by_key.get(key, ()) if o.code != code)
@@ -268,17 +298,23 @@ def _provider_changed(change):
     return not before or any(before.get(k) != after.get(k) for k in ("name", "status"))
 
 
+# Positions in the rows of queries.active_offers().
+(COL_TYPE, COL_CODE, COL_SERVICE_ID, COL_ENDPOINT_URL, COL_PARAMETERS, COL_VALID_FROM,
+ COL_VALID_TO, COL_PROVIDER, COL_PROVIDER_NAME, COL_PROVIDER_STATUS,
+ COL_AREA_KEY) = range(len(queries.OFFER_COLUMNS))
+
+
 def _by_offer(rows):
-    grouped = {}
+    """(code, [rows]) per offer, from rows ordered by code (streamed)."""
+    code, group = None, []
     for r in rows:
-        grouped.setdefault(r["code"], []).append(r)
-    return grouped
-
-
-def _entry(r):
-    return OfferEntry(r["code"], r["provider"], r["provider_name"],
-                      r["provider_status"] == "active", r["service_id"], r["endpoint_url"],
-                      r["connection_parameters"], r["valid_from"], r["valid_to"])
+        if r[COL_CODE] != code and group:
+            yield code, group
+            group = []
+        code = r[COL_CODE]
+        group.append(r)
+    if group:
+        yield code, group
 
 
 class IndexHolder:
@@ -296,11 +332,16 @@ class IndexHolder:
             return index
         return None
 
-    def get(self, conn, config):
+    def get(self, conn, config, evidence_types=()):
         """The index at the catalogue's current version, brought forward through `conn`
         change by change. Where that is not possible, a new index is built: in the
         background while the previous one keeps answering (with CACHE_POLL_SECONDS > 0),
         else at once (tests, a worker's first request). `config` is the app's."""
+        index = self._current_for(conn, config)
+        index.ensure_types(conn, evidence_types)
+        return index
+
+    def _current_for(self, conn, config):
         version = catalogue_version.current(lambda: conn, config["CACHE_POLL_SECONDS"],
                                             config["DATABASE_URL"])
         index = self.current(version)
@@ -352,7 +393,8 @@ class IndexHolder:
 holder = IndexHolder()
 
 
-def current_index():
+def current_index(*evidence_types):
     """For request handlers: the index, checked against (and loaded through) the request's
-    connection. The resolver itself never reaches for a connection."""
-    return holder.get(get_conn(), current_app.config)
+    connection, with the offers of these evidence types (codes) loaded. The resolver itself
+    never reaches for a connection."""
+    return holder.get(get_conn(), current_app.config, evidence_types)

@@ -1,4 +1,5 @@
 """SQL that fills the in-process competence index (see index.py)."""
+from psycopg.rows import tuple_row
 
 
 def areas_signature(conn):
@@ -41,18 +42,36 @@ def evidence_types(conn, codes=None):
                         {"codes": codes}).fetchall()
 
 
-def active_offers(conn, codes=None):
-    """Every active offer (or those of `codes` that are active), one row per area key it
-    covers."""
-    return conn.execute("""
-        SELECT o.evidence_type_id, o.code, o.service_id, o.endpoint_url,
-               o.connection_parameters, o.valid_from, o.valid_to, p.code AS provider,
-               p.name AS provider_name, p.status AS provider_status, oa.area_key
-        FROM offer o JOIN organisation p ON p.id = o.provider_id
-        JOIN offer_area oa ON oa.offer_id = o.id
-        WHERE o.status = 'active' AND (%(codes)s::text[] IS NULL OR o.code = ANY(%(codes)s))
-        ORDER BY o.code, oa.area_key
-    """, {"codes": codes}).fetchall()
+# The columns of active_offers() rows, in order.
+OFFER_COLUMNS = ("evidence_type_id", "code", "service_id", "endpoint_url",
+                 "connection_parameters", "valid_from", "valid_to", "provider",
+                 "provider_name", "provider_status", "area_key")
+
+
+def active_offers(conn, *, type_ids=None, codes=None):
+    """Active offers of these evidence types, or of these codes: one row per area key, as
+    tuples in OFFER_COLUMNS order (connection_parameters as JSON text), streamed — a
+    national catalogue has half a million of them."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        yield from cur.stream("""
+            SELECT o.evidence_type_id, o.code, o.service_id, o.endpoint_url,
+                   o.connection_parameters::text, o.valid_from, o.valid_to, p.code,
+                   p.name, p.status, oa.area_key
+            FROM offer o JOIN organisation p ON p.id = o.provider_id
+            JOIN offer_area oa ON oa.offer_id = o.id
+            WHERE o.status = 'active'
+              AND (%(types)s::bigint[] IS NULL OR o.evidence_type_id = ANY(%(types)s))
+              AND (%(codes)s::text[] IS NULL OR o.code = ANY(%(codes)s))
+            ORDER BY o.code, oa.area_key
+        """, {"types": type_ids, "codes": codes})
+
+
+def active_offer_codes_of(conn, provider):
+    """The codes of a provider's active offers."""
+    return [r["code"] for r in conn.execute("""
+        SELECT o.code FROM offer o JOIN organisation p ON p.id = o.provider_id
+        WHERE p.code = %(provider)s AND o.status = 'active'
+    """, {"provider": provider}).fetchall()]
 
 
 def matching_permissions(conn, *, consumer, service, evidence_type, provider, day):

@@ -46,7 +46,7 @@ class Competence(MethodView):
         """
         params = parameters.parse_query(request.args)
         connection = answer.with_connection(current_actor())
-        outcome = answer.outcome(current_index(), *params, connection)
+        outcome = answer.outcome(current_index(params[0]), *params, connection)
         if outcome.problem is not None:
             raise outcome.problem
         status, headers, body = answer.rendered(outcome, connection,
@@ -78,7 +78,9 @@ class CompetenceBatch(MethodView):
         default_day = parameters.parse_day(body["at"], "at") if "at" in body \
             else berlin_today()
         connection = answer.with_connection(current_actor())
-        index = current_index()
+        asked = {raw.get("evidence_type", default_type) for raw in lookups
+                 if isinstance(raw, dict)} | {default_type}
+        index = current_index(*(t for t in asked if isinstance(t, str)))
         items = []
         for raw in lookups:
             try:
@@ -116,7 +118,7 @@ class CompetenceSnapshot(MethodView):
         ---
         For the routing service's cache: load this, then follow GET /changes.
         """
-        index = current_index()
+        index = current_index(args["evidence_type"])
         day = args.get("at") or berlin_today()
         type_id = resolve.evidence_type_id(index, args["evidence_type"])
         rows = _snapshot_rows(index, type_id, day, answer.with_connection(current_actor()))
@@ -187,7 +189,7 @@ class Coverage(MethodView):
     @blp.problems(400, 404)
     def get(self, args):
         """Gaps and data-quality findings for an evidence type (JSON or CSV)"""
-        report = coverage.report(get_conn(), current_index(), args)
+        report = coverage.report(get_conn(), current_index(args["evidence_type"]), args)
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
                 == "text/csv":
             return Response(coverage.as_csv(report), mimetype="text/csv")

@@ -192,8 +192,8 @@ def competence_page():
             choices = place.choices
         if not errors and not choices:
             kind, value = ("ags", place.ags) if place.ags else ("plz", place.plz)
-            outcome = competence_answer.outcome(current_index(), evidence_type, kind, value, None,
-                                                day, False)
+            outcome = competence_answer.outcome(current_index(evidence_type), evidence_type,
+                                                kind, value, None, day, False)
             if outcome.problem is None:
                 answer = outcome.document
             elif outcome.problem.extensions.get("candidates"):
@@ -223,7 +223,7 @@ def coverage_page():
     evidence_type = request.args.get("nachweistyp", "") or (types[0][0] if types else "")
     report = None
     if evidence_type in dict(types):
-        report = coverage.report(get_conn(), current_index(), {
+        report = coverage.report(get_conn(), current_index(evidence_type), {
             "evidence_type": evidence_type, "expiring_within_days": 90})
     return render_template("web/coverage.html", types=types, evidence_type=evidence_type,
                            report=report, chart=_chart(report) if report else None)
@@ -236,7 +236,7 @@ def coverage_csv():
     evidence_type = request.args.get("nachweistyp", "")
     if evidence_type not in dict(active_evidence_types()):
         abort(404)
-    report = coverage.report(get_conn(), current_index(), {
+    report = coverage.report(get_conn(), current_index(evidence_type), {
         "evidence_type": evidence_type, "expiring_within_days": 90})
     return Response(coverage.as_csv(report), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="abdeckung-{evidence_type}.csv"'})
