@@ -113,30 +113,36 @@ def main():
             "evidence_type": "gen-gemeinde-01", "ags": ags[0]})
         print(f"gunicorn start to first answer: {time.perf_counter() - spawned:.1f} s "
               f"(status {first.status_code})")
-        wrk(api, connections=CONNECTIONS, duration="20s", script=script, headers=bearer)
+        wrk(api, connections=CONNECTIONS, duration="30s", script=script, headers=bearer)
         print("RSS per worker after warm-up (every evidence type loaded): "
               + ", ".join(f"{mb:.0f} MB" for mb in worker_rss_mb(18292)))
         results = {"hello": [], "quiet": [], "writes": [], "rebuild": []}
+
+        def run(name, base, **kwargs):
+            result = wrk(base, connections=CONNECTIONS, duration=DURATION, **kwargs)
+            results[name].append(result)
+            print(f"  {name:<8} {result['rps']:8.0f} req/s  p50 {result['p50_ms']:6.2f} ms  "
+                  f"p99 {result['p99_ms']:8.2f} ms", flush=True)
+
         for _ in range(RUNS):
-            results["hello"].append(wrk(f"{hello}/hello", connections=CONNECTIONS,
-                                        duration=DURATION))
-            results["quiet"].append(wrk(api, connections=CONNECTIONS, duration=DURATION,
-                                        script=script, headers=bearer))
+            run("hello", f"{hello}/hello")
+            run("quiet", api, script=script, headers=bearer)
             writer = Writer(api, {"Authorization": f"Bearer {dm}"},
                             {"Authorization": f"Bearer {provider}"},
                             f"gen-gemeinde-01-{ags[-1]}", orgs)
             writer.start()
-            results["writes"].append(wrk(api, connections=CONNECTIONS, duration=DURATION,
-                                         script=script, headers=bearer))
+            run("writes", api, script=script, headers=bearer)
             writer.stop.set()
             writer.join()
             if writer.failed:
                 print("write failures:", writer.failed[:5])
+        for _ in range(RUNS):
+            # Every worker rebuilds its index in the background while the run goes on.
             trigger = threading.Timer(1.0, force_rebuild, args=(url,))
             trigger.start()
-            results["rebuild"].append(wrk(api, connections=CONNECTIONS, duration=DURATION,
-                                          script=script, headers=bearer))
+            run("rebuild", api, script=script, headers=bearer)
             trigger.join()
+            wrk(api, connections=CONNECTIONS, duration="20s", script=script, headers=bearer)
     hello_rps = statistics.median(r["rps"] for r in results["hello"])
     for name, label in (("hello", "bare Flask hello"), ("quiet", "national, no writes"),
                         ("writes", "national, with writes"),

@@ -260,6 +260,11 @@ class TestBatch:
         routing = login("routing")
         assert_problem(client.post(f"{API}/competence/batch", headers=routing,
                                    json=[1, 2]), 422)
+        # Malformed evidence types are per-item 400s, never a failure of the whole batch.
+        r = client.post(f"{API}/competence/batch", headers=routing, json={
+            "evidence_type": [MELDE], "lookups": [{"ags": "01054018"},
+                                                  {"evidence_type": {"x": 1}, "ags": "01"}]})
+        assert [i["status"] for i in r.json["items"]] == [400, 400]
         assert_problem(client.post(f"{API}/competence/batch", json={"lookups": []}), 401)
         assert_problem(client.post(f"{API}/competence/batch",
                                    headers=login("provider_admin", "kba"),

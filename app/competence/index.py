@@ -2,9 +2,11 @@
 lookup touches no database. When the catalogue version moves (record/freshness.py) it applies
 the change feed change by change, through the connection its caller hands over; it is
 rebuilt only when that is not possible."""
+import gc
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import psycopg
@@ -100,6 +102,8 @@ CHANGE_EFFECTS = {
     # Anything else, reference areas and successions first of all: rebuild.
 }
 MAX_CHANGES_APPLIED = 5_000
+# A background rebuild yields this long to request threads between chunks of its work.
+REBUILD_PAUSE_SECONDS = 0.01
 
 
 
@@ -134,18 +138,32 @@ class CompetenceIndex:
         self._lock = threading.Lock()
         self.generation = 0
 
-    def ensure_types(self, conn, codes):
-        """Load the offers of these evidence types (codes) if they are not loaded yet."""
+    def ensure_types(self, conn, codes, *, pause=0.0):
+        """Load the offers of these evidence types (codes) if they are not loaded yet.
+        `pause`: seconds to yield to request threads after each evidence type and every
+        thousand offers (background rebuilds share the interpreter with requests)."""
         missing = sorted({self.evidence_types[c][0] for c in codes if c in self.evidence_types}
                          - self._offers.keys())
-        if not missing:
-            return
-        with self._lock:
-            missing = [t for t in missing if t not in self._offers]
-            loaded = {t: {} for t in missing}
-            for code, rows in _by_offer(queries.active_offers(conn, type_ids=missing)):
-                self._place(loaded, code, rows)
-            self._offers.update(loaded)
+        for type_id in missing if pause else [missing]:
+            type_ids = [type_id] if pause else missing
+            with self._lock:
+                type_ids = [t for t in type_ids if t not in self._offers]
+                loaded = {t: {} for t in type_ids}
+                for n, (code, rows) in enumerate(_by_offer(
+                        queries.active_offers(conn, type_ids=type_ids)), start=1):
+                    self._place(loaded, code, rows)
+                    if pause and n % 1000 == 0:
+                        time.sleep(pause)
+                self._offers.update(loaded)
+            if pause:
+                time.sleep(pause)
+        if missing:
+            # Half a million long-lived objects: keep the cyclic collector from walking them
+            # on every full collection (a pause of a second at national scale).
+            gc.freeze()
+
+    def loaded_types(self):
+        return set(self._offers)
 
     # --- what resolutions read (the only accessors that record, see reads.py) -------------
     def evidence_type(self, code, reads):
@@ -364,6 +382,10 @@ class IndexHolder:
             return index
 
     def _rebuild_in_background(self, config):
+        # The replacement loads what the current index had loaded before it answers.
+        loaded = [code for code, (type_id, _) in self._index.evidence_types.items()
+                  if type_id in self._index.loaded_types()]
+
         def rebuild():
             try:
                 version = catalogue_version.current(None, config["CACHE_POLL_SECONDS"],
@@ -371,6 +393,7 @@ class IndexHolder:
                 with psycopg.connect(config["DATABASE_URL"], autocommit=True,
                                      row_factory=dict_row) as conn:
                     index = self._build(conn)
+                    index.ensure_types(conn, loaded, pause=REBUILD_PAUSE_SECONDS)
                 index.version = version
                 with self._lock:
                     self._index = index  # one assignment: requests see the old or the new

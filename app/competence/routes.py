@@ -78,9 +78,9 @@ class CompetenceBatch(MethodView):
         default_day = parameters.parse_day(body["at"], "at") if "at" in body \
             else berlin_today()
         connection = answer.with_connection(current_actor())
-        asked = {raw.get("evidence_type", default_type) for raw in lookups
-                 if isinstance(raw, dict)} | {default_type}
-        index = current_index(*(t for t in asked if isinstance(t, str)))
+        asked = [raw.get("evidence_type", default_type) if isinstance(raw, dict) else None
+                 for raw in lookups]
+        index = current_index(*{t for t in asked if isinstance(t, str)})
         items = []
         for raw in lookups:
             try:
