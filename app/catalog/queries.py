@@ -488,29 +488,33 @@ def update_offer(conn, offer_id, v):
 
 
 def insert_offers(conn, values_list):
-    """Many offers in two statements (bulk writes); returns {code: id}."""
-    columns = ("code", "provider_id", "evidence_type_id", "service_id", "endpoint_url",
-               "valid_from", "valid_to", "status", "illustrative")
-    params = {c: [v[c] for v in values_list] for c in columns}
-    params["connection_parameters"] = [json.dumps(v["connection_parameters"])
-                                       for v in values_list]
-    rows = conn.execute("""
-        INSERT INTO offer (code, provider_id, evidence_type_id, service_id, endpoint_url,
-                           connection_parameters, valid_from, valid_to, status, illustrative)
-        SELECT * FROM unnest(%(code)s::text[], %(provider_id)s::bigint[],
-                             %(evidence_type_id)s::bigint[], %(service_id)s::text[],
-                             %(endpoint_url)s::text[], %(connection_parameters)s::jsonb[],
-                             %(valid_from)s::date[], %(valid_to)s::date[], %(status)s::text[],
-                             %(illustrative)s::boolean[])
-        RETURNING id, code
-    """, params).fetchall()
-    ids = {r["code"]: r["id"] for r in rows}
-    pairs = [(ids[v["code"]], key) for v in values_list for key in v["areas"]]
-    conn.execute("""
-        INSERT INTO offer_area (offer_id, area_key)
-        SELECT * FROM unnest(%(ids)s::bigint[], %(keys)s::text[])
-    """, {"ids": [p[0] for p in pairs], "keys": [p[1] for p in pairs]})
-    return ids
+    """Many offers with COPY (bulk writes: hundreds of thousands of rows); returns
+    {code: id}."""
+    with conn.cursor() as cur:
+        with cur.copy("COPY offer (code, provider_id, evidence_type_id, service_id, "
+                      "endpoint_url, connection_parameters, valid_from, valid_to, status, "
+                      "illustrative) FROM STDIN") as copy:
+            for v in values_list:
+                copy.write_row((v["code"], v["provider_id"], v["evidence_type_id"],
+                                v["service_id"], v["endpoint_url"],
+                                json.dumps(v["connection_parameters"]), v["valid_from"],
+                                v["valid_to"], v["status"], v["illustrative"]))
+        cur.execute("CREATE TEMPORARY TABLE offer_area_stage (code text, area_key text) "
+                    "ON COMMIT DROP")
+        with cur.copy("COPY offer_area_stage (code, area_key) FROM STDIN") as copy:
+            for v in values_list:
+                for key in v["areas"]:
+                    copy.write_row((v["code"], key))
+        cur.execute("""
+            INSERT INTO offer_area (offer_id, area_key)
+            SELECT o.id, s.area_key FROM offer_area_stage s JOIN offer o ON o.code = s.code
+        """)
+        rows = cur.execute("""
+            SELECT o.code, o.id FROM offer o
+            WHERE o.code IN (SELECT DISTINCT code FROM offer_area_stage)
+        """).fetchall()
+        cur.execute("DROP TABLE offer_area_stage")
+    return {r["code"]: r["id"] for r in rows}
 
 
 def replace_offer_areas(conn, offer_id, area_keys):

@@ -6,6 +6,8 @@ bulk write warms it with every code of every row in one query per table, so chec
 from ..errors import ValidationFailed, param_error
 from . import queries
 
+_UNKNOWN = object()
+
 
 def _refuse(errors):
     raise ValidationFailed("; ".join(f"{e['name']}: {e['detail']}" for e in errors),
@@ -48,10 +50,14 @@ class References:
             _refuse(errors)
         return {code: self._rows[(table, code)]["id"] for code in codes}
 
-    def id(self, table, code, field, **kwargs):
+    def id(self, table, code, field, *, active_only=False):
         if code is None:
             return None
-        return self.ids(table, [code], field, **kwargs)[code]
+        row = self._rows.get((table, code), _UNKNOWN)
+        if row is _UNKNOWN or row is None or (active_only and row["status"] != "active"):
+            # Not looked up yet, or a 422 to phrase: the general path.
+            return self.ids(table, [code], field, active_only=active_only)[code]
+        return row["id"]
 
     def unknown_areas(self, keys):
         """Those of `keys` that name no area (known or retired areas all count)."""
