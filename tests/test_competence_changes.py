@@ -175,3 +175,31 @@ def test_area_changes_and_gaps_in_the_feed_rebuild(app, client, dm, conn):
     organisation(client, dm, "x")
     client.get(f"{API}/competence", query_string=params)
     assert holder._index is not rebuilt
+
+
+def test_the_token_cache_survives_changes_that_do_not_touch_credentials(client, dm, login,
+                                                                         conn, monkeypatch):
+    from app.access import queries as access_queries
+    from app.access.secrets import sha256
+    routing = login("routing")
+    routing_hash = sha256(routing["Authorization"].split()[1])
+    lookups = []
+    real = access_queries.actor_for_token
+
+    def counted(conn, token_hash):
+        if token_hash == routing_hash:
+            lookups.append(token_hash)
+        return real(conn, token_hash)
+    monkeypatch.setattr(access_queries, "actor_for_token", counted)
+    params = {"evidence_type": "x", "ags": "09162000"}
+    assert client.get(f"{API}/competence", query_string=params, headers=routing).status_code \
+        == 404
+    assert len(lookups) == 1
+    change(client, dm, "registers", "idnrg-1", {"description": "Melderegister"})
+    client.get(f"{API}/competence", query_string=params, headers=routing)
+    assert len(lookups) == 1  # still known: a register says nothing about tokens
+    code = conn.execute("SELECT t.code FROM api_token t JOIN app_user u ON u.id = t.user_id "
+                        "WHERE u.role = 'routing'").fetchone()["code"]
+    assert client.delete(f"{API}/tokens/{code}", headers=login("admin")).status_code == 200
+    r = client.get(f"{API}/competence", query_string=params, headers=routing)
+    assert r.status_code == 401 and len(lookups) == 2  # a token change: asked again

@@ -4,6 +4,7 @@ Authorisation runs before any body or query validation, so a denied caller learn
 about the validity of what it sent.
 """
 import functools
+import threading
 from datetime import datetime, timezone
 
 from flask import current_app, g
@@ -12,6 +13,7 @@ from ..api import document_problems
 from ..db import get_conn
 from ..errors import Forbidden, Unauthorized
 from ..http import authorization_header
+from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from . import queries
 from .actor import ANONYMOUS_ACTOR, Actor
@@ -25,21 +27,53 @@ def current_actor():
     return g.actor
 
 
+# The changes that can alter what a token acts as: a revoked token, a deactivated user, a
+# suspended organisation. Any other change leaves the cache as it is.
+CREDENTIAL_COLLECTIONS = frozenset({"tokens", "users", "organisations", "registrations"})
+MAX_CHANGES_FOLLOWED = 5_000
+
+
 class _ActorCache:
-    """Known tokens -> actors, valid for one catalogue version: revoking a token, deactivating
-    a user or suspending an organisation is a catalogue change, so it empties this."""
+    """Known tokens -> actors, at a catalogue version. When the version moves, the cache
+    follows the change feed from its cursor and empties only if a change touched
+    credentials (or it cannot tell: a gap in the feed, a flood of changes)."""
 
     def __init__(self, limit=10_000):
         self.version, self.entries, self.limit = None, {}, limit
+        self.cursor = None
+        self._lock = threading.Lock()
 
     def get(self, version, token_hash):
         if version != self.version:
-            self.version, self.entries = version, {}
             return None
         found = self.entries.get(token_hash)
         if found and found[1] > datetime.now(timezone.utc):
             return found[0]
         return None
+
+    def follow(self, conn, version):
+        """Bring the cache to `version` (read through `conn`)."""
+        if version == self.version:
+            return
+        with self._lock:
+            if version == self.version:
+                return
+            if self.cursor is None or not self._unaffected(conn):
+                self.cursor = record_queries.feed_cursor(conn)
+                self.entries = {}
+            self.version = version
+
+    def _unaffected(self, conn):
+        position, audit_id = self.cursor
+        if position and record_queries.audit_id_at(conn, position) != audit_id:
+            return False
+        changes = record_queries.changes_after(conn, position, MAX_CHANGES_FOLLOWED + 1)
+        if len(changes) > MAX_CHANGES_FOLLOWED or any(
+                c["collection"] in CREDENTIAL_COLLECTIONS for c in changes):
+            return False
+        if changes:
+            self.cursor = (changes[-1]["position"], changes[-1]["id"])
+        return True
 
     def put(self, version, token_hash, actor, expires_at):
         if version == self.version and len(self.entries) < self.limit:
@@ -71,6 +105,7 @@ def _authenticate(header):
     config = current_app.config
     version = catalogue_version.current(get_conn, config["CACHE_POLL_SECONDS"],
                                         config["DATABASE_URL"])
+    _actors.follow(get_conn(), version)
     actor = _actors.get(version, token_hash)
     if actor is not None:
         return actor
