@@ -36,6 +36,16 @@ def gunicorn(app, port, ready_path, env=None, workers=2, threads=4):
         process.wait(timeout=20)
 
 
+def lua_paths(name, paths):
+    """A wrk script cycling through `paths` (from a random start per wrk thread)."""
+    script = ROOT / "bench" / "results" / f"{name}.lua"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text("local paths = {\n" + ",\n".join(f'  "{p}"' for p in paths) + "\n}\n"
+                      "local i = math.random(#paths)\nrequest = function()\n"
+                      "  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n")
+    return script
+
+
 def wrk(url, *, connections=8, duration="15s", script=None, threads=2, headers=None):
     """{'rps': float, 'p50_ms': float, 'p99_ms': float, 'non_2xx': int}"""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]

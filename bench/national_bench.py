@@ -23,7 +23,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import gunicorn, wrk  # noqa: E402
+from bench.harness import gunicorn, lua_paths, wrk  # noqa: E402
 from bench.writes_bench import API, CONNECTIONS, DURATION, RUNS, WORKERS, Writer, regmap  # noqa: E402
 
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -44,14 +44,8 @@ def national_lookups(url, count=6000):
         ags = [r[0] for r in conn.execute(
             "SELECT key FROM area WHERE level = 'municipality' AND source_status = 'current' "
             "AND area_type_code NOT IN ('65', '66') ORDER BY md5(key) LIMIT %s", (count,))]
-    paths = [f"{API}/competence?evidence_type={types[i % len(types)]}&ags={a}"
-             for i, a in enumerate(ags)]
-    script = ROOT / "bench" / "results" / "national.lua"
-    script.parent.mkdir(exist_ok=True)
-    script.write_text("local paths = {\n" + ",\n".join(f'  "{p}"' for p in paths) + "\n}\n"
-                      "local i = math.random(#paths)\nrequest = function()\n"
-                      "  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n")
-    return script, ags
+    return lua_paths("national", [f"{API}/competence?evidence_type={types[i % len(types)]}"
+                                  f"&ags={a}" for i, a in enumerate(ags)]), ags
 
 
 def worker_rss_mb(port):

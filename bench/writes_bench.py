@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
 from app.db import resolve_database_url  # noqa: E402
-from bench.harness import gunicorn, wrk  # noqa: E402
+from bench.harness import gunicorn, lua_paths, wrk  # noqa: E402
 
 EVIDENCE_TYPES = ("meldebescheinigung", "gewerbeanzeige", "fahrzeugdaten-zb1")
 DURATION = os.environ.get("DURATION", "15s")
@@ -53,14 +53,8 @@ def lookups(database_url, count=2000):
         ags = [r[0] for r in conn.execute(
             "SELECT key FROM area WHERE level = 'municipality' AND source_status = 'current' "
             "AND area_type_code NOT IN ('65', '66') ORDER BY md5(key) LIMIT %s", (count,))]
-    paths = [f"{API}/competence?evidence_type={t}&ags={a}" for a in ags
-             for t in EVIDENCE_TYPES]
-    script = ROOT / "bench" / "results" / "writes.lua"
-    script.parent.mkdir(exist_ok=True)
-    script.write_text("local paths = {\n" + ",\n".join(f'  "{p}"' for p in paths) + "\n}\n"
-                      "local i = math.random(#paths)\nrequest = function()\n"
-                      "  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n")
-    return script, ags
+    return lua_paths("writes", [f"{API}/competence?evidence_type={t}&ags={a}" for a in ags
+                                for t in EVIDENCE_TYPES]), ags
 
 
 class Writer(threading.Thread):
