@@ -106,7 +106,6 @@ MAX_CHANGES_APPLIED = 5_000
 REBUILD_PAUSE_SECONDS = 0.01
 
 
-
 class CompetenceIndex:
     """The catalogue as competence reads it, kept current change by change.
 
@@ -148,6 +147,8 @@ class CompetenceIndex:
             type_ids = [type_id] if pause else missing
             with self._lock:
                 type_ids = [t for t in type_ids if t not in self._offers]
+                if not type_ids:
+                    continue  # another request loaded them meanwhile
                 loaded = {t: {} for t in type_ids}
                 for n, (code, rows) in enumerate(_by_offer(
                         queries.active_offers(conn, type_ids=type_ids)), start=1):
