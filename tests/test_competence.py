@@ -332,6 +332,11 @@ class TestPermissionCheck:
 
 
 class TestCoverage:
+    def test_a_date_at_the_end_of_the_calendar_is_answered(self, client, catalogue):
+        r = client.get(f"{API}/coverage", headers=catalogue,
+                       query_string={"evidence_type": MELDE, "at": "9999-12-31"})
+        assert r.status_code == 200 and r.json["summary"]["without_provider"] >= 0
+
     def test_report(self, client, catalogue, login):
         org_offer(client, catalogue, "region-hannover", ["03241"])
         org_offer(client, catalogue, "hannover", ["03241001"],

@@ -1,5 +1,7 @@
 """Proposals and review: provider admins propose offers, consumer admins request
 permissions, data managers decide; routing keeps seeing the active version meanwhile."""
+from datetime import date, timedelta
+
 import pytest
 
 from .catalog_helpers import API, change, create, evidence_type, offer, organisation
@@ -141,3 +143,31 @@ def test_a_withdrawn_proposal_leaves_the_queue_and_cannot_be_approved(client, dm
     assert client.get(f"{API}/proposals", headers=dm).json["items"] == []
     assert_problem(client.post(f"{path}/approve", headers=dm), 409)
     assert client.get(path, headers=dm).json["status"] == "retired"
+
+
+def test_offers_and_permissions_that_start_later_can_be_retired(client, dm, setting):
+    later = (date.today() + timedelta(days=30)).isoformat()
+    # By a data manager: the validity closes at its start, so it is never valid.
+    direct = offer(client, dm, "melde", ["01"], provider="amt-sued", valid_from=later)
+    r = client.delete(f"{API}/offers/{direct['code']}", headers={**dm, "If-Match": '"v1"'})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.json["status"] == "retired" and r.json["valid_to"] == later
+    # An owner withdrawing its pending future offer.
+    pending = offer(client, setting["provider"], "melde", ["02"], valid_from=later)
+    r = client.delete(f"{API}/offers/{pending['code']}",
+                      headers={**setting["provider"], "If-Match": '"v1"'})
+    assert r.status_code == 200 and r.json["status"] == "retired"
+    # An owner's retirement of an active future offer, approved.
+    active = offer(client, dm, "melde", ["03"], provider="amt-nord", valid_from=later)
+    path = f"{API}/offers/{active['code']}"
+    client.delete(path, headers={**setting["provider"], "If-Match": '"v1"'})
+    r = client.post(f"{path}/approve", headers=dm)
+    assert r.status_code == 200 and r.json["status"] == "retired"
+    # A permission the same way.
+    permission = create(client, dm, "permissions", {
+        "consumer": "parkamt", "service": "parken", "evidence_type": "melde",
+        "legal_basis": "§ 45 StVO", "may_use_identification_number": False,
+        "valid_from": later})
+    r = client.delete(f"{API}/permissions/{permission['code']}",
+                      headers={**dm, "If-Match": '"v1"'})
+    assert r.status_code == 200 and r.json["valid_to"] == later

@@ -146,7 +146,8 @@ def update_organisation(conn, org_id, v):
 
 
 def set_status(conn, table, object_id, status, *, valid_to=None):
-    """Status change (+1 version); `valid_to`, where given, ends validity no later than it."""
+    """Status change (+1 version); `valid_to`, where given, ends validity no later than it
+    and no earlier than its start (an object retired before it starts is never valid)."""
     assert table in ("organisation", "register", "evidence_type", "service", "offer",
                      "permission")
     if valid_to is None:
@@ -155,7 +156,8 @@ def set_status(conn, table, object_id, status, *, valid_to=None):
             sql.Identifier(table)), {"s": status, "id": object_id})
     else:
         conn.execute(sql.SQL(
-            "UPDATE {} SET status = %(s)s, valid_to = LEAST(COALESCE(valid_to, %(to)s), %(to)s), "
+            "UPDATE {} SET status = %(s)s, valid_to = GREATEST(valid_from, "
+            "LEAST(COALESCE(valid_to, %(to)s), %(to)s)), "
             "version = version + 1, updated_at = now() WHERE id = %(id)s").format(
             sql.Identifier(table)), {"s": status, "to": valid_to, "id": object_id})
 

@@ -2,7 +2,7 @@
 soon, offers on retired areas, offers of organisations that are not active."""
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ..dates import berlin_today
 from . import queries, resolve
@@ -25,7 +25,10 @@ def report(conn, index, args):
         elif len(levels) > 1:
             nested.append({"ags": ags, "name": municipality.name,
                            "offers": [{"area_key": k, "offer": c} for k, c in levels]})
-    until = day + timedelta(days=args["expiring_within_days"])
+    try:
+        until = day + timedelta(days=args["expiring_within_days"])
+    except OverflowError:  # at= near the end of the calendar
+        until = date.max
     expiring = queries.expiring_offers(conn, type_id, day, until)
     retired = queries.offers_on_retired_areas(conn, type_id, day)
     inactive = queries.offers_of_inactive_organisations(conn, type_id)
