@@ -7,7 +7,6 @@ the embedded one of ./scripts/serve.sh (`regmap seed --demo` is run first either
 """
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,17 +19,12 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
 from app.db import resolve_database_url  # noqa: E402
-from bench.harness import gunicorn, wrk  # noqa: E402
+from bench.harness import gunicorn, regmap, wrk  # noqa: E402
 
 EVIDENCE_TYPES = ("meldebescheinigung", "gewerbeanzeige", "fahrzeugdaten-zb1")
 DURATION = os.environ.get("DURATION", "15s")
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
 WORKERS = int(os.environ.get("WORKERS", "2"))
-
-
-def regmap(*args, env):
-    subprocess.run([str(Path(sys.executable).parent / "regmap"), *args], env=env, check=True,
-                   capture_output=True, cwd=ROOT)
 
 
 def write_lua(database_url):
@@ -53,10 +47,8 @@ def main():
     env["DATABASE_URL"] = resolve_database_url(Config.from_env())
     regmap("db", "upgrade", env=env)
     regmap("seed", "--demo", env=env)
-    token = subprocess.run([str(Path(sys.executable).parent / "regmap"), "token", "create",
-                            "--email", "bench-routing@regmap.example", "--role", "routing"],
-                           env=env, check=True, capture_output=True, text=True,
-                           cwd=ROOT).stdout.strip()
+    token = regmap("token", "create", "--email", "bench-routing@regmap.example", "--role",
+                   "routing", env=env)
     script, _ = write_lua(env["DATABASE_URL"])
     with psycopg.connect(env["DATABASE_URL"]) as conn:
         all_ags = [r[0] for r in conn.execute(

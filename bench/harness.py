@@ -36,6 +36,13 @@ def gunicorn(app, port, ready_path, env=None, workers=2, threads=4):
         process.wait(timeout=20)
 
 
+def regmap(*args, env):
+    """Run a `regmap` command of this checkout's venv; its standard output."""
+    return subprocess.run([str(Path(sys.executable).parent / "regmap"), *args], env=env,
+                          check=True, capture_output=True, text=True,
+                          cwd=ROOT).stdout.strip()
+
+
 def lua_paths(name, paths):
     """A wrk script cycling through `paths` (from a random start per wrk thread)."""
     script = ROOT / "bench" / "results" / f"{name}.lua"

@@ -23,8 +23,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import gunicorn, lua_paths, wrk  # noqa: E402
-from bench.writes_bench import API, CONNECTIONS, DURATION, RUNS, WORKERS, Writer, regmap  # noqa: E402
+from bench.harness import gunicorn, lua_paths, regmap, wrk  # noqa: E402
+from bench.writes_bench import API, CONNECTIONS, DURATION, RUNS, WORKERS, Writer  # noqa: E402
 
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

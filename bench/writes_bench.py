@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
 from app.db import resolve_database_url  # noqa: E402
-from bench.harness import gunicorn, lua_paths, wrk  # noqa: E402
+from bench.harness import gunicorn, lua_paths, regmap, wrk  # noqa: E402
 
 EVIDENCE_TYPES = ("meldebescheinigung", "gewerbeanzeige", "fahrzeugdaten-zb1")
 DURATION = os.environ.get("DURATION", "15s")
@@ -40,11 +39,6 @@ RUNS = int(os.environ.get("RUNS", "3"))
 WRITES_PER_SECOND = float(os.environ.get("WRITES_PER_SECOND", "6"))
 VISIBILITY_WRITES = int(os.environ.get("VISIBILITY_WRITES", "100"))
 API = "/api/v1"
-
-
-def regmap(*args, env):
-    return subprocess.run([str(Path(sys.executable).parent / "regmap"), *args], env=env,
-                          check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
 
 
 def lookups(database_url, count=2000):

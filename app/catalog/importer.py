@@ -9,6 +9,7 @@ import json
 import marshmallow as ma
 
 from ..errors import ValidationFailed, flatten_messages, param_error
+from .collection import MAX_REPORTED_ERRORS
 from .offers import offers
 from .schemas import OfferCreateSchema
 
@@ -16,7 +17,6 @@ COLUMNS = ("provider", "evidence_type", "areas", "service_id", "endpoint_url", "
            "valid_to", "connection_parameters")
 REQUIRED = ("provider", "evidence_type", "areas", "service_id", "endpoint_url")
 MAX_ROWS = 50_000
-MAX_REPORTED_ERRORS = 200
 
 
 def parse(text):
@@ -79,10 +79,8 @@ def import_offers(conn, actor, text, *, dry_run=False):
         rows = offers.submit_many(conn, actor, bodies, labels=labels,
                                   dry_run=dry_run or bool(errors))
     except ValidationFailed as problem:
-        errors += problem.errors
-        total = len(errors) - len(problem.errors) + problem.extensions.get(
-            "error_count", len(problem.errors))
-        raise _failed(errors, total) from None
+        raise _failed(errors + problem.errors,
+                      len(errors) + problem.extensions["error_count"]) from None
     if errors:
         raise _failed(errors, len(errors))
     return {"dry_run": dry_run, "rows": len(rows),

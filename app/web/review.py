@@ -4,6 +4,7 @@ approve, or reject with a reason. Four-eyes is the domain's rule (never one's ow
 from flask import abort, redirect, render_template, request, url_for
 
 from ..access.auth import ensure_role
+from ..access.policy import may_decide_reviews
 from ..access.roles import CURATORS, OVERSIGHT
 from ..catalog.offers import offers
 from ..catalog.organisations import organisations
@@ -81,7 +82,7 @@ def review_registration(code):
             ("Rolle", document["role"]), ("Erstes Konto", document["user"]["email"]),
             ("Name", document["user"]["name"]), ("eingereicht", document["created_at"])]
     return render_template("web/review_registration.html", registration=document, rows=rows,
-                           form=form, may_decide=actor.role in CURATORS), status
+                           form=form, may_decide=may_decide_reviews(actor)), status
 
 
 @blp.route("/pruefung/<collection>/<code>", methods=["GET", "POST"])
@@ -110,7 +111,7 @@ def review_proposal(collection, code):
     pending = document.get("pending_change")
     return render_template("web/review_proposal.html", collection=collection, doc=document,
                            pending=pending, diff=_diff(reviewed, row, pending), form=form,
-                           may_decide=actor.role in CURATORS, kind_names=KIND_NAMES,
+                           may_decide=may_decide_reviews(actor), kind_names=KIND_NAMES,
                            text_of=present.text_of), status
 
 
