@@ -18,6 +18,9 @@ def _int(name, default):
 class Config:
     # Where the catalogue lives. Empty: an embedded PostgreSQL under VAR_DIR is started.
     DATABASE_URL: str = ""
+    # Optional streaming replica of DATABASE_URL: index loads, feed following, public reads,
+    # exports and search read from it; writes and reads inside writing requests never do.
+    DATABASE_REPLICA_URL: str = ""
     # Working data kept across restarts: embedded database, metrics, search index.
     VAR_DIR: str = str(REPO_ROOT / "var")
     # Data the product ships (reference areas, IDNrG registers, demo catalogue).

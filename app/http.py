@@ -44,6 +44,14 @@ def etag_of(*parts):
     return digest[:32]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_only_request():
+    """Whether this request only reads (a safe method, RFC 9110 9.2.1)."""
+    return request.method in SAFE_METHODS
+
+
 def authorization_header():
     """The request's Authorization header (access.auth turns it into an actor)."""
     return request.headers.get("Authorization")

@@ -12,7 +12,7 @@ import time
 import uuid
 
 from flask import current_app, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept the caller's id only when it cannot smuggle anything into logs or headers.
@@ -23,6 +23,10 @@ REQUESTS = Counter("regmap_http_requests_total", "HTTP requests answered",
 LATENCY = Histogram("regmap_http_request_duration_seconds", "Time to answer a request",
                     ["method", "endpoint"],
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+PRIMARY_AVAILABLE = Gauge("regmap_primary_available",
+                          "1 while the primary database takes writes, 0 while it does not "
+                          "(as last seen by /readyz)", multiprocess_mode="livemostrecent")
 
 
 class StderrHandler(logging.StreamHandler):

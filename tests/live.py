@@ -1,5 +1,5 @@
-"""A real multi-worker gunicorn against a database of its own, for tests about what several
-worker processes see (cache freshness)."""
+"""Real gunicorn servers against databases of their own, for tests about what several worker
+processes, instances or a replica see (cache freshness)."""
 import os
 import socket
 import subprocess
@@ -28,45 +28,73 @@ def free_port():
         return s.getsockname()[1]
 
 
+def prepare(url, demo=True):
+    """Migrate and seed the database at `url` (areas, and the demo catalogue unless
+    demo=False); headers of a data manager's token."""
+    migrate.upgrade(url)
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        seed_areas(conn, REPO_ROOT / "catalog_seed")
+        if demo:
+            seed_catalog(conn, REPO_ROOT / "catalog_seed", system_actor("tests"))
+        user = ensure_user_with_role(conn, system_actor("tests"),
+                                     email="dm@live.example", role="data_manager")
+        token = issue_token(conn, system_actor("tests"), user)["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def serving(url, work_dir, workers=2, env=None):
+    """`regmap serve` on a free port against `url`, with a VAR_DIR (search index, metrics)
+    of its own: `work_dir`; its base URL once /readyz answers."""
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, CACHE_POLL_SECONDS="0.25", LOG_LEVEL="WARNING",
+               VAR_DIR=str(work_dir), **(env or {}))
+    env.pop("SEARCH_INDEX_DIR", None)  # under VAR_DIR: each instance has its own
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # regmap serve: VAR_DIR/metrics
+    regmap = Path(sys.executable).parent / "regmap"
+    log = work_dir / "gunicorn.log"
+    with open(log, "wb") as log_file:
+        # The access log goes to stdout: not kept.
+        process = subprocess.Popen(
+            [str(regmap), "serve", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # still booting
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not start: "
+                                   + log.read_text(errors="replace")[-2000:])
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 @contextmanager
 def live_server(server_url, tmp_path, workers=3, env=None):
     with dbutil.fresh_database(server_url) as url:
-        migrate.upgrade(url)
-        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-            seed_areas(conn, REPO_ROOT / "catalog_seed")
-            seed_catalog(conn, REPO_ROOT / "catalog_seed", system_actor("tests"))
-            user = ensure_user_with_role(conn, system_actor("tests"),
-                                         email="dm@live.example", role="data_manager")
-            token = issue_token(conn, system_actor("tests"), user)["token"]
-        port = free_port()
-        metrics = Path(tmp_path) / "metrics"
-        metrics.mkdir()
-        env = dict(os.environ, DATABASE_URL=url, PROMETHEUS_MULTIPROC_DIR=str(metrics),
-                   CACHE_POLL_SECONDS="0.25", LOG_LEVEL="WARNING",
-                   SEARCH_INDEX_DIR=str(Path(tmp_path) / "search"), **(env or {}))
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        log = Path(tmp_path) / "gunicorn.log"
-        with open(log, "wb") as log_file:
-            process = subprocess.Popen(
-                [str(gunicorn), "--config", "python:app.gunicorn_conf", "--workers",
-                 str(workers), "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
-                 "--no-control-socket", "app.wsgi:app"],
-                cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass  # still booting
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start: "
-                                       + log.read_text(errors="replace")[-2000:])
-                time.sleep(0.1)
-            yield {"base": base, "dm": {"Authorization": f"Bearer {token}"}, "database_url": url,
-                   "metrics": metrics, "workers": workers}
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+        dm = prepare(url)
+        with serving(url, tmp_path, workers, env) as base:
+            yield {"base": base, "dm": dm, "database_url": url,
+                   "metrics": Path(tmp_path) / "metrics", "workers": workers}
+
+
+def wait_for(condition, seconds, step=0.02):
+    """The first true value of condition() within `seconds` (else its last value) and the
+    seconds it took."""
+    started = time.monotonic()
+    while True:
+        value = condition()
+        elapsed = time.monotonic() - started
+        if value or elapsed > seconds:
+            return value, elapsed
+        time.sleep(step)

@@ -4,7 +4,8 @@ import time
 
 import requests
 
-from .live import live_server
+from . import dbutil
+from .live import live_server, prepare, serving, wait_for
 
 API = "/api/v1"
 
@@ -79,3 +80,39 @@ def test_a_change_is_findable_in_every_worker_within_a_second(server_url, tmp_pa
         time.sleep(max(0.0, 1.0 - (time.monotonic() - committed)))
         results = [found(base, "Kreisverwaltung Nordfriesland") for _ in range(30)]
         assert all(status == 200 and codes[:1] == ["kreis-nf"] for status, codes in results)
+
+
+def test_two_instances_answer_each_others_writes_within_a_second(server_url, tmp_path):
+    """Two `regmap serve` instances on one database, each with its own VAR_DIR (own search
+    index): a write through one is answered by the other within 1 s."""
+    with dbutil.fresh_database(server_url) as url:
+        dm = prepare(url, demo=False)
+        with serving(url, tmp_path / "one", 2) as one, serving(url, tmp_path / "two", 2) as two, \
+                requests.Session() as writer:
+            writer.headers.update(dm)
+            assert wait_for(lambda: found(two, "Meldebehörde")[0] == 200, 60)[0], \
+                "the second instance never built its search index"
+            assert writer.post(f"{one}{API}/evidence-types", json={
+                "code": "melde", "title": {"de": "Meldebescheinigung"}}).status_code == 201
+            for code in ("land-ni", "hannover"):
+                assert writer.post(f"{one}{API}/organisations", json={
+                    "code": code, "name": code, "kind": "Meldebehörde"}).status_code == 201
+            assert writer.post(f"{one}{API}/offers", json={
+                "provider": "land-ni", "evidence_type": "melde", "areas": ["03"],
+                "service_id": "x", "endpoint_url": "https://ni.example"}).status_code == 201
+            assert wait_for(lambda: provider(two) == "land-ni", 2)[0]
+
+            created = writer.post(f"{one}{API}/offers", json={
+                "provider": "hannover", "evidence_type": "melde", "areas": ["03241001"],
+                "service_id": "y", "endpoint_url": "https://hannover.example"})
+            assert created.status_code == 201
+            answered, after = wait_for(lambda: provider(two) == "hannover", 3)
+            assert answered and after < 1.0
+
+            assert found(two, "Kreisverwaltung Nordfriesland")[1] == []
+            assert writer.post(f"{one}{API}/organisations", json={
+                "code": "kreis-nf", "name": "Kreisverwaltung Nordfriesland",
+                "kind": "Kreis"}).status_code == 201
+            findable, after = wait_for(
+                lambda: found(two, "Kreisverwaltung Nordfriesland")[1][:1] == ["kreis-nf"], 3)
+            assert findable and after < 1.0

@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 from flask import current_app, g
 
 from ..api import document_problems
-from ..db import get_conn
 from ..errors import Forbidden, Unauthorized
 from ..http import authorization_header
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
+from ..record.replica import read_conn, replica_behind
 from . import queries
 from .actor import ANONYMOUS_ACTOR, Actor
 from .roles import ANONYMOUS
@@ -65,6 +65,8 @@ class _ActorCache:
 
     def _unaffected(self, conn):
         position, audit_id = self.cursor
+        if replica_behind(conn, position):
+            return True
         if position and record_queries.audit_id_at(conn, position) != audit_id:
             return False
         changes = record_queries.changes_after(conn, position, MAX_CHANGES_FOLLOWED + 1)
@@ -103,13 +105,13 @@ def _authenticate(header):
         raise Unauthorized("expected 'Authorization: Bearer <token>'")
     token_hash = sha256(token)
     config = current_app.config
-    version = catalogue_version.current(get_conn, config["CACHE_POLL_SECONDS"],
-                                        config["DATABASE_URL"])
-    _actors.follow(get_conn(), version)
+    version = catalogue_version.current(read_conn, config["CACHE_POLL_SECONDS"],
+                                        config["DATABASE_URL"], config["DATABASE_REPLICA_URL"])
+    _actors.follow(read_conn(), version)
     actor = _actors.get(version, token_hash)
     if actor is not None:
         return actor
-    row = queries.actor_for_token(get_conn(), token_hash)
+    row = queries.actor_for_token(read_conn(), token_hash)
     if row is None:
         raise Unauthorized("the token is unknown, expired or revoked")
     actor = _token_actor(row)

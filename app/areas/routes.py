@@ -1,8 +1,8 @@
 from flask.views import MethodView
 
 from ..api import Blueprint
-from ..db import get_conn
 from ..http import conditional, etag_of, page_of, page_window
+from ..record.replica import read_conn
 from . import documents, keys
 from .schemas import (
     AreaPageSchema,
@@ -33,7 +33,7 @@ class Municipalities(MethodView):
     @blp.problems(304, 400)
     def get(self, args):
         """List municipalities, filtered by name, Land or Kreis"""
-        items, total = documents.municipalities(get_conn(), args, page_window(args))
+        items, total = documents.municipalities(read_conn(), args, page_window(args))
         return _cached(page_of(items, total, args))
 
 
@@ -48,7 +48,7 @@ class MunicipalityByKey(MethodView):
         A retired key answers 200 with status "retired" and its successor, if one is recorded.
         """
         kind, key = keys.municipality_key(key)
-        return _cached(documents.municipality(get_conn(), kind, key))
+        return _cached(documents.municipality(read_conn(), kind, key))
 
 
 @blp.route("/areas")
@@ -58,7 +58,7 @@ class Areas(MethodView):
     @blp.problems(304, 400)
     def get(self, args):
         """List current areas, filtered by level, parent or name"""
-        items, total = documents.areas(get_conn(), args, page_window(args))
+        items, total = documents.areas(read_conn(), args, page_window(args))
         return _cached(page_of(items, total, args))
 
 
@@ -70,7 +70,7 @@ class AreaByKey(MethodView):
     def get(self, args, key):
         """Get an area (DE, Land, Regierungsbezirk, Kreis, Gemeindeverband, municipality)"""
         level, key = keys.area_key(key)
-        return _cached(documents.area(get_conn(), level, key))
+        return _cached(documents.area(read_conn(), level, key))
 
 
 @blp.route("/postcodes/<plz>")
@@ -80,4 +80,4 @@ class PostcodeByKey(MethodView):
     @blp.problems(304, 400, 404)
     def get(self, args, plz):
         """Every municipality a postcode (PLZ) spans, with place names and status"""
-        return _cached(documents.postcode(get_conn(), keys.postcode(plz)))
+        return _cached(documents.postcode(read_conn(), keys.postcode(plz)))

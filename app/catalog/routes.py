@@ -22,6 +22,7 @@ from ..db import get_conn
 from ..errors import Forbidden, UnsupportedMediaType
 from ..http import conditional, etag_of_page, expected_version, page_of, page_window, version_etag
 from ..record import queries as record_queries
+from ..record.replica import read_conn
 from . import importer, schemas
 from .evidence_types import evidence_types
 from .offers import offers
@@ -57,7 +58,7 @@ HistoryPageSchema = schemas.page_schema(HistoryEntrySchema, "HistoryPage")
 
 def _respond(collection, row, actor, status=200):
     """One object as the actor may see it, with its ETag (and Location when created)."""
-    document = collection.view(get_conn(), row, actor)
+    document = collection.view(read_conn(), row, actor)
     headers = {"ETag": f'"{version_etag(row["version"])}"', "Vary": "Authorization"}
     if status == 201:
         headers["Location"] = url_for(f"catalog.{collection.name}_item", code=row["code"])
@@ -91,7 +92,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         @blp.response(200, page_schema)
         @blp.problems(304, 400)
         def get(self, args):
-            items, total = collection.list(get_conn(), current_actor(), args, page_window(args))
+            items, total = collection.list(read_conn(), current_actor(), args, page_window(args))
             page = page_of(items, total, args)
             conditional(etag_of_page(page))
             return page
@@ -114,7 +115,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         @blp.response(200, item_schema)
         @blp.problems(304, 404)
         def get(self, code):
-            conn, actor = get_conn(), current_actor()
+            conn, actor = read_conn(), current_actor()
             row = collection.get(conn, actor, code)
             conditional(version_etag(row["version"]))
             return _respond(collection, row, actor)
@@ -160,7 +161,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         @blp.problems(400, 404)
         def get(self, args, code):
             """Versions of the object: who changed what, when"""
-            conn, actor = get_conn(), current_actor()
+            conn, actor = read_conn(), current_actor()
             row = collection.get(conn, actor, code)
             owner_id = collection.owner_id(row)
             if not sees_review_state(actor, owner_id):

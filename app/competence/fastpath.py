@@ -30,6 +30,7 @@ class CompetenceFastPath:
         self.app, self.wsgi_app = app, wsgi_app
         self.poll_seconds = app.config["CACHE_POLL_SECONDS"]
         self.database_url = app.config["DATABASE_URL"]
+        self.replica_url = app.config["DATABASE_REPLICA_URL"]
         self.served_by = served_by() if app.config["SERVED_BY_HEADER"] else None
 
     def __call__(self, environ, start_response):
@@ -79,8 +80,9 @@ class CompetenceFastPath:
 
     def _version(self):
         if self.poll_seconds > 0:
-            return catalogue_version.current(None, self.poll_seconds, self.database_url)
+            return catalogue_version.current(None, self.poll_seconds, self.database_url,
+                                             self.replica_url)
         # Checking on every request (tests): ask the database, as the Flask path does.
         with self.app.app_context():
-            from ..db import get_conn
-            return catalogue_version.current(get_conn, 0, self.database_url)
+            from ..record.replica import read_conn
+            return catalogue_version.current(read_conn, 0, self.database_url)

@@ -15,9 +15,10 @@ from psycopg.rows import dict_row
 
 from ..areas.keys import ancestor_keys
 from ..catalog.collection import BATCH_CODE
-from ..db import get_conn
+from ..db import read_database_url
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
+from ..record.replica import read_conn, replica_behind
 from . import queries
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,8 @@ class CompetenceIndex:
         the feed (rolled back or unknown positions), more than `limit` changes, or a change
         of reference areas or of unknown kind: then the caller builds a new index."""
         position, audit_id = self.cursor
+        if replica_behind(conn, position):
+            return True
         if position and record_queries.audit_id_at(conn, position) != audit_id:
             return False
         changes = record_queries.changes_after(conn, position, limit + 1)
@@ -362,7 +365,8 @@ class IndexHolder:
 
     def _current_for(self, conn, config):
         version = catalogue_version.current(lambda: conn, config["CACHE_POLL_SECONDS"],
-                                            config["DATABASE_URL"])
+                                            config["DATABASE_URL"],
+                                            config["DATABASE_REPLICA_URL"])
         index = self.current(version)
         if index is not None:
             return index
@@ -390,8 +394,9 @@ class IndexHolder:
         def rebuild():
             try:
                 version = catalogue_version.current(None, config["CACHE_POLL_SECONDS"],
-                                                    config["DATABASE_URL"])
-                with psycopg.connect(config["DATABASE_URL"], autocommit=True,
+                                                    config["DATABASE_URL"],
+                                                    config["DATABASE_REPLICA_URL"])
+                with psycopg.connect(read_database_url(config), autocommit=True,
                                      row_factory=dict_row) as conn:
                     index = self._build(conn)
                     index.ensure_types(conn, loaded, pause=REBUILD_PAUSE_SECONDS)
@@ -421,4 +426,4 @@ def current_index(*evidence_types):
     """For request handlers: the index, checked against (and loaded through) the request's
     connection, with the offers of these evidence types (codes) loaded. The resolver itself
     never reaches for a connection."""
-    return holder.get(get_conn(), current_app.config, evidence_types)
+    return holder.get(read_conn(), current_app.config, evidence_types)

@@ -11,8 +11,8 @@ from ..access.auth import current_actor, requires
 from ..access.roles import OVERSIGHT, ROUTING
 from ..api import Blueprint
 from ..dates import berlin_today
-from ..db import get_conn
 from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
+from ..record.replica import read_conn
 from . import answer, coverage, parameters, permission_check, resolve
 from .index import current_index
 from .schemas import (
@@ -176,7 +176,7 @@ class PermissionCheck(MethodView):
     def get(self, args):
         """The Vermittlungsstelle's abstract check: may this consumer, for this service,
         receive this evidence type (from this provider)?"""
-        return permission_check.check(get_conn(), args)
+        return permission_check.check(read_conn(), args)
 
 
 @blp.route("/coverage")
@@ -189,7 +189,7 @@ class Coverage(MethodView):
     @blp.problems(400, 404)
     def get(self, args):
         """Gaps and data-quality findings for an evidence type (JSON or CSV)"""
-        report = coverage.report(get_conn(), current_index(args["evidence_type"]), args)
+        report = coverage.report(read_conn(), current_index(args["evidence_type"]), args)
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
                 == "text/csv":
             return Response(coverage.as_csv(report), mimetype="text/csv")

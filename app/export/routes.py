@@ -7,10 +7,10 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from ..api import Blueprint, PageArgsSchema
-from ..db import get_conn
 from ..errors import NotFound, Problem
 from ..http import conditional, etag_of
 from ..record import queries as record_queries
+from ..record.replica import read_conn
 from . import serialize
 from .graph import CatalogueGraph
 
@@ -54,7 +54,7 @@ def _format(suffix):
 
 def _answer(args, suffix=None):
     fmt = _format(suffix)
-    conn = get_conn()
+    conn = read_conn()
     config = current_app.config
     conditional(etag_of("catalog", fmt, record_queries.catalogue_version(conn), args,
                         config["EXPORT_ILLUSTRATIVE"], config["EXPORT_CONTRIBUTOR_ID"]))
@@ -112,7 +112,7 @@ def _object(kind, code, suffix=None):
     if kind not in OBJECT_KINDS:
         raise NotFound("kind of object", kind)
     fmt = _format(suffix)
-    conn = get_conn()
+    conn = read_conn()
     triples = public_graph(conn).single(kind, code)
     if not triples:
         raise NotFound(kind.replace("-", " "), code)

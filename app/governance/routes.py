@@ -20,6 +20,7 @@ from ..catalog.organisations import organisations
 from ..db import get_conn
 from ..http import page_of, page_window
 from ..record import queries as record_queries
+from ..record.replica import read_conn
 from ..review import proposals
 from . import queries, registrations, users
 from .schemas import (
@@ -254,7 +255,7 @@ class Audit(MethodView):
         if code and "/" in code:
             collection, code = code.split("/", 1)
         rows, total = record_queries.list_audit(
-            get_conn(), actor=args.get("actor"), collection=collection, object_code=code,
+            read_conn(), actor=args.get("actor"), collection=collection, object_code=code,
             action=args.get("action"), since=args.get("since"), until=args.get("until"),
             **page_window(args))
         actor = current_actor()
@@ -273,7 +274,7 @@ class Changes(MethodView):
         Positions are assigned at commit, so a reader that has seen position n never later
         finds a smaller one appear: follow next_cursor and nothing is missed.
         """
-        rows = record_queries.list_changes(get_conn(), since=args["since"], limit=args["limit"])
+        rows = record_queries.list_changes(read_conn(), since=args["since"], limit=args["limit"])
         actor = current_actor()
         return {"items": [change_entry(r, actor) for r in rows],
                 "next_cursor": rows[-1]["position"] if rows else args["since"]}

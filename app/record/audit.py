@@ -45,7 +45,7 @@ def write_transaction(conn):
     try:
         with conn.transaction():
             yield
-            queries.publish_changes(conn)
+            position = queries.publish_changes(conn)
     finally:
         conn.regmap_in_write = False
-    catalogue_version.mark_changed()
+    catalogue_version.mark_changed(position)

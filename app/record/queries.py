@@ -18,15 +18,16 @@ def insert_audit(conn, *, actor_user_id, actor, action, collection, object_code,
 
 
 def publish_changes(conn):
-    """Give this transaction's audit entries their change-feed positions. Locking the
-    counter row until commit is what makes positions follow commit order."""
+    """Give this transaction's audit entries their change-feed positions; the last of them
+    (None: nothing to publish). Locking the counter row until commit is what makes positions
+    follow commit order."""
     pending = conn.execute("""
         SELECT count(*) AS n FROM audit_log a
         WHERE a.txid = pg_current_xact_id()
           AND NOT EXISTS (SELECT 1 FROM change_feed c WHERE c.audit_id = a.id)
     """).fetchone()["n"]
     if not pending:
-        return 0
+        return None
     last = conn.execute("UPDATE change_counter SET position = position + %(n)s "
                         "RETURNING position", {"n": pending}).fetchone()["position"]
     conn.execute("""
@@ -38,7 +39,7 @@ def publish_changes(conn):
     # Delivered at commit, never for a rollback: other processes look at the feed then.
     conn.execute("SELECT pg_notify(%(channel)s, %(position)s)",
                  {"channel": CHANGES_CHANNEL, "position": str(last)})
-    return pending
+    return last
 
 
 _AUDIT_COLUMNS = """a.id, a.at, a.actor, a.action, a.collection, a.object_code,

@@ -12,7 +12,7 @@ from whoosh import highlight
 from whoosh.query import And, FuzzyTerm, Or, Prefix, Term
 
 from ..access.roles import OVERSIGHT
-from ..db import get_conn
+from ..db import get_conn, read_database_url
 from ..errors import InvalidParameter, ServiceUnavailable
 from ..folding import fold
 from . import analysis
@@ -134,7 +134,7 @@ def _follow(config):
         return
     follower = _searcher.followers.get(base)
     if follower is None:
-        url = config["DATABASE_URL"]
+        url = read_database_url(config)
         follower = _searcher.followers[base] = Follower(
             base, lambda: psycopg.connect(url, autocommit=True,
                                           row_factory=psycopg.rows.dict_row),

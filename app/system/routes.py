@@ -7,15 +7,18 @@ from psycopg_pool import PoolTimeout
 from swagger_ui_bundle import swagger_ui_path
 
 from ..api import Blueprint
-from ..db import get_conn
+from ..db import get_conn, replica_conn
 from ..errors import ServiceUnavailable
 from ..migrate import head_revision
-from ..observability import metrics_registry
+from ..observability import PRIMARY_AVAILABLE, metrics_registry
 from . import queries
 from .schemas import HealthSchema, ReadinessSchema
 
 blp = Blueprint("system", __name__, url_prefix="/", description="Liveness and readiness")
 plain = FlaskBlueprint("system_plain", __name__)
+
+# A readiness probe must not wait long on a primary that is down while reads go on.
+PRIMARY_CHECK_SECONDS = 1.0
 
 
 @blp.route("/healthz")
@@ -34,18 +37,50 @@ class Readiness(MethodView):
     @blp.response(200, ReadinessSchema)
     @blp.problems(503)
     def get(self):
-        """Readiness: the database answers and its schema is at the expected migration"""
+        """Readiness: reads can be answered, and the schema is at the expected migration
+        ---
+        With a replica (DATABASE_REPLICA_URL) the service stays ready while the primary is
+        down: reads go on from the replica, and `writes` says that writes cannot be made
+        (also the metric regmap_primary_available).
+        """
         expected = head_revision()
-        try:
-            current = queries.migration_revision(get_conn())
-        except (psycopg.OperationalError, PoolTimeout, ServiceUnavailable) as exc:
-            raise ServiceUnavailable("the database is not reachable") from exc
+        reads_from, current = _read_path_revision()
+        if reads_from is None:
+            PRIMARY_AVAILABLE.set(0)
+            raise ServiceUnavailable("the database is not reachable")
+        writes = "ok" if reads_from == "primary" or _primary_answers() else "unavailable"
+        PRIMARY_AVAILABLE.set(1 if writes == "ok" else 0)
         if current != expected:
             raise ServiceUnavailable(
                 f"database schema at migration {current!r}, expected {expected!r}; "
                 "run `regmap db upgrade`", database="ok", migration=current)
         return {"status": "ready", "database": "ok", "migration": current,
-                "expected_migration": expected}
+                "expected_migration": expected, "reads_from": reads_from, "writes": writes}
+
+
+_UNREACHABLE = (psycopg.OperationalError, PoolTimeout, ServiceUnavailable)
+
+
+def _read_path_revision():
+    """(where reads are served from, the migration there), or (None, None)."""
+    try:
+        conn = replica_conn()
+        if conn is not None:
+            return "replica", queries.migration_revision(conn)
+    except _UNREACHABLE:
+        pass  # a replica that does not answer: reads go to the primary
+    try:
+        return "primary", queries.migration_revision(get_conn())
+    except _UNREACHABLE:
+        return None, None
+
+
+def _primary_answers():
+    try:
+        queries.migration_revision(get_conn(timeout=PRIMARY_CHECK_SECONDS))
+        return True
+    except _UNREACHABLE:
+        return False
 
 
 @plain.route("/metrics")

@@ -8,5 +8,10 @@ class HealthSchema(ma.Schema):
 class ReadinessSchema(ma.Schema):
     status = ma.fields.String(required=True, metadata={"example": "ready"})
     database = ma.fields.String(required=True)
+    reads_from = ma.fields.String(metadata={
+        "description": "where reads are served from now: primary or replica"})
+    writes = ma.fields.String(metadata={
+        "description": "ok, or unavailable while the primary does not answer (reads from a "
+                       "replica go on; writes answer 503 with Retry-After)"})
     migration = ma.fields.String(allow_none=True)
     expected_migration = ma.fields.String(allow_none=True)
