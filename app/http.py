@@ -11,7 +11,8 @@ from flask import g, request
 
 from .errors import InvalidParameter, NotModified, PreconditionFailed, PreconditionRequired
 
-_VERSION_ETAG = re.compile(r'^v([0-9]{1,9})$')
+# "v3": version 3; "v3.p17": version 3 with proposal 17 awaiting review (reviewed objects).
+_VERSION_ETAG = re.compile(r'^v([0-9]{1,9})(?:\.p([0-9]{1,12}))?$')
 
 
 def page_window(args):
@@ -57,9 +58,11 @@ def authorization_header():
     return request.headers.get("Authorization")
 
 
-def version_etag(version):
-    """ETags name the version: a write bumps it, so two writes never share one."""
-    return f"v{version}"
+def version_etag(version, proposal_id=None):
+    """ETags name the version: a write bumps it, so two writes never share one. An object
+    awaiting review names its pending proposal too: a new proposal changes what a reviewer
+    decides on without changing the object."""
+    return f"v{version}" if proposal_id is None else f"v{version}.p{proposal_id}"
 
 
 def expected_version():
@@ -74,6 +77,28 @@ def expected_version():
         if match:
             return int(match.group(1))
     raise PreconditionFailed("If-Match names no version of this object; GET it again")
+
+
+def reviewed_version():
+    """(version, pending proposal id) from the If-Match of a review decision: the ETag of what
+    the reviewer looked at. Missing or `*` -> 428 (a decision is never on whatever is there
+    now), unreadable -> 412."""
+    if not request.if_match or request.if_match.star_tag:
+        raise PreconditionRequired("send If-Match with the ETag of the version you reviewed")
+    for tag in request.if_match:
+        seen = parse_version_etag(tag)
+        if seen:
+            return seen
+    raise PreconditionFailed("If-Match names no version of this object; GET it again")
+
+
+def parse_version_etag(tag):
+    """(version, proposal id or None) of an ETag's value, or None when it names neither (the
+    web review form sends the ETag it was rendered with)."""
+    match = _VERSION_ETAG.match(tag or "")
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
 
 
 def etag_of_page(page):

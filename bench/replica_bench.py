@@ -11,6 +11,7 @@ on the primary. DURATION (15s), CONNECTIONS (8), WORKERS (2), RUNS (3) and
 WRITES_PER_SECOND (6) override the defaults.
 """
 import os
+import signal
 import statistics
 import sys
 import time
@@ -60,6 +61,8 @@ def measured(name, url, primary, replica, **wrk_args):
 
 
 def main():
+    # Stopped with SIGTERM, the pair's servers are still shut down and removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with streaming_pair() as pair:
         with psycopg.connect(pair.url("primary"), autocommit=True) as admin:
             admin.execute("CREATE DATABASE regmap")

@@ -79,7 +79,9 @@ class Writer(threading.Thread):
                 r = _patch(provider, f"{self.api}{API}/offers/{self.offer}",
                            {"endpoint_url": f"https://bench.example/{n}"})
             elif step == "approve":
-                r = dm.post(f"{self.api}{API}/offers/{self.offer}/approve")
+                # As a reviewer: approve what was looked at (its ETag in If-Match).
+                url = f"{self.api}{API}/offers/{self.offer}"
+                r = dm.post(f"{url}/approve", headers={"If-Match": dm.get(url).headers["ETag"]})
             else:
                 r = dm.post(f"{self.api}{API}/tokens", json={"name": f"bench {n}",
                                                             "expires_days": 1})

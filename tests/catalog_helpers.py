@@ -33,3 +33,11 @@ def offer(client, headers, evidence_type, areas, provider=None, status=201, **ex
     if provider:
         body["provider"] = provider
     return create(client, headers, "offers", body, status=status)
+
+
+def review(client, headers, path, action="approve", **kwargs):
+    """Approve or reject as a reviewer does: GET the object, send its ETag back in If-Match
+    (it names the version and the pending proposal that was looked at)."""
+    etag = client.get(path, headers=headers).headers.get("ETag")
+    return client.post(f"{path}/{action}", headers={**headers, "If-Match": etag or ""},
+                       **kwargs)

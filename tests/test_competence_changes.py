@@ -6,7 +6,7 @@ import pytest
 from app.cli import main
 from app.competence.index import holder
 
-from .catalog_helpers import API, change, create, evidence_type, offer, organisation
+from .catalog_helpers import API, change, create, evidence_type, offer, organisation, review
 
 MELDE, KFZ = "melde", "kfz"
 # What the tests ask: each names one cached answer.
@@ -99,8 +99,7 @@ def test_an_approved_proposal_drops_the_answers_of_its_keys(client, dm, login, w
     gone, _ = warm(lambda: None)
     assert gone == set()
     # ...approving does.
-    gone, answers = warm(lambda: client.post(f"{API}/offers/{proposed['code']}/approve",
-                                             headers=dm))
+    gone, answers = warm(lambda: review(client, dm, f"{API}/offers/{proposed['code']}"))
     assert gone == {"ladelund", "plz-25926"}
     assert answers["ladelund"].json["provider"]["code"] == "ladelund"
 

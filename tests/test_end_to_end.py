@@ -51,8 +51,10 @@ def test_register_approve_propose_approve_and_find(app, client):
     pending = client.get(f"{API}/proposals", headers=dm).json["items"]
     assert {"collection": "offers", "object": offer_code} == {
         k: pending[0][k] for k in ("collection", "object")}
-    assert client.post(f"{API}/offers/{offer_code}/approve", headers=dm).json["status"] == \
-        "active"
+    # The reviewer approves what they looked at: its ETag goes back in If-Match.
+    seen = client.get(f"{API}/offers/{offer_code}", headers=dm).headers["ETag"]
+    assert client.post(f"{API}/offers/{offer_code}/approve",
+                       headers={**dm, "If-Match": seen}).json["status"] == "active"
 
     # 5. Anyone finds it in the catalogue; the authority sees its history.
     public = client.get(f"{API}/offers?provider={org}").json["items"]

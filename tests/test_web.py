@@ -12,7 +12,7 @@ from app.governance import queries as governance_queries
 from app.governance.users import issue_token
 
 from . import catalog_helpers as ch
-from .web_helpers import PASSWORD, csrf_of, post_form, sign_in, text, web_user
+from .web_helpers import PASSWORD, csrf_of, post_form, post_review, sign_in, text, web_user
 
 REGISTRATION_FORM = {
     "org_name": "Amt Musterland", "org_kind": "Amt", "org_seat": "01054018",
@@ -218,7 +218,7 @@ class TestOffers:
         assert f"Angebot {code}" in queue
         review = text(manager.get(f"/pruefung/offers/{code}"))
         assert "01001000" in review and "urn:test:flensburg" in review
-        r = post_form(manager, f"/pruefung/offers/{code}", {"decision": "approve"})
+        r = post_review(manager, f"/pruefung/offers/{code}", {"decision": "approve"})
         assert r.status_code == 303
         assert conn.execute("SELECT status FROM offer WHERE code = %s",
                             (code,)).fetchone()["status"] == "active"
@@ -244,6 +244,34 @@ class TestOffers:
         changed = [c.strip() for c in
                    re.findall(r'<tr class="changed"><th scope="row">([^<]+)<', review)]
         assert changed == ["Endpunkt"]
+
+    def test_a_decision_on_a_page_that_became_stale_is_refused(self, client, app, conn, dm,
+                                                               flensburg_type):
+        """Issue 14, item 3: the review page sends the ETag it showed; a proposal changed
+        since is shown again, not approved."""
+        ch.organisation(client, dm, "amt-stale")
+        offer = ch.offer(client, dm, flensburg_type, ["01001000"], provider="amt-stale")
+        email = web_user(conn, "provider_admin", org="amt-stale")
+        token = issue_token(conn, system_actor("tests"),
+                            governance_queries.get_user(conn, email=email))["token"]
+        provider = {"Authorization": f"Bearer {token}"}
+        assert ch.change(client, provider, "offers", offer["code"],
+                         {"endpoint_url": "https://gesehen.example"}).status_code == 200
+        manager = app.test_client()
+        sign_in(manager, web_user(conn, "data_manager"))
+        path = f"/pruefung/offers/{offer['code']}"
+        page = text(manager.get(path))
+        seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)
+        assert ch.change(client, provider, "offers", offer["code"],
+                         {"endpoint_url": "https://untergeschoben.example"}).status_code == 200
+        r = post_form(manager, path, {"decision": "approve", "seen": seen}, page=path)
+        assert r.status_code == 412
+        assert "seit Sie ihn geöffnet haben" in text(r)
+        assert "https://untergeschoben.example" in text(r)  # the current proposal, shown
+        assert conn.execute("SELECT endpoint_url FROM offer WHERE code = %s",
+                            (offer["code"],)).fetchone()["endpoint_url"] \
+            == "https://dp.test.example/api"
+        assert post_form(manager, path, {"decision": "approve"}, page=path).status_code == 428
 
     def test_a_stale_edit_is_refused_in_german(self, client, conn, dm, flensburg_type):
         offer = ch.offer(client, dm, flensburg_type, ["01001000"], provider="kba")
@@ -281,7 +309,7 @@ class TestReview:
             "provider": "kba", "evidence_type": flensburg_type, "areas": ["01001000"],
             "service_id": "s", "endpoint_url": "https://x.example", "status": "pending"})["code"]
         with nothing_written():
-            r = post_form(client, f"/pruefung/offers/{code}", {"decision": "approve"})
+            r = post_review(client, f"/pruefung/offers/{code}", {"decision": "approve"})
         assert r.status_code == 403
         assert "Vier-Augen-Prinzip" in text(r)
 
@@ -454,7 +482,7 @@ class TestPermissions:
         manager = app.test_client()
         sign_in(manager, web_user(conn, "data_manager"))
         assert f"Berechtigung {code}" in text(manager.get("/pruefung"))
-        post_form(manager, f"/pruefung/permissions/{code}", {"decision": "approve"})
+        post_review(manager, f"/pruefung/permissions/{code}", {"decision": "approve"})
         row = conn.execute("SELECT status, may_use_identification_number FROM permission "
                            "WHERE code = %s", (code,)).fetchone()
         assert (row["status"], row["may_use_identification_number"]) == ("active", True)

@@ -20,6 +20,15 @@ def post_form(client, path, data, page=None):
     return client.post(path, data={"csrf_token": token, **data})
 
 
+def post_review(client, path, data):
+    """POST a review decision like a browser: with the CSRF token and the ETag of what the
+    page showed (its hidden `seen` field)."""
+    page = client.get(path).get_data(as_text=True)
+    seen = re.search(r'name="seen" value="([^"]*)"', page)
+    return post_form(client, path, {**({"seen": seen.group(1)} if seen else {}), **data},
+                     page=path)
+
+
 def web_user(conn, role, org=None, email=None):
     email = email or f"web.{role}.{org or 'fks'}@test.example"
     create_user(conn, system_actor("tests"), {"email": email, "role": role,

@@ -10,6 +10,7 @@ which kind of collection they hold. Nothing is ever hard-deleted; a stale If-Mat
 from ..access.actor import FULL_VIEW
 from ..access.policy import may_see
 from ..errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from ..http import version_etag
 from ..record import audit
 from . import queries
 from .references import References
@@ -81,6 +82,10 @@ class Collection:
     def view(self, conn, row, actor):
         """One object as the actor may see it (reviewed collections add what awaits review)."""
         return self.document(row, actor)
+
+    def etag(self, conn, row):
+        """The object's ETag (reviewed collections add the pending proposal)."""
+        return version_etag(row["version"])
 
     def full_document(self, row):
         return self.document(row, FULL_VIEW)

@@ -10,6 +10,7 @@ need to know which kind they hold.
 from ..access.policy import may_see, sees_review_state
 from ..dates import berlin_today
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
+from ..http import version_etag
 from ..record import audit
 from ..review import proposals
 from .collection import Collection, check_version
@@ -66,13 +67,18 @@ class ReviewedCollection(Collection):
             document = self.document(row, actor)
             if row["id"] in reviewers_view:
                 proposal = pending.get(row["id"])
-                document["pending_change"] = proposals.pending_document(proposal) \
-                    if proposal else None
+                document["pending_change"] = proposals.pending_document(
+                    proposal, actor, self.owner_id(row)) if proposal else None
             result.append(document)
         return result
 
     def view(self, conn, row, actor):
         return self.documents(conn, [row], actor)[0]
+
+    def etag(self, conn, row):
+        """The version and, while one awaits review, the pending proposal: what a reviewer
+        sends back in If-Match to approve or reject exactly what they saw."""
+        return version_etag(row["version"], proposals.pending_id(conn, self.name, row["id"]))
 
     # --- the verbs, for owners: proposals -------------------------------------------------
     def submit(self, conn, actor, data):
@@ -136,11 +142,12 @@ class ReviewedCollection(Collection):
                      version=row["version"], before=self.full_document(row), after=payload)
 
     # --- review -------------------------------------------------------------------------
-    def approve(self, conn, actor, code):
+    def approve(self, conn, actor, code, seen):
+        """`seen`: (version, proposal id) the reviewer looked at (http.reviewed_version)."""
         with audit.write_transaction(conn):
             row = self.require(conn, code, for_update=True)
-            proposal = proposals.take_for_review(conn, actor, self.name, row["id"],
-                                                 f"{self.what} '{code}'")
+            proposal = proposals.take_for_review(conn, actor, self.name, row,
+                                                 f"{self.what} '{code}'", seen)
             change = proposal["kind"]
             action = f"{self.what}.approve-{change}"
             proposals.decide(conn, actor, proposal, approve=True)
@@ -158,11 +165,11 @@ class ReviewedCollection(Collection):
             return self._set_status(conn, actor, row, "retired", action,
                                     valid_to=berlin_today())
 
-    def reject(self, conn, actor, code, reason):
+    def reject(self, conn, actor, code, reason, seen):
         with audit.write_transaction(conn):
             row = self.require(conn, code, for_update=True)
-            proposal = proposals.take_for_review(conn, actor, self.name, row["id"],
-                                                 f"{self.what} '{code}'")
+            proposal = proposals.take_for_review(conn, actor, self.name, row,
+                                                 f"{self.what} '{code}'", seen)
             proposals.decide(conn, actor, proposal, approve=False, reason=reason)
             action = f"{self.what}.reject-{proposal['kind']}"
             if proposal["kind"] == proposals.CREATE:

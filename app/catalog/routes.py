@@ -20,7 +20,14 @@ from ..access.roles import (
 from ..api import Blueprint, QueryArgsSchema
 from ..db import get_conn
 from ..errors import Forbidden, UnsupportedMediaType
-from ..http import conditional, etag_of_page, expected_version, page_of, page_window, version_etag
+from ..http import (
+    conditional,
+    etag_of_page,
+    expected_version,
+    page_of,
+    page_window,
+    reviewed_version,
+)
 from ..record import queries as record_queries
 from ..record.replica import read_conn
 from . import importer, schemas
@@ -58,8 +65,9 @@ HistoryPageSchema = schemas.page_schema(HistoryEntrySchema, "HistoryPage")
 
 def _respond(collection, row, actor, status=200):
     """One object as the actor may see it, with its ETag (and Location when created)."""
-    document = collection.view(read_conn(), row, actor)
-    headers = {"ETag": f'"{version_etag(row["version"])}"', "Vary": "Authorization"}
+    conn = read_conn()
+    document = collection.view(conn, row, actor)
+    headers = {"ETag": f'"{collection.etag(conn, row)}"', "Vary": "Authorization"}
     if status == 201:
         headers["Location"] = url_for(f"catalog.{collection.name}_item", code=row["code"])
     return document, status, headers
@@ -117,7 +125,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         def get(self, code):
             conn, actor = read_conn(), current_actor()
             row = collection.get(conn, actor, code)
-            conditional(version_etag(row["version"]))
+            conditional(collection.etag(conn, row))
             return _respond(collection, row, actor)
 
         @blp.doc(summary=f"Replace {collection.what} (If-Match)")
@@ -180,22 +188,31 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         class Approve(MethodView):
             @requires(*CURATORS)
             @blp.response(200, item_schema)
-            @blp.problems(404, 409)
+            @blp.problems(404, 409, 412, 428)
             def post(self, code):
-                """Approve what awaits review (four-eyes: never one's own proposal)"""
+                """Approve what awaits review (four-eyes: never one's own proposal)
+                ---
+                Send `If-Match` with the ETag of the object as you reviewed it (it names the
+                version and the pending proposal): 428 without, 412 when either changed since.
+                """
                 conn, actor = get_conn(), current_actor()
-                return _respond(collection, collection.approve(conn, actor, code), actor)
+                return _respond(collection, collection.approve(conn, actor, code,
+                                                              reviewed_version()), actor)
 
         class Reject(MethodView):
             @requires(*CURATORS)
             @blp.arguments(schemas.ReasonSchema)
             @blp.response(200, item_schema)
-            @blp.problems(404, 409, 422)
+            @blp.problems(404, 409, 412, 422, 428)
             def post(self, data, code):
-                """Reject what awaits review, with a reason"""
+                """Reject what awaits review, with a reason
+                ---
+                `If-Match` as for approval.
+                """
                 conn, actor = get_conn(), current_actor()
                 return _respond(collection, collection.reject(conn, actor, code,
-                                                             data["reason"]), actor)
+                                                             data["reason"],
+                                                             reviewed_version()), actor)
 
         for view, action in ((Approve, "approve"), (Reject, "reject")):
             endpoint = f"{name}_{action}"

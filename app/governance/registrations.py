@@ -145,8 +145,10 @@ def decide(conn, actor, code, *, approve, reason=None):
             raise NotFound("registration", code)
         if row["status"] != "pending":
             raise Conflict(f"registration {code} is {row['status']}, not pending")
-        proposal = proposals.take_for_review(conn, actor, proposals.REGISTRATIONS, row["id"],
-                                             f"registration {code}")
+        # A pending registration cannot change (only a rejected one is resubmitted): what
+        # the reviewer saw is what is decided, so no version is asked for.
+        proposal = proposals.take_for_review(conn, actor, proposals.REGISTRATIONS, row,
+                                             f"registration {code}", seen=None)
         proposals.decide(conn, actor, proposal, approve=approve, reason=reason)
         before = registration_document(row)
         if approve:

@@ -8,7 +8,8 @@ is pending: a newer one supersedes the older.
 `kind` names the reviewed collection ("offers", "permissions", ...); the object is known by
 its internal id. Callers run these inside their write transaction.
 """
-from ..errors import Conflict, Forbidden
+from ..access.policy import redact
+from ..errors import Conflict, Forbidden, PreconditionFailed
 from . import queries
 
 CREATE, UPDATE, RETIRE = "create", "update", "retire"
@@ -28,14 +29,28 @@ def propose(conn, actor, kind, object_id, change, *, payload=None, base_version=
                             proposed_by=actor.user_id)
 
 
-def take_for_review(conn, actor, kind, object_id, label):
-    """The pending proposal, locked for the decision; 409 if none, 403 for its author."""
-    proposal = queries.pending_proposal(conn, kind, object_id, for_update=True)
+def take_for_review(conn, actor, kind, row, label, seen):
+    """The pending proposal, locked for the decision; 409 if none, 403 for its author, 412
+    unless `seen` - (object version, proposal id) from the reviewer's If-Match - is still
+    what awaits review: an object or proposal changed after it was looked at is reviewed
+    again, never approved unseen. `seen=None` only where the object cannot change while it
+    awaits review (registrations)."""
+    proposal = queries.pending_proposal(conn, kind, row["id"], for_update=True)
     if proposal is None:
         raise Conflict(f"nothing of {label} awaits review")
     if proposal["proposed_by"] == actor.user_id:
         raise Forbidden("four-eyes: you cannot review what you proposed")
+    if seen is not None and seen != (row["version"], proposal["id"]):
+        raise PreconditionFailed(
+            f"{label} or what awaits review changed since you looked at it; GET it again and "
+            "review what is there now", current_version=row["version"])
     return proposal
+
+
+def pending_id(conn, kind, object_id):
+    """The id of the object's pending proposal, or None (it is part of the object's ETag)."""
+    proposal = queries.pending_proposals(conn, kind, [object_id]).get(object_id)
+    return proposal["id"] if proposal else None
 
 
 def decide(conn, actor, proposal, *, approve, reason=None):
@@ -56,9 +71,11 @@ def pending_by_object(conn, kind, object_ids):
     return queries.pending_proposals(conn, kind, object_ids) if object_ids else {}
 
 
-def pending_document(proposal):
+def pending_document(proposal, actor, owner_id):
+    """What awaits review, as `actor` may see it (connection parameters by the one policy)."""
     return {"kind": proposal["kind"], "proposed_at": proposal["proposed_at"],
-            "proposed_by": proposal["proposed_by_email"], "changes": proposal["payload"]}
+            "proposed_by": proposal["proposed_by_email"],
+            "changes": redact(proposal["payload"], actor, owner_id)}
 
 
 def queue(conn, *, kinds=CATALOGUE_KINDS, limit, offset):

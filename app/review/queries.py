@@ -14,7 +14,7 @@ def pending_proposal(conn, collection, object_id, for_update=False):
 def pending_proposals(conn, collection, object_ids):
     """Pending proposals of many objects at once (lists)."""
     rows = conn.execute(
-        "SELECT p.object_id, p.kind, p.payload, p.base_version, p.proposed_at, "
+        "SELECT p.id, p.object_id, p.kind, p.payload, p.base_version, p.proposed_at, "
         "u.email AS proposed_by_email FROM proposal p JOIN app_user u ON u.id = p.proposed_by "
         "WHERE p.collection = %(c)s AND p.object_id = ANY(%(ids)s) AND p.status = 'pending'",
         {"c": collection, "ids": list(object_ids)}).fetchall()

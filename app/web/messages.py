@@ -99,6 +99,10 @@ def german_problem(problem):
             403: "Dafür fehlt Ihnen die Berechtigung.",
             404: "Nicht gefunden.",
             409: "Das geht im aktuellen Zustand nicht.",
+            412: "Der Eintrag oder der Vorschlag hat sich geändert, seit Sie ihn geöffnet "
+                 "haben. Bitte prüfen Sie den jetzigen Stand unten und entscheiden Sie erneut.",
+            428: "Die Seite ist veraltet. Bitte prüfen Sie den jetzigen Stand unten und "
+                 "entscheiden Sie erneut.",
             410: "Dieses Gebiet gibt es nicht mehr.",
             413: "Die Eingabe ist zu groß.",
             422: "Bitte prüfen Sie die markierten Felder.",

@@ -10,9 +10,10 @@ from ..catalog.offers import offers
 from ..catalog.organisations import organisations
 from ..catalog.permissions import permissions
 from ..db import get_conn
-from ..errors import Problem
+from ..errors import PreconditionRequired, Problem
 from ..governance import queries as governance_queries
 from ..governance import registrations
+from ..http import parse_version_etag
 from ..review import proposals as review_proposals
 from . import forms, present
 from .blueprint import blp
@@ -95,10 +96,14 @@ def review_proposal(collection, code):
         form = _decision_form()
         if not form.has_errors:
             try:
+                # The decision is on what this page showed: its ETag came with the form.
+                seen = parse_version_etag(form.get("seen"))
+                if seen is None:
+                    raise PreconditionRequired("the form did not name what was reviewed")
                 if form.get("decision") == "approve":
-                    reviewed.approve(conn, actor, code)
+                    reviewed.approve(conn, actor, code, seen)
                 else:
-                    reviewed.reject(conn, actor, code, form.get("reason"))
+                    reviewed.reject(conn, actor, code, form.get("reason"), seen)
             except Problem as problem:
                 forms.refused(form, problem, {})
                 status = problem.status
@@ -110,6 +115,7 @@ def review_proposal(collection, code):
     document = reviewed.view(conn, row, actor)
     pending = document.get("pending_change")
     return render_template("web/review_proposal.html", collection=collection, doc=document,
+                           seen=reviewed.etag(conn, row),
                            pending=pending, diff=_diff(reviewed, row, pending), form=form,
                            may_decide=may_decide_reviews(actor), kind_names=KIND_NAMES,
                            text_of=present.text_of), status
