@@ -2,7 +2,7 @@
 from flask import Flask
 
 from . import db, errors, observability
-from .api import Api
+from .api import Api, StrictJSONProvider
 from .config import Config
 from .http import apply_response_headers, reject_nul_in_path
 
@@ -14,6 +14,7 @@ def create_app(config=None):
     """Build the app. `config` overrides settings read from the environment (tests)."""
     settings = Config.from_env(config)
     app = Flask(__name__)
+    app.json = StrictJSONProvider(app)  # request bodies parsed with limits (app/api.py)
     app.config.from_object(settings)
     app.config.update(
         API_TITLE=API_TITLE,

@@ -1,15 +1,22 @@
-"""flask-smorest glue: the Api, a Blueprint with strict query parsing, shared schemas.
+"""flask-smorest glue: the Api, a Blueprint with strict query parsing, shared schemas, and
+the one JSON body parser.
 
 Query strings are strict: unknown parameters and repeated single-valued parameters are
-400s naming the parameter, never silently dropped.
+400s naming the parameter, never silently dropped. JSON bodies are parsed with limits before
+any handler sees them (strict_json_loads).
 """
 import http
+import json
+import math
+import re
 
 import marshmallow as ma
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.utils import prepare_response
-from webargs.flaskparser import FlaskParser
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from . import errors
 
@@ -39,10 +46,97 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(ProblemErrorSchema))
 
 
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def strict_json_loads(data):
+    """A JSON body as Python values, or json.JSONDecodeError saying what is wrong: no NaN or
+    Infinity (nor numbers that overflow to it), no lone UTF-16 surrogates (PostgreSQL cannot
+    store them), no NUL in keys, at most MAX_JSON_DEPTH levels of nesting."""
+    text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise _invalid("nested too deeply") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise _invalid(str(exc)) from None
+    _check_json(value)
+    return value
+
+
+def _invalid(message):
+    # A non-empty `doc`: webargs takes an empty one for "no body at all".
+    return json.JSONDecodeError(message, "<body>", 0)
+
+
+def _refuse_constant(name):
+    raise _invalid(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise _invalid(f"{text[:40]} is too large a number")
+    return value
+
+
+def _check_json(value):
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _invalid(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise _invalid("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff)")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key or _SURROGATE.search(key):
+                    raise _invalid("a key holds a NUL character or a lone surrogate")
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
+def json_body(request):
+    """The request's JSON body for handlers that parse by hand (None without a JSON body);
+    a body strict_json_loads refuses is a 400 saying why."""
+    if not request.is_json or not request.get_data(cache=True):
+        return None
+    try:
+        return strict_json_loads(request.get_data(cache=True))
+    except json.JSONDecodeError as exc:
+        raise errors.InvalidParameter("json", "body", f"Invalid JSON body: {exc.msg}") \
+            from None
+    except UnicodeDecodeError:
+        raise errors.InvalidParameter("json", "body", "Invalid JSON body: not UTF-8") \
+            from None
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's request.get_json() parses with the same limits."""
+
+    def loads(self, s, **kwargs):
+        return strict_json_loads(s)
+
+
 class StrictParser(FlaskParser):
     # Let each schema's Meta.unknown (RAISE) decide for query strings too.
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
                                    "query": None, "querystring": None}
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        return strict_json_loads(req.get_data(cache=True))
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        # Say what is wrong with the body (webargs says only "Invalid JSON body.").
+        reason = getattr(error, "msg", None) or getattr(error, "reason", "not UTF-8")
+        abort(400, exc=error, messages={"json": [f"Invalid JSON body: {reason}"]})
 
 
 def reject_nul_characters(data, prefix=""):

@@ -48,6 +48,19 @@ def etag_of(*parts):
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value for a CSV answer: a text a spreadsheet would run as a formula (OWASP: it
+    starts with = + - @ tab or CR) gets a leading apostrophe; None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def read_only_request():
     """Whether this request only reads (a safe method, RFC 9110 9.2.1)."""
     return request.method in SAFE_METHODS

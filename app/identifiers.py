@@ -7,6 +7,7 @@ text ("Musterstadt (09162000)") all build on the same definition.
 """
 import re
 import secrets
+from urllib.parse import quote
 
 # Lowercase slugs, digits, '-' and '.': organisations, registers, evidence types, services.
 CODE = r"[a-z0-9][a-z0-9.-]{0,79}"
@@ -19,6 +20,19 @@ LEISTUNGSSCHLUESSEL = r"[0-9]{14}"
 AREA_ABOVE_MUNICIPALITY = r"[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9}"
 # Any area key an offer or a lookup may name: DE, the areas above, or a municipality (8).
 AREA_KEY = r"DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9}"
+
+
+# RFC 3986: a scheme, then only reserved and unreserved characters and %-escapes. Anything
+# else (space, { } | ^ < > " \ `) is not a URI and breaks Turtle, N-Triples and RDF/XML.
+URI = (r"[A-Za-z][A-Za-z0-9+.-]*:"
+       r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+
+
+def safe_uri(text):
+    """`text` with every character RFC 3986 does not allow %-encoded (as UTF-8): values
+    stored before URIs were checked still serialise in every RDF syntax."""
+    return quote(text, safe=_URI_SAFE)
 
 
 def anchored(pattern):

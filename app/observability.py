@@ -95,7 +95,13 @@ def start_request():
 _series = {}
 
 
+# Label values come from a closed set: any other method name is "other" (a caller must not
+# be able to grow /metrics by inventing methods).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def series_for(method, endpoint, status):
+    method = method if method in _METHODS else "other"
     key = (method, endpoint, status)
     found = _series.get(key)
     if found is None:

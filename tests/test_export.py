@@ -244,3 +244,30 @@ def test_sample_pages_of_the_demo_catalogue_are_valid(app, client, conn, shapes)
                 assert violations(graph, shapes[profile]) == [], (number, profile)
     finally:
         app.config["EXPORT_ILLUSTRATIVE"] = False
+
+
+@pytest.mark.parametrize("url", ["https://dp.example/api/{ags}/nachweis",
+                                 "https://dp.example/a b", 'https://dp.example/"x"',
+                                 "https://dp.example/a|b", "https://dp.example/%zz",
+                                 "https://dp.example/<x>"])
+def test_an_endpoint_url_must_be_an_rfc_3986_uri(client, dm, catalogue, url):
+    """Issue 14, item 5: such a URL cut the Turtle page off and made .nt answer 500."""
+    r = offer(client, dm, "fahrzeugdaten", ["01"], provider="amt-suedtondern",
+              endpoint_url=url, status=422)
+    assert "endpoint_url" in str(r["errors"])
+
+
+def test_a_stored_url_from_before_the_check_still_serialises(client, dm, catalogue, conn):
+    code = client.get(f"{API}/offers", query_string={"provider": "kba"},
+                      headers=dm).json["items"][0]["code"]
+    conn.execute("UPDATE offer SET endpoint_url = %s WHERE code = %s",
+                 ("https://dp.example/api/{ags}/nach weis|^", code))
+    for fmt, (media, parser) in FORMATS.items():
+        r = client.get(f"{API}/catalog", headers={"Accept": media})
+        assert r.status_code == 200, fmt
+        graph = Graph().parse(data=r.get_data(as_text=True), format=parser)
+        assert URIRef("https://dp.example/api/%7Bags%7D/nach%20weis%7C%5E") in set(
+            graph.objects(None, DCAT.endpointURL)), fmt
+        item = client.get(f"/id/offer/{code}", headers={"Accept": media})
+        assert item.status_code == 200, fmt
+        Graph().parse(data=item.get_data(as_text=True), format=parser)

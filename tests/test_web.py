@@ -2,6 +2,7 @@
 validation that keeps what was typed, the review queue and its four-eyes rule, the
 competence lookup's ambiguous postcodes. The browser tests (tests/e2e) walk the same pages
 in chromium; these pin down the rules behind them."""
+import html
 import re
 from urllib.parse import quote
 
@@ -72,13 +73,36 @@ class TestSignIn:
         conn.execute("UPDATE app_user SET status = 'deactivated' WHERE email = %s", (email,))
         assert client.get("/konto").status_code == 303
 
+    # Issue 14, item 7: a tab or newline after the first slash (browsers drop them from a
+    # Location: "/\t/evil.example/" became "//evil.example/"), and a newline broke the header
+    # (500, after the session row was written).
     @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
-                                        "/\\evil.example"])
+                                        "/\\evil.example", "/\t/evil.example/",
+                                        "/\n/evil.example/", "/konto\r\nSet-Cookie: x=1",
+                                        "/\u2028/evil.example", " //evil.example"])
     def test_no_open_redirect_after_sign_in(self, client, conn, target):
         email = web_user(conn, "data_manager")
         r = post_form(client, "/anmelden", {"email": email, "password": PASSWORD,
                                             "weiter": target})
-        assert r.headers["Location"] == "/konto"
+        assert r.status_code == 303 and r.headers["Location"] == "/konto"
+
+    def test_a_local_path_is_kept_after_sign_in(self, client, conn):
+        email = web_user(conn, "data_manager")
+        target = "/katalog/offers?evidence_type=melde&seite=2"
+        r = post_form(client, "/anmelden", {"email": email, "password": PASSWORD,
+                                            "weiter": target})
+        assert r.headers["Location"] == target
+
+    def test_the_tab_in_a_sign_in_link_is_not_followed(self, client, conn):
+        """The reported link, as a browser sends it: /anmelden?weiter=/%09/evil.example/"""
+        page = client.get("/anmelden?weiter=/%09/evil.example/")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        weiter = re.search(r'name="weiter" value="([^"]*)"', page.get_data(as_text=True))
+        r = client.post("/anmelden", data={"csrf_token": token.group(1),
+                                           "email": web_user(conn, "data_manager"),
+                                           "password": PASSWORD,
+                                           "weiter": html.unescape(weiter.group(1))})
+        assert r.status_code == 303 and r.headers["Location"] == "/konto"
 
     def test_pages_that_need_a_user_send_anonymous_visitors_to_sign_in(self, client):
         r = client.get("/pruefung")

@@ -8,7 +8,8 @@ import json
 
 import marshmallow as ma
 
-from ..errors import ValidationFailed, flatten_messages, param_error
+from ..api import strict_json_loads
+from ..errors import InvalidParameter, ValidationFailed, flatten_messages, param_error
 from .collection import MAX_REPORTED_ERRORS
 from .offers import offers
 from .schemas import OfferCreateSchema
@@ -17,6 +18,17 @@ COLUMNS = ("provider", "evidence_type", "areas", "service_id", "endpoint_url", "
            "valid_to", "connection_parameters")
 REQUIRED = ("provider", "evidence_type", "areas", "service_id", "endpoint_url")
 MAX_ROWS = 50_000
+
+
+def decode(data):
+    """The CSV file as text: UTF-8 (with or without BOM), strictly. Another encoding is a 400
+    naming the line, never silently replaced characters."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InvalidParameter("body", "body", f"line {line} is not UTF-8 (byte "
+                               f"0x{data[exc.start]:02x}); save the file as UTF-8") from None
 
 
 def parse(text):
@@ -46,7 +58,7 @@ def _row_body(raw):
         body["areas"] = body["areas"].replace(";", " ").split()
     if "connection_parameters" in body:
         try:
-            body["connection_parameters"] = json.loads(body["connection_parameters"])
+            body["connection_parameters"] = strict_json_loads(body["connection_parameters"])
         except json.JSONDecodeError:
             body["connection_parameters"] = "not JSON"
     return body

@@ -247,7 +247,7 @@ class OfferImport(MethodView):
         """
         if request.mimetype != "text/csv":
             raise UnsupportedMediaType("send the offers as text/csv")
-        text = request.get_data(as_text=True)
+        text = importer.decode(request.get_data())
         return importer.import_offers(get_conn(), current_actor(), text,
                                       dry_run=args["dry_run"])
 

@@ -15,6 +15,17 @@ LEISTUNGSSCHLUESSEL = validate.Regexp(identifiers.anchored(identifiers.LEISTUNGS
 AGS = validate.Regexp(identifiers.anchored(identifiers.AGS), error="8 digits")
 
 
+RFC3986 = validate.Regexp(identifiers.anchored(identifiers.URI),
+                          error="not a URI as RFC 3986 allows: %-encode spaces, braces, "
+                                "quotes and the like")
+
+
+def uri_field(**kwargs):
+    """An absolute URL that is also an RFC 3986 URI (marshmallow's Url alone lets
+    { } | ^ < > " through, which break every RDF syntax)."""
+    return ma.fields.Url(validate=[validate.Length(max=2000), RFC3986], **kwargs)
+
+
 def text(max_length=1000, **kwargs):
     return ma.fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
 
@@ -135,18 +146,18 @@ class TitleSchema(LocalizedSchema):
 
 class FormatSchema(Strict):
     media_type = text(200, required=True, metadata={"example": "application/xml"})
-    schema_uri = ma.fields.Url(allow_none=True)
+    schema_uri = uri_field(allow_none=True)
 
 
 class EvidenceTypeCreateSchema(Strict):
     code = ma.fields.String(validate=CODE, required=True)
-    uri = ma.fields.Url(metadata={"description": "stable URI; derived when left out"})
+    uri = uri_field(metadata={"description": "stable URI; derived when left out"})
     title = ma.fields.Nested(TitleSchema, required=True)
     description = ma.fields.Nested(LocalizedSchema)
     registers = ma.fields.List(ma.fields.String(validate=CODE), validate=validate.Length(max=50))
     formats = ma.fields.List(ma.fields.Nested(FormatSchema), validate=validate.Length(max=50))
     identity_attributes = ma.fields.List(text(200), validate=validate.Length(max=50))
-    oots_classification_uri = ma.fields.Url(allow_none=True)
+    oots_classification_uri = uri_field(allow_none=True)
     status = ma.fields.String(validate=validate.OneOf(("active",)))
 
 
@@ -213,7 +224,7 @@ class OfferCreateSchema(Strict):
                            validate=validate.Length(min=1, max=20000))
     service_id = text(300, required=True, metadata={
         "description": "the provider's public service id the routing service resolves"})
-    endpoint_url = ma.fields.Url(required=True, schemes={"https", "http"})
+    endpoint_url = uri_field(required=True, schemes={"https", "http"})
     connection_parameters = ma.fields.Dict(metadata={
         "description": "routing, data managers, admins and the provider only"})
     valid_from = ma.fields.Date(allow_none=True)

@@ -5,6 +5,7 @@ import io
 from datetime import date, timedelta
 
 from ..dates import berlin_today
+from ..http import csv_cell
 from . import queries, resolve
 
 
@@ -56,7 +57,7 @@ def _offer(row):
 def as_csv(report):
     """One line per finding: finding, key, name, offer, detail."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(csv.writer(out, lineterminator="\n"))
     writer.writerow(["finding", "key", "name", "offer", "detail"])
     for g in report["municipalities_without_provider"]:
         writer.writerow(["without_provider", g["ags"], g["name"], "", ""])
@@ -72,3 +73,13 @@ def as_csv(report):
         writer.writerow(["inactive_organisation", " ".join(o["areas"] or []), "", o["offer"],
                          f"{o['provider']} is {o['provider_status']}"])
     return out.getvalue()
+
+
+class _SafeWriter:
+    """Every cell through http.csv_cell: names and codes come from users."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row):
+        self.writer.writerow([csv_cell(value) for value in row])

@@ -9,9 +9,10 @@ from flask.views import MethodView
 
 from ..access.auth import current_actor, requires
 from ..access.roles import OVERSIGHT, ROUTING
-from ..api import Blueprint
+from ..api import Blueprint, json_body
 from ..dates import berlin_today
 from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
+from ..http import csv_cell
 from ..record.replica import read_conn
 from . import answer, coverage, parameters, permission_check, resolve
 from .index import current_index
@@ -67,7 +68,7 @@ class CompetenceBatch(MethodView):
         Parsed by hand rather than by the schema: 20,000 items through marshmallow would
         cost more than resolving them.
         """
-        body = request.get_json(silent=True)
+        body = json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("lookups"), list):
             detail = "a JSON object with a list 'lookups' is required"
             raise ValidationFailed(detail, errors=[param_error("lookups", "body", detail)])
@@ -159,7 +160,7 @@ def _csv_lines(rows):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SNAPSHOT_COLUMNS)
     for row in rows:
-        writer.writerow([row[c] or "" for c in SNAPSHOT_COLUMNS])
+        writer.writerow([csv_cell(row[c]) for c in SNAPSHOT_COLUMNS])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -16,6 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from ..catalog import queries as catalog_queries
 from ..folding import fold
+from ..identifiers import safe_uri
 from . import queries
 from .namespaces import CCCEV, CPSV, DCATDE, GEOCODING, HYDRA
 
@@ -62,7 +63,7 @@ class CatalogueGraph:
         self.conn, self.include, self.since = conn, include_illustrative, modified_since
         self.base = base.rstrip("/")
         self.publisher_name = publisher_name
-        self.contributor = URIRef(contributor_id) if contributor_id else None
+        self.contributor = URIRef(safe_uri(contributor_id)) if contributor_id else None
         self.catalogue = self.uri("catalog")
         self.publisher = self.uri("publisher")
         self.by_law = self.uri("competent-authority", "by-law")
@@ -251,7 +252,7 @@ class CatalogueGraph:
             yield from self.agent(collective, slug, kind)
 
     def evidence_type(self, row, described):
-        node = URIRef(row["uri"])
+        node = URIRef(safe_uri(row["uri"]))
         if node in described:
             return
         described.add(node)
@@ -304,7 +305,7 @@ class CatalogueGraph:
                     evidence = self.evidence_types.get(code)
                     if evidence is None:
                         continue  # retired or illustrative: not in this export
-                    yield type_list, CCCEV.specifiesEvidenceType, URIRef(evidence["uri"])
+                    yield type_list, CCCEV.specifiesEvidenceType, URIRef(safe_uri(evidence["uri"]))
                     yield from self.evidence_type(evidence, described)
 
     def data_service(self, row, described):
@@ -314,7 +315,7 @@ class CatalogueGraph:
         yield service, _TYPE, _DATA_SERVICE
         yield service, _TITLE, _de(f"{row['evidence_title']} ({row['provider']})")
         yield service, _IDENTIFIER, _text(row["code"])
-        yield service, _ENDPOINT, URIRef(row["endpoint_url"])
+        yield service, _ENDPOINT, URIRef(safe_uri(row["endpoint_url"]))
         yield service, _PUBLISHER, self.uri("organisation", row["provider"])
         yield from self.organisation(row["provider"], described)
         for register in row["registers"]:

@@ -3,7 +3,8 @@
 # --- tokens and users ---------------------------------------------------------------------
 
 _USER_COLUMNS = """u.id, u.code, u.email, u.name, u.role, u.status, u.organisation_id,
-                   o.code AS organisation, u.version, u.created_at, u.updated_at"""
+                   o.code AS organisation, o.status AS organisation_status, u.version,
+                   u.created_at, u.updated_at"""
 
 
 def get_user(conn, *, code=None, email=None, for_update=False):

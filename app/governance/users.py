@@ -212,6 +212,10 @@ def check_password(conn, email, password):
         throttle.failed(key)
         raise Unauthorized("wrong e-mail or password, or the account is not active yet")
     throttle.succeeded(key)
+    # Said only to whoever knows the password: a token or session would not work anyway.
+    if user["organisation_status"] not in (None, "active"):
+        raise Forbidden(f"your organisation {user['organisation']} is "
+                        f"{user['organisation_status']}; the FKS data managers can tell why")
     return user
 
 

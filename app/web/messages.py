@@ -45,6 +45,10 @@ _PROBLEMS = [
     (r"a user with e-mail (\S+) exists already",
      r"Es gibt bereits ein Konto mit der E-Mail-Adresse \1."),
     (r"organisation code '(.+)' is taken", r"Der Kurzname „\1“ ist schon vergeben."),
+    (r"your organisation (\S+) is suspended.*",
+     r"Ihre Organisation „\1“ ist gesperrt. Bitte wenden Sie sich an die Datenverwaltung."),
+    (r"your organisation (\S+) is (\w+).*",
+     r"Ihre Organisation „\1“ ist nicht aktiv (Status: \2)."),
     (r"four-eyes: .*", "Vier-Augen-Prinzip: Was Sie selbst vorgeschlagen haben, prüft eine "
                        "andere Person."),
     (r"nothing of .* awaits review", "Hier wartet nichts (mehr) auf eine Prüfung."),

@@ -1,5 +1,6 @@
 """Signing in and out of the web pages (e-mail and password; the same throttle as
 the API)."""
+import unicodedata
 
 from flask import redirect, render_template, request, url_for
 
@@ -11,11 +12,16 @@ from .blueprint import blp
 
 
 def _safe_next(target):
-    """Only paths of this site (never //host or a scheme): no open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") \
-            and "\\" not in target:
-        return target
-    return None
+    """Only paths of this site: no open redirect, nothing that could break the Location
+    header. Never "//host" or a backslash (scheme-relative URLs), no whitespace, control or
+    format characters anywhere: browsers drop tabs and newlines from a Location, so
+    "/<TAB>/evil.example" would become "//evil.example"."""
+    if not target or len(target) > 2000 or not target.startswith("/") \
+            or target[1:2] in ("/", "\\"):
+        return None
+    if any(c == "\\" or unicodedata.category(c)[0] in "CZ" for c in target):
+        return None
+    return target
 
 
 # --- sign-in --------------------------------------------------------------------------------

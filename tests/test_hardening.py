@@ -1,0 +1,124 @@
+"""Issue 14 (hardening): hostile input answered with a problem saying what is wrong, never a
+500, and nothing written. Other items have their tests next to their features (review,
+export, web sign-in, competence)."""
+import json
+
+import pytest
+
+from .catalog_helpers import API, evidence_type, organisation
+from .helpers import assert_problem
+
+
+def post_raw(client, path, text, headers=None, content_type="application/json"):
+    return client.post(path, data=text.encode("utf-8"),
+                       headers={**(headers or {}), "Content-Type": content_type})
+
+
+@pytest.fixture
+def melde(client, dm):
+    evidence_type(client, dm, "melde")
+    organisation(client, dm, "amt-a")
+
+
+def offer_text(parameters_json):
+    return ('{"provider": "amt-a", "evidence_type": "melde", "areas": ["010545489"], '
+            '"service_id": "s", "endpoint_url": "https://a.example", '
+            f'"connection_parameters": {parameters_json}}}')
+
+
+class TestMalformedJson:
+    """Item 8: each of these answered 500 before."""
+
+    @pytest.mark.parametrize("path", ["/registrations", "/sign-in"])
+    def test_a_lone_surrogate_anonymously(self, client, path, nothing_written):
+        with nothing_written():
+            r = post_raw(client, f"{API}{path}",
+                         '{"email": "a\\ud800@example.org", "password": "x"}')
+        body = assert_problem(r, 400)
+        assert "surrogate" in json.dumps(body)
+
+    @pytest.mark.parametrize("parameters, reason", [
+        ('{"a\\u0000b": 1}', "NUL"), ('{"x": NaN}', "NaN"), ('{"x": 1e400}', "too large"),
+        ('{"x": Infinity}', "Infinity"), ('{"x": "\\udfff"}', "surrogate")])
+    def test_bad_values_inside_connection_parameters(self, client, dm, melde, parameters,
+                                                     reason, nothing_written):
+        with nothing_written():
+            r = post_raw(client, f"{API}/offers", offer_text(parameters), dm)
+        assert reason in json.dumps(assert_problem(r, 400))
+
+    @pytest.mark.parametrize("path", ["/offers", "/competence/batch", "/registrations"])
+    def test_deep_nesting(self, client, dm, path, nothing_written):
+        with nothing_written():
+            r = post_raw(client, f"{API}{path}", "[" * 970 + "]" * 970, dm)
+        assert "nested" in json.dumps(assert_problem(r, 400))
+
+    def test_moderate_nesting_is_still_read(self, client, dm, melde):
+        nested = "{}"
+        for _ in range(20):
+            nested = f'{{"n": {nested}}}'
+        r = post_raw(client, f"{API}/offers", offer_text(nested), dm)
+        assert r.status_code == 201
+
+    def test_the_csv_import_refuses_such_parameters_per_row(self, client, dm, melde,
+                                                           nothing_written):
+        text = ("provider,evidence_type,areas,service_id,endpoint_url,connection_parameters\n"
+                'amt-a,melde,010545489,s,https://a.example,"{""x"": NaN}"\n')
+        with nothing_written():
+            r = post_raw(client, f"{API}/offers/import", text, dm, "text/csv")
+        assert r.status_code == 422
+        assert "connection_parameters" in json.dumps(r.json)
+
+
+def test_csv_answers_neutralise_formulas(client, dm, melde, login):
+    """Item 11: a service_id of =HYPERLINK(...) appeared raw in the snapshot CSV."""
+    formula = '=HYPERLINK("https://evil.example","klick")'
+    assert post_raw(client, f"{API}/offers", json.dumps({
+        "provider": "amt-a", "evidence_type": "melde", "areas": ["01054"],
+        "service_id": formula, "endpoint_url": "https://a.example"}), dm).status_code == 201
+    r = client.get(f"{API}/competence/snapshot", query_string={"evidence_type": "melde"},
+                   headers={**login("routing"), "Accept": "text/csv"})
+    assert r.status_code == 200
+    lines = r.get_data(as_text=True).splitlines()
+    cells = [line for line in lines if "HYPERLINK" in line]
+    assert cells and all("'=HYPERLINK" in line and ",=HYPERLINK" not in line
+                         for line in cells)
+
+
+def test_metrics_labels_come_from_a_closed_set(client):
+    """Item 12: every invented method name became a label value."""
+    for n in range(20):
+        client.open("/healthz", method=f"INVENT{n}")
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "INVENT" not in metrics
+    assert 'method="other"' in metrics
+
+
+def test_a_csv_import_in_latin_1_is_refused_naming_the_line(client, dm, melde,
+                                                          nothing_written):
+    """Item 15: Latin-1 bytes were stored as U+FFFD silently."""
+    text = ("provider,evidence_type,areas,service_id,endpoint_url\n"
+            "amt-a,melde,010545489,Stra\xdfenverkehr,https://a.example\n").encode("latin-1")
+    with nothing_written():
+        r = client.post(f"{API}/offers/import", data=text,
+                        headers={**dm, "Content-Type": "text/csv"})
+    body = assert_problem(r, 400)
+    assert "line 2 is not UTF-8" in body["detail"]
+
+
+def test_users_of_a_suspended_organisation_are_told_at_sign_in(client, conn, dm):
+    """Item 14: sign-in gave them a token that then answered 401, and the web sign-in looped
+    back to itself."""
+    from .web_helpers import PASSWORD, post_form, web_user
+    organisation(client, dm, "amt-gesperrt")
+    email = web_user(conn, "provider_admin", org="amt-gesperrt")
+    conn.execute("UPDATE organisation SET status = 'suspended' WHERE code = 'amt-gesperrt'")
+    r = client.post(f"{API}/sign-in", json={"email": email, "password": PASSWORD})
+    body = assert_problem(r, 403)
+    assert "amt-gesperrt is suspended" in body["detail"] and "token" not in r.json
+    page = post_form(client, "/anmelden", {"email": email, "password": PASSWORD})
+    assert page.status_code == 403
+    assert "ist gesperrt" in page.get_data(as_text=True)
+    assert conn.execute("SELECT count(*) AS n FROM web_session").fetchone()["n"] == 0
+    # The wrong password says nothing about the organisation.
+    wrong = client.post(f"{API}/sign-in", json={"email": email, "password": "falsch-123456"})
+    assert "suspended" not in assert_problem(wrong, 401)["detail"]
