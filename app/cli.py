@@ -18,7 +18,8 @@ from .errors import Problem
 
 
 def _app_factory():
-    return create_app()
+    # Seeding a national catalogue or importing runs statements longer than a request may.
+    return create_app({"DB_STATEMENT_TIMEOUT": 0})
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False,

@@ -43,8 +43,15 @@ class Config:
     LOG_LEVEL: str = "INFO"
     DB_POOL_MIN_SIZE: int = 1
     DB_POOL_MAX_SIZE: int = 8
-    # Seconds a request may wait for a pooled connection before failing with 503.
+    # Seconds a request may wait for a pooled connection before failing with 503 (also the
+    # connect timeout).
     DB_POOL_TIMEOUT: int = 5
+    # Server-side bounds per pooled connection (seconds; statement 0 = none: the CLI).
+    DB_STATEMENT_TIMEOUT: int = 30
+    DB_IDLE_IN_TRANSACTION_TIMEOUT: int = 60
+    # Requests of one process that may use the database at once (0: GUNICORN_THREADS - 1, so
+    # one thread always stays for competence answers from memory and /healthz).
+    DB_CONCURRENCY: int = 0
     # How often each process checks whether the catalogue changed (in-process caches).
     # 0: check on every request (tests); answers are fresh within this many seconds.
     CACHE_POLL_SECONDS: float = 0.25

@@ -10,6 +10,8 @@ which of the two a read-only request reads through is record/replica.py's rule.
 """
 import json
 import logging
+import os
+import time
 
 from flask import current_app, g
 from psycopg.rows import dict_row
@@ -18,6 +20,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from . import embedded_pg
 from .errors import ServiceUnavailable
+from .lanes import Lane
+from .stall import StallGuard
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +63,41 @@ def configure_replica_connection(conn):
     conn.regmap_replica = True  # caches that follow the feed check how far it has replayed
 
 
+def connection_settings(config):
+    """libpq settings of every pooled connection: a bounded connect, keepalives (a dead peer
+    is noticed), and server-side bounds on a statement and on an idle transaction."""
+    options = f"-c idle_in_transaction_session_timeout={config.DB_IDLE_IN_TRANSACTION_TIMEOUT}s"
+    if config.DB_STATEMENT_TIMEOUT:
+        options += f" -c statement_timeout={config.DB_STATEMENT_TIMEOUT}s"
+    return {"connect_timeout": max(2, config.DB_POOL_TIMEOUT), "keepalives": 1,
+            "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+            "options": options}
+
+
 def _pool(url, config, name, configure):
+    guard = StallGuard(url, name)
+
+    def check(conn):
+        # Watched while checked: the check itself would hang on a frozen database.
+        guard.watch(conn)
+        try:
+            ConnectionPool.check_connection(conn)
+        finally:
+            guard.release(conn)
+
     pool = ConnectionPool(
         url,
+        kwargs=connection_settings(config),
         min_size=config.DB_POOL_MIN_SIZE,
         max_size=config.DB_POOL_MAX_SIZE,
         timeout=config.DB_POOL_TIMEOUT,
         configure=configure,
         # A restarted database heals by itself: broken connections are replaced.
-        check=ConnectionPool.check_connection,
+        check=check,
         open=False,
         name=name,
     )
+    pool.regmap_guard = guard
     # Opening does not wait for the database, so a down database gives 503s, not a crash.
     pool.open(wait=False)
     return pool
@@ -81,6 +108,8 @@ def init_app(app, config):
     if pool is None:
         pool = _pool(resolve_database_url(config), config, "regmap", configure_connection)
     app.extensions["regmap.pool"] = pool
+    app.extensions["regmap.db_lane"] = Lane("database", config.DB_CONCURRENCY or max(
+        1, int(os.environ.get("GUNICORN_THREADS", "4")) - 1))
     app.extensions["regmap.replica_pool"] = _pool(
         config.DATABASE_REPLICA_URL, config, "regmap-replica",
         configure_replica_connection) if config.DATABASE_REPLICA_URL else None
@@ -107,20 +136,55 @@ def replica_conn(timeout=REPLICA_WAIT_SECONDS):
 
 
 def _take(pool, timeout):
+    guard = getattr(pool, "regmap_guard", None)
+    if guard is not None and guard.stalled:
+        raise ServiceUnavailable("the database does not answer", retry_after=5)
+    _admit(guard)
     context = pool.connection(timeout=timeout)
+    token = object()
+    if guard is not None:
+        guard.waiting(token)
     try:
         conn = context.__enter__()
     except PoolTimeout as exc:
+        if guard is not None:
+            guard.unreachable()
         raise ServiceUnavailable("the database is not reachable", retry_after=5) from exc
-    g.setdefault("db_contexts", []).append(context)
+    finally:
+        if guard is not None:
+            guard.done_waiting(token)
+    if guard is not None:
+        guard.watch(conn)
+    g.setdefault("db_contexts", []).append((context, guard, conn))
     return conn
 
 
+def _admit(guard):
+    """One slot of the database lane per request that uses the database: at most
+    DB_CONCURRENCY threads of a process wait on it, so the rest stay free for answers from
+    memory. A request waits for a slot while the database is healthy and is refused at once
+    (503) while it is suspect (stall.py)."""
+    if g.get("db_admitted"):
+        return
+    lane = current_app.extensions["regmap.db_lane"]
+    deadline = time.monotonic() + current_app.config["DB_POOL_TIMEOUT"]
+    while not lane.acquire(timeout=0.05):
+        if (guard is not None and (guard.suspect or guard.stalled)) or \
+                time.monotonic() > deadline:
+            raise ServiceUnavailable("too many requests wait for the database",
+                                     retry_after=5)
+    g.db_admitted = True
+
+
 def _release_connection(exc):
+    if g.pop("db_admitted", False):
+        current_app.extensions["regmap.db_lane"].release()
     g.pop("db_conn", None)
     g.pop("db_read_conn", None)
     g.pop("db_replica_conn", None)
-    for context in g.pop("db_contexts", ()):
+    for context, guard, conn in g.pop("db_contexts", ()):
+        if guard is not None:
+            guard.release(conn)
         context.__exit__(type(exc) if exc else None, exc, None)
 
 

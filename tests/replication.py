@@ -9,6 +9,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from contextlib import contextmanager
@@ -60,11 +61,13 @@ class StreamingPair:
         subprocess.run([*self.as_server_user, str(self.bindir / tool), *map(str, args)],
                        check=True, capture_output=True, cwd=self.root)
 
-    def build(self):
+    def build(self, replica=True):
         self._run("initdb", "-D", self.primary_dir, "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8")
         self._configure(self.primary_dir, self.primary_port)
         self.start("primary")
+        if not replica:
+            return
         self._run("pg_basebackup", "-h", "127.0.0.1", "-p", self.primary_port, "-U",
                   "postgres", "-D", self.replica_dir, "-R", "-X", "stream")
         # Reconnect to a restarted primary at once (default: 5 s between attempts).
@@ -90,6 +93,21 @@ class StreamingPair:
         data_dir = self.primary_dir if which == "primary" else self.replica_dir
         self._run("pg_ctl", "-D", data_dir, "-m", mode, "-w", "stop")
 
+    def server_pids(self, which="primary"):
+        """The postmaster and every process it started (to freeze the whole server)."""
+        data_dir = self.primary_dir if which == "primary" else self.replica_dir
+        postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(postmaster)],
+                                  capture_output=True, text=True).stdout.split()
+        return [postmaster, *map(int, children)]
+
+    def signal(self, signum, which="primary"):
+        for pid in self.server_pids(which):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass  # ended meanwhile
+
     def replica_sql(self, sql, dbname="postgres"):
         with psycopg.connect(self.url("replica", dbname), autocommit=True,
                              row_factory=dict_row) as conn:
@@ -97,7 +115,8 @@ class StreamingPair:
 
 
 @contextmanager
-def streaming_pair():
+def streaming_pair(replica=True):
+    """A primary with a streaming replica (replica=False: a private server alone)."""
     bindir = server_bindir()
     if bindir is None:
         import pytest
@@ -106,10 +125,14 @@ def streaming_pair():
     root = Path(tempfile.mkdtemp(prefix="regmap-replication-"))
     pair = StreamingPair(bindir, root)
     try:
-        pair.build()
+        pair.build(replica=replica)
         yield pair
     finally:
-        for which in ("replica", "primary"):
+        for which in ("replica", "primary") if replica else ("primary",):
+            try:
+                pair.signal(signal.SIGCONT, which)  # a frozen server cannot stop
+            except (OSError, ValueError):
+                pass  # not running
             try:
                 pair.stop(which, mode="immediate")
             except subprocess.CalledProcessError:

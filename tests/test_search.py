@@ -155,3 +155,48 @@ def test_offers_by_evidence_type_and_place_together(client, catalogue):
     # One word alone finds the evidence type, not every offer of it.
     assert {h["type"] for h in search(client, "Meldebescheinigung")["items"]} == {
         "evidence-type"}
+
+
+class TestBoundedCost:
+    """Issue 14, item 1: `q=a b` took 54 s and eleven such requests held every thread."""
+
+    def test_short_words_match_whole_words_only(self, client, catalogue, app):
+        search(client, "Meldebescheinigung")  # the index is built on the first search
+        with app.app_context():
+            searcher, _ = engine._searcher.get(app.config["SEARCH_INDEX_DIR"])
+            query = engine.build_query("a b", searcher.reader())
+        assert not any(isinstance(q, engine.Prefix) for q in query.leaves())
+        assert search(client, "a b")["total"] >= 0  # answered, not refused
+
+    def test_a_prefix_stands_for_a_bounded_number_of_terms(self, client, catalogue, app,
+                                                            monkeypatch):
+        monkeypatch.setattr(engine, "MAX_EXPANSION", 2)
+        search(client, "Meldebescheinigung")
+        with app.app_context():
+            searcher, _ = engine._searcher.get(app.config["SEARCH_INDEX_DIR"])
+            reader = searcher.reader()
+            # The first three letters that start more than two words of the index.
+            starts = {}
+            for term in reader.lexicon("words"):
+                starts.setdefault(term.decode()[:3], []).append(term)
+            prefix = next(p for p, terms in starts.items() if len(p) == 3 and len(terms) > 2)
+            capped = engine._prefix(reader, "words", prefix, 1.5)
+        assert isinstance(capped, engine.ConstantScoreQuery)
+        assert len(list(capped.leaves())) == 2
+        assert search(client, prefix)["total"] > 0
+
+    def test_a_search_over_its_time_budget_is_a_503(self, client, catalogue, monkeypatch):
+        class Exhausted(engine.TimeLimitCollector):
+            def collect_matches(self):
+                raise engine.TimeLimit
+        monkeypatch.setattr(engine, "TimeLimitCollector", Exhausted)
+        r = client.get(f"{API}/search", query_string={"q": "Meldebescheinigung"})
+        body = assert_problem(r, 503)
+        assert "did not finish within" in body["detail"] and r.headers["Retry-After"]
+
+    def test_searches_beyond_the_lane_are_refused_at_once(self, client, catalogue):
+        with engine._lane.admitted():
+            r = client.get(f"{API}/search", query_string={"q": "Meldebescheinigung"})
+        assert "too many search requests" in assert_problem(r, 503)["detail"]
+        assert r.headers["Retry-After"] == "1"
+        assert search(client, "Meldebescheinigung")["total"] > 0

@@ -51,13 +51,14 @@ class _ActorCache:
             return found[0]
         return None
 
-    def follow(self, conn, version):
-        """Bring the cache to `version` (read through `conn`)."""
+    def follow(self, connect, version):
+        """Bring the cache to `version` (read through `connect()`, only when it is not)."""
         if version == self.version:
             return
         with self._lock:
             if version == self.version:
                 return
+            conn = connect()
             if self.cursor is None or not self._unaffected(conn):
                 self.cursor = record_queries.feed_cursor(conn)
                 self.entries = {}
@@ -107,7 +108,7 @@ def _authenticate(header):
     config = current_app.config
     version = catalogue_version.current(read_conn, config["CACHE_POLL_SECONDS"],
                                         config["DATABASE_URL"], config["DATABASE_REPLICA_URL"])
-    _actors.follow(read_conn(), version)
+    _actors.follow(read_conn, version)
     actor = _actors.get(version, token_hash)
     if actor is not None:
         return actor

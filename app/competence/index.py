@@ -138,10 +138,11 @@ class CompetenceIndex:
         self._lock = threading.Lock()
         self.generation = 0
 
-    def ensure_types(self, conn, codes, *, pause=0.0):
-        """Load the offers of these evidence types (codes) if they are not loaded yet.
-        `pause`: seconds to yield to request threads after each evidence type and every
-        thousand offers (background rebuilds share the interpreter with requests)."""
+    def ensure_types(self, connect, codes, *, pause=0.0):
+        """Load the offers of these evidence types (codes) if they are not loaded yet,
+        through `connect()` (called only then). `pause`: seconds to yield to request threads
+        after each evidence type and every thousand offers (background rebuilds share the
+        interpreter with requests)."""
         missing = sorted({self.evidence_types[c][0] for c in codes if c in self.evidence_types}
                          - self._offers.keys())
         for type_id in missing if pause else [missing]:
@@ -152,7 +153,7 @@ class CompetenceIndex:
                     continue  # another request loaded them meanwhile
                 loaded = {t: {} for t in type_ids}
                 for n, (code, rows) in enumerate(_by_offer(
-                        queries.active_offers(conn, type_ids=type_ids)), start=1):
+                        queries.active_offers(connect(), type_ids=type_ids)), start=1):
                     self._place(loaded, code, rows)
                     if pause and n % 1000 == 0:
                         time.sleep(pause)
@@ -354,17 +355,19 @@ class IndexHolder:
             return index
         return None
 
-    def get(self, conn, config, evidence_types=()):
-        """The index at the catalogue's current version, brought forward through `conn`
+    def get(self, connect, config, evidence_types=()):
+        """The index at the catalogue's current version, brought forward through `connect()`
         change by change. Where that is not possible, a new index is built: in the
         background while the previous one keeps answering (with CACHE_POLL_SECONDS > 0),
-        else at once (tests, a worker's first request). `config` is the app's."""
-        index = self._current_for(conn, config)
-        index.ensure_types(conn, evidence_types)
+        else at once (tests, a worker's first request). `config` is the app's. `connect` is
+        called only when the database must be read: an index that is current answers
+        without a connection (and keeps answering while the database stalls)."""
+        index = self._current_for(connect, config)
+        index.ensure_types(connect, evidence_types)
         return index
 
-    def _current_for(self, conn, config):
-        version = catalogue_version.current(lambda: conn, config["CACHE_POLL_SECONDS"],
+    def _current_for(self, connect, config):
+        version = catalogue_version.current(connect, config["CACHE_POLL_SECONDS"],
                                             config["DATABASE_URL"],
                                             config["DATABASE_REPLICA_URL"])
         index = self.current(version)
@@ -375,13 +378,13 @@ class IndexHolder:
             if index is not None:
                 return index
             index = self._index
-            if index is not None and index.catch_up(conn):
+            if index is not None and index.catch_up(connect()):
                 index.version = version
                 return index
             if index is not None and config["CACHE_POLL_SECONDS"] > 0:
                 self._rebuild_in_background(config)
                 return index
-            index = self._build(conn)
+            index = self._build(connect())
             index.version = version
             self._index = index
             return index
@@ -399,7 +402,7 @@ class IndexHolder:
                 with psycopg.connect(read_database_url(config), autocommit=True,
                                      row_factory=dict_row) as conn:
                     index = self._build(conn)
-                    index.ensure_types(conn, loaded, pause=REBUILD_PAUSE_SECONDS)
+                    index.ensure_types(lambda: conn, loaded, pause=REBUILD_PAUSE_SECONDS)
                 index.version = version
                 with self._lock:
                     self._index = index  # one assignment: requests see the old or the new
@@ -426,4 +429,4 @@ def current_index(*evidence_types):
     """For request handlers: the index, checked against (and loaded through) the request's
     connection, with the offers of these evidence types (codes) loaded. The resolver itself
     never reaches for a connection."""
-    return holder.get(read_conn(), current_app.config, evidence_types)
+    return holder.get(read_conn, current_app.config, evidence_types)

@@ -1,6 +1,7 @@
 """Searching: the user's words (never query syntax) become a whoosh query that finds
 inflections, umlaut spellings, compound parts, typos and prefixes, and ranks exact codes
 first."""
+import itertools
 import logging
 import os
 import threading
@@ -9,12 +10,15 @@ from pathlib import Path
 import psycopg
 from flask import current_app
 from whoosh import highlight
-from whoosh.query import And, FuzzyTerm, Or, Prefix, Term
+from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
+from whoosh.query import And, ConstantScoreQuery, FuzzyTerm, NullQuery, Or, Prefix, Term
+from whoosh.searching import ResultsPage
 
 from ..access.roles import OVERSIGHT
 from ..db import get_conn, read_database_url
 from ..errors import InvalidParameter, ServiceUnavailable
 from ..folding import fold
+from ..lanes import Lane
 from . import analysis
 from .index import Follower, IndexUnavailable, open_index
 
@@ -28,6 +32,16 @@ FACET_FIELDS = {"type": "type_facet", "land": "land", "status": "status"}
 # Typo tolerance is tried only when the words as typed find nothing: it costs a scan of the
 # terms that share the first three letters, in Python.
 TYPO_THRESHOLD = 1
+# Bounds on what one search may cost (issue 14): words shorter than MIN_PREFIX match whole
+# words only (a one-letter prefix stands for most of the index); a prefix stands for at most
+# MAX_EXPANSION terms; a search that has not finished within TIME_BUDGET_SECONDS is a 503;
+# at most SEARCH_LANE_WIDTH searches run at once per process, so searches never take every
+# thread from competence answers and /healthz.
+MIN_PREFIX = 3
+MAX_EXPANSION = 256
+TIME_BUDGET_SECONDS = 2.0
+SEARCH_LANE_WIDTH = 1
+_lane = Lane("search", SEARCH_LANE_WIDTH)
 TYPE_PATHS = {"organisation": "organisations", "register": "registers",
               "evidence-type": "evidence-types", "service": "services", "offer": "offers"}
 
@@ -39,23 +53,37 @@ def _words(text):
     return words
 
 
-def build_query(text, typos=False):
+def build_query(text, reader, typos=False):
     """Every word must match: as a stemmed word, a prefix (type-ahead) or a part of a
-    compound; with `typos`, also within one or two edits. Exact codes outrank all."""
+    compound; with `typos`, also within one or two edits. Exact codes outrank all. Prefixes
+    are bounded (MIN_PREFIX, MAX_EXPANSION): `reader` tells what a prefix stands for."""
     per_word = []
     words = _words(text)
     for word in words:
         options = [Term("text", analysis.stem(word), boost=3.0),
-                   Prefix("parts" if len(word) >= analysis.SuffixFilter.MIN else "words",
-                          word, boost=1.5)]
+                   _prefix(reader, "parts" if len(word) >= analysis.SuffixFilter.MIN
+                           else "words", word, 1.5)]
         if len(words) > 1:
-            options.append(Prefix("context", word, boost=1.0))
+            options.append(_prefix(reader, "context", word, 1.0))
         if typos and len(word) >= 4:
             # One edit: Damerau-Levenshtein automata for two edits cost tens of ms in Python.
             options.append(FuzzyTerm("words", word, boost=1.0, prefixlength=3, maxdist=1))
         per_word.append(Or(options))
     exact = Term("keys", text.strip().lower(), boost=100.0)  # codes, keys, IDNrG numbers
     return Or([exact, And(per_word)])
+
+
+def _prefix(reader, field, word, boost):
+    if len(word) < MIN_PREFIX:
+        return Term(field, word, boost=boost)
+    terms = list(itertools.islice(reader.expand_prefix(field, word), MAX_EXPANSION + 1))
+    if not terms:
+        return NullQuery
+    if len(terms) <= MAX_EXPANSION:
+        return Prefix(field, word, boost=boost)
+    # The first MAX_EXPANSION terms in order, scored as whoosh scores a prefix (constant).
+    return ConstantScoreQuery(Or([Term(field, t.decode("utf-8")) for t in
+                                  terms[:MAX_EXPANSION]]), score=boost)
 
 
 class MarkFormatter(highlight.HtmlFormatter):
@@ -150,9 +178,14 @@ def stop_followers():
 
 
 def search(actor, args):
+    _words(args["q"])  # a 400 before anything else happens
+    with _lane.admitted():
+        return _search(actor, args)
+
+
+def _search(actor, args):
     config = current_app.config
     text = args["q"]
-    _words(text)  # a 400 before anything else happens
     _follow(config)
     try:
         searcher, facet_values = _searcher.get(config["SEARCH_INDEX_DIR"])
@@ -172,12 +205,24 @@ def search(actor, args):
     def run(query):
         if narrowing:
             query = And([query, *narrowing])
-        return searcher.search_page(query, args["page"], pagelen=args["page_size"],
-                                    mask=mask or None, terms=True)
+        # As Searcher.search_page builds it, with the time limit inside the mask (the
+        # limit's own collect bypasses a filter wrapped inside it). A timer flag, not
+        # SIGALRM: this runs in a worker thread.
+        collector = FilterCollector(TimeLimitCollector(
+            searcher.collector(limit=args["page"] * args["page_size"], terms=True),
+            timelimit=TIME_BUDGET_SECONDS, use_alarm=False), None, mask or None)
+        try:
+            searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            raise ServiceUnavailable(
+                f"the search did not finish within {TIME_BUDGET_SECONDS:g} s; use longer or "
+                "more specific words", retry_after=5) from None
+        return ResultsPage(collector.results(), args["page"], args["page_size"])
 
-    page = run(build_query(text))
+    reader = searcher.reader()
+    page = run(build_query(text, reader))
     if len(page.results) < TYPO_THRESHOLD:
-        page = run(build_query(text, typos=True))
+        page = run(build_query(text, reader, typos=True))
     results = page.results
     results.fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
     results.formatter = MarkFormatter()

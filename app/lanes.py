@@ -1,0 +1,35 @@
+"""Bounded concurrency for expensive kinds of work, per process.
+
+A gunicorn gthread worker has a few threads; a kind of request that can hold one for long
+(a worst-case search) must never take all of them from the cheap paths (competence answers
+from memory, /healthz). A lane admits at most `width` requests at a time; one more is
+refused at once with 503 and Retry-After instead of queueing on a thread.
+"""
+import threading
+from contextlib import contextmanager
+
+from .errors import ServiceUnavailable
+
+
+class Lane:
+    def __init__(self, name, width):
+        self.name, self.width = name, width
+        self._slots = threading.BoundedSemaphore(width)
+
+    def acquire(self, timeout):
+        """A slot, waiting up to `timeout` seconds (False: none came free)."""
+        return self._slots.acquire(timeout=timeout)
+
+    def release(self):
+        self._slots.release()
+
+    @contextmanager
+    def admitted(self):
+        if not self._slots.acquire(blocking=False):
+            raise ServiceUnavailable(
+                f"too many {self.name} requests at once in this process; try again shortly",
+                retry_after=1)
+        try:
+            yield
+        finally:
+            self._slots.release()
