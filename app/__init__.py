@@ -63,6 +63,9 @@ def create_app(config=None):
     from .web import blp as web_blp
     app.register_blueprint(web_blp)
     app.extensions["regmap.api"] = api
+    from .search.gate import SearchGate
+    app.wsgi_app = SearchGate(app, app.wsgi_app)
+    # Outermost: the routing service's hot path meets nothing before it.
     from .competence.fastpath import CompetenceFastPath
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
     return app

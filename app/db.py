@@ -188,6 +188,13 @@ def _release_connection(exc):
         context.__exit__(type(exc) if exc else None, exc, None)
 
 
+def contains_pattern(text):
+    """A LIKE pattern for "contains `text`": the caller's % and _ are plain characters
+    (`name=%` must not match everything). Used with LIKE's default escape, the backslash."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _iso(value):
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 

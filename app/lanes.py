@@ -23,6 +23,13 @@ class Lane:
     def release(self):
         self._slots.release()
 
+    def full(self):
+        """Whether no slot is free right now (a look, not a reservation)."""
+        if not self._slots.acquire(blocking=False):
+            return True
+        self._slots.release()
+        return False
+
     @contextmanager
     def admitted(self):
         if not self._slots.acquire(blocking=False):

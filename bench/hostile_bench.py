@@ -12,6 +12,7 @@ the search lane is full, or the time budget ran out).
 """
 import itertools
 import os
+import resource
 import statistics
 import sys
 import threading
@@ -103,7 +104,15 @@ def main():
         for thread in searchers.threads:
             thread.start()
         time.sleep(2)  # every searcher has a request in flight
+        # CPU the load generators take from the same cores: this process's searching
+        # threads (self) and wrk (a child).
+        before = resource.getrusage(resource.RUSAGE_SELF), \
+            resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
         hostile = wrk(api, duration=DURATION, script=script, headers=routing)
+        elapsed = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_SELF), \
+            resource.getrusage(resource.RUSAGE_CHILDREN)
         searchers.stop.set()
         probe.stop.set()
         probe.join()
@@ -121,6 +130,11 @@ def main():
     print(f"/healthz every 100 ms ({len(seconds)} probes): p50 "
           f"{statistics.median(seconds) * 1000:.1f} ms  max {seconds[-1] * 1000:.1f} ms  "
           f"over 100 ms {sum(s > 0.1 for s in seconds)}  failed {probe.failures}")
+    def cpu(index):
+        return (after[index].ru_utime + after[index].ru_stime
+                - before[index].ru_utime - before[index].ru_stime) / elapsed
+    print(f"CPU of the load generators during the hostile run: searching clients "
+          f"{cpu(0):.2f} cores, wrk {cpu(1):.2f} cores (of {os.cpu_count()})")
     counts = {s: searchers.statuses.count(s) for s in set(searchers.statuses)}
     slowest = max(searchers.seconds) if searchers.seconds else 0
     print(f"searches: {len(searchers.statuses)} answered {counts}; slowest {slowest:.2f} s")

@@ -122,3 +122,20 @@ def test_users_of_a_suspended_organisation_are_told_at_sign_in(client, conn, dm)
     # The wrong password says nothing about the organisation.
     wrong = client.post(f"{API}/sign-in", json={"email": email, "password": "falsch-123456"})
     assert "suspended" not in assert_problem(wrong, 401)["detail"]
+
+
+@pytest.mark.parametrize("path", ["/municipalities", "/areas"])
+def test_a_name_filter_without_letters_is_refused(client, path):
+    """Item 17: `municipalities?name=%` matched everything (names are compared folded, and
+    "%" folds to nothing)."""
+    for name in ("%", "_", " "):
+        r = client.get(f"{API}{path}", query_string={"name": name})
+        assert assert_problem(r, 400)["errors"][0]["name"] == "name"
+    assert client.get(f"{API}{path}", query_string={"name": "Flensburg"}).json["total"] >= 1
+
+
+def test_like_wildcards_in_a_catalogue_name_filter_are_plain_characters(client, dm):
+    organisation(client, dm, "amt-a")
+    for name in ("%", "_", "a%"):
+        r = client.get(f"{API}/organisations", query_string={"name": name})
+        assert r.status_code == 200 and r.json["total"] == 0, name

@@ -1,6 +1,6 @@
 """Area lookups as the API answers them: rows shaped into documents, unknown keys raised."""
 from ..dates import berlin_today
-from ..errors import NotFound
+from ..errors import InvalidParameter, NotFound
 from ..folding import fold
 from . import queries
 from .errors import UnknownArea
@@ -51,9 +51,21 @@ def municipality(conn, kind, key):
     raise UnknownArea("municipality", key)
 
 
+def _name_filter(args):
+    """The folded `name` filter; a name with nothing to compare (no letters or digits, e.g.
+    "%") is a 400, never a filter that matches everything."""
+    name = args.get("name")
+    if name is None:
+        return None
+    folded = fold(name)
+    if not folded:
+        raise InvalidParameter("name", "query", "needs letters or digits")
+    return folded
+
+
 def municipalities(conn, args, window):
     rows, total = queries.list_municipalities(
-        conn, today=berlin_today(), name_folded=fold(args.get("name")) or None,
+        conn, today=berlin_today(), name_folded=_name_filter(args),
         land=args.get("land"), kreis=args.get("kreis"), status=args["status"], **window)
     return [municipality_document(r) for r in rows], total
 
@@ -83,7 +95,7 @@ def area(conn, level, key):
 def areas(conn, args, window):
     rows, total = queries.list_areas(
         conn, today=berlin_today(), level=args.get("level"), parent=args.get("parent"),
-        name_folded=fold(args.get("name")) or None, **window)
+        name_folded=_name_filter(args), **window)
     return [area_document(r) for r in rows], total
 
 

@@ -1,4 +1,5 @@
 """SQL for reference areas. Every function takes the connection first and returns dict rows."""
+from ..db import contains_pattern
 
 # A key is retired when the reference data says so, or once a recorded end of validity has
 # passed. `today` is the Europe/Berlin date of the request.
@@ -57,8 +58,8 @@ def _municipality_filters(name_folded, land, kreis, status):
 
 def list_municipalities(conn, *, today, name_folded=None, land=None, kreis=None,
                         status="current", limit, offset):
-    params = {"today": today, "name_like": f"%{name_folded}%", "land": land, "kreis": kreis,
-              "status": status, "limit": limit, "offset": offset}
+    params = {"today": today, "name_like": contains_pattern(name_folded or ""), "land": land,
+              "kreis": kreis, "status": status, "limit": limit, "offset": offset}
     where = _municipality_filters(name_folded, land, kreis, status)
     total = conn.execute(f"SELECT count(*) AS n FROM area m WHERE {where}", params).fetchone()
     rows = conn.execute(
@@ -136,7 +137,7 @@ def list_areas(conn, *, today, level=None, parent=None, name_folded=None, limit,
     where.append(f"{_STATUS.format(a='a')} = 'current'")
     where = " AND ".join(where)
     params = {"today": today, "level": level, "parent": parent,
-              "name_like": f"%{name_folded}%", "limit": limit, "offset": offset}
+              "name_like": contains_pattern(name_folded or ""), "limit": limit, "offset": offset}
     total = conn.execute(f"SELECT count(*) AS n FROM area a WHERE {where}", params).fetchone()
     rows = conn.execute(
         f"SELECT {_AREA_COLUMNS} FROM area a LEFT JOIN area p ON p.key = a.parent_key "

@@ -7,15 +7,16 @@ import json
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from ..db import contains_pattern
+
 # Tables whose rows are referenced by code from request bodies.
 _CODED_TABLES = {"organisation", "register", "evidence_type", "service", "offer",
                  "permission", "app_user"}
 
 
 def _contains(text):
-    """A LIKE pattern for 'contains text': the caller's % and _ are plain characters."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """A LIKE pattern for 'contains text', case-folded like the columns it is used on."""
+    return contains_pattern(text.lower())
 
 
 def ids_by_code(conn, table, codes):

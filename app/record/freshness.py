@@ -18,9 +18,9 @@ caches stale at once, so it never answers from before its own write.
 With a streaming replica (DATABASE_REPLICA_URL) the follower still LISTENs on the primary (a
 standby cannot LISTEN) but reads the version from the replica: caches then follow what the
 replica has replayed, and a notification whose position the replica has not reached yet is
-re-read every LAGGING_READ_SECONDS until it has. The position of this process's own last
-commit is kept, so that reads go to the primary while the replica lags behind it
-(record/replica.py).
+re-read (after LAGGING_READ_SECONDS, then ever less often) until it has. The position of
+this process's own last commit is kept, so that reads go to the primary while the replica
+lags behind it (record/replica.py).
 """
 import logging
 import threading
@@ -134,16 +134,20 @@ class CatalogueVersion:
         self.listening = True
         last_read = time.monotonic()
         announced = self._known[0] or 0
+        lagging_reads = 0
         while not self._stopping.is_set():
             lagging = (self._known[0] or 0) < announced
+            # While the replica lags: re-read after 20 ms, then ever less often (a replica
+            # whose replay is paused is asked twice a second, not fifty times).
+            wait = min(0.5, LAGGING_READ_SECONDS * 2 ** lagging_reads) if lagging else 0.5
             notified = False
-            for notice in conn.notifies(
-                    timeout=LAGGING_READ_SECONDS if lagging else 0.5, stop_after=1):
+            for notice in conn.notifies(timeout=wait, stop_after=1):
                 notified = True
                 announced = max(announced, _position(notice.payload))
             if notified or lagging or time.monotonic() - last_read >= SAFETY_READ_SECONDS:
                 self._known, self._replica_position = reader.read()
                 last_read = time.monotonic()
+                lagging_reads = lagging_reads + 1 if lagging and not notified else 0
 
     def _read(self, url, replica=False):
         with psycopg.connect(url, autocommit=True, connect_timeout=5,

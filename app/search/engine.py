@@ -39,9 +39,14 @@ TYPO_THRESHOLD = 1
 # thread from competence answers and /healthz.
 MIN_PREFIX = 3
 MAX_EXPANSION = 256
-TIME_BUDGET_SECONDS = 2.0
+TIME_BUDGET_SECONDS = 1.0
 SEARCH_LANE_WIDTH = 1
 _lane = Lane("search", SEARCH_LANE_WIDTH)
+
+
+def search_lane_full():
+    """Whether a search now would be refused (gate.py looks before Flask does)."""
+    return _lane.full()
 TYPE_PATHS = {"organisation": "organisations", "register": "registers",
               "evidence-type": "evidence-types", "service": "services", "offer": "offers"}
 
