@@ -139,3 +139,29 @@ def test_like_wildcards_in_a_catalogue_name_filter_are_plain_characters(client, 
     for name in ("%", "_", "a%"):
         r = client.get(f"{API}/organisations", query_string={"name": name})
         assert r.status_code == 200 and r.json["total"] == 0, name
+
+
+def test_a_throttled_web_sign_in_says_when_to_try_again(client):
+    """Item 17: the web 429 page had no Retry-After."""
+    from app.governance import throttle
+
+    from .web_helpers import post_form
+    address = "gedrosselt@amt.example"
+    throttle.succeeded(address)
+    try:
+        for _ in range(throttle.MAX_FAILURES):
+            post_form(client, "/anmelden", {"email": address, "password": "falsch-123456"})
+        r = post_form(client, "/anmelden", {"email": address, "password": "falsch-123456"})
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    finally:
+        throttle.succeeded(address)
+
+
+def test_the_api_docs_page_cannot_be_framed(client):
+    """Item 17: /docs had no frame or CSP headers."""
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert "frame-ancestors" not in client.get("/healthz").headers.get(
+        "Content-Security-Policy", "")

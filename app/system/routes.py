@@ -1,6 +1,6 @@
 import psycopg
 from flask import Blueprint as FlaskBlueprint
-from flask import current_app, send_from_directory
+from flask import current_app, request, send_from_directory
 from flask.views import MethodView
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import PoolTimeout
@@ -87,6 +87,23 @@ def _primary_answers():
 def metrics():
     return current_app.response_class(generate_latest(metrics_registry()),
                                       headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+# The API documentation page (flask-smorest's Swagger UI) initialises itself with an inline
+# script; nothing else may run, and no other site may frame it.
+DOCS_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin"}
+
+
+@plain.after_app_request
+def docs_security_headers(response):
+    if request.path == "/docs" or request.path.startswith("/docs/"):
+        response.headers.update(DOCS_SECURITY_HEADERS)
+    return response
 
 
 @plain.route("/docs/assets/<path:filename>")

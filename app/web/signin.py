@@ -30,7 +30,7 @@ def _safe_next(target):
 def sign_in():
     form = forms.from_request(request) if request.method == "POST" else forms.Form(
         {"weiter": request.args.get("weiter", "")})
-    status = 200
+    status, headers = 200, {}
     if request.method == "POST":
         if not form.get("email") or not form.get("password"):
             for name in ("email", "password"):
@@ -45,12 +45,14 @@ def sign_in():
             except Problem as problem:
                 forms.refused(form, problem, {})
                 status = problem.status
+                # A throttled sign-in says when to try again, as the API does.
+                headers = {k: v for k, v in problem.headers.items() if k == "Retry-After"}
             else:
                 sessions.start(users.actor_of(user))
                 return redirect(_safe_next(form.get("weiter")) or url_for("web.account"),
                                 303)
     form.values.pop("password", None)  # a password is never sent back
-    return render_template("web/sign_in.html", form=form), status
+    return render_template("web/sign_in.html", form=form), status, headers
 
 
 @blp.route("/abmelden", methods=["POST"])
