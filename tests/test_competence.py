@@ -86,6 +86,22 @@ def test_postcode_spanning_four_providers_asks_for_more(client, each_municipalit
     assert {c["provider"]["code"] for c in body["candidates"]} == {
         "gemeinde-01054018", "gemeinde-01054062", "gemeinde-01054073", "gemeinde-01054154"}
     assert body["errors"][0]["name"] == "plz"
+    # Issue 13 d: `ags` with `plz` is a 400, so the way out it names is `place`.
+    assert "add place" in body["errors"][0]["detail"] and "ags" not in \
+        body["errors"][0]["detail"]
+
+
+def test_a_batch_item_problem_points_at_the_item(client, each_municipality_its_own, login):
+    """Issue 13 d: inside a batch the 409 said `"in": "query"`."""
+    r = client.post(f"{API}/competence/batch", headers=login("routing"), json={
+        "evidence_type": MELDE, "lookups": [{"ags": "01054018"}, {"plz": "25926"}]})
+    problem = r.json["items"][1]["problem"]
+    assert problem["status"] == 409
+    assert problem["errors"][0]["in"] == "body"
+    assert problem["errors"][0]["name"] == "lookups[1].plz"
+    # The cached answer of a single lookup keeps pointing at its query parameter.
+    body = assert_problem(competence(client, evidence_type=MELDE, plz="25926"), 409)
+    assert body["errors"][0] == {**body["errors"][0], "in": "query", "name": "plz"}
 
 
 def test_place_narrows_an_ambiguous_postcode(client, each_municipality_its_own):

@@ -73,9 +73,10 @@ class Collection:
     def lock_for_rules(self, conn, values_list):
         """Serialise with other writers before the rules run (offers: per evidence type)."""
 
-    def rule_violations(self, conn, ids):
+    def rule_violations(self, conn, ids, *, proposed=False):
         """Rules across objects, checked inside the write transaction once the rows are
-        written, set-based: [(object id, Problem)] for the rows that break one."""
+        written, set-based: [(object id, Problem)] for the rows that break one. `proposed`:
+        the rows are proposals, checked as if they were approved."""
         return []
 
     # --- reading ------------------------------------------------------------------------

@@ -80,15 +80,17 @@ class Offers(ReviewedCollection):
         for type_id in sorted({v["evidence_type_id"] for v in values_list}):
             queries.lock_offers_of_evidence_type(conn, type_id)
 
-    def rule_violations(self, conn, ids):
+    def rule_violations(self, conn, ids, *, proposed=False):
         """Two active offers for the same evidence type, the same area key and overlapping
         validity would make routing ambiguous. Between two offers written together, the
-        later one is named (it is the one that collides)."""
+        later one is named (it is the one that collides). `proposed`: check pending offers
+        as if they were approved (a proposal is refused at once, not at approval)."""
         checked = set(ids)
         if len(checked) > BULK:
             queries.analyze_offers(conn)
         clashes = {}
-        for c in queries.offer_overlaps(conn, ids):
+        statuses = ("active", "pending") if proposed else ("active",)
+        for c in queries.offer_overlaps(conn, ids, statuses):
             if c["other_id"] in checked and c["other_id"] > c["id"]:
                 continue
             clashes.setdefault(c["id"], []).append(c)

@@ -451,21 +451,22 @@ def analyze_offers(conn):
     conn.execute("ANALYZE offer, offer_area")
 
 
-def offer_overlaps(conn, offer_ids):
-    """The one overlap rule, set-based: for each active offer of `offer_ids`, the other
-    active offers of the same evidence type on one of its area keys whose validity overlaps
-    (half-open periods; an open end overlaps everything after it)."""
+def offer_overlaps(conn, offer_ids, statuses=("active",)):
+    """The one overlap rule, set-based: for each offer of `offer_ids` in one of `statuses`
+    (a proposal is checked as if it were active), the other active offers of the same
+    evidence type on one of its area keys whose validity overlaps (half-open periods; an open
+    end overlaps everything after it)."""
     return conn.execute("""
         SELECT n.id, n.code, na.area_key, t.id AS other_id, t.code AS other_code
         FROM offer n
         JOIN offer_area na ON na.offer_id = n.id
         JOIN offer_area oa ON oa.area_key = na.area_key AND oa.offer_id <> n.id
         JOIN offer t ON t.id = oa.offer_id AND t.evidence_type_id = n.evidence_type_id
-        WHERE n.id = ANY(%(ids)s) AND n.status = 'active' AND t.status = 'active'
+        WHERE n.id = ANY(%(ids)s) AND n.status = ANY(%(statuses)s) AND t.status = 'active'
           AND (t.valid_to IS NULL OR n.valid_from IS NULL OR t.valid_to > n.valid_from)
           AND (t.valid_from IS NULL OR n.valid_to IS NULL OR t.valid_from < n.valid_to)
         ORDER BY n.id, t.code, na.area_key
-    """, {"ids": list(offer_ids)}).fetchall()
+    """, {"ids": list(offer_ids), "statuses": list(statuses)}).fetchall()
 
 
 def insert_offer(conn, v):

@@ -89,6 +89,10 @@ class ReviewedCollection(Collection):
             if actor.is_curator and data.get("status", "active") == "active":
                 return self._create(conn, actor, data)
             row = self._create(conn, actor, data, status="pending")
+            # The rule approval would apply, said now to the proposer (issue 13 f).
+            violations = self.rule_violations(conn, [row["id"]], proposed=True)
+            if violations:
+                raise violations[0][1]
             proposals.propose(conn, actor, self.name, row["id"], proposals.CREATE,
                               base_version=row["version"])
             return row

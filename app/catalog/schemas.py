@@ -47,8 +47,14 @@ class Versioned(ma.Schema):
     updated_at = ma.fields.DateTime(required=True)
 
 
+def status_filter(*statuses):
+    """A `status` filter naming the states the collection has: anything else is a 400 that
+    lists them (never an empty page that looks like "none")."""
+    return ma.fields.String(validate=validate.OneOf(statuses))
+
+
 class CatalogQueryArgsSchema(PageArgsSchema):
-    status = ma.fields.String(validate=validate.Length(max=20))
+    status = status_filter("active", "retired")
 
 
 class PendingChangeSchema(ma.Schema):
@@ -96,6 +102,7 @@ class OrganisationSchema(Versioned):
 
 
 class OrganisationQueryArgsSchema(CatalogQueryArgsSchema):
+    status = status_filter("pending", "active", "suspended", "retired")
     name = text(200)
     kind = text(200)
 
@@ -247,6 +254,7 @@ class OfferSchema(Versioned):
 
 
 class OfferQueryArgsSchema(CatalogQueryArgsSchema):
+    status = status_filter("pending", "active", "rejected", "retired")
     provider = ma.fields.String(validate=CODE)
     evidence_type = ma.fields.String(validate=CODE)
     area = ma.fields.String(validate=AREA_KEY)
@@ -282,6 +290,7 @@ class PermissionSchema(Versioned):
 
 
 class PermissionQueryArgsSchema(CatalogQueryArgsSchema):
+    status = status_filter("pending", "active", "rejected", "retired")
     consumer = ma.fields.String(validate=CODE)
     service = ma.fields.String(validate=CODE)
     evidence_type = ma.fields.String(validate=CODE)

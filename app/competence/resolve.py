@@ -139,7 +139,8 @@ def by_postcode(index, evidence_type, plz, place, day, with_connection, reads):
         raise NeedsMoreInformation(
             f"PLZ {plz} spans {len(candidates)} municipalities with different competent "
             "providers",
-            errors=[param_error("plz", "query", "ambiguous; add ags or place")],
+            errors=[param_error("plz", "query", "ambiguous; add place (the name of a "
+                                "candidate municipality or Ortsteil) to choose")],
             candidates=[{**_municipality_doc(m), "place": place_name,
                          "provider": {"code": o.provider, "name": o.provider_name}
                          if o else None} for m, place_name, o, _ in candidates])

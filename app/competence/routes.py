@@ -83,25 +83,29 @@ class CompetenceBatch(MethodView):
                  for raw in lookups]
         index = current_index(*{t for t in asked if isinstance(t, str)})
         items = []
-        for raw in lookups:
+        for n, raw in enumerate(lookups):
             try:
                 params = parameters.parse_batch_item(raw, default_type, default_day)
             except Problem as problem:
-                items.append(_item_problem(problem))
+                items.append(_item_problem(problem, n))
                 continue
             outcome = answer.outcome(index, *params, connection)
-            items.append(_item_problem(outcome.problem) if outcome.problem
+            items.append(_item_problem(outcome.problem, n) if outcome.problem
                          else {"status": 200, "result": outcome.document})
         body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
         return Response(body, mimetype="application/json")
 
 
-def _item_problem(problem):
+def _item_problem(problem, n):
+    """An item's problem; its `errors` point at the item (`lookups[3].plz` in the body),
+    not at a query parameter the batch does not have."""
     base = current_app.config["PROBLEM_BASE_URL"]
     doc = {"type": base + problem.slug if problem.slug else "about:blank",
            "title": problem.title, "status": problem.status, "detail": problem.detail}
     if problem.errors:
-        doc["errors"] = problem.errors
+        prefix = f"lookups[{n}]."
+        doc["errors"] = [{**e, "in": "body", "name": e["name"] if e["name"].startswith(prefix)
+                          else prefix + e["name"]} for e in problem.errors]
     doc.update(problem.extensions)
     return {"status": problem.status, "problem": doc}
 

@@ -4,7 +4,7 @@ from marshmallow import validate
 from .. import identifiers
 from ..access.roles import ORGANISATION_ROLES, ROLES
 from ..api import PageArgsSchema, QueryArgsSchema, page_schema
-from ..catalog.schemas import AGS, CODE, ContactSchema, Strict, text
+from ..catalog.schemas import AGS, CODE, ContactSchema, OrganisationSchema, Strict, text
 
 # Web sign-in passwords (argon2-hashed): one rule for registration, new users and the CLI.
 PASSWORD_LENGTH = validate.Length(min=12, max=200)
@@ -95,7 +95,8 @@ class RegistrationSchema(ma.Schema):
     status = ma.fields.String(required=True)
     reason = ma.fields.String(allow_none=True)
     organisation = ma.fields.String(required=True)
-    organisation_details = ma.fields.Dict()
+    # A schema, not a plain dict: its timestamps are ISO 8601 like every other (issue 13 c).
+    organisation_details = ma.fields.Nested(OrganisationSchema)
     role = ma.fields.String(required=True)
     user = ma.fields.Dict(required=True)
     decided_at = ma.fields.DateTime(allow_none=True)
