@@ -55,10 +55,8 @@ class StallGuard:
             self._watched.pop(id(conn), None)
 
     def waiting(self, token):
-        """A request waits for a pooled connection (None: it stopped waiting)."""
+        """A request (any unique token) begins to wait for a pooled connection."""
         with self._lock:
-            if token is None:
-                return
             self._waiting[token] = time.monotonic()
         self._ensure_running()
 
@@ -84,6 +82,7 @@ class StallGuard:
 
     def _run(self):
         busy_since = {}
+        answered_at = 0.0  # a healthy database is probed at most once per PROBE_AFTER_SECONDS
         while True:
             time.sleep(0.05)
             now = time.monotonic()
@@ -103,10 +102,13 @@ class StallGuard:
             self.suspect = suspect
             if not busy and not self.stalled:
                 continue
+            if not self.stalled and now - answered_at < PROBE_AFTER_SECONDS:
+                continue  # a long statement on a database that answered a moment ago
             if self._answers():
                 if self.stalled:
                     log.warning("database %s answers again", self.name)
                 self.stalled = False
+                answered_at = time.monotonic()
                 continue
             if not self.stalled:
                 log.error("database %s does not answer: failing its requests fast until it "
