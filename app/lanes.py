@@ -14,6 +14,7 @@ from .errors import ServiceUnavailable
 class Lane:
     def __init__(self, name, width):
         self.name, self.width = name, width
+        self.refusal = f"too many {name} requests at once in this process; try again shortly"
         self._slots = threading.BoundedSemaphore(width)
 
     def acquire(self, timeout):
@@ -33,9 +34,7 @@ class Lane:
     @contextmanager
     def admitted(self):
         if not self._slots.acquire(blocking=False):
-            raise ServiceUnavailable(
-                f"too many {self.name} requests at once in this process; try again shortly",
-                retry_after=1)
+            raise ServiceUnavailable(self.refusal, retry_after=1)
         try:
             yield
         finally:

@@ -17,19 +17,25 @@ def provider(base, session=None):
     return r.json()["provider"]["code"] if r.status_code == 200 else r.status_code
 
 
+def land_level_offer(writer, base):
+    """Evidence type `melde`, providers land-ni and hannover, and land-ni's offer for the
+    whole of Niedersachsen (03)."""
+    assert writer.post(f"{base}{API}/evidence-types", json={
+        "code": "melde", "title": {"de": "Meldebescheinigung"}}).status_code == 201
+    for code in ("land-ni", "hannover"):
+        assert writer.post(f"{base}{API}/organisations", json={
+            "code": code, "name": code, "kind": "Meldebehörde"}).status_code == 201
+    assert writer.post(f"{base}{API}/offers", json={
+        "provider": "land-ni", "evidence_type": "melde", "areas": ["03"],
+        "service_id": "x", "endpoint_url": "https://ni.example"}).status_code == 201
+
+
 def test_every_worker_answers_a_change_within_a_second(server_url, tmp_path):
     with live_server(server_url, tmp_path, workers=3) as live:
         base, dm = live["base"], live["dm"]
         with requests.Session() as writer:
             writer.headers.update(dm)
-            assert writer.post(f"{base}{API}/evidence-types", json={
-                "code": "melde", "title": {"de": "Meldebescheinigung"}}).status_code == 201
-            for code in ("land-ni", "hannover"):
-                assert writer.post(f"{base}{API}/organisations", json={
-                    "code": code, "name": code, "kind": "Meldebehörde"}).status_code == 201
-            assert writer.post(f"{base}{API}/offers", json={
-                "provider": "land-ni", "evidence_type": "melde", "areas": ["03"],
-                "service_id": "x", "endpoint_url": "https://ni.example"}).status_code == 201
+            land_level_offer(writer, base)
             time.sleep(1.0)
             # Every worker has cached the Land-level answer.
             assert {provider(base) for _ in range(30)} == {"land-ni"}
@@ -92,14 +98,7 @@ def test_two_instances_answer_each_others_writes_within_a_second(server_url, tmp
             writer.headers.update(dm)
             assert wait_for(lambda: found(two, "Meldebehörde")[0] == 200, 60)[0], \
                 "the second instance never built its search index"
-            assert writer.post(f"{one}{API}/evidence-types", json={
-                "code": "melde", "title": {"de": "Meldebescheinigung"}}).status_code == 201
-            for code in ("land-ni", "hannover"):
-                assert writer.post(f"{one}{API}/organisations", json={
-                    "code": code, "name": code, "kind": "Meldebehörde"}).status_code == 201
-            assert writer.post(f"{one}{API}/offers", json={
-                "provider": "land-ni", "evidence_type": "melde", "areas": ["03"],
-                "service_id": "x", "endpoint_url": "https://ni.example"}).status_code == 201
+            land_level_offer(writer, one)
             assert wait_for(lambda: provider(two) == "land-ni", 2)[0]
 
             created = writer.post(f"{one}{API}/offers", json={

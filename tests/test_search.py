@@ -166,7 +166,7 @@ class TestBoundedCost:
             searcher, _ = engine._searcher.get(app.config["SEARCH_INDEX_DIR"])
             query = engine.build_query("a b", searcher.reader())
         assert not any(isinstance(q, engine.Prefix) for q in query.leaves())
-        assert search(client, "a b")["total"] >= 0  # answered, not refused
+        search(client, "a b")  # answered (search() asserts the 200), not refused
 
     def test_a_prefix_stands_for_a_bounded_number_of_terms(self, client, catalogue, app,
                                                             monkeypatch):

@@ -47,6 +47,11 @@ _lane = Lane("search", SEARCH_LANE_WIDTH)
 def search_lane_full():
     """Whether a search now would be refused (gate.py looks before Flask does)."""
     return _lane.full()
+
+
+def search_refusal():
+    """The detail of that refusal (the same words from the gate and the engine)."""
+    return _lane.refusal
 TYPE_PATHS = {"organisation": "organisations", "register": "registers",
               "evidence-type": "evidence-types", "service": "services", "offer": "offers"}
 

@@ -24,7 +24,7 @@ class SearchGate:
         request_id = new_request_id()
         body = json.dumps({
             "type": "about:blank", "title": "Service unavailable", "status": 503,
-            "detail": "too many search requests at once in this process; try again shortly",
+            "detail": engine.search_refusal(),
             "instance": PATH, "request_id": request_id}).encode()
         start_response("503 SERVICE UNAVAILABLE", [
             ("Content-Type", "application/problem+json"), ("Retry-After", "1"),
