@@ -2,13 +2,13 @@
 every serialisation parses back to the same graph."""
 import pytest
 from pyshacl import validate
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, RDF, SH
+from rdflib.namespace import DCAT, DCTERMS, RDF, SH, SKOS, XSD
 
 from app.cli import main
 from app.config import REPO_ROOT
-from app.export.namespaces import HYDRA
+from app.export.namespaces import DCATDE, HYDRA
 
 from .catalog_helpers import API, create, offer, organisation
 from .helpers import assert_problem
@@ -109,9 +109,50 @@ def test_what_the_export_holds(client, catalogue):
     assert len(services) == 2
     spatial = {str(o) for o in graph.objects(None, DCTERMS.spatial)}
     assert "http://dcat-ap.de/def/politicalGeocoding/regionalKey/010545489018" in spatial
-    assert "http://dcat-ap.de/def/politicalGeocoding/municipalityAssociationKey/010545489" \
+    assert "http://dcat-ap.de/def/politicalGeocoding/municipalAssociationKey/010545489" \
         in spatial
     assert "http://publications.europa.eu/resource/authority/country/DEU" in spatial
+    # Areas are labelled with their names from the Gemeindeverzeichnis.
+    labels = {str(s): str(o) for s, o in graph.subject_objects(SKOS.prefLabel)}
+    assert labels["http://dcat-ap.de/def/politicalGeocoding/districtKey/01054"] \
+        == "Nordfriesland"
+    assert labels["http://dcat-ap.de/def/politicalGeocoding/stateKey/01"] \
+        == "Schleswig-Holstein"
+    assert labels["http://publications.europa.eu/resource/authority/country/DEU"] \
+        == "Deutschland"
+    # An offer names the evidence type it delivers; an evidence type its register.
+    offer_node = URIRef("https://regmap.example/id/offer/"
+                        + client.get(f"{API}/offers?evidence_type=meldebescheinigung",
+                                     headers={}).json["items"][0]["code"])
+    evidence = graph.value(offer_node, DCTERMS.relation)
+    assert (evidence, DCTERMS.identifier, Literal("meldebescheinigung", datatype=XSD.string)) \
+        in graph
+    assert graph.value(evidence, DCTERMS.source) == URIRef(
+        "https://regmap.example/id/register/idnrg-1")
+
+
+def test_every_level_has_its_dcat_ap_de_geocoding_vocabulary(client, dm, catalogue):
+    """Each area level is named in the vocabulary DCAT-AP.de defines for it: the list of
+    vocabularies is read from the official shapes, the level from the key's length."""
+    organisation(client, dm, "lra-oberbayern", name="Regierung von Oberbayern", kind="Behörde")
+    offer(client, dm, "fahrzeugdaten", ["091"], provider="lra-oberbayern")
+    shapes_graph = Graph().parse(DATA / "dcat-ap-de/2.0/dcat-ap-spec-german-additions.ttl")
+    vocabularies = {str(o) for o in shapes_graph.objects(None, SH.hasValue)
+                    if "politicalGeocoding/" in str(o) and not str(o).endswith("/Level")}
+    expected = {2: "stateKey", 3: "governmentDistrictKey", 5: "districtKey",
+                9: "municipalAssociationKey", 12: "regionalKey"}
+    assert {f"http://dcat-ap.de/def/politicalGeocoding/{v}" for v in expected.values()} \
+        <= vocabularies
+    _, graph = exported(client)
+    seen = set()
+    for uri in map(str, graph.objects(None, DCATDE.politicalGeocodingURI)):
+        if "politicalGeocoding/" not in uri:
+            continue
+        vocabulary, key = uri.rsplit("/", 1)
+        assert vocabulary in vocabularies, uri
+        assert vocabulary.rsplit("/", 1)[1] == expected[len(key)], uri
+        seen.add(len(key))
+    assert seen == set(expected)
 
 
 def test_only_public_data(client, catalogue, app):

@@ -22,10 +22,13 @@ from .namespaces import CCCEV, CPSV, DCATDE, GEOCODING, HYDRA
 
 CONTRIBUTORS = "http://dcat-ap.de/def/contributors"
 GERMANY = URIRef("http://publications.europa.eu/resource/authority/country/DEU")
-_GEOCODING_BY_LEVEL = {"land": "stateKey", "kreis": "districtKey",
-                       "gemeindeverband": "municipalityAssociationKey",
-                       "municipality": "municipalityKey"}
+# DCAT-AP.de's political geocoding vocabularies, one per level (dcat-ap-de-imports.ttl names
+# them; a municipality is named by its 12-digit ARS in the regionalKey vocabulary).
+GEOCODING_BY_LEVEL = {"land": "stateKey", "regierungsbezirk": "governmentDistrictKey",
+                      "kreis": "districtKey", "gemeindeverband": "municipalAssociationKey",
+                      "municipality": "regionalKey"}
 BY_LAW = "Nach Bundes- oder Landesrecht zuständige Behörde"
+GERMANY_LABEL = "Deutschland"
 
 
 def _de(text):
@@ -44,9 +47,11 @@ def location(key, level, ars):
     """The node of an area: Germany, or its political geocoding URI."""
     if key == "DE":
         return GERMANY
-    if level == "municipality" and ars:
-        return URIRef(f"{GEOCODING}regionalKey/{ars}")
-    return URIRef(f"{GEOCODING}{_GEOCODING_BY_LEVEL.get(level, 'regionalKey')}/{key}")
+    if level == "municipality":
+        # A municipality without an ARS (none in the Gemeindeverzeichnis) keeps its AGS.
+        return URIRef(f"{GEOCODING}regionalKey/{ars}") if ars \
+            else URIRef(f"{GEOCODING}municipalityKey/{key}")
+    return URIRef(f"{GEOCODING}{GEOCODING_BY_LEVEL[level]}/{key}")
 
 
 class CatalogueGraph:
@@ -205,13 +210,15 @@ class CatalogueGraph:
             described.add(node)
             yield from self.agent(node, code, self.organisations[code]["name"])
 
-    def place(self, node, described):
+    @staticmethod
+    def place(node, label, described):
         if node not in described:
             described.add(node)
             yield node, RDF.type, DCTERMS.Location
+            yield node, SKOS.prefLabel, _de(label)
 
-    def public_organisation(self, node, name, place, described):
-        yield from self.place(place, described)
+    def public_organisation(self, node, name, place, label, described):
+        yield from self.place(place, label, described)
         yield node, RDF.type, CCCEV.PublicOrganisation
         yield node, SKOS.prefLabel, _de(name)
         yield node, DCTERMS.spatial, place
@@ -263,6 +270,11 @@ class CatalogueGraph:
             yield node, DCTERMS.title, _en(row["title_en"])
         if row["description_de"]:
             yield node, DCTERMS.description, _de(row["description_de"])
+        # The registers it is drawn from (dct:source), described in this export.
+        for register in row["registers"]:
+            if register in self.registers:
+                yield node, DCTERMS.source, self.uri("register", register)
+                yield from self.dataset(self.registers[register], described)
 
     def service(self, row, described):
         service = self.uri("service", row["code"])
@@ -279,16 +291,17 @@ class CatalogueGraph:
             node = self.uri("organisation", consumer["code"])
             yield service, CCCEV.hasCompetentAuthority, node
             yield from self.organisation(consumer["code"], described)
+            seat = consumer["seat_ags"] or "DE"
             yield from self.public_organisation(
-                node, consumer["name"],
-                location(consumer["seat_ags"] or "DE", "municipality", consumer["seat_ars"]),
-                described)
+                node, consumer["name"], location(seat, "municipality", consumer["seat_ars"]),
+                consumer["seat_name"] or GERMANY_LABEL, described)
         if not consumers:
             yield service, CCCEV.hasCompetentAuthority, self.by_law
             if self.by_law not in described:
                 described.add(self.by_law)
                 yield from self.agent(self.by_law, "by-law", BY_LAW)
-                yield from self.public_organisation(self.by_law, BY_LAW, GERMANY, described)
+                yield from self.public_organisation(self.by_law, BY_LAW, GERMANY, GERMANY_LABEL,
+                                                    described)
         for requirement in self.requirements.get(row["id"], []):
             node = self.uri("service", row["code"], "requirement", requirement["code"])
             yield service, CCCEV.holdsRequirement, node
@@ -321,14 +334,20 @@ class CatalogueGraph:
         for register in row["registers"]:
             yield service, _SERVES, self.uri("register", register)
             yield from self.dataset(self.registers[register], described)
-        for key, ars, level in zip(row["areas"], row["area_ars"], row["area_levels"]):
+        # What the offer delivers: its evidence type (CCCEV), described in this export.
+        evidence = self.evidence_types.get(row["evidence_type"])
+        if evidence is not None:
+            yield service, _RELATION, URIRef(safe_uri(evidence["uri"]))
+            yield from self.evidence_type(evidence, described)
+        for key, ars, level, name in zip(row["areas"], row["area_ars"], row["area_levels"],
+                                         row["area_names"]):
             place = location(key, level, ars)
             yield service, _SPATIAL, place
             yield service, _GEOCODING_URI, place
-            yield from self.place(place, described)
+            yield from self.place(place, name, described)
 
 
 _SERVICE, _TYPE, _DATA_SERVICE = DCAT.service, RDF.type, DCAT.DataService
 _TITLE, _IDENTIFIER, _PUBLISHER = DCTERMS.title, DCTERMS.identifier, DCTERMS.publisher
 _ENDPOINT, _SERVES, _SPATIAL = DCAT.endpointURL, DCAT.servesDataset, DCTERMS.spatial
-_GEOCODING_URI = DCATDE.politicalGeocodingURI
+_GEOCODING_URI, _RELATION = DCATDE.politicalGeocodingURI, DCTERMS.relation

@@ -57,7 +57,8 @@ def service_consumers(conn, include_illustrative):
     """Consumer organisations with an active permission for a service (its competent
     authorities, as far as the catalogue knows them)."""
     return conn.execute(f"""
-        SELECT DISTINCT s.code AS service, c.code, c.name, c.seat_ags, a.ars AS seat_ars
+        SELECT DISTINCT s.code AS service, c.code, c.name, c.seat_ags, a.ars AS seat_ars,
+               a.name AS seat_name
         FROM permission t JOIN service s ON s.id = t.service_id
         JOIN organisation c ON c.id = t.consumer_id LEFT JOIN area a ON a.key = c.seat_ags
         WHERE t.status = 'active' AND c.status = 'active'{_illustrative(include_illustrative)}
@@ -98,7 +99,8 @@ def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0
                         '{{}}') AS registers,
                array_agg(oa.area_key ORDER BY oa.area_key) AS areas,
                array_agg(a.ars ORDER BY oa.area_key) AS area_ars,
-               array_agg(a.level ORDER BY oa.area_key) AS area_levels
+               array_agg(a.level ORDER BY oa.area_key) AS area_levels,
+               array_agg(a.name ORDER BY oa.area_key) AS area_names
         FROM (SELECT t.* FROM offer t JOIN organisation p ON p.id = t.provider_id
               WHERE {_OFFERS_WHERE.format(
                   r=_illustrative(include_illustrative).replace('t.', 'r.'))}
