@@ -90,6 +90,24 @@ def seed(demo, national):
 
 
 @main.group()
+def demo():
+    """The illustrative demo catalogue."""
+
+
+@demo.command("retire")
+@with_appcontext
+def demo_retire():
+    """Retire every illustrative offer, permission, service, evidence type, register and
+    organisation in one audited change (the evidence types the plain seed ships stay)."""
+    from .access.actor import system_actor
+    from .catalog.demo import retire_demo
+    from .db import get_conn
+
+    counts = retire_demo(get_conn(), system_actor(f"cli:{getpass.getuser()}:demo-retire"))
+    click.echo("retired: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@main.group()
 def areas():
     """Reference areas."""
 

@@ -38,6 +38,9 @@ class Config:
     EXPORT_CONTRIBUTOR_ID: str = ""
     # Include illustrative demo entries in RDF exports ("1"/"true").
     EXPORT_ILLUSTRATIVE: bool = False
+    # Do routing tokens' competence answers consider illustrative (demo) offers unless they
+    # ask otherwise (illustrative=)? Everyone else's do.
+    REGMAP_ROUTING_ILLUSTRATIVE: bool = True
     # Session and CSRF cookies only over HTTPS ("0" for plain http other than localhost).
     WEB_COOKIE_SECURE: bool = True
     LOG_LEVEL: str = "INFO"

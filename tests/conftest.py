@@ -7,7 +7,6 @@ from psycopg.rows import dict_row
 from app import create_app, migrate
 from app.access.actor import system_actor
 from app.areas.seed import seed_areas
-from app.catalog.seed import seed_catalog
 from app.config import REPO_ROOT
 from app.governance.users import ensure_user_with_role, issue_token
 
@@ -28,7 +27,7 @@ def database_url(server_url):
         migrate.upgrade(url)
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             seed_areas(conn, SEED_DIR)
-            seed_catalog(conn, SEED_DIR, system_actor("tests"))
+            dbutil.seed_catalogue(conn, SEED_DIR)
         yield url
 
 

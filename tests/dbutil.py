@@ -62,3 +62,18 @@ class SingleConnectionPool:
 
     def close(self):
         pass
+
+
+def seed_catalogue(conn, seed_dir):
+    """`regmap seed`'s catalogue step outside a running service: inside an application
+    context with the default settings (evidence type URIs come from PUBLIC_BASE_URL)."""
+    from flask import Flask
+
+    from app.access.actor import system_actor
+    from app.catalog.seed import seed_catalog
+    from app.config import Config
+
+    app = Flask("seed")
+    app.config.from_mapping(vars(Config()))
+    with app.app_context():
+        return seed_catalog(conn, seed_dir, system_actor("tests"))

@@ -15,7 +15,6 @@ from psycopg.rows import dict_row
 from app import migrate
 from app.access.actor import system_actor
 from app.areas.seed import seed_areas
-from app.catalog.seed import seed_catalog
 from app.config import REPO_ROOT
 from app.governance.users import ensure_user_with_role, issue_token
 
@@ -35,7 +34,7 @@ def prepare(url, demo=True):
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         seed_areas(conn, REPO_ROOT / "catalog_seed")
         if demo:
-            seed_catalog(conn, REPO_ROOT / "catalog_seed", system_actor("tests"))
+            dbutil.seed_catalogue(conn, REPO_ROOT / "catalog_seed")
         user = ensure_user_with_role(conn, system_actor("tests"),
                                      email="dm@live.example", role="data_manager")
         token = issue_token(conn, system_actor("tests"), user)["token"]

@@ -31,8 +31,11 @@ def catalogue(client, dm):
 
 
 def org_offer(client, dm, code, areas, evidence=MELDE, **extra):
+    """An offer of a new organisation; valid since 2020 unless the test says otherwise (an
+    offer created without a start would start today)."""
     organisation(client, dm, code)
-    return offer(client, dm, evidence, areas, provider=code, **extra)
+    return offer(client, dm, evidence, areas, provider=code,
+                 **{"valid_from": "2020-01-01", **extra})
 
 
 def test_kreisfreie_stadt_and_city_state(client, catalogue):

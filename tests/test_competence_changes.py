@@ -57,7 +57,7 @@ def _cached(index, params):
     kind = "plz" if "plz" in params else "ags"
     for key, outcome in index.answers.items():
         if key[0] == params["evidence_type"] and key[1] == kind and key[2] == params[kind] \
-                and key[5] is False:
+                and not key[5].connection:
             return outcome
     return None
 

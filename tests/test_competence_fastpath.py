@@ -26,7 +26,7 @@ def catalogue(client, dm):
     evidence_type(client, dm, "melde")
     organisation(client, dm, "amt-suedtondern")
     offer(client, dm, "melde", ["010545489"], provider="amt-suedtondern",
-          connection_parameters={"dvdv": "x"})
+          connection_parameters={"dvdv": "x"}, valid_from="2025-01-01")
 
 
 @pytest.mark.parametrize("params", [

@@ -36,9 +36,7 @@ def test_register_approve_propose_approve_and_find(app, client):
     token = client.post(f"{API}/sign-in", json={
         "email": "it@amt-suedtondern.example", "password": "Südtondern ist schön 2026"}).json
     me = {"Authorization": f"Bearer {token['token']}"}
-    client.post(f"{API}/evidence-types", headers=dm, json={
-        "code": "meldebescheinigung", "title": {"de": "Meldebescheinigung"},
-        "registers": ["idnrg-1"]})
+    # (meldebescheinigung is an evidence type the plain seed ships.)
     proposed = client.post(f"{API}/offers", headers=me, json={
         "evidence_type": "meldebescheinigung", "areas": ["010545489"],
         "service_id": "urn:amt-suedtondern:melde", "endpoint_url": "https://dp.amt.example/melde",

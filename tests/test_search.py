@@ -23,10 +23,7 @@ def codes(result):
 
 @pytest.fixture
 def catalogue(client, dm):
-    create(client, dm, "evidence-types", {
-        "code": "meldebescheinigung", "title": {"de": "Meldebescheinigung",
-                                                "en": "Certificate of residence"},
-        "registers": ["idnrg-1"]})
+    # The evidence type meldebescheinigung is one the plain seed ships.
     create(client, dm, "services", {"leistungsschluessel": "99115005104000",
                                     "name": {"de": "Wohnsitz Anmeldung"}})
     organisation(client, dm, "amt-suedtondern", name="Amt Südtondern", kind="Amt",

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from app.access.actor import system_actor
+from app.dates import berlin_today
 from app.governance import queries as governance_queries
 from app.governance.users import issue_token
 
@@ -253,10 +254,13 @@ class TestOffers:
         sign_in(client, web_user(conn, "provider_admin", org="amt-edit"))
         form = text(client.get(f"/angebote/{offer['code']}/bearbeiten"))
         assert "Flensburg, Stadt (01001000)" in form
+        # The form shows the start the offer got when it was activated (today).
+        starts = offer["valid_from"]
+        assert starts == berlin_today().isoformat() and f'value="{starts}"' in form
         r = post_form(client, f"/angebote/{offer['code']}/bearbeiten", {
             "evidence_type": flensburg_type, "areas": "01001000",
             "service_id": offer["service_id"], "endpoint_url": "https://neu.example/api",
-            "version": str(offer["version"])})
+            "valid_from": starts, "version": str(offer["version"])})
         assert r.status_code == 303
         # Routing keeps the active version until review.
         assert conn.execute("SELECT endpoint_url FROM offer WHERE code = %s",

@@ -21,6 +21,15 @@ def sees_connection_parameters(actor, owner_id=None):
     return actor.role in CONNECTION_PARAMETER_ROLES or actor.acts_for(owner_id)
 
 
+def sees_illustrative_offers(actor, requested, routing_default):
+    """Do illustrative (demo) offers take part in this actor's competence answers? As the
+    caller asked (`illustrative=`), else yes — except for routing tokens, which follow the
+    operator's REGMAP_ROUTING_ILLUSTRATIVE (`routing_default`)."""
+    if requested is not None:
+        return requested
+    return routing_default if actor.role == ROUTING else True
+
+
 def sees_contact(actor, organisation_id):
     """Contacts are personal data: curators, auditors and the organisation itself only."""
     return actor.is_curator or actor.role == AUDITOR or actor.acts_for(organisation_id)

@@ -9,6 +9,7 @@ which kind of collection they hold. Nothing is ever hard-deleted; a stale If-Mat
 """
 from ..access.actor import FULL_VIEW
 from ..access.policy import may_see
+from ..dates import berlin_today
 from ..errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..http import version_etag
 from ..record import audit
@@ -31,6 +32,8 @@ class Collection:
     public_statuses = ("active", "retired")
     retired_status = "retired"
     retire_sets_valid_to = False
+    # Objects that start, when activated without a start, on the Berlin day of activation.
+    starts_when_activated = False
     # Whether organisations propose and data managers review (approve/reject routes).
     reviewed = False
 
@@ -72,6 +75,10 @@ class Collection:
 
     def lock_for_rules(self, conn, values_list):
         """Serialise with other writers before the rules run (offers: per evidence type)."""
+
+    def apply_rules(self, conn, actor, ids):
+        """Changes the rows `ids` bring about in other objects, in the same transaction and
+        audited (offers: a real offer displaces illustrative ones), before rule_violations."""
 
     def rule_violations(self, conn, ids, *, proposed=False):
         """Rules across objects, checked inside the write transaction once the rows are
@@ -148,14 +155,13 @@ class Collection:
 
     # --- steps, inside the verb's transaction -----------------------------------------------
     def _create(self, conn, actor, data, *, status=None):
-        values = self.prepare(References(conn), actor, data)
-        if status:
-            values["status"] = status
+        values = self.prepare(References(conn), actor,
+                              {**data, "status": status} if status else data)
         if queries.code_exists(conn, self.table, values["code"]):
             raise Conflict(f"{self.what} '{values['code']}' exists already")
         self.lock_for_rules(conn, [values])
         object_id = self.insert(conn, values)
-        self._enforce_rules(conn, [object_id])
+        self._enforce_rules(conn, actor, [object_id])
         row = self.load(conn, values["code"])
         audit.record(conn, actor, f"{self.what}.create", self.name, row["code"],
                      version=row["version"], after=self.full_document(row))
@@ -176,7 +182,7 @@ class Collection:
         before = self.full_document(row)
         self.lock_for_rules(conn, [values])
         self.update_row(conn, row, values)
-        self._enforce_rules(conn, [row["id"]])
+        self._enforce_rules(conn, actor, [row["id"]])
         row = self.load(conn, row["code"])
         audit.record(conn, actor, action, self.name, row["code"], version=row["version"],
                      before=before, after=self.full_document(row), reason=reason)
@@ -190,17 +196,38 @@ class Collection:
         return self._set_status(conn, actor, row, self.retired_status, f"{self.what}.retire",
                                 valid_to=on if self.retire_sets_valid_to else None)
 
+    def retire_many(self, conn, actor, rows, *, reason):
+        """Retire these rows at once, set-based (one audit entry each, under `reason`);
+        inside the caller's unit of work. Reviewed kinds also close pending proposals."""
+        if not rows:
+            return 0
+        before = {r["code"]: self.full_document(r) for r in rows}
+        ids = [r["id"] for r in rows]
+        queries.set_status_many(conn, self.table, ids, self.retired_status,
+                                valid_to=berlin_today() if self.retire_sets_valid_to else None)
+        self.close_reviews(conn, actor, ids)
+        audit.record_many(conn, actor, f"{self.what}.retire", self.name,
+                          [self.full_document(r) for r in self.load_many(conn, list(before))],
+                          before=before, reason=reason)
+        return len(rows)
+
+    def close_reviews(self, conn, actor, ids):
+        """Objects leaving review (reviewed collections withdraw pending proposals)."""
+
     def _set_status(self, conn, actor, row, status, action, *, valid_to=None, reason=None):
         before = self.full_document(row)
         self.lock_for_rules(conn, [row])
-        queries.set_status(conn, self.table, row["id"], status, valid_to=valid_to)
-        self._enforce_rules(conn, [row["id"]])
+        starts = berlin_today() if status == "active" and self.starts_when_activated else None
+        queries.set_status(conn, self.table, row["id"], status, valid_to=valid_to,
+                           valid_from=starts)
+        self._enforce_rules(conn, actor, [row["id"]])
         row = self.load(conn, row["code"])
         audit.record(conn, actor, action, self.name, row["code"], version=row["version"],
                      before=before, after=self.full_document(row), reason=reason)
         return row
 
-    def _enforce_rules(self, conn, ids):
+    def _enforce_rules(self, conn, actor, ids):
+        self.apply_rules(conn, actor, ids)
         violations = self.rule_violations(conn, ids)
         if violations:
             raise violations[0][1]
@@ -222,6 +249,7 @@ class Collection:
         self.lock_for_rules(conn, [v for _, v in prepared])
         inserted = self.insert_many(conn, [v for _, v in prepared]) if prepared else {}
         ids = {inserted[v["code"]]: label for label, v in prepared}
+        self.apply_rules(conn, actor, list(ids))
         for object_id, problem in self.rule_violations(conn, list(ids)):
             errors += _labelled(ids[object_id], problem)
         if errors:

@@ -3,11 +3,12 @@ validity. This is what the routing service resolves to."""
 from ..access.policy import sees_connection_parameters, visible_statuses
 from ..access.roles import PROVIDER_ADMIN
 from ..areas.keys import area_key
+from ..dates import berlin_today
 from ..errors import ValidationFailed, param_error
 from ..identifiers import new_code
 from . import queries
 from .errors import OverlappingOffer
-from .references import filter_id
+from .references import References, filter_id
 from .reviewed import ReviewedCollection
 from .rules import check_validity, illustrative
 
@@ -18,6 +19,7 @@ BULK = 1000
 class Offers(ReviewedCollection):
     name, what, table = "offers", "offer", "offer"
     owner_role, owner_field = PROVIDER_ADMIN, "provider"
+    starts_when_activated = True
 
     @property
     def body_schema(self):
@@ -67,18 +69,44 @@ class Offers(ReviewedCollection):
                                                        f"unknown area key '{k}'")
                                            for k in unknown])
         check_validity(data)
+        status = data.get("status") or (current or {}).get("status") or "active"
+        starts = _start(data, current, status)
+        if starts and data.get("valid_to") and starts >= data["valid_to"]:
+            raise ValidationFailed(
+                "an offer activated without valid_from starts today, after its valid_to",
+                errors=[param_error("valid_from", "body", "required when valid_to lies "
+                                                          "before today")])
         return {"code": current["code"] if current else (data.get("code") or new_code("off")),
                 "provider_id": provider, "evidence_type_id": evidence_type, "areas": areas,
                 "service_id": data["service_id"], "endpoint_url": data["endpoint_url"],
                 "connection_parameters": data.get("connection_parameters") or {},
-                "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
-                "status": data.get("status") or (current or {}).get("status") or "active",
-                "illustrative": illustrative(data, current)}
+                "valid_from": starts, "valid_to": data.get("valid_to"),
+                "status": status, "illustrative": illustrative(data, current)}
 
     def lock_for_rules(self, conn, values_list):
         # Serialise with other writers of these evidence types before the overlap check.
         for type_id in sorted({v["evidence_type_id"] for v in values_list}):
             queries.lock_offers_of_evidence_type(conn, type_id)
+
+    def apply_rules(self, conn, actor, ids):
+        """A real offer that becomes active displaces the illustrative offers of its
+        evidence type on the same key or below it (API.md, "One overlap rule"): an
+        illustrative offer loses the keys covered; one left with none ends where the real
+        offer starts, or is retired when it starts no earlier. Each change is audited."""
+        for found in queries.illustrative_offers_displaced(conn, ids):
+            row = self.load(conn, found["code"], for_update=True)
+            reason = "displaced by the real offer(s) " + ", ".join(sorted(found["real_codes"]))
+            remaining = [k for k in row["areas"] if k not in found["covered"]]
+            starts, real_from = row["valid_from"], found["real_from"]
+            if not remaining and (starts is not None and real_from is not None
+                                  and starts >= real_from or real_from is None):
+                self._set_status(conn, actor, row, "retired", "offer.displace",
+                                 valid_to=berlin_today(), reason=reason)
+                continue
+            edited = {**self.editable(row), "areas": remaining} if remaining \
+                else {**self.editable(row), "valid_to": real_from}
+            values = self.prepare(References(conn), actor, edited, current=row)
+            self._apply(conn, actor, row, values, "offer.displace", reason=reason)
 
     def rule_violations(self, conn, ids, *, proposed=False):
         """Two active offers for the same evidence type, the same area key and overlapping
@@ -119,6 +147,16 @@ class Offers(ReviewedCollection):
             visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id if actor.role == PROVIDER_ADMIN else None, **window)
         return self.documents(conn, rows, actor), total
+
+
+def _start(data, current, status):
+    """An offer activated without a start starts on the Berlin day of its activation
+    (API.md, "Validity"); an active offer keeps the start it has (old rows: none)."""
+    if data.get("valid_from") or status != "active":
+        return data.get("valid_from")
+    if current is not None and current["status"] == "active":
+        return current["valid_from"]
+    return berlin_today()
 
 
 def _overlap_problem(clashes):

@@ -146,11 +146,18 @@ def update_organisation(conn, org_id, v):
           "id": org_id})
 
 
-def set_status(conn, table, object_id, status, *, valid_to=None):
+def set_status(conn, table, object_id, status, *, valid_to=None, valid_from=None):
     """Status change (+1 version); `valid_to`, where given, ends validity no later than it
-    and no earlier than its start (an object retired before it starts is never valid)."""
+    and no earlier than its start (an object retired before it starts is never valid);
+    `valid_from`, where given, is the start of an object that has none (never after its
+    end)."""
     assert table in ("organisation", "register", "evidence_type", "service", "offer",
                      "permission")
+    if valid_from is not None:
+        conn.execute(sql.SQL(
+            "UPDATE {} SET valid_from = COALESCE(valid_from, "
+            "LEAST(%(from)s, valid_to)) WHERE id = %(id)s").format(sql.Identifier(table)),
+            {"from": valid_from, "id": object_id})
     if valid_to is None:
         conn.execute(sql.SQL("UPDATE {} SET status = %(s)s, version = version + 1, "
                              "updated_at = now() WHERE id = %(id)s").format(
@@ -161,6 +168,27 @@ def set_status(conn, table, object_id, status, *, valid_to=None):
             "LEAST(COALESCE(valid_to, %(to)s), %(to)s)), "
             "version = version + 1, updated_at = now() WHERE id = %(id)s").format(
             sql.Identifier(table)), {"s": status, "to": valid_to, "id": object_id})
+
+
+def set_status_many(conn, table, object_ids, status, *, valid_to=None):
+    """set_status for many rows at once (bulk retirement)."""
+    assert table in ("organisation", "register", "evidence_type", "service", "offer",
+                     "permission")
+    end = "" if valid_to is None else \
+        ", valid_to = GREATEST(valid_from, LEAST(COALESCE(valid_to, %(to)s), %(to)s))"
+    conn.execute(sql.SQL("UPDATE {} SET status = %(s)s, version = version + 1, "
+                         "updated_at = now()" + end + " WHERE id = ANY(%(ids)s)").format(
+        sql.Identifier(table)), {"s": status, "to": valid_to, "ids": list(object_ids)})
+
+
+def illustrative_codes(conn, table, statuses):
+    """The codes of illustrative rows of `table` in one of `statuses`."""
+    assert table in ("organisation", "register", "evidence_type", "service", "offer",
+                     "permission")
+    return [r["code"] for r in conn.execute(sql.SQL(
+        "SELECT code FROM {} WHERE illustrative AND status = ANY(%(statuses)s) "
+        "ORDER BY code").format(sql.Identifier(table)),
+        {"statuses": list(statuses)}).fetchall()]
 
 
 # --- registers ----------------------------------------------------------------------------
@@ -287,7 +315,7 @@ def update_evidence_type(conn, type_id, v):
                description_de = %(description_de)s, description_en = %(description_en)s,
                formats = %(formats)s, identity_attributes = %(identity_attributes)s,
                oots_classification_uri = %(oots_classification_uri)s, status = %(status)s,
-               version = version + 1, updated_at = now()
+               illustrative = %(illustrative)s, version = version + 1, updated_at = now()
         WHERE id = %(id)s
     """, {**v, "formats": Jsonb(v["formats"]), "id": type_id})
 
@@ -465,8 +493,43 @@ def offer_overlaps(conn, offer_ids, statuses=("active",)):
         WHERE n.id = ANY(%(ids)s) AND n.status = ANY(%(statuses)s) AND t.status = 'active'
           AND (t.valid_to IS NULL OR n.valid_from IS NULL OR t.valid_to > n.valid_from)
           AND (t.valid_from IS NULL OR n.valid_to IS NULL OR t.valid_from < n.valid_to)
+          -- An illustrative offer never blocks a real one (it is displaced instead).
+          AND NOT (t.illustrative AND NOT n.illustrative)
         ORDER BY n.id, t.code, na.area_key
     """, {"ids": list(offer_ids), "statuses": list(statuses)}).fetchall()
+
+
+# The order of area levels by key length: 'DE', Land, Regierungsbezirk, Kreis,
+# Gemeindeverband (9), municipality (8).
+_LEVEL_RANK = """CASE length({0}) WHEN 2 THEN CASE WHEN {0} = 'DE' THEN 0 ELSE 1 END
+    WHEN 3 THEN 2 WHEN 5 THEN 3 WHEN 9 THEN 4 WHEN 8 THEN 5 END"""
+
+
+def illustrative_offers_displaced(conn, offer_ids):
+    """The active illustrative offers that the active real offers among `offer_ids`
+    displace: same evidence type, an area key equal to or below one of the real offer's
+    keys, overlapping validity. Per illustrative offer: the keys covered, the earliest start
+    of the real offers covering them, and their codes."""
+    return conn.execute(f"""
+        SELECT i.code, array_agg(DISTINCT ia.area_key::text) AS covered,
+               CASE WHEN bool_or(n.valid_from IS NULL) THEN NULL
+                    ELSE min(n.valid_from) END AS real_from,
+               array_agg(DISTINCT n.code::text) AS real_codes
+        FROM offer n
+        JOIN offer_area na ON na.offer_id = n.id
+        JOIN offer i ON i.evidence_type_id = n.evidence_type_id AND i.id <> n.id
+                    AND i.illustrative AND i.status = 'active'
+        JOIN offer_area ia ON ia.offer_id = i.id
+        JOIN area a ON a.key = ia.area_key
+        WHERE n.id = ANY(%(ids)s) AND n.status = 'active' AND NOT n.illustrative
+          AND (i.valid_to IS NULL OR n.valid_from IS NULL OR i.valid_to > n.valid_from)
+          AND (i.valid_from IS NULL OR n.valid_to IS NULL OR i.valid_from < n.valid_to)
+          AND (na.area_key = 'DE' OR ia.area_key = na.area_key
+               OR ({_LEVEL_RANK.format("ia.area_key")} > {_LEVEL_RANK.format("na.area_key")}
+                   AND (ia.area_key LIKE na.area_key || '%%'
+                        OR a.ars LIKE na.area_key || '%%')))
+        GROUP BY i.code ORDER BY i.code
+    """, {"ids": list(offer_ids)}).fetchall()
 
 
 def insert_offer(conn, v):

@@ -139,6 +139,10 @@ class ReviewedCollection(Collection):
         proposals.close(conn, actor, self.name, row["id"])
         return row
 
+    def close_reviews(self, conn, actor, ids):
+        for object_id in proposals.pending_by_object(conn, self.name, ids):
+            proposals.close(conn, actor, self.name, object_id)
+
     def _propose(self, conn, actor, row, change, payload):
         proposals.propose(conn, actor, self.name, row["id"], change, payload=payload,
                           base_version=row["version"])

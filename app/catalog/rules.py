@@ -1,9 +1,16 @@
 """Rules several catalogue collections share."""
 from ..errors import ValidationFailed, param_error
 
+# Set by `regmap seed` only (no API schema lets it through): the shipped data declares an
+# entry real that an older demo seed created as illustrative.
+SHIPPED_AS_REAL = "_shipped_as_real"
+
 
 def illustrative(data, current):
-    """Demo entries stay demo entries: the flag is set at creation (seeding) only."""
+    """Demo entries stay demo entries: the flag is set at creation (seeding) only, except
+    that the shipped seed may declare one real (SHIPPED_AS_REAL)."""
+    if data.get(SHIPPED_AS_REAL):
+        return False
     return current["illustrative"] if current else bool(data.get("illustrative", False))
 
 

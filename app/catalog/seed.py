@@ -1,5 +1,6 @@
 """`regmap seed`: the catalogue facts the product ships (IDNrG registers, their federal
-counterparts, real organisations), and with --demo the illustrative pilot catalogue.
+counterparts, real organisations, the three evidence types other tools rely on), and with
+--demo the illustrative pilot catalogue.
 
 Idempotent: an object is created when missing and updated only when the shipped data
 differs from it, so a second run writes nothing.
@@ -16,6 +17,7 @@ from .offers import offers
 from .organisations import organisations
 from .references import References
 from .registers import registers
+from .rules import SHIPPED_AS_REAL
 from .services import services
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ ORGANISATIONS = "catalog/organisations.csv"
 REGISTER_DETAILS = "catalog/register_details.csv"
 IDNRG_REGISTERS = "idnrg/anlage_idnrg_registers.csv"
 FEDERAL_COUNTERPARTS = "idnrg/fachsynchronisation_akteure_2025-08.csv"
+EVIDENCE_TYPES = "catalog/evidence_types.json"
 DEMO = "demo/catalog.json"
 
 
@@ -74,6 +77,14 @@ def seed_catalog(conn, seed_dir, actor):
                 "keepers": sorted(filter(None, (detail.get("keepers") or "").split(" "))),
                 "federal_counterparts": sorted(counterparts.get(number, ())),
                 "status": "active"}, counts)
+
+        # Real entries; a catalogue seeded by an older --demo holds them as illustrative
+        # ones, which the shipped data declares real (audited like any update).
+        shipped = json.loads((Path(seed_dir) / EVIDENCE_TYPES).read_text(encoding="utf-8"))
+        for item in shipped["evidence_types"]:
+            _ensure(conn, actor, evidence_types, item["code"],
+                    {**{k: v for k, v in item.items() if k != "code"}, SHIPPED_AS_REAL: True},
+                    counts)
     log.info("seeded catalogue facts: %s", counts)
     return counts
 
@@ -83,10 +94,6 @@ def seed_demo(conn, seed_dir, actor):
     demo = json.loads((Path(seed_dir) / DEMO).read_text(encoding="utf-8"))
     counts = {"created": 0, "updated": 0}
     with audit.write_transaction(conn):
-        for item in demo["evidence_types"]:
-            _ensure(conn, actor, evidence_types, item["code"],
-                    {**{k: v for k, v in item.items() if k != "code"}, "illustrative": True},
-                    counts)
         for item in demo["services"]:
             _ensure(conn, actor, services, item["code"],
                     {**{k: v for k, v in item.items() if k != "code"}, "illustrative": True},

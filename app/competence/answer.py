@@ -4,8 +4,9 @@ explains why there is none), and the one rendering of a found answer as status, 
 and body."""
 import hashlib
 import json
+from typing import NamedTuple
 
-from ..access.policy import sees_connection_parameters
+from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..errors import Problem
 from ..folding import fold
 from . import resolve
@@ -28,40 +29,49 @@ class Outcome:
             self.body = self.etag = None
 
 
-def with_connection(actor):
-    """Answers for this actor carry connection parameters (policy: routing, curators)."""
-    return sees_connection_parameters(actor)
+class View(NamedTuple):
+    """What an answer shows its caller; part of every cache key."""
+    connection: bool      # connection parameters (policy: routing, curators)
+    illustrative: bool    # illustrative offers take part in resolution
 
 
-def _key(evidence_type, kind, value, place, day, connection):
-    return (evidence_type, kind, value, fold(place) if place else None, day, connection)
+def view(actor, lookup, routing_illustrative):
+    """The view of `lookup` for `actor`; `routing_illustrative`: the configured default of
+    routing tokens (REGMAP_ROUTING_ILLUSTRATIVE)."""
+    return View(sees_connection_parameters(actor),
+                sees_illustrative_offers(actor, lookup.illustrative, routing_illustrative))
 
 
-def cached_outcome(index, evidence_type, kind, value, place, day, connection):
+def _key(lookup, view):
+    return (lookup.evidence_type, lookup.kind, lookup.value,
+            fold(lookup.place) if lookup.place else None, lookup.day, view)
+
+
+def cached_outcome(index, lookup, view):
     """The outcome if this process has computed it already, else None."""
-    return index.answers.get(_key(evidence_type, kind, value, place, day, connection))
+    return index.answers.get(_key(lookup, view))
 
 
-def outcome(index, evidence_type, kind, value, place, day, connection):
+def outcome(index, lookup, view):
     """The cached outcome of one lookup (computed on first use)."""
-    key = _key(evidence_type, kind, value, place, day, connection)
+    key = _key(lookup, view)
     found = index.answers.get(key)
     if found is None:
         generation, reads = index.generation, Reads()
         try:
-            found = Outcome(document=_resolve(index, evidence_type, kind, value, place, day,
-                                              connection, reads))
+            found = Outcome(document=_resolve(index, lookup, view, reads))
         except Problem as problem:
             found = Outcome(problem=problem)
         index.remember(key, found, reads, generation)
     return found
 
 
-def _resolve(index, evidence_type, kind, value, place, day, connection, reads):
-    if kind == "plz":
-        return resolve.by_postcode(index, evidence_type, value, place, day, connection, reads)
-    ags = resolve.ags_for_ars(index, value) if kind == "ars" else value
-    return resolve.by_municipality(index, evidence_type, ags, day, connection, reads)
+def _resolve(index, lookup, view, reads):
+    if lookup.kind == "plz":
+        return resolve.by_postcode(index, lookup.evidence_type, lookup.value, lookup.place,
+                                   lookup.day, view, reads)
+    ags = resolve.ags_for_ars(index, lookup.value) if lookup.kind == "ars" else lookup.value
+    return resolve.by_municipality(index, lookup.evidence_type, ags, lookup.day, view, reads)
 
 
 def rendered(outcome, connection, client_has):

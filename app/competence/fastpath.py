@@ -47,7 +47,7 @@ class CompetenceFastPath:
         if len(raw) != len(pairs) or not raw.keys() <= set(parameters.QUERY_FIELDS):
             return None
         try:
-            params = parameters.parse_lookup(raw, default_type=None, default_day=None,
+            lookup = parameters.parse_lookup(raw, default_type=None, default_day=None,
                                              location="query")
         except Exception:
             return None
@@ -58,15 +58,15 @@ class CompetenceFastPath:
         index = holder.current(version)
         if actor is None or index is None:
             return None
-        connection = answer.with_connection(actor)
-        outcome = answer.cached_outcome(index, *params, connection)
+        view = answer.view(actor, lookup, self.app.config["REGMAP_ROUTING_ILLUSTRATIVE"])
+        outcome = answer.cached_outcome(index, lookup, view)
         if outcome is None or outcome.problem is not None:
             return None
         if_none_match = environ.get("HTTP_IF_NONE_MATCH", "")
         if "*" in if_none_match or "W/" in if_none_match:
             return None  # rare forms: let werkzeug's parser decide
         status, headers, body = answer.rendered(
-            outcome, connection, lambda etag: f'"{etag}"' in if_none_match)
+            outcome, view.connection, lambda etag: f'"{etag}"' in if_none_match)
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         headers[REQUEST_ID_HEADER] = incoming if sane_request_id(incoming) \
             else new_request_id()

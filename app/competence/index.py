@@ -59,6 +59,7 @@ class OfferEntry:
     connection_parameters: dict
     valid_from: object
     valid_to: object
+    illustrative: bool
 
     def valid_on(self, day):
         return ((self.valid_from is None or self.valid_from <= day)
@@ -295,7 +296,8 @@ class CompetenceIndex:
             parameters = self._shared[r[COL_PARAMETERS]] = json.loads(r[COL_PARAMETERS])
         return OfferEntry(r[COL_CODE], share(r[COL_PROVIDER]), share(r[COL_PROVIDER_NAME]),
                           r[COL_PROVIDER_STATUS] == "active", r[COL_SERVICE_ID],
-                          r[COL_ENDPOINT_URL], parameters, r[COL_VALID_FROM], r[COL_VALID_TO])
+                          r[COL_ENDPOINT_URL], parameters, r[COL_VALID_FROM], r[COL_VALID_TO],
+                          r[COL_ILLUSTRATIVE])
 
     def _share(self, text):
         return self._shared.setdefault(text, text)
@@ -324,7 +326,7 @@ def _provider_changed(change):
 # Positions in the rows of queries.active_offers().
 (COL_TYPE, COL_CODE, COL_SERVICE_ID, COL_ENDPOINT_URL, COL_PARAMETERS, COL_VALID_FROM,
  COL_VALID_TO, COL_PROVIDER, COL_PROVIDER_NAME, COL_PROVIDER_STATUS,
- COL_AREA_KEY) = range(len(queries.OFFER_COLUMNS))
+ COL_AREA_KEY, COL_ILLUSTRATIVE) = range(len(queries.OFFER_COLUMNS))
 
 
 def _by_offer(rows):

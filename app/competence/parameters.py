@@ -6,6 +6,7 @@ strict all the same: unknown or repeated parameters are 400s like everywhere els
 """
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from .. import identifiers
 from ..dates import berlin_today
@@ -30,6 +31,10 @@ LOOKUP_PARAMETERS = (
     Parameter("plz", "5-digit postcode", identifiers.PLZ, "5 digits"),
     Parameter("place", "with plz: the place name (folded match)"),
     Parameter("at", "reference date (default: today, Europe/Berlin)", format="date"),
+    Parameter("illustrative", "false: real offers only, filtered before resolution (a real "
+              "Kreis offer answers where only illustrative municipality offers exist). "
+              "Default true; for routing tokens REGMAP_ROUTING_ILLUSTRATIVE decides",
+              "true|false", "true or false"),
 )
 BY_NAME = {p.name: p for p in LOOKUP_PARAMETERS}
 QUERY_FIELDS = tuple(BY_NAME)
@@ -53,8 +58,19 @@ def openapi_parameters():
     return described
 
 
+class Lookup(NamedTuple):
+    """One parsed lookup. `illustrative`: None where the caller did not say (the actor's
+    default applies, answer.view)."""
+    evidence_type: str
+    kind: str
+    value: str
+    place: str | None
+    day: date
+    illustrative: bool | None
+
+
 def parse_query(args):
-    """(evidence_type, kind, value, place, day) from a query string (a MultiDict)."""
+    """A Lookup from a query string (a MultiDict)."""
     for name in args.keys():
         if name not in BY_NAME:
             raise _invalid(name, "unknown parameter", "query")
@@ -64,7 +80,7 @@ def parse_query(args):
 
 
 def parse_batch_item(raw, default_type, default_day):
-    """(evidence_type, kind, value, place, day) of one batch lookup, or a 400 Problem."""
+    """The Lookup of one batch item, or a 400 Problem."""
     if not isinstance(raw, dict):
         raise _invalid("lookup", "must be an object")
     unknown = set(raw) - BATCH_FIELDS
@@ -92,7 +108,17 @@ def parse_lookup(raw, *, default_type, default_day, location="body"):
     day = default_day
     if raw.get("at") is not None:
         day = parse_day(raw["at"], "at", location)
-    return evidence_type, kind, value, place, day or berlin_today()
+    return Lookup(evidence_type, kind, value, place, day or berlin_today(),
+                  _flag(raw.get("illustrative"), "illustrative", location))
+
+
+def _flag(raw, name, location):
+    """true/false as a query string or a JSON boolean; None when absent."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    if raw in ("true", "false"):
+        return raw == "true"
+    raise _invalid(name, BY_NAME[name].expected, location)
 
 
 def parse_day(text, name, location="body"):

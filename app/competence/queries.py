@@ -45,7 +45,7 @@ def evidence_types(conn, codes=None):
 # The columns of active_offers() rows, in order.
 OFFER_COLUMNS = ("evidence_type_id", "code", "service_id", "endpoint_url",
                  "connection_parameters", "valid_from", "valid_to", "provider",
-                 "provider_name", "provider_status", "area_key")
+                 "provider_name", "provider_status", "area_key", "illustrative")
 
 
 def active_offers(conn, *, type_ids=None, codes=None):
@@ -56,7 +56,7 @@ def active_offers(conn, *, type_ids=None, codes=None):
         yield from cur.stream("""
             SELECT o.evidence_type_id, o.code, o.service_id, o.endpoint_url,
                    o.connection_parameters::text, o.valid_from, o.valid_to, p.code,
-                   p.name, p.status, oa.area_key
+                   p.name, p.status, oa.area_key, o.illustrative
             FROM offer o JOIN organisation p ON p.id = o.provider_id
             JOIN offer_area oa ON oa.offer_id = o.id
             WHERE o.status = 'active'

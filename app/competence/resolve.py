@@ -42,12 +42,15 @@ def current_municipality(index, ags, day):
     raise AreaRetired(f"{ags}: the recorded successions do not end in a current key")
 
 
-def competent_offer(index, type_id, municipality, day, reads=None):
-    """(offer, area key it was found at) or (None, None)."""
+def competent_offer(index, type_id, municipality, day, reads=None, *, illustrative=True):
+    """(offer, area key it was found at) or (None, None). Without `illustrative`, demo
+    offers are left out before the most specific one is searched (API.md, "Filters before
+    resolution")."""
     offers = index.offers(type_id)
     for key in municipality.chain:
         valid = [o for o in index.offers_at(offers, type_id, key, reads)
-                 if o.provider_active and o.valid_on(day)]
+                 if o.provider_active and o.valid_on(day)
+                 and (illustrative or not o.illustrative)]
         if len(valid) == 1:
             return valid[0], key
         if len(valid) > 1:
@@ -76,21 +79,27 @@ def offer_doc(offer, with_connection):
     return doc
 
 
-def _answer(index, evidence_type, day, offer, found_at, with_connection):
+# Every offer is a production offer until environments exist (issue 16).
+ENVIRONMENT = "production"
+
+
+def _answer(index, evidence_type, day, offer, found_at, view):
     return {"evidence_type": evidence_type, "at": day.isoformat(),
+            "illustrative": offer.illustrative, "environment": ENVIRONMENT,
             "area": _area_doc(index, found_at),
             "provider": {"code": offer.provider, "name": offer.provider_name},
-            "offer": offer_doc(offer, with_connection)}
+            "offer": offer_doc(offer, view.connection)}
 
 
-def by_municipality(index, evidence_type, ags, day, with_connection, reads):
+def by_municipality(index, evidence_type, ags, day, view, reads):
     type_id = evidence_type_id(index, evidence_type, reads)
     municipality, note = current_municipality(index, ags, day)
-    offer, found_at = competent_offer(index, type_id, municipality, day, reads)
+    offer, found_at = competent_offer(index, type_id, municipality, day, reads,
+                                      illustrative=view.illustrative)
     if offer is None:
         raise NoCompetentProvider(f"no provider of {evidence_type} is competent for "
                                   f"{municipality.ags} ({municipality.name}) on {day}")
-    answer = _answer(index, evidence_type, day, offer, found_at, with_connection)
+    answer = _answer(index, evidence_type, day, offer, found_at, view)
     answer["municipality"] = _municipality_doc(municipality)
     if note:
         answer["resolved_via_successor"] = note
@@ -104,7 +113,7 @@ def ags_for_ars(index, ars):
     return ags
 
 
-def by_postcode(index, evidence_type, plz, place, day, with_connection, reads):
+def by_postcode(index, evidence_type, plz, place, day, view, reads):
     """Every municipality of the postcode is resolved; one shared offer answers, different
     ones ask for more information (never a guess)."""
     type_id = evidence_type_id(index, evidence_type, reads)
@@ -127,7 +136,8 @@ def by_postcode(index, evidence_type, plz, place, day, with_connection, reads):
         if municipality.ags in seen:
             continue
         seen.add(municipality.ags)
-        offer, found_at = competent_offer(index, type_id, municipality, day, reads)
+        offer, found_at = competent_offer(index, type_id, municipality, day, reads,
+                                          illustrative=view.illustrative)
         candidates.append((municipality, place_name, offer, found_at))
     if not candidates:
         raise AreaRetired(f"postcode {plz} lists only retired municipalities")
@@ -145,7 +155,7 @@ def by_postcode(index, evidence_type, plz, place, day, with_connection, reads):
                          "provider": {"code": o.provider, "name": o.provider_name}
                          if o else None} for m, place_name, o, _ in candidates])
     municipality, _, offer, found_at = candidates[0]
-    answer = _answer(index, evidence_type, day, offer, found_at, with_connection)
+    answer = _answer(index, evidence_type, day, offer, found_at, view)
     answer["municipalities"] = [{**_municipality_doc(m), "place": p}
                                 for m, p, _, _ in candidates]
     return answer

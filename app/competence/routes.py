@@ -8,6 +8,7 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from ..access.auth import current_actor, requires
+from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..access.roles import OVERSIGHT, ROUTING
 from ..api import Blueprint, json_body
 from ..dates import berlin_today
@@ -45,12 +46,12 @@ class Competence(MethodView):
         providers answers 409 needs-more-information with the candidates; a retired key
         resolves through its recorded successor (resolved_via_successor), else 410.
         """
-        params = parameters.parse_query(request.args)
-        connection = answer.with_connection(current_actor())
-        outcome = answer.outcome(current_index(params[0]), *params, connection)
+        lookup = parameters.parse_query(request.args)
+        view = answer.view(current_actor(), lookup, _routing_illustrative())
+        outcome = answer.outcome(current_index(lookup.evidence_type), lookup, view)
         if outcome.problem is not None:
             raise outcome.problem
-        status, headers, body = answer.rendered(outcome, connection,
+        status, headers, body = answer.rendered(outcome, view.connection,
                                                 request.if_none_match.contains)
         return Response(body, status=status, headers=headers)
 
@@ -78,22 +79,27 @@ class CompetenceBatch(MethodView):
         default_type = body.get("evidence_type")
         default_day = parameters.parse_day(body["at"], "at") if "at" in body \
             else berlin_today()
-        connection = answer.with_connection(current_actor())
+        actor, routing_illustrative = current_actor(), _routing_illustrative()
         asked = [raw.get("evidence_type", default_type) if isinstance(raw, dict) else None
                  for raw in lookups]
         index = current_index(*{t for t in asked if isinstance(t, str)})
         items = []
         for n, raw in enumerate(lookups):
             try:
-                params = parameters.parse_batch_item(raw, default_type, default_day)
+                lookup = parameters.parse_batch_item(raw, default_type, default_day)
             except Problem as problem:
                 items.append(_item_problem(problem, n))
                 continue
-            outcome = answer.outcome(index, *params, connection)
+            outcome = answer.outcome(index, lookup,
+                                     answer.view(actor, lookup, routing_illustrative))
             items.append(_item_problem(outcome.problem, n) if outcome.problem
                          else {"status": 200, "result": outcome.document})
         body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
         return Response(body, mimetype="application/json")
+
+
+def _routing_illustrative():
+    return current_app.config["REGMAP_ROUTING_ILLUSTRATIVE"]
 
 
 def _item_problem(problem, n):
@@ -126,7 +132,10 @@ class CompetenceSnapshot(MethodView):
         index = current_index(args["evidence_type"])
         day = args.get("at") or berlin_today()
         type_id = resolve.evidence_type_id(index, args["evidence_type"])
-        rows = _snapshot_rows(index, type_id, day, answer.with_connection(current_actor()))
+        actor = current_actor()
+        rows = _snapshot_rows(index, type_id, day, answer.View(
+            sees_connection_parameters(actor),
+            sees_illustrative_offers(actor, args.get("illustrative"), _routing_illustrative())))
         as_csv = request.accept_mimetypes.best_match(
             ["application/x-ndjson", "application/json", "text/csv"]) == "text/csv"
         if as_csv:
@@ -137,24 +146,27 @@ class CompetenceSnapshot(MethodView):
 
 
 SNAPSHOT_COLUMNS = ("ags", "ars", "name", "area_key", "provider", "offer", "service_id",
-                    "endpoint_url")
+                    "endpoint_url", "illustrative", "environment")
 
 
-def _snapshot_rows(index, type_id, day, with_connection):
+def _snapshot_rows(index, type_id, day, view):
     for ags in sorted(index.areas.municipalities):
         municipality = index.areas.municipalities[ags]
         if municipality.retired_in_source or not municipality.valid_on(day):
             continue
         try:
-            offer, found_at = resolve.competent_offer(index, type_id, municipality, day)
+            offer, found_at = resolve.competent_offer(index, type_id, municipality, day,
+                                                      illustrative=view.illustrative)
         except Problem:
             offer, found_at = None, None
         row = {"ags": ags, "ars": municipality.ars, "name": municipality.name,
                "area_key": found_at, "provider": offer.provider if offer else None,
                "offer": offer.code if offer else None,
                "service_id": offer.service_id if offer else None,
-               "endpoint_url": offer.endpoint_url if offer else None}
-        if with_connection:
+               "endpoint_url": offer.endpoint_url if offer else None,
+               "illustrative": offer.illustrative if offer else None,
+               "environment": resolve.ENVIRONMENT}
+        if view.connection:
             row["connection_parameters"] = offer.connection_parameters if offer else None
         yield row
 

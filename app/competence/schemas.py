@@ -42,6 +42,10 @@ class CompetenceSchema(ma.Schema):
     """The competent provider and how to reach it."""
     evidence_type = ma.fields.String(required=True)
     at = ma.fields.Date(required=True)
+    illustrative = ma.fields.Boolean(required=True, metadata={
+        "description": "the answering offer is an illustrative (demo) entry, not a real one"})
+    environment = ma.fields.String(required=True, metadata={
+        "description": "the offer's environment (production)"})
     area = ma.fields.Nested(ResolvedAreaSchema, required=True, metadata={
         "description": "the area whose offer won (the most specific one)"})
     provider = ma.fields.Nested(ProviderRefSchema, required=True)
@@ -59,6 +63,7 @@ class BatchLookupSchema(ma.Schema):
     plz = ma.fields.String()
     place = ma.fields.String()
     at = ma.fields.Date()
+    illustrative = ma.fields.Boolean()
 
 
 class BatchRequestSchema(ma.Schema):
@@ -82,6 +87,8 @@ class BatchResponseSchema(ma.Schema):
 class SnapshotQueryArgsSchema(QueryArgsSchema):
     evidence_type = ma.fields.String(required=True, validate=CODE)
     at = ma.fields.Date()
+    illustrative = ma.fields.Boolean(truthy={"true"}, falsy={"false"}, metadata={
+        "description": "false: real offers only (as for GET /competence)"})
 
 
 class PermissionCheckArgsSchema(QueryArgsSchema):

@@ -19,14 +19,15 @@ def record(conn, actor, action, collection, code, *, version=None, before=None, 
         request_id=g.get("request_id") if has_request_context() else None)
 
 
-def record_many(conn, actor, action, collection, documents, *, before=None):
+def record_many(conn, actor, action, collection, documents, *, before=None, reason=None):
     """One `action` entry per document, in one statement (bulk writes). `before`, when
     given, maps codes to the documents as they were."""
     request_id = g.get("request_id") if has_request_context() else None
     queries.insert_audit_many(conn, [
         {"actor_user_id": actor.user_id, "actor": actor.label, "action": action,
          "collection": collection, "object_code": d["code"], "object_version": d["version"],
-         "before": (before or {}).get(d["code"]), "after": d, "request_id": request_id}
+         "before": (before or {}).get(d["code"]), "after": d, "reason": reason,
+         "request_id": request_id}
         for d in documents])
 
 

@@ -14,6 +14,7 @@ from ..catalog.evidence_types import evidence_types
 from ..competence import answer as competence_answer
 from ..competence import coverage
 from ..competence.index import current_index
+from ..competence.parameters import Lookup
 from ..dates import berlin_today
 from ..db import get_conn
 from ..errors import Problem
@@ -192,8 +193,10 @@ def competence_page():
             choices = place.choices
         if not errors and not choices:
             kind, value = ("ags", place.ags) if place.ags else ("plz", place.plz)
-            outcome = competence_answer.outcome(current_index(evidence_type), evidence_type,
-                                                kind, value, None, day, False)
+            lookup = Lookup(evidence_type, kind, value, None, day, None)
+            outcome = competence_answer.outcome(
+                current_index(evidence_type), lookup,
+                competence_answer.View(connection=False, illustrative=True))
             if outcome.problem is None:
                 answer = outcome.document
             elif outcome.problem.extensions.get("candidates"):
