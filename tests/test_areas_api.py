@@ -36,13 +36,25 @@ def test_municipality_by_ars_names_its_verband(client):
 
 
 def test_retired_ags_answers_with_status_never_as_current(client):
-    # Tastrup (Schleswig-Flensburg) is in the 2022 directory, gone by 2025-11-30.
-    r = get(client, "/municipalities/01059101")
+    # Breest (Mecklenburgische Seenplatte) is in the 2022 directory, gone by 2025-11-30.
+    r = get(client, "/municipalities/13071017")
     assert r.status_code == 200
     assert r.json["status"] == "retired"
     assert r.json["retired_by"] == "2025-11-30"
     assert r.json["last_seen"] == "2022-12-31"
-    assert r.json["successor"] is None
+    assert r.json["successor"] is None and r.json["successors"] == []
+
+
+def test_a_shipped_succession_dates_both_keys(client):
+    # Tastrup was incorporated into Hürup on 1.3.2023 (catalog_seed/areas/nachfolgen_...).
+    r = get(client, "/municipalities/01059101").json
+    assert r["status"] == "retired" and r["valid_to"] == "2023-03-01"
+    assert r["successor"] == {"ags": "01059126", "name": "Hürup", "status": "current",
+                              "effective_on": "2023-03-01"}
+    # Jahnatal, new in 2023, names both predecessors and starts the day they merged.
+    jahnatal = get(client, "/municipalities/14522275").json
+    assert jahnatal["valid_from"] == "2023-01-01"
+    assert [p["ags"] for p in jahnatal["predecessors"]] == ["14522450", "14522620"]
 
 
 def test_former_ars_points_to_the_current_one(client):

@@ -4,8 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.cli import main
-
 from .catalog_helpers import API, change, create, evidence_type, offer, organisation
 from .helpers import assert_problem
 
@@ -160,20 +158,20 @@ def test_suspended_provider_stops_routing(client, catalogue):
 
 
 def test_retired_key_without_successor_is_410(client, catalogue):
-    org_offer(client, catalogue, "land-sh", ["01"])
-    body = assert_problem(competence(client, evidence_type=MELDE, ags="01059101"), 410,
+    # Breest (Mecklenburgische Seenplatte) is gone by 2025-11-30; no sourced successor.
+    org_offer(client, catalogue, "land-mv", ["13"])
+    body = assert_problem(competence(client, evidence_type=MELDE, ags="13071017"), 410,
                           "area-retired")
-    assert body["retired_key"] == "01059101"
+    assert body["retired_key"] == "13071017"
     # ...but as of a date when it was still current, it resolves.
-    r = competence(client, evidence_type=MELDE, ags="01059101", at="2022-12-31")
-    assert provider_of(r) == "land-sh"
+    r = competence(client, evidence_type=MELDE, ags="13071017", at="2022-12-31")
+    assert provider_of(r) == "land-mv"
 
 
-def test_retired_key_with_a_recorded_successor(app, client, catalogue):
+def test_retired_key_with_a_shipped_successor(client, catalogue):
+    # Uder (16061097) and ten more merged into the new Uder (16061119) on 1.1.2024: a row of
+    # the shipped, sourced succession table.
     org_offer(client, catalogue, "uder-neu", ["16061119"])
-    result = app.test_cli_runner().invoke(main, ["areas", "succession", "add", "16061097",
-                                                 "16061119", "--date", "2024-01-01"])
-    assert result.exit_code == 0, result.output
     r = competence(client, evidence_type=MELDE, ags="16061097")
     assert provider_of(r) == "uder-neu"
     assert r.json["resolved_via_successor"] == {"requested": "16061097",
@@ -189,11 +187,19 @@ def test_former_ars_resolves_to_the_municipality(client, catalogue):
 
 
 def test_postcode_rows_of_retired_keys_are_never_resolved_as_current(client, catalogue):
-    # 16306 lists Berkholz-Meyenburg and Passow (retired, no successor) and current ones.
+    # 16306 lists Berkholz-Meyenburg and Passow (retired, no successor) and current ones:
+    # the postcode is never narrowed to the part that resolves (issue 13, item 2).
     org_offer(client, catalogue, "uckermark", ["12073"])
-    r = competence(client, evidence_type=MELDE, plz="16306")
-    listed = {m["ags"] for m in r.json["municipalities"]}
-    assert "12073032" not in listed and "12073603" not in listed
+    body = assert_problem(competence(client, evidence_type=MELDE, plz="16306"), 409,
+                          "needs-more-information")
+    unresolved = {c["ags"] for c in body["candidates"] if c["status"] == "unresolved"}
+    assert {"12073032", "12073603"} <= unresolved
+    assert all(c["provider"] is None for c in body["candidates"]
+               if c["status"] == "unresolved")
+    # Naming a current place of the postcode answers.
+    current = next(c for c in body["candidates"] if c["status"] == "current")
+    assert provider_of(competence(client, evidence_type=MELDE, plz="16306",
+                                  place=current["place"])) == "uckermark"
 
 
 def test_connection_parameters_only_for_routing(client, catalogue, login):
@@ -255,7 +261,7 @@ class TestBatch:
             "evidence_type": MELDE, "lookups": [
                 {"ags": "01054018"}, {"plz": "25926"}, {"ags": "09162000"},
                 {"ags": "0916"}, {"evidence_type": KFZ, "ars": "110000000000"},
-                {"ags": "01059101"}]})
+                {"ags": "13071017"}]})
         assert r.status_code == 200
         statuses = [i["status"] for i in r.json["items"]]
         assert statuses == [200, 200, 404, 400, 200, 410]

@@ -1,4 +1,6 @@
 """Area lookups as the API answers them: rows shaped into documents, unknown keys raised."""
+from datetime import date
+
 from ..dates import berlin_today
 from ..errors import InvalidParameter, NotFound
 from ..folding import fold
@@ -10,18 +12,21 @@ def _ref(key, name, type_=None):
     return {"key": key, "name": name, "type": type_} if key else None
 
 
+def _related(keys):
+    """Successors or predecessors from SQL JSON, their days as dates."""
+    return [{**k, "effective_on": date.fromisoformat(k["effective_on"])
+             if k["effective_on"] else None} for k in keys]
+
+
 def municipality_document(row):
-    successor = None
-    if row["successor_ags"]:
-        successor = {"ags": row["successor_ags"], "name": row["successor_name"],
-                     "status": row["successor_status"],
-                     "effective_on": row["successor_effective_on"]}
+    successors = _related(row["successors"])
     return {
         "ags": row["ags"], "ars": row["ars"], "name": row["name"],
         "type": row["area_type"], "type_code": row["area_type_code"], "status": row["status"],
         "valid_from": row["valid_from"], "valid_to": row["valid_to"],
         "retired_by": row["retired_by"], "last_seen": row["last_seen"],
-        "successor": successor,
+        "successor": successors[0] if len(successors) == 1 else None,
+        "successors": successors, "predecessors": _related(row["predecessors"]),
         "land": _ref(row["land_key"], row["land_name"]),
         "regierungsbezirk": _ref(row["rb_key"], row["rb_name"]),
         "kreis": _ref(row["kreis_key"], row["kreis_name"], row["kreis_type"]),
@@ -44,10 +49,11 @@ def municipality(conn, kind, key):
         if former is not None:
             current = municipality_document(
                 queries.get_municipality(conn, today=today, ags=former["ags"]))
+            successor = {"ags": current["ags"], "name": current["name"],
+                         "status": current["status"], "effective_on": None}
             return {**current, "requested_key": key, "ars": key, "status": "retired",
                     "retired_by": former["retired_by"], "valid_to": None,
-                    "successor": {"ags": current["ags"], "name": current["name"],
-                                  "status": current["status"], "effective_on": None}}
+                    "successor": successor, "successors": [successor], "predecessors": []}
     raise UnknownArea("municipality", key)
 
 

@@ -14,17 +14,26 @@ _MUNICIPALITY_COLUMNS = f"""
     rb.key AS rb_key, rb.name AS rb_name,
     kreis.key AS kreis_key, kreis.name AS kreis_name, kreis.area_type AS kreis_type,
     verband.key AS verband_key, verband.name AS verband_name, verband.area_type AS verband_type,
-    succ.key AS successor_ags, succ.name AS successor_name,
-    {_STATUS.format(a="succ")} AS successor_status, s.effective_on AS successor_effective_on
+    COALESCE(succ.keys, '[]') AS successors, COALESCE(pred.keys, '[]') AS predecessors
 """
+
+# The keys before and after a municipality, as [{"ags", "name", "status", "effective_on"}].
+_RELATED = """LEFT JOIN LATERAL (
+        SELECT json_agg(json_build_object(
+                   'ags', r.key, 'name', r.name, 'status', {status},
+                   'effective_on', s.effective_on) ORDER BY r.key) AS keys
+        FROM area_succession s JOIN area r ON r.key = s.{other}
+        WHERE s.{this} = m.key) {alias} ON true"""
 
 _MUNICIPALITY_JOINS = """
     LEFT JOIN area land ON land.key = left(m.key, 2) AND land.level = 'land'
     LEFT JOIN area rb ON rb.key = left(m.key, 3) AND rb.level = 'regierungsbezirk'
     LEFT JOIN area kreis ON kreis.key = left(m.key, 5) AND kreis.level = 'kreis'
     LEFT JOIN area verband ON verband.key = left(m.ars, 9) AND verband.level = 'gemeindeverband'
-    LEFT JOIN area_succession s ON s.predecessor_key = m.key
-    LEFT JOIN area succ ON succ.key = s.successor_key
+    """ + _RELATED.format(status=_STATUS.format(a="r"), other="successor_key",
+                       this="predecessor_key", alias="succ") + """
+    """ + _RELATED.format(status=_STATUS.format(a="r"), other="predecessor_key",
+                       this="successor_key", alias="pred") + """
 """
 
 
@@ -296,6 +305,41 @@ def merge_postcodes(conn):
     """).rowcount
     inserted = sum(1 for row in changed if row["inserted"])
     return {"inserted": inserted, "updated": len(changed) - inserted, "retired": retired}
+
+
+def merge_successions(conn, rows, added, *, first_listed):
+    """Load the shipped successions (a row people or an earlier seed recorded is never
+    overwritten) and date the keys they concern: a dated succession ends its predecessor
+    and starts its successor that day; a key the change list added without a dated
+    succession starts with the edition that first lists it (`first_listed`). Dates already
+    set stay."""
+    inserted = 0
+    for predecessor, successor, effective_on, source in rows:
+        inserted += conn.execute("""
+            INSERT INTO area_succession (predecessor_key, successor_key, effective_on,
+                                         recorded_by, source)
+            VALUES (%(p)s, %(s)s, %(d)s, 'regmap seed', %(source)s)
+            ON CONFLICT (predecessor_key, successor_key) DO NOTHING
+        """, {"p": predecessor, "s": successor, "d": effective_on, "source": source}).rowcount
+    ended = conn.execute("""
+        UPDATE area a SET valid_to = s.effective_on, version = a.version + 1,
+                          updated_at = now()
+        FROM (SELECT predecessor_key, min(effective_on) AS effective_on FROM area_succession
+              WHERE effective_on IS NOT NULL GROUP BY predecessor_key) s
+        WHERE a.key = s.predecessor_key AND a.valid_to IS NULL
+    """).rowcount
+    started = conn.execute("""
+        UPDATE area a SET valid_from = COALESCE(
+                   (SELECT min(effective_on) FROM area_succession s
+                    WHERE s.successor_key = a.key AND s.effective_on IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM area_succession u
+                                      WHERE u.successor_key = a.key
+                                        AND u.effective_on IS NULL)),
+                   %(first_listed)s),
+               version = a.version + 1, updated_at = now()
+        WHERE a.key = ANY(%(added)s) AND a.valid_from IS NULL
+    """, {"added": list(added), "first_listed": first_listed}).rowcount
+    return {"inserted": inserted, "ended": ended, "started": started}
 
 
 def area_keys(conn):

@@ -18,7 +18,8 @@ class SuccessorSchema(ma.Schema):
     ags = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
     status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
-    effective_on = ma.fields.Date(required=True)
+    effective_on = ma.fields.Date(required=True, allow_none=True, metadata={
+        "description": "null: some day between two editions of the Gemeindeverzeichnis"})
 
 
 class MunicipalitySchema(ma.Schema):
@@ -39,7 +40,12 @@ class MunicipalitySchema(ma.Schema):
         "description": "the key had retired by this date (exact date unknown)"})
     last_seen = ma.fields.Date(allow_none=True, metadata={
         "description": "last reference date on which the key was current"})
-    successor = ma.fields.Nested(SuccessorSchema, allow_none=True)
+    successor = ma.fields.Nested(SuccessorSchema, allow_none=True, metadata={
+        "description": "the one successor (null when none or several: see successors)"})
+    successors = ma.fields.List(ma.fields.Nested(SuccessorSchema), metadata={
+        "description": "every recorded successor (several: the key was split)"})
+    predecessors = ma.fields.List(ma.fields.Nested(SuccessorSchema), metadata={
+        "description": "the keys this one succeeded, with the day (null: between editions)"})
     land = ma.fields.Nested(AreaRefSchema, allow_none=True)
     regierungsbezirk = ma.fields.Nested(AreaRefSchema, allow_none=True)
     kreis = ma.fields.Nested(AreaRefSchema, allow_none=True)

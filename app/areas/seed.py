@@ -25,6 +25,7 @@ MUNICIPALITIES = "areas/gemeinden_2025-11-30.csv"
 AREAS_ABOVE = "areas/gebietseinheiten_2025-11-30.csv"
 KEY_CHANGES = "areas/ags_aenderungen_2022-12-31_bis_2025-11-30.csv"
 POSTCODES = "areas/zuordnung_plz_ort_suche-postleitzahl_2023.csv"
+SUCCESSIONS = "areas/nachfolgen_2022-12-31_bis_2025-11-30.csv"
 SOURCE_GV100AD = "destatis-gv100ad-2025-11-30"
 SOURCE_CHANGES = "destatis-gv100ad-changes-2022-12-31-2025-11-30"
 SOURCE_PLZ = "suche-postleitzahl-osm-2023"
@@ -40,6 +41,7 @@ _KEY_COLUMNS = {
     AREAS_ABOVE: {"code": identifiers.AREA_ABOVE_MUNICIPALITY},
     KEY_CHANGES: {"ags": identifiers.AGS},
     POSTCODES: {"ags": identifiers.AGS, "plz": identifiers.PLZ},
+    SUCCESSIONS: {"predecessor_ags": identifiers.AGS, "successor_ags": identifiers.AGS},
 }
 
 
@@ -135,6 +137,28 @@ def build_former_ars_rows(seed_dir):
     return rows
 
 
+def build_succession_rows(seed_dir):
+    """The curated successions: (predecessor, successor, effective_on or None, source). A
+    row without a date happened between the two editions of the change list."""
+    rows = []
+    for line, r in enumerate(_read_csv(seed_dir, SUCCESSIONS), start=2):
+        if r["source_kind"] not in ("official", "secondary") or not r["source"].strip():
+            raise SeedFileError(f"{SUCCESSIONS}, line {line}: every row names its source")
+        try:
+            day = date.fromisoformat(r["effective_on"]) if r["effective_on"] else None
+        except ValueError:
+            raise SeedFileError(f"{SUCCESSIONS}, line {line}: effective_on is not a date") \
+                from None
+        rows.append((r["predecessor_ags"], r["successor_ags"], day,
+                     f"{r['source_kind']}: {r['source']}"))
+    return rows
+
+
+def added_keys(seed_dir):
+    """Keys the change list names as new since its first edition."""
+    return [r["ags"] for r in _read_csv(seed_dir, KEY_CHANGES) if r["aenderung"] == "added"]
+
+
 def build_postcode_rows(seed_dir):
     return [(r["plz"], r["ags"], r["ort"], fold(r["ort"]), _int_or_none(r["osm_id"]),
              SOURCE_PLZ)
@@ -146,6 +170,7 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
     changed something is audited (and so reaches the change feed and every cache)."""
     former = build_former_ars_rows(seed_dir)
     postcodes = build_postcode_rows(seed_dir)
+    successions = build_succession_rows(seed_dir)
     with audit.write_transaction(conn):
         areas = build_area_rows(seed_dir, existing_keys=queries.area_keys(conn))
         if progress is not None:
@@ -161,6 +186,8 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
             "areas": queries.merge_areas(conn, retired_by=GEBIETSSTAND),
             "former_ars": queries.merge_former_ars(conn),
             "postcodes": queries.merge_postcodes(conn),
+            "successions": queries.merge_successions(
+                conn, successions, added_keys(seed_dir), first_listed=GEBIETSSTAND),
         }
         # ON COMMIT DROP does not fire inside a savepoint (tests); drop explicitly.
         queries.drop_stage_tables(conn)

@@ -1,5 +1,7 @@
 """The data managers' quality report for an evidence type: gaps, nesting, offers expiring
-soon, offers on retired areas, offers of organisations that are not active."""
+soon, offers on retired areas, offers of organisations that are not active; and what the
+reference geography cannot answer on its own: retired keys without a recorded successor,
+postcodes that name retired keys."""
 import csv
 import io
 from datetime import date, timedelta
@@ -33,19 +35,46 @@ def report(conn, index, args):
     expiring = queries.expiring_offers(conn, type_id, day, until)
     retired = queries.offers_on_retired_areas(conn, type_id, day)
     inactive = queries.offers_of_inactive_organisations(conn, type_id)
+    unsucceeded = retired_without_successor(index.areas)
+    postcodes = postcodes_with_retired_members(index.areas)
     return {
         "evidence_type": args["evidence_type"], "at": day,
         "summary": {"current_municipalities": current,
                     "covered": current - len(gaps), "without_provider": len(gaps),
                     "nested": len(nested), "expiring": len(expiring),
                     "on_retired_areas": len(retired), "of_inactive_organisations":
-                        len(inactive)},
+                        len(inactive), "retired_without_successor": len(unsucceeded),
+                    "postcodes_with_retired_members": len(postcodes)},
         "municipalities_without_provider": gaps,
         "nested_offers": nested,
         "expiring_offers": [_offer(r) for r in expiring],
         "offers_on_retired_areas": [dict(r) for r in retired],
         "offers_of_inactive_organisations": [_offer(r) for r in inactive],
+        "retired_without_successor": unsucceeded,
+        "postcodes_with_retired_members": postcodes,
     }
+
+
+def retired_without_successor(areas):
+    """Retired municipality keys no succession leads on from: lookups answer 410."""
+    return [{"ags": m.ags, "name": m.name, "last_seen": m.last_seen}
+            for ags, m in sorted(areas.municipalities.items())
+            if (m.retired_in_source or m.valid_to) and ags not in areas.successors]
+
+
+def postcodes_with_retired_members(areas):
+    """Postcodes whose table rows name retired keys (resolved through successors where
+    recorded, else the postcode answers 409 without a place)."""
+    found = []
+    for plz, rows in sorted(areas.postcodes.items()):
+        retired = [ags for ags, _, _ in rows
+                   if areas.municipalities[ags].retired_in_source
+                   or areas.municipalities[ags].valid_to]
+        if retired:
+            found.append({"plz": plz, "retired": retired,
+                          "successors": sorted({s for ags in retired
+                                                for s, _ in areas.successors.get(ags, ())})})
+    return found
 
 
 def _offer(row):
@@ -72,6 +101,12 @@ def as_csv(report):
     for o in report["offers_of_inactive_organisations"]:
         writer.writerow(["inactive_organisation", " ".join(o["areas"] or []), "", o["offer"],
                          f"{o['provider']} is {o['provider_status']}"])
+    for m in report["retired_without_successor"]:
+        writer.writerow(["retired_without_successor", m["ags"], m["name"], "",
+                         f"last seen {m['last_seen']}"])
+    for p in report["postcodes_with_retired_members"]:
+        writer.writerow(["postcode_with_retired_members", p["plz"], "", "",
+                         " ".join(p["retired"]) + " -> " + (" ".join(p["successors"]) or "-")])
     return out.getvalue()
 
 

@@ -84,8 +84,14 @@ class AreaIndex:
                 self.by_ars[r["ars"]] = r["key"]
         for r in queries.former_ars(conn):
             self.by_ars.setdefault(r["ars"], r["ags"])
-        self.successors = {r["predecessor_key"]: (r["successor_key"], r["effective_on"])
-                           for r in queries.successions(conn)}
+        # predecessor -> ((successor, effective_on or None), ...): more than one is a split;
+        # successor -> (predecessor, ...): more than one is a merger.
+        self.successors, self.predecessors = {}, {}
+        for r in queries.successions(conn):
+            self.successors[r["predecessor_key"]] = self.successors.get(
+                r["predecessor_key"], ()) + ((r["successor_key"], r["effective_on"]),)
+            self.predecessors[r["successor_key"]] = self.predecessors.get(
+                r["successor_key"], ()) + (r["predecessor_key"],)
         self.postcodes = {}
         for r in queries.postcodes(conn):
             self.postcodes.setdefault(r["plz"], []).append(

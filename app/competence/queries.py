@@ -22,7 +22,8 @@ def areas(conn):
 
 def successions(conn):
     return conn.execute(
-        "SELECT predecessor_key, successor_key, effective_on FROM area_succession").fetchall()
+        "SELECT predecessor_key, successor_key, effective_on FROM area_succession "
+        "ORDER BY predecessor_key, successor_key").fetchall()
 
 
 def former_ars(conn):

@@ -6,7 +6,7 @@ Answers are plain dicts (and problems), built once and cached by the index; mode
 EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
 """
 from ..areas.errors import AreaRetired, UnknownArea
-from ..errors import param_error
+from ..errors import Problem, param_error
 from ..folding import fold
 from .errors import AmbiguousOffers, NeedsMoreInformation, NoCompetentProvider, UnknownEvidenceType
 
@@ -22,24 +22,82 @@ def evidence_type_id(index, code, reads=None):
 
 
 def current_municipality(index, ags, day):
-    """(municipality valid on `day`, succession note or None); 404/410 otherwise."""
-    municipality = index.areas.municipalities.get(ags)
+    """(municipality valid on `day`, succession note or None). Never a guess: a key asked
+    about a day before it existed, a split, or a succession whose date is only known to lie
+    between two editions (and `day` between them) is a 409 naming the keys to choose from;
+    a retired key without a recorded successor is a 410."""
+    areas = index.areas
+    municipality = areas.municipalities.get(ags)
     if municipality is None:
         raise UnknownArea("municipality", ags)
     note = None
     for _ in range(MAX_SUCCESSION_HOPS):
         if municipality.valid_on(day):
             return municipality, note
-        successor = index.areas.successors.get(municipality.ags)
-        if successor is None:
+        if municipality.valid_from and day < municipality.valid_from:
+            raise _before_it_existed(index, municipality, day)
+        successions = areas.successors.get(municipality.ags, ())
+        if not successions:
             raise AreaRetired(f"{municipality.ags} ({municipality.name}) is no longer a current "
                               "key and no successor is recorded",
                               retired_key=municipality.ags)
-        successor_key, effective_on = successor
+        if len(successions) > 1:
+            raise NeedsMoreInformation(
+                f"{municipality.ags} ({municipality.name}) was split; name the municipality "
+                "that is competent now",
+                errors=[param_error("ags", "query", "split: choose one of the candidates")],
+                candidates=[_candidate_doc(index, key) for key, _ in successions])
+        successor_key, effective_on = successions[0]
+        successor = areas.municipalities[successor_key]
+        if effective_on is None and successor.valid_from and day < successor.valid_from:
+            raise _between_editions(index, municipality, successor, day)
         note = {"requested": ags, "successor": successor_key,
-                "effective_on": effective_on.isoformat()}
-        municipality = index.areas.municipalities[successor_key]
+                "effective_on": effective_on.isoformat() if effective_on else None}
+        municipality = successor
     raise AreaRetired(f"{ags}: the recorded successions do not end in a current key")
+
+
+def _candidate_doc(index, ags):
+    m = index.areas.municipalities[ags]
+    return {"ags": m.ags, "ars": m.ars, "name": m.name,
+            "valid_from": m.valid_from.isoformat() if m.valid_from else None,
+            "valid_to": m.valid_to.isoformat() if m.valid_to else None}
+
+
+def _before_it_existed(index, municipality, day):
+    """A successor is never answered for a day before it existed: its predecessors were
+    competent then (a merger: several), or nothing is known (404)."""
+    predecessors = index.areas.predecessors.get(municipality.ags, ())
+    what = f"{municipality.ags} ({municipality.name}) exists from " \
+           f"{municipality.valid_from.isoformat()}"
+    if not predecessors:
+        return UnknownArea("municipality on that day", f"{municipality.ags} on {day}",
+                           errors=[param_error("at", "query", what)])
+    undated = [p for p in predecessors
+               if (municipality.ags, None) in index.areas.successors.get(p, ())]
+    if undated:
+        return _between_editions(index, index.areas.municipalities[undated[0]],
+                                 municipality, day)
+    return NeedsMoreInformation(
+        f"{what}; on {day} its area belonged to " + ", ".join(predecessors)
+        + ": name the municipality of that day",
+        errors=[param_error("ags", "query", "choose one of the candidates (the keys valid "
+                                            f"on {day})")],
+        candidates=[_candidate_doc(index, key) for key in predecessors])
+
+
+def _between_editions(index, predecessor, successor, day):
+    """The change happened on an unknown day between two editions of the Gemeinde-
+    verzeichnis, and `day` lies between them: predecessors and successor are candidates."""
+    keys = index.areas.predecessors.get(successor.ags, (predecessor.ags,)) + (successor.ags,)
+    return NeedsMoreInformation(
+        f"{predecessor.ags} ({predecessor.name}) was last listed on "
+        f"{predecessor.last_seen}, its successor {successor.ags} ({successor.name}) first on "
+        f"{successor.valid_from}; the day of the change is not known, so {day} cannot be "
+        "placed",
+        errors=[param_error("ags", "query", "choose one of the candidates, or ask about a "
+                                            "day outside the window")],
+        candidates=[_candidate_doc(index, key) for key in keys])
 
 
 def competent_offer(index, type_id, municipality, day, reads=None, *, illustrative=True):
@@ -127,35 +185,47 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
         if not rows:
             raise UnknownArea("place in postcode", f"{plz} {place}", errors=[
                 param_error("place", "query", f"no place '{place}' in postcode {plz}")])
-    candidates, seen = [], set()
+    # Every municipality the postcode is mapped to counts, retired ones through their
+    # successors; one that cannot be resolved on `day` is a candidate without provider, so
+    # the postcode is never narrowed to the part that resolves.
+    candidates, unresolved, seen = [], [], set()
     for ags, place_name, _ in rows:
         try:
             municipality, note = current_municipality(index, ags, day)
-        except (AreaRetired, UnknownArea):
-            continue  # stale rows of the 2023 table: never resolved as if current
+        except Problem as problem:
+            unresolved.append((ags, place_name, problem))
+            continue
         if municipality.ags in seen:
             continue
         seen.add(municipality.ags)
         offer, found_at = competent_offer(index, type_id, municipality, day, reads,
                                           illustrative=view.illustrative)
-        candidates.append((municipality, place_name, offer, found_at))
-    if not candidates:
-        raise AreaRetired(f"postcode {plz} lists only retired municipalities")
+        candidates.append((municipality, place_name, offer, found_at, note))
+    if not candidates and all(isinstance(p, AreaRetired) for _, _, p in unresolved):
+        raise AreaRetired(f"postcode {plz} lists only retired municipalities without "
+                          "recorded successors")
     distinct = {c[2].code if c[2] else None for c in candidates}
-    if distinct == {None}:
+    if not unresolved and distinct == {None}:
         raise NoCompetentProvider(f"no provider of {evidence_type} is competent for any "
                                   f"municipality of postcode {plz} on {day}")
-    if len(distinct) > 1:
+    if unresolved or len(distinct) > 1:
+        why = "different competent providers" if len(distinct) > 1 else \
+            "a member that cannot be resolved on this day"
         raise NeedsMoreInformation(
-            f"PLZ {plz} spans {len(candidates)} municipalities with different competent "
-            "providers",
+            f"PLZ {plz} spans {len(candidates) + len(unresolved)} municipalities with {why}",
             errors=[param_error("plz", "query", "ambiguous; add place (the name of a "
                                 "candidate municipality or Ortsteil) to choose")],
-            candidates=[{**_municipality_doc(m), "place": place_name,
+            candidates=[{**_municipality_doc(m), "place": place_name, "status": "current",
                          "provider": {"code": o.provider, "name": o.provider_name}
-                         if o else None} for m, place_name, o, _ in candidates])
-    municipality, _, offer, found_at = candidates[0]
+                         if o else None, **({"resolved_via_successor": note} if note else {})}
+                        for m, place_name, o, _, note in candidates]
+            + [{"ags": ags, "name": index.areas.municipalities[ags].name
+                if ags in index.areas.municipalities else None, "place": place_name,
+                "status": "unresolved", "provider": None, "detail": problem.detail}
+               for ags, place_name, problem in unresolved])
+    municipality, _, offer, found_at, _ = candidates[0]
     answer = _answer(index, evidence_type, day, offer, found_at, view)
-    answer["municipalities"] = [{**_municipality_doc(m), "place": p}
-                                for m, p, _, _ in candidates]
+    answer["municipalities"] = [
+        {**_municipality_doc(m), "place": p, **({"resolved_via_successor": n} if n else {})}
+        for m, p, _, _, n in candidates]
     return answer

@@ -25,17 +25,20 @@ class OfferRefSchema(ma.Schema):
     connection_parameters = ma.fields.Dict(metadata={"description": "routing only"})
 
 
+class SuccessionNoteSchema(ma.Schema):
+    requested = ma.fields.String(required=True)
+    successor = ma.fields.String(required=True)
+    effective_on = ma.fields.Date(required=True, allow_none=True, metadata={
+        "description": "null: between two editions of the Gemeindeverzeichnis"})
+
+
 class ResolvedMunicipalitySchema(ma.Schema):
     ags = ma.fields.String(required=True)
     ars = ma.fields.String(allow_none=True)
     name = ma.fields.String(required=True)
     place = ma.fields.String()
-
-
-class SuccessionNoteSchema(ma.Schema):
-    requested = ma.fields.String(required=True)
-    successor = ma.fields.String(required=True)
-    effective_on = ma.fields.Date(required=True)
+    resolved_via_successor = ma.fields.Nested(SuccessionNoteSchema, metadata={
+        "description": "postcode lookups: the postcode names a retired key of this one"})
 
 
 class CompetenceSchema(ma.Schema):
@@ -126,3 +129,7 @@ class CoverageSchema(ma.Schema):
     expiring_offers = ma.fields.List(ma.fields.Dict(), required=True)
     offers_on_retired_areas = ma.fields.List(ma.fields.Dict(), required=True)
     offers_of_inactive_organisations = ma.fields.List(ma.fields.Dict(), required=True)
+    retired_without_successor = ma.fields.List(ma.fields.Dict(), required=True, metadata={
+        "description": "retired municipality keys without a recorded successor (410)"})
+    postcodes_with_retired_members = ma.fields.List(ma.fields.Dict(), required=True, metadata={
+        "description": "postcodes naming retired keys, with their successors where recorded"})
