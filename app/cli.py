@@ -264,11 +264,12 @@ def offers_import(file, dry_run):
     """Import offers from a CSV FILE: all rows or none (see the README for the columns)."""
     from .access.actor import system_actor
     from .catalog.importer import import_offers
+    from .csv_input import decode
     from .db import get_conn
 
-    with open(file, encoding="utf-8-sig") as f:
-        text = f.read()
     try:
+        with open(file, "rb") as f:
+            text = decode(f.read())
         report = import_offers(get_conn(), system_actor(f"cli:{getpass.getuser()}:import"),
                                text, dry_run=dry_run)
     except Problem as problem:

@@ -109,5 +109,7 @@ def postcode(conn, plz):
     rows = queries.postcode_municipalities(conn, plz, today=berlin_today())
     if not rows:
         raise NotFound("postcode", plz)
-    found = [{**municipality_document(r), "place_name": r["place_name"]} for r in rows]
-    return {"plz": plz, "municipality_count": len(found), "municipalities": found}
+    found = [{**municipality_document(r), "place_name": r["place_name"],
+              "source": r["pair_source"]} for r in rows]
+    return {"plz": plz, "municipality_count": len({f["ags"] for f in found}),
+            "municipalities": found}

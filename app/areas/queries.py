@@ -154,13 +154,104 @@ def list_areas(conn, *, today, level=None, parent=None, name_folded=None, limit,
     return rows, total["n"]
 
 
+# The postcode table lookups use: shipped rows still in the source, minus pairs an active
+# curation removes (a removal with a place removes only that place name), plus active
+# additions (a pair, named after the municipality, or a place name of it).
+_EFFECTIVE_POSTCODES = """
+    SELECT p.plz, p.ags, p.place_name, p.place_folded, p.source
+    FROM postcode_area p
+    WHERE p.source_status = 'current'
+      AND NOT EXISTS (SELECT 1 FROM postcode_curation r
+                      WHERE r.plz = p.plz AND r.ags = p.ags AND r.change = 'remove'
+                        AND r.status = 'active'
+                        AND (r.place_folded IS NULL OR r.place_folded = p.place_folded))
+    UNION ALL
+    SELECT c.plz, c.ags, COALESCE(c.place_name, m.name), COALESCE(c.place_folded,
+           m.name_folded), 'curated:' || c.code
+    FROM postcode_curation c JOIN area m ON m.key = c.ags
+    WHERE c.change = 'add' AND c.status = 'active'
+"""
+
+
 def postcode_municipalities(conn, plz, *, today):
-    """Every municipality of a postcode (rows still in the PLZ source), retired ones flagged."""
+    """Every municipality of a postcode as lookups see it (the shipped table with the active
+    curations applied), with place name and source; retired ones flagged."""
     return conn.execute(
-        f"SELECT p.plz, p.place_name, {_MUNICIPALITY_COLUMNS} "
-        f"FROM postcode_area p JOIN area m ON m.key = p.ags {_MUNICIPALITY_JOINS} "
-        "WHERE p.plz = %(plz)s AND p.source_status = 'current' ORDER BY p.ags",
+        f"SELECT p.plz, p.place_name, p.source AS pair_source, {_MUNICIPALITY_COLUMNS} "
+        f"FROM ({_EFFECTIVE_POSTCODES}) p JOIN area m ON m.key = p.ags {_MUNICIPALITY_JOINS} "
+        "WHERE p.plz = %(plz)s ORDER BY p.ags, p.source, p.place_name",
         {"plz": plz, "today": today}).fetchall()
+
+
+# --- curated postcode pairs -------------------------------------------------------------
+
+_CURATION = """SELECT c.*, m.name AS municipality FROM postcode_curation c
+               JOIN area m ON m.key = c.ags"""
+
+
+def get_curation(conn, code, for_update=False):
+    lock = " FOR UPDATE OF c" if for_update else ""
+    return conn.execute(f"{_CURATION} WHERE c.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def curations_of(conn, plz, statuses):
+    return conn.execute(f"{_CURATION} WHERE c.plz = %(plz)s AND c.status = ANY(%(s)s) "
+                        "ORDER BY c.id", {"plz": plz, "s": list(statuses)}).fetchall()
+
+
+def list_curations(conn, *, status, limit, offset):
+    params = {"s": status, "limit": limit, "offset": offset}
+    total = conn.execute("SELECT count(*) AS n FROM postcode_curation WHERE status = %(s)s",
+                         params).fetchone()["n"]
+    rows = conn.execute(f"{_CURATION} WHERE c.status = %(s)s ORDER BY c.id "
+                        "LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
+    return rows, total
+
+
+def municipality_exists(conn, ags):
+    return conn.execute("SELECT 1 FROM area WHERE key = %(k)s AND level = 'municipality'",
+                        {"k": ags}).fetchone() is not None
+
+
+def postcode_pair_listed(conn, plz, ags):
+    """Is the pair part of the postcode table lookups use (shipped and not removed by an
+    active curation, or added by one)?"""
+    return conn.execute(f"""SELECT EXISTS (SELECT 1 FROM ({_EFFECTIVE_POSTCODES}) e
+                            WHERE e.plz = %(plz)s AND e.ags = %(ags)s) AS listed""",
+                        {"plz": plz, "ags": ags}).fetchone()["listed"]
+
+
+def open_curation_exists(conn, v):
+    return conn.execute("""
+        SELECT 1 FROM postcode_curation
+        WHERE plz = %(plz)s AND ags = %(ags)s AND change = %(change)s
+          AND COALESCE(place_folded, '') = COALESCE(%(place_folded)s, '')
+          AND status IN ('pending', 'active')
+    """, v).fetchone() is not None
+
+
+def insert_curation(conn, v):
+    conn.execute("""
+        INSERT INTO postcode_curation (code, plz, ags, place_name, place_folded, change,
+                                       status, reason)
+        VALUES (%(code)s, %(plz)s, %(ags)s, %(place_name)s, %(place_folded)s, %(change)s,
+                'pending', %(reason)s)
+    """, v)
+    return get_curation(conn, v["code"])
+
+
+def set_curation_status(conn, curation_id, status):
+    code = conn.execute("""
+        UPDATE postcode_curation SET status = %(s)s, version = version + 1,
+               updated_at = now() WHERE id = %(id)s RETURNING code
+    """, {"s": status, "id": curation_id}).fetchone()["code"]
+    return get_curation(conn, code)
+
+
+def effective_postcodes(conn):
+    return conn.execute(f"SELECT * FROM ({_EFFECTIVE_POSTCODES}) e ORDER BY plz, ags, source"
+                        ).fetchall()
 
 
 # --- successions ------------------------------------------------------------------------

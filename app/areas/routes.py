@@ -1,13 +1,23 @@
+from flask import request, url_for
 from flask.views import MethodView
 
+from .. import csv_input
+from ..access.auth import current_actor, requires
+from ..access.roles import CURATORS, OVERSIGHT
 from ..api import Blueprint
-from ..http import conditional, etag_of, page_of, page_window
+from ..db import get_conn
+from ..errors import UnsupportedMediaType
+from ..http import conditional, etag_of, page_of, page_window, reviewed_version
 from ..record.replica import read_conn
-from . import documents, keys
+from . import curation, documents, keys, queries
 from .schemas import (
     AreaPageSchema,
     AreaQueryArgsSchema,
     AreaSchema,
+    CurationCreateSchema,
+    CurationDecisionSchema,
+    CurationImportSchema,
+    CurationSchema,
     EmptyQueryArgsSchema,
     MunicipalityPageSchema,
     MunicipalityQueryArgsSchema,
@@ -81,3 +91,103 @@ class PostcodeByKey(MethodView):
     def get(self, args, plz):
         """Every municipality a postcode (PLZ) spans, with place names and status"""
         return _cached(documents.postcode(read_conn(), keys.postcode(plz)))
+
+
+# --- the curated layer over the postcode table (data managers, four-eyes) ----------------
+
+def _curation(row, status=200):
+    headers = {"ETag": f'"{curation.etag(get_conn(), row)}"'}
+    if status == 201:
+        headers["Location"] = url_for("areas.PostcodePair", plz=row["plz"], code=row["code"])
+    return curation.document(row), status, headers
+
+
+@blp.route("/postcodes/<plz>/pairs")
+class PostcodePairs(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.query(EmptyQueryArgsSchema)
+    @blp.response(200, CurationSchema(many=True))
+    @blp.problems(400)
+    def get(self, args, plz):
+        """Every curation of a postcode, in every state (data managers, admins, auditors)"""
+        rows = queries.curations_of(read_conn(), keys.postcode(plz),
+                                    ("pending", "active", "rejected", "withdrawn"))
+        return [curation.document(r) for r in rows]
+
+    @requires(*CURATORS)
+    @blp.arguments(CurationCreateSchema)
+    @blp.response(201, CurationSchema)
+    @blp.problems(400, 404, 409, 422)
+    def post(self, data, plz):
+        """Propose to add or remove a postcode-municipality pair or place name
+        ---
+        Takes effect once a second data manager approves it (`…/approve` with the ETag).
+        """
+        return _curation(curation.propose(get_conn(), current_actor(), data,
+                                          keys.postcode(plz)), 201)
+
+
+@blp.route("/postcodes/<plz>/pairs/<code>")
+class PostcodePair(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.response(200, CurationSchema)
+    @blp.problems(400, 404)
+    def get(self, plz, code):
+        """One curation, with the ETag a reviewer sends back"""
+        return _curation(curation.get(get_conn(), keys.postcode(plz), code))
+
+    @requires(*CURATORS)
+    @blp.response(200, CurationSchema)
+    @blp.problems(400, 404, 409)
+    def delete(self, plz, code):
+        """Withdraw a curation that awaits review"""
+        return _curation(curation.withdraw(get_conn(), current_actor(), keys.postcode(plz),
+                                           code))
+
+
+@blp.route("/postcodes/<plz>/pairs/<code>/approve")
+class PostcodePairApprove(MethodView):
+    @requires(*CURATORS)
+    @blp.arguments(CurationDecisionSchema, required=False)
+    @blp.response(200, CurationSchema)
+    @blp.problems(400, 403, 404, 409, 412, 428)
+    def post(self, data, plz, code):
+        """Approve a curation (four-eyes: never one's own); If-Match with its ETag"""
+        return _curation(curation.decide(get_conn(), current_actor(), keys.postcode(plz),
+                                         code, reviewed_version(), approve=True,
+                                         reason=(data or {}).get("reason")))
+
+
+@blp.route("/postcodes/<plz>/pairs/<code>/reject")
+class PostcodePairReject(MethodView):
+    @requires(*CURATORS)
+    @blp.arguments(CurationDecisionSchema)
+    @blp.response(200, CurationSchema)
+    @blp.problems(400, 403, 404, 409, 412, 422, 428)
+    def post(self, data, plz, code):
+        """Reject a curation, with a reason; If-Match with its ETag"""
+        return _curation(curation.decide(get_conn(), current_actor(), keys.postcode(plz),
+                                         code, reviewed_version(), approve=False,
+                                         reason=data.get("reason")))
+
+
+@blp.route("/postcodes/import")
+class PostcodePairImport(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {
+        "type": "string", "example": "plz,ags,place,change,reason\n"
+                                     "03058,12052000,Gallinchen,add,Ortsteil von Cottbus"}}}})
+    @requires(*CURATORS)
+    @blp.response(200, CurationImportSchema)
+    @blp.problems(400, 404, 409, 413, 415, 422)
+    def post(self):
+        """Propose many curations from CSV (plz, ags, place, change, reason): all or none
+        ---
+        Each becomes a pending curation for a second data manager to review.
+        """
+        if request.mimetype != "text/csv":
+            raise UnsupportedMediaType("send the pairs as text/csv")
+        rows = csv_input.read_rows(csv_input.decode(request.get_data()),
+                                   columns=curation.COLUMNS, required=("plz", "ags", "reason"),
+                                   max_rows=curation.MAX_ROWS)
+        created = curation.propose_many(get_conn(), current_actor(), rows)
+        return {"proposed": [curation.document(r) for r in created]}

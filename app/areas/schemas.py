@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from .. import identifiers
-from ..api import PageArgsSchema, QueryArgsSchema, page_schema
+from ..api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
 from .keys import LEVELS
 
 STATUSES = ("current", "retired")
@@ -110,6 +110,9 @@ class AreaQueryArgsSchema(PageArgsSchema):
 class PostcodeMunicipalitySchema(MunicipalitySchema):
     place_name = ma.fields.String(required=True, metadata={
         "description": "the place name the postcode table gives for this municipality"})
+    source = ma.fields.String(required=True, metadata={
+        "description": "where the pair comes from: the shipped table's source, or "
+                       "curated:<code> (a data manager's reviewed curation)"})
 
 
 class PostcodeSchema(ma.Schema):
@@ -122,3 +125,44 @@ class PostcodeSchema(ma.Schema):
 
 class EmptyQueryArgsSchema(QueryArgsSchema):
     """Operations without query parameters still reject unknown ones."""
+
+
+class CurationCreateSchema(NoNulSchema):
+    """A proposed change of the postcode table, for a second data manager to review."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    ags = ma.fields.String(required=True, metadata={"example": "12052000"})
+    place = ma.fields.String(validate=validate.Length(max=100), metadata={
+        "description": "an Ortsteil the postcode carries (omit: the pair as a whole)",
+        "example": "Gallinchen"})
+    change = ma.fields.String(load_default="add", validate=validate.OneOf(("add", "remove")))
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                              metadata={"description": "why, and from which source"})
+
+
+class CurationSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    plz = ma.fields.String(required=True)
+    ags = ma.fields.String(required=True)
+    municipality = ma.fields.String(required=True)
+    place = ma.fields.String(allow_none=True)
+    change = ma.fields.String(required=True)
+    status = ma.fields.String(required=True, metadata={
+        "description": "pending (awaits review), active, rejected or withdrawn"})
+    reason = ma.fields.String(required=True)
+    version = ma.fields.Integer(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+
+class CurationDecisionSchema(NoNulSchema):
+    class Meta:
+        unknown = ma.RAISE
+
+    reason = ma.fields.String(validate=validate.Length(min=1, max=2000))
+
+
+class CurationImportSchema(ma.Schema):
+    proposed = ma.fields.List(ma.fields.Nested(CurationSchema), required=True)

@@ -2,14 +2,13 @@
 thousands of municipal offers a Land delivers at once. Every row is checked (syntax,
 references, overlaps within the file and with active offers); then all rows are written in
 one transaction, or none."""
-import csv
-import io
 import json
 
 import marshmallow as ma
 
 from ..api import strict_json_loads
-from ..errors import InvalidParameter, ValidationFailed, flatten_messages, param_error
+from ..csv_input import read_rows
+from ..errors import ValidationFailed, flatten_messages, param_error
 from .collection import MAX_REPORTED_ERRORS
 from .offers import offers
 from .schemas import OfferCreateSchema
@@ -20,36 +19,9 @@ REQUIRED = ("provider", "evidence_type", "areas", "service_id", "endpoint_url")
 MAX_ROWS = 50_000
 
 
-def decode(data):
-    """The CSV file as text: UTF-8 (with or without BOM), strictly. Another encoding is a 400
-    naming the line, never silently replaced characters."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise InvalidParameter("body", "body", f"line {line} is not UTF-8 (byte "
-                               f"0x{data[exc.start]:02x}); save the file as UTF-8") from None
-
-
 def parse(text):
-    """(row number, raw dict) per data row; a wrong header is one error for the file."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = reader.fieldnames or []
-        rows = list(enumerate(reader, start=2))
-    except csv.Error as exc:
-        raise ValidationFailed(f"not a readable CSV file: {exc}", errors=[
-            param_error("body", "body", f"line {reader.line_num}: {exc}")]) from None
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        raise ValidationFailed("the CSV header is not as expected", errors=[
-            param_error("header", "body", f"missing columns: {', '.join(missing)}"
-                        if missing else f"unknown columns: {', '.join(unknown)}")],
-            expected_columns=list(COLUMNS))
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(f"at most {MAX_ROWS} rows per import")
-    return rows
+    """(row number, raw dict) per data row (the shared CSV reader, offers' columns)."""
+    return read_rows(text, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
 
 
 def _row_body(raw):

@@ -6,6 +6,7 @@ import functools
 from flask import request, url_for
 from flask.views import MethodView
 
+from .. import csv_input
 from ..access.auth import current_actor, requires
 from ..access.policy import history_entry, sees_review_state
 from ..access.roles import (
@@ -247,7 +248,7 @@ class OfferImport(MethodView):
         """
         if request.mimetype != "text/csv":
             raise UnsupportedMediaType("send the offers as text/csv")
-        text = importer.decode(request.get_data())
+        text = csv_input.decode(request.get_data())
         return importer.import_offers(get_conn(), current_actor(), text,
                                       dry_run=args["dry_run"])
 

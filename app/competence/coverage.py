@@ -67,7 +67,7 @@ def postcodes_with_retired_members(areas):
     recorded, else the postcode answers 409 without a place)."""
     found = []
     for plz, rows in sorted(areas.postcodes.items()):
-        retired = [ags for ags, _, _ in rows
+        retired = [ags for ags, _, _, _ in rows
                    if areas.municipalities[ags].retired_in_source
                    or areas.municipalities[ags].valid_to]
         if retired:

@@ -13,6 +13,7 @@ import psycopg
 from flask import current_app
 from psycopg.rows import dict_row
 
+from ..areas import queries as area_queries
 from ..areas.keys import ancestor_keys
 from ..catalog.collection import BATCH_CODE
 from ..db import read_database_url
@@ -93,9 +94,11 @@ class AreaIndex:
             self.predecessors[r["successor_key"]] = self.predecessors.get(
                 r["successor_key"], ()) + (r["predecessor_key"],)
         self.postcodes = {}
-        for r in queries.postcodes(conn):
+        # plz -> [(ags, place name, folded place name, source)]: the shipped table with the
+        # data managers' curations applied.
+        for r in area_queries.effective_postcodes(conn):
             self.postcodes.setdefault(r["plz"], []).append(
-                (r["ags"], r["place_name"], r["place_folded"]))
+                (r["ags"], r["place_name"], r["place_folded"], r["source"]))
 
 
 # How each kind of change reaches competence answers.

@@ -3,11 +3,14 @@ from psycopg.rows import tuple_row
 
 
 def areas_signature(conn):
-    """Changes whenever reference areas, postcodes or successions change."""
+    """Changes whenever reference areas, postcodes (shipped or curated) or successions
+    change."""
     return conn.execute("""
         SELECT (SELECT max(updated_at) FROM area) AS areas,
                (SELECT count(*) FROM area) AS area_count,
                (SELECT max(updated_at) FROM postcode_area) AS postcodes,
+               (SELECT count(*) || ':' || COALESCE(sum(version), 0)
+                FROM postcode_curation WHERE status = 'active') AS curated_postcodes,
                (SELECT count(*) FROM area_succession) AS successions
     """).fetchone()
 
@@ -28,13 +31,6 @@ def successions(conn):
 
 def former_ars(conn):
     return conn.execute("SELECT ars, ags FROM former_ars").fetchall()
-
-
-def postcodes(conn):
-    return conn.execute("""
-        SELECT plz, ags, place_name, place_folded FROM postcode_area
-        WHERE source_status = 'current' ORDER BY plz, ags
-    """).fetchall()
 
 
 def evidence_types(conn, codes=None):

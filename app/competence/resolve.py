@@ -188,19 +188,27 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
     # Every municipality the postcode is mapped to counts, retired ones through their
     # successors; one that cannot be resolved on `day` is a candidate without provider, so
     # the postcode is never narrowed to the part that resolves.
+    # Where each pair comes from (the shipped table, or a data manager's curation).
+    sources = {}
+    for ags, _, _, source in rows:
+        sources.setdefault(ags, set()).add(source)
     candidates, unresolved, seen = [], [], set()
-    for ags, place_name, _ in rows:
+    for ags, place_name, _, _ in rows:
+        if ags in seen:
+            continue
+        seen.add(ags)
         try:
             municipality, note = current_municipality(index, ags, day)
         except Problem as problem:
             unresolved.append((ags, place_name, problem))
             continue
-        if municipality.ags in seen:
+        if municipality.ags in seen and municipality.ags != ags:
             continue
         seen.add(municipality.ags)
         offer, found_at = competent_offer(index, type_id, municipality, day, reads,
                                           illustrative=view.illustrative)
-        candidates.append((municipality, place_name, offer, found_at, note))
+        candidates.append((municipality, place_name, offer, found_at, note,
+                           sorted(sources[ags])))
     if not candidates and all(isinstance(p, AreaRetired) for _, _, p in unresolved):
         raise AreaRetired(f"postcode {plz} lists only retired municipalities without "
                           "recorded successors")
@@ -217,15 +225,18 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
                                 "candidate municipality or Ortsteil) to choose")],
             candidates=[{**_municipality_doc(m), "place": place_name, "status": "current",
                          "provider": {"code": o.provider, "name": o.provider_name}
-                         if o else None, **({"resolved_via_successor": note} if note else {})}
-                        for m, place_name, o, _, note in candidates]
+                         if o else None, "sources": pair_sources,
+                         **({"resolved_via_successor": note} if note else {})}
+                        for m, place_name, o, _, note, pair_sources in candidates]
             + [{"ags": ags, "name": index.areas.municipalities[ags].name
                 if ags in index.areas.municipalities else None, "place": place_name,
-                "status": "unresolved", "provider": None, "detail": problem.detail}
+                "status": "unresolved", "provider": None, "detail": problem.detail,
+                "sources": sorted(sources[ags])}
                for ags, place_name, problem in unresolved])
-    municipality, _, offer, found_at, _ = candidates[0]
+    municipality, _, offer, found_at, _, _ = candidates[0]
     answer = _answer(index, evidence_type, day, offer, found_at, view)
     answer["municipalities"] = [
-        {**_municipality_doc(m), "place": p, **({"resolved_via_successor": n} if n else {})}
-        for m, p, _, _, n in candidates]
+        {**_municipality_doc(m), "place": p, "sources": pair_sources,
+         **({"resolved_via_successor": n} if n else {})}
+        for m, p, _, _, n, pair_sources in candidates]
     return answer

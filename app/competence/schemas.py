@@ -37,6 +37,9 @@ class ResolvedMunicipalitySchema(ma.Schema):
     ars = ma.fields.String(allow_none=True)
     name = ma.fields.String(required=True)
     place = ma.fields.String()
+    sources = ma.fields.List(ma.fields.String(), metadata={
+        "description": "postcode lookups: where the pair comes from (the shipped table's "
+                       "source, or curated:<code>)"})
     resolved_via_successor = ma.fields.Nested(SuccessionNoteSchema, metadata={
         "description": "postcode lookups: the postcode names a retired key of this one"})
 

@@ -17,6 +17,8 @@ CREATE, UPDATE, RETIRE = "create", "update", "retire"
 # registrations of authorities.
 CATALOGUE_KINDS = ("offers", "permissions")
 REGISTRATIONS = "registrations"
+# Data managers' curations of the postcode table, reviewed by a second data manager.
+POSTCODES = "postcodes"
 
 
 def propose(conn, actor, kind, object_id, change, *, payload=None, base_version=None):
@@ -78,6 +80,6 @@ def pending_document(proposal, actor, owner_id):
             "changes": redact(proposal["payload"], actor, owner_id)}
 
 
-def queue(conn, *, kinds=CATALOGUE_KINDS, limit, offset):
+def queue(conn, *, kinds=CATALOGUE_KINDS + (POSTCODES,), limit, offset):
     """What awaits a decision among `kinds`, oldest first."""
     return queries.list_pending_proposals(conn, kinds=kinds, limit=limit, offset=offset)

@@ -43,11 +43,12 @@ def list_pending_proposals(conn, *, kinds, limit, offset):
                          "AND collection = ANY(%(kinds)s)", params).fetchone()["n"]
     rows = conn.execute("""
         SELECT p.id, p.collection, p.kind, p.proposed_at, u.email AS proposed_by_email,
-               COALESCE(o.code, pm.code, r.code) AS object_code
+               COALESCE(o.code, pm.code, r.code, pc.code) AS object_code
         FROM proposal p JOIN app_user u ON u.id = p.proposed_by
         LEFT JOIN offer o ON p.collection = 'offers' AND o.id = p.object_id
         LEFT JOIN permission pm ON p.collection = 'permissions' AND pm.id = p.object_id
         LEFT JOIN registration r ON p.collection = 'registrations' AND r.id = p.object_id
+        LEFT JOIN postcode_curation pc ON p.collection = 'postcodes' AND pc.id = p.object_id
         WHERE p.status = 'pending' AND p.collection = ANY(%(kinds)s)
         ORDER BY p.id LIMIT %(limit)s OFFSET %(offset)s
     """, params).fetchall()

@@ -10,6 +10,7 @@ from . import (
                curation,
                error_pages,
                filters,
+               postcodes,
                proposals,
                registration,
                review,
@@ -18,6 +19,6 @@ from . import (
 from .blueprint import blp
 
 PAGE_MODULES = (signin, registration, account, proposals, curation, review, catalogue,
-                filters, error_pages)
+                postcodes, filters, error_pages)
 
 __all__ = ["blp", "PAGE_MODULES"]

@@ -231,7 +231,7 @@ NOT_PAGES = {"web.static", "web.suggest_search", "web.suggest_places", "web.cove
              "web.suggest_organisations"}
 
 
-def every_page(offer, registration, permission):
+def every_page(offer, registration, permission, curation):
     return {
         "web.home": "/", "web.catalogue_list": "/katalog/registers",
         "web.catalogue_item": "/katalog/registers/idnrg-1",
@@ -248,6 +248,9 @@ def every_page(offer, registration, permission):
         "web.create_object": "/katalog/services/neu",
         "web.edit_object": "/katalog/organisations/kba/bearbeiten",
         "permissions": f"/katalog/permissions/{permission}",
+        "web.postcode_search": "/postleitzahlen",
+        "web.postcode_page": "/postleitzahlen/03058",
+        "web.review_postcode": f"/pruefung/postleitzahlen/{curation}",
         "not found": "/katalog/registers/gibt-es-nicht",
     }
 
@@ -271,7 +274,10 @@ def test_axe_on_every_page(new_page, check, live):
         "consumer": "kba", "service": service, "evidence_type": "meldebescheinigung",
         "legal_basis": "§ 1", "may_use_identification_number": False},
         timeout=10).json()["code"]
-    pages = every_page(offer, registration, permission)
+    curation = requests.post(f"{base}/api/v1/postcodes/03058/pairs", headers=dm, json={
+        "ags": "12052000", "place": "Gallinchen", "reason": "Ortsteil von Cottbus"},
+        timeout=10).json()["code"]
+    pages = every_page(offer, registration, permission, curation)
     app = create_app({"DATABASE_URL": live["database_url"]})
     routes = {rule.endpoint for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("web.") and "GET" in rule.methods}
