@@ -133,3 +133,25 @@ def test_a_malformed_source_row_loads_nothing(conn, tmp_path, bad_row, message):
     with pytest.raises(seed.SeedFileError, match=message):
         seed_areas(conn, broken)
     assert versions(conn) == before
+
+
+def test_the_register_map_follows_the_annex(client):
+    """Keepers as the annex names them, the specialised law where the annex names it, a
+    description for every register (catalog_seed/catalog/register_details.csv)."""
+    registers = {r["code"]: r for r in client.get(
+        "/api/v1/registers", query_string={"page_size": 100}).json["items"]}
+    assert len(registers) == 50
+    assert registers["idnrg-4"]["legal_basis"].startswith(
+        "§ 150 des Sechsten Buches Sozialgesetzbuch; § 1 IDNrG")
+    assert registers["idnrg-30"]["legal_basis"].startswith("§ 14 der Gewerbeordnung")
+    # No specialised law in the annex line: the IDNrG line alone.
+    assert registers["idnrg-1"]["legal_basis"] == "§ 1 IDNrG i. V. m. Anlage Nr. 1"
+    keepers = {code: r["keepers"] for code, r in registers.items()}
+    assert keepers["idnrg-10"] == ["ba"] and keepers["idnrg-48"] == ["lba"]
+    assert keepers["idnrg-4"] == ["drv"] and keepers["idnrg-28"] == ["bva"]
+    assert registers["idnrg-26"]["keeping_authority_type"] == "Krankenkasse"
+    assert all(r["description"] for r in registers.values())
+    # Keepers or a keeping kind everywhere but where neither is known (not guessed).
+    unknown = {code for code, r in registers.items()
+               if not r["keepers"] and not r["keeping_authority_type"]}
+    assert unknown == {"idnrg-41"}

@@ -70,9 +70,13 @@ def seed_catalog(conn, seed_dir, actor):
         for row in _csv(seed_dir, IDNRG_REGISTERS):
             number = int(row["nr"])
             detail = details.get(number, {})
+            # The specialised law where the annex names it, always with the IDNrG line.
+            generic = f"§ 1 IDNrG i. V. m. Anlage Nr. {number}"
+            special = detail.get("legal_basis")
             _ensure(conn, actor, registers, f"idnrg-{number}", {
                 "idnrg_number": number, "name": row["register"],
-                "legal_basis": f"§ 1 IDNrG i. V. m. Anlage Nr. {number}",
+                "legal_basis": f"{special}; {generic}" if special else generic,
+                "description": detail.get("description") or None,
                 "keeping_authority_type": detail.get("keeping_authority_type") or None,
                 "keepers": sorted(filter(None, (detail.get("keepers") or "").split(" "))),
                 "federal_counterparts": sorted(counterparts.get(number, ())),

@@ -73,7 +73,10 @@ class CatalogueGraph:
         self.publisher = self.uri("publisher")
         self.by_law = self.uri("competent-authority", "by-law")
         include = include_illustrative
-        self.registers = {r["code"]: r for r in queries.registers(conn, include)}
+        # A dataset needs a publisher (DCAT-AP.de, CPSV-AP) and regmap never invents one: a
+        # register whose keeper is not known yet stays out of the export (the API lists it).
+        self.registers = {r["code"]: r for r in queries.registers(conn, include)
+                          if r["keepers"] or r["keeping_authority_type"]}
         self.evidence_types = {r["code"]: r for r in queries.evidence_types(conn, include)}
         services = queries.services(conn, include)
         self.requirements = catalog_queries.service_requirements(
@@ -245,11 +248,10 @@ class CatalogueGraph:
             yield from self.organisation(keeper, described)
         if keepers:
             return
-        # No single keeping body (Melderegister: every Meldebehörde) or none recorded: the
-        # keeping-authority type as a collective agent, else the catalogue's publisher.
+        # No single keeping body (Melderegister: every Meldebehörde): the keeping-authority
+        # type as a collective agent; none recorded: no publisher, never a placeholder.
         kind = row["keeping_authority_type"]
         if not kind:
-            yield dataset, DCTERMS.publisher, self.publisher
             return
         slug = "-".join(fold(kind).split())
         collective = self.uri("authority-type", slug)

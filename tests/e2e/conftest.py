@@ -5,25 +5,17 @@ Playwright cannot download browsers here: it drives the system's chromium
 (`executable_path`). scripts/test.sh installs chromium and axe-core when they are missing;
 where that is impossible the tests skip, and the run ends with a banner saying why.
 """
-import json
 import shutil
 
 import psycopg
 import pytest
-import requests
 from psycopg.rows import dict_row
 
 from app.access.actor import system_actor
-from app.config import REPO_ROOT
 from app.governance.users import create_user
 
 from ..live import live_server
 from .browser import ARTIFACTS, AXE, AXE_TAGS, CHROMIUM_ARGS, DM_EMAIL, DM_PASSWORD, chromium_path
-
-
-def demo_evidence_type(code):
-    demo = json.loads((REPO_ROOT / "catalog_seed" / "demo" / "catalog.json").read_text())
-    return next(e for e in demo["evidence_types"] if e["code"] == code)
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +28,8 @@ def live(server_url, tmp_path_factory):
                              row_factory=dict_row) as conn:
             create_user(conn, system_actor("tests"), {
                 "email": DM_EMAIL, "role": "data_manager", "password": DM_PASSWORD})
-        # The demo catalogue would already cover Flensburg: only its evidence type.
-        created = requests.post(f"{server['base']}/api/v1/evidence-types", headers=server["dm"],
-                                json=demo_evidence_type("meldebescheinigung"), timeout=10)
-        assert created.status_code == 201, created.text
+        # No demo catalogue (it would already cover Flensburg): the plain seed ships the
+        # evidence type meldebescheinigung the pages use.
         yield server
 
 
