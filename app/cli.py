@@ -117,6 +117,38 @@ def succession():
     """Successions of retired area keys (mergers), recorded by people."""
 
 
+@areas.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def areas_import(file):
+    """Load a new Gemeindeverzeichnis edition (Destatis GV100AD file) as a change set: a
+    preview of added, removed and renamed keys and the offers they touch. Nothing changes
+    until a data manager confirms the successions and approves it (API or web page)."""
+    from .access.actor import system_actor
+    from .areas import editions
+    from .catalog.area_imports import document
+    from .csv_input import decode
+    from .db import get_conn
+
+    conn = get_conn()
+    try:
+        with open(file, "rb") as f:
+            text = decode(f.read())
+        row = editions.propose(conn, system_actor(f"cli:{getpass.getuser()}:areas-import"),
+                               text)
+    except Problem as problem:
+        _fail(problem)
+    doc = document(conn, row)
+    preview = doc["preview"]
+    click.echo(f"change set {doc['code']}: edition {doc['edition']} (in force: "
+               f"{doc['previous_edition']}); {len(preview['added'])} added, "
+               f"{len(preview['removed'])} removed, {len(preview['renamed'])} renamed, "
+               f"{len(preview['ars_changed'])} ARS changed, {len(doc['offers_touched'])} "
+               "offer areas touched")
+    click.echo(f"review it at /gebietsstaende/{doc['code']} or GET /api/v1/area-imports/"
+               f"{doc['code']}")
+
+
 @succession.command("add")
 @click.argument("old")
 @click.argument("new")

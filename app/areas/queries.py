@@ -1,5 +1,5 @@
 """SQL for reference areas. Every function takes the connection first and returns dict rows."""
-from ..db import contains_pattern
+from ..db import contains_pattern, jsonb
 
 # A key is retired when the reference data says so, or once a recorded end of validity has
 # passed. `today` is the Europe/Berlin date of the request.
@@ -252,6 +252,82 @@ def set_curation_status(conn, curation_id, status):
 def effective_postcodes(conn):
     return conn.execute(f"SELECT * FROM ({_EFFECTIVE_POSTCODES}) e ORDER BY plz, ags, source"
                         ).fetchall()
+
+
+# --- editions of the Gemeindeverzeichnis and their imports -------------------------------
+
+def current_edition(conn):
+    """The newest edition loaded (seeded or imported)."""
+    return conn.execute("SELECT max(edition) AS e FROM area_edition").fetchone()["e"]
+
+
+def record_edition(conn, edition, source, import_code=None):
+    conn.execute("""
+        INSERT INTO area_edition (edition, source, import_code)
+        VALUES (%(e)s, %(s)s, %(c)s) ON CONFLICT (edition) DO NOTHING
+    """, {"e": edition, "s": source, "c": import_code})
+
+
+def current_areas(conn, day):
+    """Every area in force on `day` (the keys an edition is compared with)."""
+    return conn.execute("""
+        SELECT key, level, ars, name FROM area
+        WHERE source_status = 'current' AND (valid_to IS NULL OR valid_to > %(day)s)
+    """, {"day": day}).fetchall()
+
+
+def mark_last_seen(conn, keys, day):
+    conn.execute("UPDATE area SET last_seen = %(day)s WHERE key = ANY(%(keys)s) "
+                 "AND last_seen IS NULL", {"day": day, "keys": list(keys)})
+
+
+_IMPORT_COLUMNS = """id, code, edition, previous_edition, status, preview, successions,
+    created_by, decided_by, reason, version, created_at, updated_at"""
+
+
+def get_area_import(conn, code, for_update=False, with_rows=False):
+    columns = _IMPORT_COLUMNS + (", rows" if with_rows or for_update else "")
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(f"SELECT {columns} FROM area_import WHERE code = %(c)s{lock}",
+                        {"c": code}).fetchone()
+
+
+def pending_area_import(conn):
+    return conn.execute("SELECT code FROM area_import WHERE status = 'pending'").fetchone()
+
+
+def list_area_imports(conn, *, limit, offset):
+    total = conn.execute("SELECT count(*) AS n FROM area_import").fetchone()["n"]
+    rows = conn.execute(f"SELECT {_IMPORT_COLUMNS} FROM area_import ORDER BY id DESC "
+                        "LIMIT %(l)s OFFSET %(o)s", {"l": limit, "o": offset}).fetchall()
+    return rows, total
+
+
+def insert_area_import(conn, v):
+    conn.execute("""
+        INSERT INTO area_import (code, edition, previous_edition, status, rows, preview,
+                                 created_by)
+        VALUES (%(code)s, %(edition)s, %(previous_edition)s, 'pending', %(rows)s,
+                %(preview)s, %(created_by)s)
+    """, {**v, "rows": jsonb(v["rows"]), "preview": jsonb(v["preview"])})
+    return get_area_import(conn, v["code"], with_rows=True)
+
+
+def update_area_import(conn, import_id, *, successions):
+    code = conn.execute("""
+        UPDATE area_import SET successions = %(s)s, version = version + 1, updated_at = now()
+        WHERE id = %(id)s RETURNING code
+    """, {"s": jsonb(successions), "id": import_id}).fetchone()["code"]
+    return get_area_import(conn, code)
+
+
+def decide_area_import(conn, import_id, status, decided_by, reason):
+    code = conn.execute("""
+        UPDATE area_import SET status = %(s)s, decided_by = %(by)s, reason = %(r)s,
+               version = version + 1, updated_at = now()
+        WHERE id = %(id)s RETURNING code
+    """, {"s": status, "by": decided_by, "r": reason, "id": import_id}).fetchone()["code"]
+    return get_area_import(conn, code)
 
 
 # --- successions ------------------------------------------------------------------------

@@ -165,6 +165,20 @@ def build_postcode_rows(seed_dir):
             for r in _read_csv(seed_dir, POSTCODES)]
 
 
+def _seed_postcodes_only(conn, postcodes, progress, actor):
+    if progress is not None:
+        progress.reset(total=len(postcodes))
+    queries.create_stage_tables(conn)
+    queries.copy_rows(conn, "postcode_stage", queries.POSTCODE_STAGE_COLUMNS, postcodes,
+                      progress.update if progress is not None else None)
+    report = {"postcodes": queries.merge_postcodes(conn)}
+    queries.drop_stage_tables(conn)
+    if any(report["postcodes"].values()):
+        audit.record(conn, actor or system_actor("seed"), "areas.seed", "areas",
+                     "reference-data", after=report)
+    return report
+
+
 def seed_areas(conn, seed_dir, progress=None, actor=None):
     """Load everything in one transaction; returns what changed, per table. A run that
     changed something is audited (and so reaches the change feed and every cache)."""
@@ -172,6 +186,13 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
     postcodes = build_postcode_rows(seed_dir)
     successions = build_succession_rows(seed_dir)
     with audit.write_transaction(conn):
+        in_force = queries.current_edition(conn)
+        if in_force is not None and in_force > GEBIETSSTAND:
+            # A newer edition was imported (regmap areas import): the shipped one must not
+            # turn the areas back. Postcodes are a source of their own and still load.
+            log.info("areas: edition %s is in force, newer than the shipped %s; kept",
+                     in_force, GEBIETSSTAND)
+            return _seed_postcodes_only(conn, postcodes, progress, actor)
         areas = build_area_rows(seed_dir, existing_keys=queries.area_keys(conn))
         if progress is not None:
             progress.reset(total=len(areas) + len(former) + len(postcodes))
@@ -189,6 +210,7 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
             "successions": queries.merge_successions(
                 conn, successions, added_keys(seed_dir), first_listed=GEBIETSSTAND),
         }
+        queries.record_edition(conn, GEBIETSSTAND, SOURCE_GV100AD)
         # ON COMMIT DROP does not fire inside a savepoint (tests); drop explicitly.
         queries.drop_stage_tables(conn)
         if any(n for counts in report.values() for n in counts.values()):

@@ -774,3 +774,17 @@ def evidence_types_with_offers(conn, codes):
           AND EXISTS (SELECT 1 FROM offer o WHERE o.evidence_type_id = et.id)
     """, {"codes": list(codes)}).fetchall()
     return {r["code"] for r in rows}
+
+
+def offers_on_area_keys(conn, keys, statuses=("active", "pending")):
+    """Offers (in these states) with an area among `keys`: one row per offer and key."""
+    return conn.execute("""
+        SELECT t.code AS offer, t.status, p.code AS provider, et.code AS evidence_type,
+               oa.area_key, t.illustrative
+        FROM offer_area oa JOIN offer t ON t.id = oa.offer_id
+        JOIN organisation p ON p.id = t.provider_id
+        JOIN evidence_type et ON et.id = t.evidence_type_id
+        WHERE oa.area_key = ANY(%(keys)s) AND t.status = ANY(%(statuses)s)
+        ORDER BY oa.area_key, t.code
+    """, {"keys": list(keys), "statuses": list(statuses)}).fetchall()
+

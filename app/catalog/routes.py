@@ -19,6 +19,7 @@ from ..access.roles import (
     ROUTING,
 )
 from ..api import Blueprint, QueryArgsSchema
+from ..areas import editions
 from ..db import get_conn
 from ..errors import Forbidden, UnsupportedMediaType
 from ..http import (
@@ -31,7 +32,7 @@ from ..http import (
 )
 from ..record import queries as record_queries
 from ..record.replica import read_conn
-from . import importer, schemas
+from . import area_imports, importer, schemas
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
@@ -268,3 +269,123 @@ collection_routes(permissions, schemas.PermissionSchema, schemas.PermissionCreat
                   schemas.PermissionQueryArgsSchema, schemas.PermissionPageSchema,
                   readers=(CONSUMER_ADMIN, ROUTING) + OVERSIGHT,
                   writers=CURATORS + (CONSUMER_ADMIN,))
+
+
+# --- new editions of the Gemeindeverzeichnis as reviewable change sets ---------------------
+
+class AreaImportSchema(schemas.ma.Schema):
+    code = schemas.ma.fields.String(required=True)
+    edition = schemas.ma.fields.Date(required=True)
+    previous_edition = schemas.ma.fields.Date(required=True)
+    status = schemas.ma.fields.String(required=True, metadata={
+        "description": "pending, approved, rejected or withdrawn"})
+    preview = schemas.ma.fields.Dict(required=True, metadata={
+        "description": "added, removed, renamed, ars_changed, suggested_successors"})
+    offers_touched = schemas.ma.fields.List(schemas.ma.fields.Dict(), metadata={
+        "description": "offers on a removed or renamed key"})
+    successions = schemas.ma.fields.List(schemas.ma.fields.Dict(), required=True)
+    created_by = schemas.ma.fields.String(required=True)
+    decided_by = schemas.ma.fields.String(allow_none=True)
+    reason = schemas.ma.fields.String(allow_none=True)
+    version = schemas.ma.fields.Integer(required=True)
+    created_at = schemas.ma.fields.DateTime(required=True)
+    updated_at = schemas.ma.fields.DateTime(required=True)
+
+
+class SuccessionsBodySchema(schemas.Strict):
+    successions = schemas.ma.fields.List(schemas.ma.fields.Raw(), required=True, metadata={
+        "description": '[{"predecessor": AGS, "successor": AGS, "effective_on": '
+                       '"YYYY-MM-DD" or null}]'})
+
+
+class OptionalReasonSchema(schemas.Strict):
+    reason = schemas.text(2000)
+
+
+def _area_import(conn, row, status=200):
+    headers = {"ETag": f'"v{row["version"]}"'}
+    if status == 201:
+        headers["Location"] = url_for("catalog.AreaImport", code=row["code"])
+    return area_imports.document(conn, row), status, headers
+
+
+@blp.route("/area-imports")
+class AreaImports(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.query(schemas.PageArgsSchema)
+    @blp.response(200, schemas.page_schema(AreaImportSchema, "AreaImportPage"))
+    def get(self, args):
+        """New editions of the Gemeindeverzeichnis, newest first"""
+        conn = get_conn()
+        rows, total = editions.listing(conn, page_window(args))
+        return page_of([area_imports.document(conn, r) for r in rows], total, args)
+
+    @blp.doc(requestBody={"required": True, "content": {"text/plain": {"schema": {
+        "type": "string", "description": "a Destatis GV100AD file (fixed width, UTF-8)"}}}})
+    @requires(*CURATORS)
+    @blp.response(201, AreaImportSchema)
+    @blp.problems(400, 409, 413, 415, 422)
+    def post(self):
+        """Load a new edition as a change set: a preview, nothing applied until approval"""
+        if request.mimetype != "text/plain":
+            raise UnsupportedMediaType("send the GV100AD file as text/plain")
+        conn = get_conn()
+        row = editions.propose(conn, current_actor(), csv_input.decode(request.get_data()))
+        return _area_import(conn, row, 201)
+
+
+@blp.route("/area-imports/<code>")
+class AreaImport(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.response(200, AreaImportSchema)
+    @blp.problems(404)
+    def get(self, code):
+        """A change set: its preview, the offers it touches, the confirmed successions"""
+        conn = get_conn()
+        return _area_import(conn, editions.get(conn, code))
+
+    @requires(*CURATORS)
+    @blp.arguments(SuccessionsBodySchema)
+    @blp.response(200, AreaImportSchema)
+    @blp.problems(404, 409, 412, 422, 428)
+    def patch(self, data, code):
+        """Confirm the successions the edition cannot tell by itself (If-Match)"""
+        conn = get_conn()
+        return _area_import(conn, editions.confirm(conn, current_actor(), code,
+                                                   data["successions"], expected_version()))
+
+    @requires(*CURATORS)
+    @blp.response(200, AreaImportSchema)
+    @blp.problems(404, 409)
+    def delete(self, code):
+        """Withdraw a change set that awaits a decision"""
+        conn = get_conn()
+        return _area_import(conn, editions.withdraw(conn, current_actor(), code))
+
+
+@blp.route("/area-imports/<code>/approve")
+class AreaImportApprove(MethodView):
+    @requires(*CURATORS)
+    @blp.arguments(OptionalReasonSchema, required=False)
+    @blp.response(200, AreaImportSchema)
+    @blp.problems(404, 409, 412, 428)
+    def post(self, data, code):
+        """Apply the edition as reviewed (If-Match): areas, successions, offers following"""
+        conn = get_conn()
+        return _area_import(conn, area_imports.approve(
+            conn, current_actor(), code, expected_version(), (data or {}).get("reason")))
+
+
+@blp.route("/area-imports/<code>/reject")
+class AreaImportReject(MethodView):
+    @requires(*CURATORS)
+    @blp.arguments(schemas.ReasonSchema)
+    @blp.response(200, AreaImportSchema)
+    @blp.problems(404, 409, 412, 422, 428)
+    def post(self, data, code):
+        """Reject the change set, with a reason (If-Match)"""
+        conn = get_conn()
+        return _area_import(conn, editions.decide(conn, current_actor(), code,
+                                                  expected_version(), approve=False,
+                                                  reason=data["reason"]))
+

@@ -6,6 +6,7 @@ token. Every asset is shipped here (templates/, static/); nothing loads from els
 One module per thing a person does; each registers its pages on `blp` when imported."""
 from . import (
                account,
+               area_imports,
                catalogue,
                curation,
                error_pages,
@@ -19,6 +20,6 @@ from . import (
 from .blueprint import blp
 
 PAGE_MODULES = (signin, registration, account, proposals, curation, review, catalogue,
-                postcodes, filters, error_pages)
+                postcodes, area_imports, filters, error_pages)
 
 __all__ = ["blp", "PAGE_MODULES"]

@@ -4,9 +4,11 @@ it in the catalogue and through the competence lookup. axe-core checks every pag
 way; screenshots are kept in var/test-artifacts/screenshots."""
 import re
 import time
+from datetime import date
 
 from playwright.sync_api import expect
 
+from ..gv100ad_file import edition
 from .browser import DM_EMAIL, DM_PASSWORD
 
 AUTHORITY = "Bürgeramt Flensburg (Browsertest)"
@@ -231,7 +233,7 @@ NOT_PAGES = {"web.static", "web.suggest_search", "web.suggest_places", "web.cove
              "web.suggest_organisations"}
 
 
-def every_page(offer, registration, permission, curation):
+def every_page(offer, registration, permission, curation, area_import):
     return {
         "web.home": "/", "web.catalogue_list": "/katalog/registers",
         "web.catalogue_item": "/katalog/registers/idnrg-1",
@@ -251,6 +253,8 @@ def every_page(offer, registration, permission, curation):
         "web.postcode_search": "/postleitzahlen",
         "web.postcode_page": "/postleitzahlen/03058",
         "web.review_postcode": f"/pruefung/postleitzahlen/{curation}",
+        "web.area_import_list": "/gebietsstaende",
+        "web.area_import_page": f"/gebietsstaende/{area_import}",
         "not found": "/katalog/registers/gibt-es-nicht",
     }
 
@@ -277,7 +281,12 @@ def test_axe_on_every_page(new_page, check, live):
     curation = requests.post(f"{base}/api/v1/postcodes/03058/pairs", headers=dm, json={
         "ags": "12052000", "place": "Gallinchen", "reason": "Ortsteil von Cottbus"},
         timeout=10).json()["code"]
-    pages = every_page(offer, registration, permission, curation)
+    area_import = requests.post(
+        f"{base}/api/v1/area-imports", data=edition(date(2026, 12, 31), drop={"01054073"},
+                                                    add=[("01054999", "010545489999", "Neu")]
+                                                    ).encode(),
+        headers={**dm, "Content-Type": "text/plain"}, timeout=30).json()["code"]
+    pages = every_page(offer, registration, permission, curation, area_import)
     app = create_app({"DATABASE_URL": live["database_url"]})
     routes = {rule.endpoint for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("web.") and "GET" in rule.methods}
