@@ -113,14 +113,11 @@ class Offers(ReviewedCollection):
         validity would make routing ambiguous. Between two offers written together, the
         later one is named (it is the one that collides). `proposed`: check pending offers
         as if they were approved (a proposal is refused at once, not at approval)."""
-        checked = set(ids)
-        if len(checked) > BULK:
+        if len(set(ids)) > BULK:
             queries.analyze_offers(conn)
         clashes = {}
         statuses = ("active", "pending") if proposed else ("active",)
         for c in queries.offer_overlaps(conn, ids, statuses):
-            if c["other_id"] in checked and c["other_id"] > c["id"]:
-                continue
             clashes.setdefault(c["id"], []).append(c)
         return [(offer_id, _overlap_problem(found)) for offer_id, found in clashes.items()]
 
