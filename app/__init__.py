@@ -4,7 +4,7 @@ from flask import Flask
 from . import db, errors, observability
 from .api import Api, StrictJSONProvider
 from .config import Config
-from .http import apply_response_headers, reject_nul_in_path
+from .http import apply_response_headers, limit_chunked_body, reject_nul_in_path
 
 API_TITLE = "regmap"
 API_VERSION = "v1"
@@ -38,6 +38,7 @@ def create_app(config=None):
     errors.init_app(app)
     observability.init_app(app)
     app.before_request(reject_nul_in_path)
+    app.before_request(limit_chunked_body)
     app.after_request(apply_response_headers)
 
     api = Api(app)

@@ -3,13 +3,20 @@
 The domain never reads the request: routes call `expected_version()` and hand the version
 number to the domain's write verbs."""
 import hashlib
+import io
 import json
 import re
 from urllib.parse import urlencode
 
-from flask import g, request
+from flask import current_app, g, request
 
-from .errors import InvalidParameter, NotModified, PreconditionFailed, PreconditionRequired
+from .errors import (
+    InvalidParameter,
+    NotModified,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 
 # "v3": version 3; "v3.p17": version 3 with proposal 17 awaiting review (reviewed objects).
 _VERSION_ETAG = re.compile(r'^v([0-9]{1,9})(?:\.p([0-9]{1,12}))?$')
@@ -142,3 +149,21 @@ def apply_response_headers(response):
     for name, value in getattr(context, "response_headers", {}).items():
         response.headers[name] = value
     return response
+
+
+def limit_chunked_body():
+    """A body sent without Content-Length (chunked) is held to MAX_CONTENT_LENGTH like any
+    other: read up to one byte more than allowed, 413 when there is more, else handed on as
+    a body of known length (werkzeug would otherwise see a disconnect: a 400)."""
+    environ = request.environ
+    if environ.get("CONTENT_LENGTH") or "chunked" not in environ.get(
+            "HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    data = environ["wsgi.input"].read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    environ["wsgi.input_terminated"] = False
+

@@ -165,3 +165,26 @@ def test_the_api_docs_page_cannot_be_framed(client):
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     assert "frame-ancestors" not in client.get("/healthz").headers.get(
         "Content-Security-Policy", "")
+
+
+def test_a_chunked_body_is_held_to_the_same_limit_under_gunicorn(server_url, tmp_path):
+    """Sent without Content-Length (chunked), an oversized body is a 413 like any other,
+    not a 400; a small chunked body is read as usual."""
+    import requests
+
+    from .live import live_server
+
+    def chunks(count, size=65536):
+        for _ in range(count):
+            yield b" " * size
+
+    with live_server(server_url, tmp_path, workers=1) as live:
+        url = f"{live['base']}/api/v1/sign-in"
+        big = requests.post(url, data=chunks(200), timeout=30,
+                            headers={"Content-Type": "application/json"})
+        assert big.status_code == 413, big.text[:500]
+        assert big.headers["Content-Type"] == "application/problem+json"
+        small = requests.post(url, data=iter([b'{"email": "nobody@test.example", ',
+                                              b'"password": "ganz falsches Passwort"}']),
+                              timeout=30, headers={"Content-Type": "application/json"})
+        assert small.status_code == 401, small.text[:500]
