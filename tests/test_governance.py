@@ -8,6 +8,7 @@ from app.governance import throttle
 
 from .catalog_helpers import API, organisation
 from .helpers import assert_problem
+from .web_helpers import sign_in, web_user
 
 REGISTRATION = {
     "organisation": {"name": "Amt Musterland", "kind": "Amt", "seat_ags": "01054018",
@@ -115,6 +116,45 @@ class TestRegistration:
         details = client.get(f"{API}/registrations/{code}", headers=dm).json
         assert details["organisation_details"]["seat_ags"] == "01054062"
 
+    def test_an_existing_email_or_organisation_code_is_not_revealed(self, app, client, conn,
+                                                                     dm):
+        """Issue 14, item 13: the answer is the same whether or not they exist; the data
+        managers see the conflict, the existing account is never touched."""
+        register(client)
+        account = conn.execute("SELECT password_hash, status FROM app_user "
+                               "WHERE email = 'leitung@amt.example'").fetchone()
+        again = {**REGISTRATION, "role": "consumer_admin",
+                 "organisation": {**REGISTRATION["organisation"], "code": "kba"},
+                 "user": {**REGISTRATION["user"], "name": "Jemand Anderes",
+                          "password": "ein ganz anderes Passwort"}}
+        r = client.post(f"{API}/registrations", json=again)
+        assert r.status_code == 201, r.get_data(as_text=True)
+        assert "conflicts" not in r.json and r.json["organisation"] != "kba"
+        assert r.json["user"] == {"email": "leitung@amt.example", "name": "Jemand Anderes"}
+        assert r.json["role"] == "consumer_admin"
+        code, secret = r.json["code"], {"X-Claim-Secret": r.json["claim_secret"]}
+        assert "conflicts" not in client.get(f"{API}/registrations/{code}",
+                                             headers=secret).json
+        seen = client.get(f"{API}/registrations/{code}", headers=dm).json
+        assert {c["name"] for c in seen["conflicts"]} == {"user.email", "organisation.code"}
+        reviewer = app.test_client()
+        sign_in(reviewer, web_user(conn, "data_manager", email="pruefung@test.example"))
+        page = reviewer.get(f"/pruefung/registrierungen/{code}").get_data(as_text=True)
+        assert "Konflikt" in page and "nicht freigegeben werden" in page
+        # It cannot be approved; rejected, the claim holder reads why.
+        assert_problem(client.post(f"{API}/registrations/{code}/approve", headers=dm,
+                                   json={}), 409)
+        client.post(f"{API}/registrations/{code}/reject", headers=dm,
+                    json={"reason": "Für diese E-Mail-Adresse besteht bereits ein Konto."})
+        status = client.get(f"{API}/registrations/{code}", headers=secret).json
+        assert status["status"] == "rejected" and "Konto" in status["reason"]
+        assert_problem(client.post(f"{API}/registrations/{code}/resubmit", headers=secret,
+                                   json=again), 409)
+        client.post(f"{API}/registrations/{code}/withdraw", headers=secret)
+        # The existing account: same password, same status, untouched by all of it.
+        assert conn.execute("SELECT password_hash, status FROM app_user WHERE email = "
+                            "'leitung@amt.example'").fetchone() == account
+
     def test_resubmit_only_after_rejection_and_withdraw(self, client):
         code, secret = register(client)
         assert_problem(client.post(f"{API}/registrations/{code}/resubmit", headers=secret,
@@ -123,10 +163,9 @@ class TestRegistration:
         assert r.json["status"] == "withdrawn"
         assert_problem(client.post(f"{API}/registrations/{code}/withdraw", headers=secret), 409)
 
-    def test_duplicates_and_bad_input_write_nothing(self, client, nothing_written):
+    def test_bad_input_writes_nothing(self, client, nothing_written):
         register(client)
         with nothing_written():
-            assert_problem(client.post(f"{API}/registrations", json=REGISTRATION), 409)
             body = {**REGISTRATION, "user": {**REGISTRATION["user"], "password": "kurz",
                                              "email": "neu@amt.example"}}
             problem = assert_problem(client.post(f"{API}/registrations", json=body), 422)

@@ -1,4 +1,5 @@
 """SQL for governance: users, tokens, registrations."""
+from ..db import jsonb
 
 # --- tokens and users ---------------------------------------------------------------------
 
@@ -114,7 +115,8 @@ def revoke_tokens_of_user(conn, user_id):
 # --- registrations ------------------------------------------------------------------------
 
 _REGISTRATION_COLUMNS = """r.id, r.code, r.claim_secret_hash, r.status, r.reason, r.decided_at,
-    r.version, r.created_at, r.updated_at, r.organisation_id, r.user_id,
+    r.version, r.created_at, r.updated_at, r.organisation_id, r.user_id, r.conflicts,
+    r.applicant,
     o.code AS organisation_code, o.name AS organisation_name, u.code AS user_code,
     u.email AS user_email, u.name AS user_name, u.role AS user_role, d.email AS decided_by"""
 
@@ -141,11 +143,15 @@ def list_registrations(conn, *, status=None, limit, offset):
     return rows, total
 
 
-def insert_registration(conn, *, code, claim_secret_hash, organisation_id, user_id):
+def insert_registration(conn, *, code, claim_secret_hash, organisation_id, user_id,
+                        conflicts=(), applicant=None):
     conn.execute("""
-        INSERT INTO registration (code, claim_secret_hash, organisation_id, user_id, status)
-        VALUES (%(code)s, %(hash)s, %(org)s, %(user)s, 'pending')
-    """, {"code": code, "hash": claim_secret_hash, "org": organisation_id, "user": user_id})
+        INSERT INTO registration (code, claim_secret_hash, organisation_id, user_id, status,
+                                  conflicts, applicant)
+        VALUES (%(code)s, %(hash)s, %(org)s, %(user)s, 'pending', %(conflicts)s,
+                %(applicant)s)
+    """, {"code": code, "hash": claim_secret_hash, "org": organisation_id, "user": user_id,
+          "conflicts": jsonb(list(conflicts)), "applicant": jsonb(applicant)})
 
 
 def set_registration_status(conn, registration_id, status, *, reason=None, decided_by=None):

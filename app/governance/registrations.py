@@ -16,15 +16,29 @@ from . import queries
 CLAIM_HEADER = "X-Claim-Secret"
 
 
-def registration_document(row, organisation_row=None):
+def registration_document(row, organisation_row=None, *, with_conflicts=False):
+    """`with_conflicts`: for the data managers (policy.sees_every_status), who review them;
+    the applicant never learns from the answer that an e-mail or code exists."""
+    applicant = row["applicant"]
     doc = {"code": row["code"], "status": row["status"], "reason": row["reason"],
-           "organisation": row["organisation_code"], "role": row["user_role"],
-           "user": {"email": row["user_email"], "name": row["user_name"]},
+           "organisation": row["organisation_code"],
+           "role": applicant["role"] if applicant else row["user_role"],
+           "user": {"email": row["user_email"],
+                    "name": applicant["name"] if applicant else row["user_name"]},
            "decided_at": row["decided_at"], "version": row["version"],
            "created_at": row["created_at"], "updated_at": row["updated_at"]}
     if organisation_row is not None:
         doc["organisation_details"] = organisations.document(organisation_row, FULL_VIEW)
+    if with_conflicts:
+        doc["conflicts"] = row["conflicts"]
     return doc
+
+
+EMAIL_IN_USE = "user.email"
+
+
+def _email_in_use(row):
+    return any(c["name"] == EMAIL_IN_USE for c in row["conflicts"])
 
 
 def _organisation_body(data):
@@ -42,31 +56,50 @@ def _as_part_of_registration(problem):
 
 
 def submit(conn, data):
-    """Returns (registration row, claim secret); the secret is never shown again."""
+    """Returns (registration row, claim secret); the secret is never shown again.
+
+    The answer is the same whether or not the e-mail or the organisation code exists (they
+    cannot be probed): such a registration is accepted and flagged (`conflicts`) for the data
+    managers, who reject it with a reason the claim-secret holder reads. An existing account
+    is never touched by it: no password, name or role of the applicant is written to it."""
     email = data["user"]["email"].lower()
     secret = new_claim_secret()
+    conflicts, organisation_data = [], dict(data["organisation"])
     with audit.write_transaction(conn):
-        if queries.get_user(conn, email=email):
-            raise Conflict(f"a user with e-mail {email} exists already")
+        existing = queries.get_user(conn, email=email)
+        if existing:
+            conflicts.append({"name": EMAIL_IN_USE, "detail": f"an account with {email} "
+                              f"exists already ({existing['code']})"})
+        wanted = organisation_data.get("code")
+        if wanted and organisations.load(conn, wanted) is not None:
+            conflicts.append({"name": "organisation.code", "detail": f"the organisation "
+                              f"code '{wanted}' is taken; registered under another"})
+            organisation_data.pop("code")
         try:
             organisation = organisations.submit(conn, registrant(email),
-                                                _organisation_body(data["organisation"]))
+                                                _organisation_body(organisation_data))
         except ValidationFailed as problem:
             raise _as_part_of_registration(problem) from None
         organisation_id = organisation["id"]
-        user_id = queries.insert_user(
-            conn, code=new_code("user"), email=email, name=data["user"].get("name"),
-            role=data["role"], organisation_id=organisation_id, status="pending",
-            password_hash=hash_password(data["user"]["password"]))
+        if existing:
+            user_id = existing["id"]
+            applicant = {"name": data["user"].get("name"), "role": data["role"]}
+        else:
+            applicant = None
+            user_id = queries.insert_user(
+                conn, code=new_code("user"), email=email, name=data["user"].get("name"),
+                role=data["role"], organisation_id=organisation_id, status="pending",
+                password_hash=hash_password(data["user"]["password"]))
         code = new_code("reg")
         queries.insert_registration(conn, code=code, claim_secret_hash=sha256(secret),
-                                    organisation_id=organisation_id, user_id=user_id)
+                                    organisation_id=organisation_id, user_id=user_id,
+                                    conflicts=conflicts, applicant=applicant)
         row = queries.get_registration(conn, code)
         # Reviewed like every proposal: a data manager decides, never the registrant.
         proposals.propose(conn, registrant(email, user_id), proposals.REGISTRATIONS,
                           row["id"], proposals.CREATE, base_version=row["version"])
         audit.record(conn, registrant(email), "registration.submit", "registrations", code,
-                     version=row["version"], after=registration_document(row))
+                     version=row["version"], after=registration_document(row, with_conflicts=True))
     return row, secret
 
 
@@ -102,7 +135,8 @@ def withdraw(conn, code, claim_secret):
                         proposals.REGISTRATIONS, row["id"])
         organisations.withdraw(conn, registrant(row["user_email"]), row["organisation_code"],
                                None)
-        queries.set_user_status(conn, row["user_id"], "deactivated")
+        if not _email_in_use(row):  # the account of an e-mail in use is not the applicant's
+            queries.set_user_status(conn, row["user_id"], "deactivated")
         row = queries.get_registration(conn, code)
         audit.record(conn, registrant(row["user_email"]), "registration.withdraw",
                      "registrations", code, version=row["version"], before=before,
@@ -116,6 +150,9 @@ def resubmit(conn, code, claim_secret, data):
         if row["status"] != "rejected":
             raise Conflict(f"only a rejected registration can be resubmitted; {code} is "
                            f"{row['status']}")
+        if _email_in_use(row):
+            raise Conflict(f"registration {code} names the e-mail of an existing account "
+                           "and cannot be resubmitted; register again with another e-mail")
         before = registration_document(row)
         email = data["user"]["email"].lower()
         try:
@@ -150,7 +187,10 @@ def decide(conn, actor, code, *, approve, reason=None):
         proposal = proposals.take_for_review(conn, actor, proposals.REGISTRATIONS, row,
                                              f"registration {code}", seen=None)
         proposals.decide(conn, actor, proposal, approve=approve, reason=reason)
-        before = registration_document(row)
+        before = registration_document(row, with_conflicts=True)
+        if approve and _email_in_use(row):
+            raise Conflict(f"registration {code}: its e-mail belongs to an existing account "
+                           "(see conflicts); reject it with a reason")
         if approve:
             queries.set_registration_status(conn, row["id"], "approved",
                                             decided_by=actor.user_id, reason=reason)
@@ -163,5 +203,5 @@ def decide(conn, actor, code, *, approve, reason=None):
         row = queries.get_registration(conn, code)
         audit.record(conn, actor, f"registration.{'approve' if approve else 'reject'}",
                      "registrations", code, version=row["version"], before=before,
-                     after=registration_document(row), reason=reason)
+                     after=registration_document(row, with_conflicts=True), reason=reason)
     return row

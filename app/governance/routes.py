@@ -4,7 +4,7 @@ from flask import request, url_for
 from flask.views import MethodView
 
 from ..access.auth import current_actor, requires
-from ..access.policy import change_entry, history_entry
+from ..access.policy import change_entry, history_entry, sees_every_status
 from ..access.roles import (
     ADMIN,
     AUDITOR,
@@ -70,7 +70,8 @@ class Registrations(MethodView):
         """List registrations (the data managers' queue: status=pending)"""
         rows, total = queries.list_registrations(get_conn(), status=args.get("status"),
                                                  **page_window(args))
-        return page_of([registrations.registration_document(r) for r in rows], total, args)
+        return page_of([registrations.registration_document(r, with_conflicts=True)
+                        for r in rows], total, args)
 
     @blp.arguments(RegistrationCreateSchema)
     @blp.response(201, SubmittedRegistrationSchema)
@@ -93,10 +94,11 @@ class RegistrationByCode(MethodView):
     @blp.problems(401, 404)
     def get(self, code):
         """A registration's status (registrant: with X-Claim-Secret)"""
-        conn = get_conn()
-        row = registrations.get(conn, code, actor=current_actor(), claim_secret=_claim_secret())
+        conn, actor = get_conn(), current_actor()
+        row = registrations.get(conn, code, actor=actor, claim_secret=_claim_secret())
         org = organisations.load(conn, row["organisation_code"])
-        return registrations.registration_document(row, org)
+        return registrations.registration_document(
+            row, org, with_conflicts=sees_every_status(actor))
 
 
 @blp.route("/registrations/<code>/withdraw")
@@ -129,7 +131,8 @@ class RegistrationApprove(MethodView):
     def post(self, data, code):
         """Approve a registration: the organisation and its user become active"""
         return registrations.registration_document(registrations.decide(
-            get_conn(), current_actor(), code, approve=True, reason=data.get("reason")))
+            get_conn(), current_actor(), code, approve=True, reason=data.get("reason")),
+            with_conflicts=True)
 
 
 @blp.route("/registrations/<code>/reject")
@@ -141,7 +144,8 @@ class RegistrationReject(MethodView):
     def post(self, data, code):
         """Reject a registration, with a reason the registrant sees"""
         return registrations.registration_document(registrations.decide(
-            get_conn(), current_actor(), code, approve=False, reason=data["reason"]))
+            get_conn(), current_actor(), code, approve=False, reason=data["reason"]),
+            with_conflicts=True)
 
 
 # --- users and tokens ---------------------------------------------------------------------

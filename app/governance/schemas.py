@@ -103,6 +103,9 @@ class RegistrationSchema(ma.Schema):
     version = ma.fields.Integer(required=True)
     created_at = ma.fields.DateTime(required=True)
     updated_at = ma.fields.DateTime(required=True)
+    conflicts = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "data managers only: an e-mail of an existing account or a taken "
+                       "organisation code (the applicant is never told)"})
 
 
 class SubmittedRegistrationSchema(RegistrationSchema):

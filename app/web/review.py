@@ -73,7 +73,7 @@ def review_registration(code):
         else:
             status = 422
     org = organisations.load(conn, row["organisation_code"])
-    document = registrations.registration_document(row, org)
+    document = registrations.registration_document(row, org, with_conflicts=True)
     details = document["organisation_details"]
     rows = [("Organisation", details["name"]), ("Kurzbezeichnung", details["abbreviation"]),
             ("Art", details["kind"]),
