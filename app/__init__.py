@@ -37,6 +37,9 @@ def create_app(config=None):
     db.init_app(app, settings)
     errors.init_app(app)
     observability.init_app(app)
+    if settings.TRUSTED_PROXY_HOPS:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXY_HOPS)
     app.before_request(reject_nul_in_path)
     app.before_request(limit_chunked_body)
     app.after_request(apply_response_headers)

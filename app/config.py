@@ -41,6 +41,9 @@ class Config:
     # Do routing tokens' competence answers consider illustrative (demo) offers unless they
     # ask otherwise (illustrative=)? Everyone else's do.
     REGMAP_ROUTING_ILLUSTRATIVE: bool = True
+    # Reverse proxies in front of the service whose X-Forwarded-For is trusted (nginx: 1).
+    # The rate limits count the forwarded client address, never a header anyone can send.
+    TRUSTED_PROXY_HOPS: int = 0
     # Session and CSRF cookies only over HTTPS ("0" for plain http other than localhost).
     WEB_COOKIE_SECURE: bool = True
     LOG_LEVEL: str = "INFO"

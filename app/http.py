@@ -151,6 +151,12 @@ def apply_response_headers(response):
     return response
 
 
+def client_address():
+    """The caller's address: the peer, or the address a trusted reverse proxy forwarded
+    (TRUSTED_PROXY_HOPS, applied by werkzeug's ProxyFix in create_app)."""
+    return request.remote_addr or "unknown"
+
+
 def limit_chunked_body():
     """A body sent without Content-Length (chunked) is held to MAX_CONTENT_LENGTH like any
     other: read up to one byte more than allowed, 413 when there is more, else handed on as

@@ -238,16 +238,42 @@ class TestUsersAndTokens:
     def test_bad_credentials_are_401(self, client, header):
         assert_problem(client.get(f"{API}/tokens", headers={"Authorization": header}), 401)
 
-    def test_failed_sign_ins_are_throttled(self, client):
-        throttle.succeeded("niemand@amt.example")
+    def test_failed_sign_ins_are_throttled_per_address_and_client(self, client):
+        def attempt(ip):
+            return client.post(f"{API}/sign-in", json={
+                "email": "niemand@amt.example", "password": "geraten"},
+                environ_base={"REMOTE_ADDR": ip})
         for _ in range(throttle.MAX_FAILURES):
-            assert_problem(client.post(f"{API}/sign-in", json={
-                "email": "niemand@amt.example", "password": "geraten"}), 401)
-        r = client.post(f"{API}/sign-in", json={"email": "niemand@amt.example",
-                                                "password": "geraten"})
+            assert_problem(attempt("192.0.2.1"), 401)
+        r = attempt("192.0.2.1")
         assert_problem(r, 429, "rate-limited")
         assert int(r.headers["Retry-After"]) > 0
-        throttle.succeeded("niemand@amt.example")
+        # Issue 14, item 17: a stranger cannot lock the address out for everyone else.
+        assert_problem(attempt("198.51.100.7"), 401)
+
+    def test_guessing_spread_over_many_clients_is_bounded_too(self, client):
+        for n in range(throttle.MAX_FAILURES_PER_ADDRESS):
+            client.post(f"{API}/sign-in", json={"email": "ziel@amt.example",
+                                                "password": "geraten"},
+                        environ_base={"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250}"})
+        r = client.post(f"{API}/sign-in", json={"email": "ziel@amt.example",
+                                                "password": "geraten"},
+                        environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        assert_problem(r, 429, "rate-limited")
+
+    def test_registrations_are_limited_per_client(self, client):
+        def attempt(n, ip):
+            body = {**REGISTRATION, "organisation": {**REGISTRATION["organisation"],
+                                                     "name": f"Amt {n}"},
+                    "user": {**REGISTRATION["user"], "email": f"leitung{n}@amt.example"}}
+            return client.post(f"{API}/registrations", json=body,
+                               environ_base={"REMOTE_ADDR": ip})
+        for n in range(throttle.MAX_REGISTRATIONS):
+            assert attempt(n, "192.0.2.50").status_code == 201
+        refused = attempt(99, "192.0.2.50")
+        assert_problem(refused, 429, "rate-limited")
+        assert int(refused.headers["Retry-After"]) > 0
+        assert attempt(100, "192.0.2.51").status_code == 201
 
 
 class TestTokenCommand:

@@ -162,3 +162,31 @@ def set_registration_status(conn, registration_id, status, *, reason=None, decid
                version = version + 1, updated_at = now()
         WHERE id = %(id)s
     """, {"status": status, "reason": reason, "by": decided_by, "id": registration_id})
+
+
+# --- rate limits (throttle.py) --------------------------------------------------------------
+
+def rate_events(conn, kind, key, window):
+    """(events of `key` within `window`, seconds since the oldest of them)."""
+    row = conn.execute("""
+        SELECT count(*) AS n,
+               COALESCE(extract(epoch FROM clock_timestamp() - min(at)), 0) AS age
+        FROM rate_event WHERE kind = %(kind)s AND key = %(key)s
+          AND at > clock_timestamp() - %(window)s
+    """, {"kind": kind, "key": key, "window": window}).fetchone()
+    return row["n"], float(row["age"])
+
+
+def record_rate_events(conn, kind, keys, window):
+    """One event per key now; events of these keys older than the window go."""
+    conn.execute("DELETE FROM rate_event WHERE kind = %(kind)s AND key = ANY(%(keys)s) "
+                 "AND at <= clock_timestamp() - %(window)s",
+                 {"kind": kind, "keys": list(keys), "window": window})
+    conn.execute("INSERT INTO rate_event (kind, key) SELECT %(kind)s, unnest(%(keys)s::text[])",
+                 {"kind": kind, "keys": list(keys)})
+
+
+def clear_rate_events(conn, kind, key):
+    conn.execute("DELETE FROM rate_event WHERE kind = %(kind)s AND key = %(key)s",
+                 {"kind": kind, "key": key})
+

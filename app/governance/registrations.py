@@ -7,11 +7,11 @@ from ..access.actor import ANONYMOUS_ACTOR, FULL_VIEW, registrant
 from ..access.policy import sees_every_status
 from ..access.secrets import hash_password, new_claim_secret, sha256
 from ..catalog.organisations import organisations
-from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from ..errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
 from ..identifiers import new_code
 from ..record import audit
 from ..review import proposals
-from . import queries
+from . import queries, throttle
 
 CLAIM_HEADER = "X-Claim-Secret"
 
@@ -55,7 +55,7 @@ def _as_part_of_registration(problem):
                             errors=errors)
 
 
-def submit(conn, data):
+def submit(conn, data, client):
     """Returns (registration row, claim secret); the secret is never shown again.
 
     The answer is the same whether or not the e-mail or the organisation code exists (they
@@ -65,7 +65,12 @@ def submit(conn, data):
     email = data["user"]["email"].lower()
     secret = new_claim_secret()
     conflicts, organisation_data = [], dict(data["organisation"])
+    wait = throttle.registration_wait(conn, client)
+    if wait:
+        raise RateLimited("too many registrations from this client address; try again later",
+                          retry_after=wait)
     with audit.write_transaction(conn):
+        throttle.registered(conn, client)
         existing = queries.get_user(conn, email=email)
         if existing:
             conflicts.append({"name": EMAIL_IN_USE, "detail": f"an account with {email} "

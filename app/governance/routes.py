@@ -18,7 +18,7 @@ from ..access.roles import (
 from ..api import Blueprint
 from ..catalog.organisations import organisations
 from ..db import get_conn
-from ..http import page_of, page_window
+from ..http import client_address, page_of, page_window
 from ..record import queries as record_queries
 from ..record.replica import read_conn
 from ..review import proposals
@@ -75,14 +75,14 @@ class Registrations(MethodView):
 
     @blp.arguments(RegistrationCreateSchema)
     @blp.response(201, SubmittedRegistrationSchema)
-    @blp.problems(409, 422)
+    @blp.problems(422, 429)
     def post(self, data):
         """Register an authority and its first user (no token needed)
         ---
         The answer carries the claim secret, shown once: send it as X-Claim-Secret to see
         the status, withdraw or resubmit.
         """
-        row, secret = registrations.submit(get_conn(), data)
+        row, secret = registrations.submit(get_conn(), data, client_address())
         document = {**registrations.registration_document(row), "claim_secret": secret}
         return document, 201, {"Location": url_for("governance.RegistrationByCode",
                                                    code=row["code"])}
@@ -215,9 +215,11 @@ class SignIn(MethodView):
     def post(self, data):
         """Exchange e-mail and password for an API token (shown once)
         ---
-        Failed attempts are throttled per address (429 with Retry-After).
+        Failed attempts are throttled per address and client, shared by every worker (429
+        with Retry-After).
         """
-        return users.sign_in(get_conn(), data["email"], data["password"], name=data.get("name"),
+        return users.sign_in(get_conn(), data["email"], data["password"],
+                             client=client_address(), name=data.get("name"),
                              expires_days=data["expires_days"]), 201
 
 

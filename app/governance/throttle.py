@@ -1,35 +1,49 @@
-"""Failed sign-ins are throttled per e-mail address, so passwords cannot be guessed quickly.
+"""Rate limits on the doors anyone can knock on, counted in the database so that every
+worker and instance shares them (a limit per process would multiply by the processes).
 
-Kept in process memory: each gunicorn worker counts on its own, which bounds guessing at
-(workers x MAX_FAILURES) per window. Good enough against online guessing; a shared store
-would be needed for exact limits.
+- Failed sign-ins: per e-mail address *and* client address (MAX_FAILURES in WINDOW), so a
+  stranger cannot lock someone out from elsewhere; and per e-mail address from all clients
+  (MAX_FAILURES_PER_ADDRESS), which bounds guessing spread over many clients.
+- Registrations: per client address (MAX_REGISTRATIONS in REGISTRATION_WINDOW).
+
+Behind a reverse proxy the client address is the one it forwards (TRUSTED_PROXY_HOPS).
 """
-import threading
-import time
+from datetime import timedelta
+
+from . import queries
 
 MAX_FAILURES = 5
-WINDOW_SECONDS = 15 * 60
-
-_lock = threading.Lock()
-_failures = {}
-
-
-def retry_after(key, now=None):
-    """Seconds to wait before `key` may try again, or 0."""
-    now = now or time.monotonic()
-    with _lock:
-        recent = [t for t in _failures.get(key, []) if now - t < WINDOW_SECONDS]
-        _failures[key] = recent
-        if len(recent) < MAX_FAILURES:
-            return 0
-        return int(WINDOW_SECONDS - (now - recent[0])) + 1
+MAX_FAILURES_PER_ADDRESS = 50
+WINDOW = timedelta(minutes=15)
+MAX_REGISTRATIONS = 10
+REGISTRATION_WINDOW = timedelta(hours=1)
+SIGN_IN, REGISTRATION = "sign-in", "registration"
 
 
-def failed(key, now=None):
-    with _lock:
-        _failures.setdefault(key, []).append(now or time.monotonic())
+def _wait(conn, kind, key, limit, window):
+    """Seconds until `key` is below `limit` again, or 0."""
+    count, oldest_age = queries.rate_events(conn, kind, key, window)
+    if count < limit:
+        return 0
+    return max(1, int((window.total_seconds() - oldest_age) + 1))
 
 
-def succeeded(key):
-    with _lock:
-        _failures.pop(key, None)
+def sign_in_wait(conn, email, client):
+    return max(_wait(conn, SIGN_IN, f"{email}|{client}", MAX_FAILURES, WINDOW),
+               _wait(conn, SIGN_IN, f"{email}|*", MAX_FAILURES_PER_ADDRESS, WINDOW))
+
+
+def sign_in_failed(conn, email, client):
+    queries.record_rate_events(conn, SIGN_IN, [f"{email}|{client}", f"{email}|*"], WINDOW)
+
+
+def sign_in_succeeded(conn, email, client):
+    queries.clear_rate_events(conn, SIGN_IN, f"{email}|{client}")
+
+
+def registration_wait(conn, client):
+    return _wait(conn, REGISTRATION, client, MAX_REGISTRATIONS, REGISTRATION_WINDOW)
+
+
+def registered(conn, client):
+    queries.record_rate_events(conn, REGISTRATION, [client], REGISTRATION_WINDOW)

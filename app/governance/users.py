@@ -197,11 +197,12 @@ def actor_of(user):
                  organisation_code=user["organisation"])
 
 
-def check_password(conn, email, password):
+def check_password(conn, email, password, client):
     """The active user (row) with this e-mail and password; 401 otherwise, 429 after too many
-    failures for the address. API sign-in and the web pages share this."""
+    failures for the address from this client (`client`: its address), or from all clients
+    (throttle.py). API sign-in and the web pages share this."""
     key = email.lower()
-    wait = throttle.retry_after(key)
+    wait = throttle.sign_in_wait(conn, key, client)
     if wait:
         raise RateLimited("too many failed sign-ins for this address", retry_after=wait)
     user = queries.get_user(conn, email=key)
@@ -209,9 +210,9 @@ def check_password(conn, email, password):
     # Verify even for unknown users, so timing does not reveal who has an account.
     matches = password_matches(stored or _dummy_hash(), password)
     if not (user and matches and user["status"] == "active"):
-        throttle.failed(key)
+        throttle.sign_in_failed(conn, key, client)
         raise Unauthorized("wrong e-mail or password, or the account is not active yet")
-    throttle.succeeded(key)
+    throttle.sign_in_succeeded(conn, key, client)
     # Said only to whoever knows the password: a token or session would not work anyway.
     if user["organisation_status"] not in (None, "active"):
         raise Forbidden(f"your organisation {user['organisation']} is "
@@ -219,9 +220,9 @@ def check_password(conn, email, password):
     return user
 
 
-def sign_in(conn, email, password, *, name=None, expires_days=DEFAULT_TOKEN_DAYS):
+def sign_in(conn, email, password, *, client, name=None, expires_days=DEFAULT_TOKEN_DAYS):
     """E-mail and password for a token (API clients of registered authorities)."""
-    user = check_password(conn, email, password)
+    user = check_password(conn, email, password, client)
     return issue_token(conn, actor_of(user), user, name=name or "sign-in",
                        expires_days=expires_days)
 

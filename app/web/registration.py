@@ -9,6 +9,7 @@ from ..db import get_conn
 from ..errors import Problem, Unauthorized
 from ..governance import registrations
 from ..governance.schemas import RegistrationCreateSchema
+from ..http import client_address
 from . import forms, places, sessions
 from .blueprint import blp
 
@@ -77,7 +78,7 @@ def register():
         form.fail()
         return _render_registration(form, 422)
     try:
-        row, secret = registrations.submit(conn, data)
+        row, secret = registrations.submit(conn, data, client_address())
     except Problem as problem:
         forms.refused(form, problem, REGISTRATION_FIELDS)
         return _render_registration(form, problem.status)

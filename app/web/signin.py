@@ -7,6 +7,7 @@ from flask import redirect, render_template, request, url_for
 from ..db import get_conn
 from ..errors import Problem
 from ..governance import users
+from ..http import client_address
 from . import forms, sessions
 from .blueprint import blp
 
@@ -41,7 +42,8 @@ def sign_in():
         else:
             try:
                 user = users.check_password(get_conn(), form.get("email"),
-                                            request.form.get("password", ""))
+                                            request.form.get("password", ""),
+                                            client_address())
             except Problem as problem:
                 forms.refused(form, problem, {})
                 status = problem.status
