@@ -4,7 +4,13 @@ from flask import Flask
 from . import db, errors, observability
 from .api import Api, StrictJSONProvider
 from .config import Config
-from .http import apply_response_headers, limit_chunked_body, reject_nul_in_path
+from .http import (
+    apply_response_headers,
+    limit_chunked_body,
+    options_response,
+    reject_nul_in_path,
+    reject_undeclared_query,
+)
 
 API_TITLE = "regmap"
 API_VERSION = "v1"
@@ -42,6 +48,8 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXY_HOPS)
     app.before_request(reject_nul_in_path)
     app.before_request(limit_chunked_body)
+    app.before_request(reject_undeclared_query)
+    app.make_default_options_response = options_response
     app.after_request(apply_response_headers)
 
     api = Api(app)

@@ -151,6 +151,43 @@ def apply_response_headers(response):
     return response
 
 
+def reject_undeclared_query():
+    """An API operation that declares no query parameters refuses any (400 naming them), as
+    the operations with query schemas do: `GET /offers/x?foo=1` is not silently the item."""
+    if not request.args or request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    operation = getattr(view_class, request.method.lower(), None) if view_class else view
+    apidoc = getattr(operation, "_apidoc", None)
+    if apidoc is None:
+        return  # not an API operation (web pages, documents, metrics)
+    declared = apidoc.get("arguments", {}).get("parameters", []) + \
+        apidoc.get("manual_doc", {}).get("parameters", [])
+    if any(p.get("in") == "query" for p in declared):
+        return
+    names = sorted(set(request.args))
+    raise InvalidParameter(names[0] if len(names) == 1 else names, "query",
+                           "unknown parameter: this operation takes none")
+
+
+def options_response():
+    """OPTIONS answers the methods of the route that matched, not of every route the path
+    could match (`/offers/import` is not `/offers/<code>`)."""
+    response = current_app.response_class()
+    rule = request.url_rule
+    response.allow.update(rule.methods if rule is not None else ("OPTIONS",))
+    return response
+
+
+# The header every conditional write and review decision requires (428 without, 412 when
+# stale), for the OpenAPI document.
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
+            "schema": {"type": "string"},
+            "description": 'the ETag of the version you change or reviewed, e.g. "v3" '
+                           '(428 without, 412 when it changed since)'}
+
+
 def client_address():
     """The caller's address: the peer, or the address a trusted reverse proxy forwarded
     (TRUSTED_PROXY_HOPS, applied by werkzeug's ProxyFix in create_app)."""

@@ -202,3 +202,48 @@ def test_the_sign_in_limit_is_shared_by_every_worker(server_url, tmp_path):
             assert r.status_code == 401
         r = requests.post(url, json=body, timeout=30, headers={"Connection": "close"})
         assert r.status_code == 429, r.text[:300]
+
+
+class TestTheContractIsKept:
+    """Item 16: what the OpenAPI document and the README promise, the service does."""
+
+    def test_operations_without_query_parameters_refuse_them(self, client, dm, melde):
+        for path in ("/api/v1/registers/idnrg-1?foo=1", "/api/v1/registers/idnrg-1?x=1&x=2",
+                     "/api/v1/evidence-types/melde?status=active"):
+            body = assert_problem(client.get(path, headers=dm), 400)
+            assert body["errors"][0]["in"] == "query"
+        # Declared ones still work.
+        assert client.get("/api/v1/registers?status=active").status_code == 200
+
+    def test_the_batch_refuses_unknown_fields(self, client, dm):
+        body = assert_problem(client.post("/api/v1/competence/batch", headers=dm,
+                                          json={"lookups": [], "lookup": []}), 422)
+        assert body["errors"][0]["name"] == "lookup"
+
+    def test_an_empty_patch_changes_nothing(self, client, dm, conn):
+        before = client.get("/api/v1/registers/idnrg-1").json["version"]
+        r = client.patch("/api/v1/registers/idnrg-1", json={},
+                         headers={**dm, "If-Match": f'"v{before}"'})
+        assert_problem(r, 422)
+        assert client.get("/api/v1/registers/idnrg-1").json["version"] == before
+
+    def test_options_names_the_methods_of_the_matching_route(self, client):
+        allow = set(client.options("/api/v1/offers/import").headers["Allow"].split(", "))
+        assert allow == {"POST", "OPTIONS"}
+        allow = set(client.options("/api/v1/permissions/check").headers["Allow"].split(", "))
+        assert allow == {"GET", "HEAD", "OPTIONS"}
+
+    def test_the_document_names_if_match_and_optional_bodies(self, client):
+        paths = client.get("/openapi.json").json["paths"]
+        for path, method in (("/api/v1/offers/{code}", "patch"),
+                             ("/api/v1/offers/{code}/approve", "post"),
+                             ("/api/v1/area-imports/{code}/approve", "post")):
+            names = [p["name"] for p in paths[path][method].get("parameters", [])
+                     if p["in"] == "header"]
+            assert names == ["If-Match"], (path, method)
+        assert paths["/api/v1/tokens"]["post"]["requestBody"]["required"] is False
+        assert "security" not in paths["/api/v1/municipalities/{key}"]["get"]
+
+    def test_a_token_without_a_body_uses_the_defaults(self, client, dm):
+        r = client.post("/api/v1/tokens", headers=dm)
+        assert r.status_code == 201 and r.json["token"]

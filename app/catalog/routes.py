@@ -21,8 +21,9 @@ from ..access.roles import (
 from ..api import Blueprint, QueryArgsSchema
 from ..areas import editions
 from ..db import get_conn
-from ..errors import Forbidden, UnsupportedMediaType
+from ..errors import Forbidden, UnsupportedMediaType, ValidationFailed, param_error
 from ..http import (
+    IF_MATCH,
     conditional,
     etag_of_page,
     expected_version,
@@ -135,6 +136,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         @_precheck(collection)
         @blp.arguments(create_schema)
         @blp.response(200, item_schema)
+        @blp.doc(parameters=[IF_MATCH])
         @blp.problems(404, 409, 412, 422, 428)
         def put(self, data, code):
             return self._change(code, data, partial=False)
@@ -144,13 +146,19 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         @_precheck(collection)
         @blp.arguments(patch_schema(partial=True))
         @blp.response(200, item_schema)
+        @blp.doc(parameters=[IF_MATCH])
         @blp.problems(404, 409, 412, 422, 428)
         def patch(self, data, code):
+            if not data:
+                # Nothing to change is not a change: no new version, no audit entry.
+                raise ValidationFailed("the body names no field to change", errors=[
+                    param_error("_schema", "body", "name at least one field to change")])
             return self._change(code, data, partial=True)
 
         @requires(*writers)
         @_precheck(collection)
         @blp.response(200, item_schema)
+        @blp.doc(parameters=[IF_MATCH])
         @blp.problems(404, 409, 412, 428)
         def delete(self, code):
             """Retire (nothing the routing service may have used is deleted)"""
@@ -190,6 +198,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         class Approve(MethodView):
             @requires(*CURATORS)
             @blp.response(200, item_schema)
+            @blp.doc(parameters=[IF_MATCH])
             @blp.problems(404, 409, 412, 428)
             def post(self, code):
                 """Approve what awaits review (four-eyes: never one's own proposal)
@@ -205,6 +214,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
             @requires(*CURATORS)
             @blp.arguments(schemas.ReasonSchema)
             @blp.response(200, item_schema)
+            @blp.doc(parameters=[IF_MATCH])
             @blp.problems(404, 409, 412, 422, 428)
             def post(self, data, code):
                 """Reject what awaits review, with a reason
@@ -347,6 +357,7 @@ class AreaImport(MethodView):
     @requires(*CURATORS)
     @blp.arguments(SuccessionsBodySchema)
     @blp.response(200, AreaImportSchema)
+    @blp.doc(parameters=[IF_MATCH])
     @blp.problems(404, 409, 412, 422, 428)
     def patch(self, data, code):
         """Confirm the successions the edition cannot tell by itself (If-Match)"""
@@ -368,6 +379,7 @@ class AreaImportApprove(MethodView):
     @requires(*CURATORS)
     @blp.arguments(OptionalReasonSchema, required=False)
     @blp.response(200, AreaImportSchema)
+    @blp.doc(parameters=[IF_MATCH])
     @blp.problems(404, 409, 412, 428)
     def post(self, data, code):
         """Apply the edition as reviewed (If-Match): areas, successions, offers following"""
@@ -381,6 +393,7 @@ class AreaImportReject(MethodView):
     @requires(*CURATORS)
     @blp.arguments(schemas.ReasonSchema)
     @blp.response(200, AreaImportSchema)
+    @blp.doc(parameters=[IF_MATCH])
     @blp.problems(404, 409, 412, 422, 428)
     def post(self, data, code):
         """Reject the change set, with a reason (If-Match)"""

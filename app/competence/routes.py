@@ -32,6 +32,7 @@ blp = Blueprint("competence", __name__, url_prefix="/api/v1",
                 description="Competence resolution, permission check and coverage")
 
 MAX_BATCH = 20_000
+BATCH_BODY_FIELDS = {"evidence_type", "at", "lookups"}
 
 
 @blp.route("/competence")
@@ -73,6 +74,10 @@ class CompetenceBatch(MethodView):
         if not isinstance(body, dict) or not isinstance(body.get("lookups"), list):
             detail = "a JSON object with a list 'lookups' is required"
             raise ValidationFailed(detail, errors=[param_error("lookups", "body", detail)])
+        unknown = sorted(set(body) - BATCH_BODY_FIELDS)
+        if unknown:
+            raise ValidationFailed(f"unknown field(s): {', '.join(unknown)}", errors=[
+                param_error(name, "body", "unknown field") for name in unknown])
         lookups = body["lookups"]
         if len(lookups) > MAX_BATCH:
             raise PayloadTooLarge(f"{len(lookups)} lookups; at most {MAX_BATCH} per batch")

@@ -125,7 +125,7 @@ class RegistrationResubmit(MethodView):
 @blp.route("/registrations/<code>/approve")
 class RegistrationApprove(MethodView):
     @requires(DATA_MANAGER, ADMIN)
-    @blp.arguments(DecisionSchema)
+    @blp.arguments(DecisionSchema, required=False)
     @blp.response(200, RegistrationSchema)
     @blp.problems(404, 409, 422)
     def post(self, data, code):
@@ -199,7 +199,7 @@ class Tokens(MethodView):
         return page_of([users.token_document(r) for r in rows], total, args)
 
     @requires(*ANYONE_SIGNED_IN)
-    @blp.arguments(TokenCreateSchema)
+    @blp.arguments(TokenCreateSchema, required=False)
     @blp.response(201, NewTokenSchema)
     @blp.problems(404, 409, 422)
     def post(self, data):
