@@ -9,7 +9,14 @@ catalog/area_imports.py, which calls these functions.
 """
 from datetime import date
 
-from ..errors import Conflict, NotFound, PreconditionFailed, ValidationFailed, param_error
+from ..errors import (
+    Conflict,
+    InvalidParameter,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+    param_error,
+)
 from ..identifiers import new_code
 from ..record import audit
 from . import gv100ad, queries
@@ -140,8 +147,8 @@ def _checked_successions(row, successions):
         try:
             municipality_key(predecessor, f"{where}.predecessor", "body")
             municipality_key(successor, f"{where}.successor", "body")
-        except Exception as problem:  # noqa: BLE001 - collected as this item's error
-            errors += getattr(problem, "errors", []) or [param_error(where, "body", "keys")]
+        except InvalidParameter as problem:  # collected as this item's error
+            errors += problem.errors
             continue
         if predecessor not in removed:
             errors.append(param_error(f"{where}.predecessor", "body",

@@ -63,3 +63,19 @@ def german_date(text):
         day, month, year = parts
         return f"{year.zfill(4)}-{month.zfill(2)}-{day.zfill(2)}"
     return text
+
+
+def decision_form(request):
+    """A review decision as submitted: approve, or reject with a reason (every review
+    page: catalogue proposals, registrations, postcode curations)."""
+    form = from_request(request)
+    if form.get("decision") not in ("approve", "reject"):
+        form.add("_form", "Bitte „Freigeben“ oder „Ablehnen“ wählen.")
+    elif form.get("decision") == "reject" and not form.get("reason"):
+        form.add("reason", "Bitte begründen Sie die Ablehnung; die Begründung sieht, wer "
+                           "den Antrag gestellt hat.")
+    elif len(form.get("reason")) > 2000:
+        form.add("reason", "Höchstens 2000 Zeichen.")
+    if form.has_errors:
+        form.fail()
+    return form

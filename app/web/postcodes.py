@@ -67,14 +67,9 @@ def review_postcode(code):
     row = queries.get_curation(conn, code) or abort(404)
     form, status = forms.Form(), 200
     if request.method == "POST":
-        form = forms.from_request(request)
+        form = forms.decision_form(request)
         decision = form.get("decision")
-        if decision not in ("approve", "reject"):
-            form.add("_form", "Bitte „Freigeben“ oder „Ablehnen“ wählen.")
-        elif decision == "reject" and not form.get("reason"):
-            form.add("reason", "Bitte begründen Sie die Ablehnung.")
         if form.has_errors:
-            form.fail()
             status = 422
         else:
             try:

@@ -38,20 +38,6 @@ def review_queue():
                            proposal_total=proposal_total, kind_names=KIND_NAMES)
 
 
-def _decision_form():
-    form = forms.from_request(request)
-    if form.get("decision") not in ("approve", "reject"):
-        form.add("_form", "Bitte „Freigeben“ oder „Ablehnen“ wählen.")
-    elif form.get("decision") == "reject" and not form.get("reason"):
-        form.add("reason", "Bitte begründen Sie die Ablehnung; die Begründung sieht, wer "
-                           "den Antrag gestellt hat.")
-    elif len(form.get("reason")) > 2000:
-        form.add("reason", "Höchstens 2000 Zeichen.")
-    if form.has_errors:
-        form.fail()
-    return form
-
-
 @blp.route("/pruefung/registrierungen/<code>", methods=["GET", "POST"])
 def review_registration(code):
     actor = ensure_role(*(OVERSIGHT if request.method == "GET" else CURATORS))
@@ -59,7 +45,7 @@ def review_registration(code):
     row = registrations.get(conn, code, actor=actor)
     form, status = forms.Form(), 200
     if request.method == "POST":
-        form = _decision_form()
+        form = forms.decision_form(request)
         if not form.has_errors:
             try:
                 registrations.decide(conn, actor, code,
@@ -93,7 +79,7 @@ def review_proposal(collection, code):
     conn = get_conn()
     form, status = forms.Form(), 200
     if request.method == "POST":
-        form = _decision_form()
+        form = forms.decision_form(request)
         if not form.has_errors:
             try:
                 # The decision is on what this page showed: its ETag came with the form.
