@@ -53,6 +53,8 @@ def create_app(config=None):
     app.after_request(apply_response_headers)
 
     api = Api(app)
+    from .export import routes as export_routes
+    export_routes.add_path_converters(api, app)
     from .areas.routes import blp as areas_blp
     from .catalog.routes import blp as catalog_blp
     from .competence.routes import blp as competence_blp
@@ -75,7 +77,9 @@ def create_app(config=None):
     from .web import blp as web_blp
     app.register_blueprint(web_blp)
     app.extensions["regmap.api"] = api
+    from .search import engine as search_engine
     from .search.gate import SearchGate
+    search_engine.init_app(app)
     app.wsgi_app = SearchGate(app, app.wsgi_app)
     # Outermost: the routing service's hot path meets nothing before it.
     from .competence.fastpath import CompetenceFastPath

@@ -5,6 +5,7 @@ Query strings are strict: unknown parameters and repeated single-valued paramete
 400s naming the parameter, never silently dropped. JSON bodies are parsed with limits before
 any handler sees them (strict_json_loads).
 """
+import datetime
 import http
 import json
 import math
@@ -17,8 +18,9 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.utils import prepare_response
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.routing import BaseConverter
 
-from . import errors
+from . import errors, identifiers
 
 PROBLEM_CONTENT_TYPE = errors.PROBLEM_MIMETYPE
 MAX_PAGE_SIZE = 500
@@ -167,6 +169,33 @@ class NoNulSchema(ma.Schema):
         return data
 
 
+class Moment(ma.fields.Field):
+    """A query parameter naming a moment: a day (`2026-11-30`, its start in Europe/Berlin)
+    or an ISO 8601 timestamp with a time zone."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from .dates import BERLIN, parse_iso_date
+        if not isinstance(value, str):
+            raise ma.ValidationError("a day (YYYY-MM-DD) or a timestamp with time zone")
+        try:
+            day = parse_iso_date(value)
+        except ValueError:
+            pass
+        else:
+            return datetime.datetime.combine(day, datetime.time(), BERLIN)
+        try:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            raise ma.ValidationError("a day (YYYY-MM-DD) or a timestamp with time zone, "
+                                     "e.g. 2026-11-30T08:00:00+01:00")
+        return moment
+
+    def _jsonschema_type_mapping(self):
+        return {"type": "string"}
+
+
 class QueryArgsSchema(NoNulSchema):
     """Base of every query-string schema: unknown or repeated parameters are errors."""
 
@@ -233,8 +262,47 @@ def document_problems(func, statuses):
     return func
 
 
+class _DocumentedPathConverter(BaseConverter):
+    """A path segment that matches anything (the handler tells a malformed key, 400, from an
+    unknown one, 404, as the API's conventions ask) but is documented with its pattern, so
+    the OpenAPI document says what a well-formed one looks like."""
+    regex = "[^/]+"
+    schema = {"type": "string"}
+
+
+def _path_converter(name, schema):
+    return type(name, (_DocumentedPathConverter,), {"schema": schema})
+
+
+# Converter name in rules (`<code:code>`) -> the documented schema of the segment.
+PATH_CONVERTERS = {
+    "code": _path_converter("CodeConverter", {
+        "type": "string", "pattern": identifiers.anchored(identifiers.CODE)}),
+    "municipality": _path_converter("MunicipalityKeyConverter", {
+        "type": "string", "pattern": identifiers.anchored(
+            f"{identifiers.AGS}|{identifiers.ARS}"), "description": "AGS (8) or ARS (12)"}),
+    "area": _path_converter("AreaKeyConverter", {
+        "type": "string", "pattern": identifiers.anchored(identifiers.AREA_KEY)}),
+    "plz": _path_converter("PostcodeConverter", {
+        "type": "string", "pattern": identifiers.anchored(identifiers.PLZ)}),
+}
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app, **kwargs):
+        super().__init__(app, **kwargs)
+        for name, converter in PATH_CONVERTERS.items():
+            self._add_converter(app, name, converter)
+
+    def add_path_converter(self, app, name, schema):
+        """A documented path segment of a capability's own (before its blueprint)."""
+        self._add_converter(app, name, _path_converter(f"{name}Converter", schema))
+
+    def _add_converter(self, app, name, converter):
+        app.url_map.converters[name] = converter
+        self.register_converter(converter, lambda c: dict(c.schema))
 
     def _register_responses(self):
         # Error responses are problem+json, not the JSON flask-smorest assumes.

@@ -9,23 +9,33 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
 
-from . import create_app, migrate
+from . import create_app, embedded_pg, migrate, observability
 from .access.roles import ORGANISATION_ROLES, ROLES
 from .config import Config
 from .dates import parse_iso_date
 from .db import resolve_database_url
 from .errors import Problem
 
+# Commands print their result and warnings only; --verbose (or LOG_LEVEL) shows the log.
+_verbosity = {"verbose": False}
+
 
 def _app_factory():
     # Seeding a national catalogue or importing runs statements longer than a request may.
-    return create_app({"DB_STATEMENT_TIMEOUT": 0})
+    overrides = {"DB_STATEMENT_TIMEOUT": 0}
+    if not _verbosity["verbose"] and not os.environ.get("LOG_LEVEL"):
+        overrides["LOG_LEVEL"] = "WARNING"
+    return create_app(overrides)
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False,
              add_version_option=False)
-def main():
+@click.option("--verbose", "-v", is_flag=True, help="Show the log (INFO and up) on stderr.")
+def main(verbose):
     """regmap: register map, evidence catalogue and competence resolution for NOOTS."""
+    _verbosity["verbose"] = verbose
+    if verbose:
+        observability.configure_logging("INFO")
 
 
 def _database_url():
@@ -49,6 +59,18 @@ def db():
 def db_upgrade(revision):
     """Migrate the database up to REVISION (default: head)."""
     migrate.upgrade(_database_url(), revision)
+
+
+@db.command("stop", with_appcontext=False)
+def db_stop():
+    """Stop the embedded PostgreSQL of VAR_DIR (nothing to do with DATABASE_URL set)."""
+    config = Config.from_env()
+    if config.DATABASE_URL:
+        click.echo("DATABASE_URL is set: regmap runs no embedded server to stop")
+        return
+    stopped = embedded_pg.stop(f"{config.VAR_DIR}/pgdata")
+    click.echo("embedded PostgreSQL stopped" if stopped else
+               "no embedded PostgreSQL running")
 
 
 @db.command("downgrade")

@@ -31,6 +31,10 @@ class Config:
     PUBLIC_BASE_URL: str = "https://regmap.example"
     # The search index (a projection of the database). Default: VAR_DIR/search.
     SEARCH_INDEX_DIR: str = ""
+    # Run searches in a child process per worker at a lower CPU priority, so a flood of
+    # worst-case searches never shares an interpreter lock or the CPU's first call with
+    # competence answers ("0": in the worker itself, as the tests do).
+    SEARCH_PROCESS: bool = True
     # The catalogue's publisher in RDF exports.
     EXPORT_PUBLISHER_NAME: str = "FITKO (Föderale IT-Kooperation)"
     # The contributor IRI GovData assigned (http://dcat-ap.de/def/contributors/...): DCAT-AP.de
@@ -55,6 +59,9 @@ class Config:
     # Server-side bounds per pooled connection (seconds; statement 0 = none: the CLI).
     DB_STATEMENT_TIMEOUT: int = 30
     DB_IDLE_IN_TRANSACTION_TIMEOUT: int = 60
+    # Threads per gunicorn worker (regmap serve). Idle ones cost little: searches waiting for
+    # their turn may hold up to half of them (search/engine.py).
+    GUNICORN_THREADS: int = 16
     # Requests of one process that may use the database at once (0: GUNICORN_THREADS - 1, so
     # one thread always stays for competence answers from memory and /healthz).
     DB_CONCURRENCY: int = 0

@@ -10,7 +10,6 @@ which of the two a read-only request reads through is record/replica.py's rule.
 """
 import json
 import logging
-import os
 import time
 
 from flask import current_app, g
@@ -109,7 +108,7 @@ def init_app(app, config):
         pool = _pool(resolve_database_url(config), config, "regmap", configure_connection)
     app.extensions["regmap.pool"] = pool
     app.extensions["regmap.db_lane"] = Lane("database", config.DB_CONCURRENCY or max(
-        1, int(os.environ.get("GUNICORN_THREADS", "4")) - 1))
+        1, config.GUNICORN_THREADS - 1))
     app.extensions["regmap.replica_pool"] = _pool(
         config.DATABASE_REPLICA_URL, config, "regmap-replica",
         configure_replica_connection) if config.DATABASE_REPLICA_URL else None
@@ -193,6 +192,11 @@ def contains_pattern(text):
     (`name=%` must not match everything). Used with LIKE's default escape, the backslash."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def starts_pattern(text):
+    """A LIKE pattern for "starts with `text`" (plain % and _, as contains_pattern)."""
+    return contains_pattern(text)[1:]
 
 
 def _iso(value):

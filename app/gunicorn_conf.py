@@ -3,9 +3,11 @@ import os
 
 from prometheus_client import multiprocess
 
+from app.config import Config
+
 preload_app = False  # the connection pool must not cross a fork
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = Config.from_env().GUNICORN_THREADS
 timeout = 30
 graceful_timeout = 20
 # No runtime control socket: nothing uses it, and several servers on one machine would share
@@ -19,3 +21,10 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    # The worker's search process is started before the first search needs it.
+    if Config.from_env().SEARCH_PROCESS:
+        from app.search import process
+        process.prestart()

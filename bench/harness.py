@@ -14,7 +14,7 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
 @contextmanager
-def gunicorn(app, port, ready_path, env=None, workers=2, threads=4):
+def gunicorn(app, port, ready_path, env=None, workers=2, threads=16):
     environment = dict(os.environ, GUNICORN_THREADS=str(threads), LOG_LEVEL="WARNING",
                        **(env or {}))
     process = subprocess.Popen(

@@ -1,5 +1,10 @@
 """A real PostgreSQL for every test: migrations run once per session, the reference data is
 seeded once, and every test runs inside a transaction that is rolled back afterwards."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import psycopg
 import pytest
 from psycopg.rows import dict_row
@@ -39,6 +44,21 @@ def conn(database_url):
 
 
 @pytest.fixture(scope="session")
+def demo_database(server_url):
+    """A database of its own with what ./scripts/serve.sh loads, through the same commands:
+    migrated, and seeded with the demo catalogue (committed: the tests using it only read).
+    Seeding the demo takes about a minute, so the tests that need it share this one."""
+    with dbutil.fresh_database(server_url) as url:
+        regmap = str(Path(sys.executable).parent / "regmap")
+        env = {**os.environ, "DATABASE_URL": url}
+        for command in (["db", "upgrade"], ["seed", "--demo"]):
+            done = subprocess.run([regmap, *command], env=env, cwd=REPO_ROOT,
+                                  capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr
+        yield url
+
+
+@pytest.fixture(scope="session")
 def test_pool():
     return dbutil.SingleConnectionPool(None)
 
@@ -49,7 +69,7 @@ def session_app(database_url, test_pool):
     # Caches and the search index check the database on every request (no poll thread):
     # each test sees its own uncommitted writes at once.
     return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
-                       "CACHE_POLL_SECONDS": 0})
+                       "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False})
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ def server_url():
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    return embedded_pg.start(ROOT / "var" / "test-pgdata", database="postgres")
+    return embedded_pg.start(ROOT / "var" / "test-pgdata", database="postgres",
+                             stop_at_exit=True)
 
 
 def with_database(url, name):

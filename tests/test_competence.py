@@ -384,3 +384,14 @@ class TestCoverage:
         assert "nested,03241001" in as_csv.get_data(as_text=True)
         assert_problem(client.get(f"{API}/coverage", query_string={"evidence_type": MELDE},
                                   headers=login("routing")), 403)
+
+
+def test_batch_items_repeat_their_index_and_input(client, each_municipality_its_own, login):
+    """Issue 17, item 8: a caller need not rely on the order of the answers."""
+    lookups = [{"ags": "01054018", "ref": "case-7"}, {"plz": "25926"}, "not an object",
+               {"ags": "0105401"}]
+    r = client.post(f"{API}/competence/batch", headers=login("routing"), json={
+        "evidence_type": MELDE, "lookups": lookups})
+    items = r.json["items"]
+    assert [(i["index"], i["input"]) for i in items] == list(enumerate(lookups))
+    assert [i["status"] for i in items] == [200, 409, 400, 400]

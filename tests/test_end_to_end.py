@@ -14,7 +14,7 @@ def test_register_approve_propose_approve_and_find(app, client):
 
     # 1. An authority registers itself (no token).
     submitted = client.post(f"{API}/registrations", json={
-        "organisation": {"name": "Amt Südtondern", "kind": "Amt (Meldebehörde)",
+        "organisation": {"name": "Amt Südtondern", "kind": "Amt",
                          "seat_ags": "01054018",
                          "contact": {"name": "Bürgerbüro", "email": "buergerbuero@amt.example"}},
         "user": {"email": "it@amt-suedtondern.example", "name": "IT-Leitung",

@@ -6,6 +6,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SH, SKOS, XSD
 
+from app import create_app
 from app.cli import main
 from app.config import REPO_ROOT
 from app.export.namespaces import DCATDE, HYDRA
@@ -282,14 +283,10 @@ def test_offers_dereference_without_secrets_and_unknowns_are_404(client, catalog
     assert_problem(client.get("/id/register/idnrg-1", headers={"Accept": "text/html"}), 406)
 
 
-def test_sample_pages_of_the_demo_catalogue_are_valid(app, client, conn, shapes):
-    from app.access.actor import system_actor
-    from app.catalog.seed import seed_demo
-
-    from .conftest import SEED_DIR
-    with app.app_context():
-        seed_demo(conn, SEED_DIR, system_actor("tests"))
-    app.config["EXPORT_ILLUSTRATIVE"] = True
+def test_sample_pages_of_the_demo_catalogue_are_valid(demo_database, shapes):
+    demo = create_app({"DATABASE_URL": demo_database, "CACHE_POLL_SECONDS": 0,
+                       "SEARCH_PROCESS": False, "EXPORT_ILLUSTRATIVE": True})
+    client = demo.test_client()
     try:
         for number in (1, 40, 300):  # registers and services; offers; more offers
             graph = page(client, number, 50)
@@ -297,7 +294,7 @@ def test_sample_pages_of_the_demo_catalogue_are_valid(app, client, conn, shapes)
             for profile in ("DCAT-AP 3.0.1", "CCCEV 2.1.0", "CPSV-AP 3.2.0"):
                 assert violations(graph, shapes[profile]) == [], (number, profile)
     finally:
-        app.config["EXPORT_ILLUSTRATIVE"] = False
+        demo.extensions["regmap.pool"].close()
 
 
 @pytest.mark.parametrize("url", ["https://dp.example/api/{ags}/nachweis",

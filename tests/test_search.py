@@ -1,10 +1,13 @@
 """Search as data managers and registration forms use it: German words as people type them."""
+import os
 import shutil
+import threading
+import time
 
 import pytest
 
 from app import create_app
-from app.search import engine
+from app.search import engine, process
 
 from . import dbutil
 from .catalog_helpers import API, create, offer, organisation
@@ -149,9 +152,10 @@ def test_offers_by_evidence_type_and_place_together(client, catalogue):
     hits = search(client, "Meldebescheinigung Südtondern")["items"]
     assert [h["type"] for h in hits] == ["offer"]
     assert hits[0]["title"] == "Meldebescheinigung – Amt Südtondern"
-    # One word alone finds the evidence type, not every offer of it.
-    assert {h["type"] for h in search(client, "Meldebescheinigung")["items"]} == {
-        "evidence-type"}
+    # One word alone (issue 17, item 9): the evidence type first, then its offers.
+    alone = [(h["type"], h["code"]) for h in search(client, "Meldebescheinigung")["items"]]
+    assert alone[0] == ("evidence-type", "meldebescheinigung")
+    assert ("offer", hits[0]["code"]) in alone[1:]
 
 
 class TestBoundedCost:
@@ -191,9 +195,74 @@ class TestBoundedCost:
         body = assert_problem(r, 503)
         assert "did not finish within" in body["detail"] and r.headers["Retry-After"]
 
-    def test_searches_beyond_the_lane_are_refused_at_once(self, client, catalogue):
+    def test_searches_beyond_the_lane_are_refused_at_once(self, client, catalogue,
+                                                          monkeypatch):
+        monkeypatch.setattr(engine._lane, "waiting", 0)  # the waiting room is full
         with engine._lane.admitted():
             r = client.get(f"{API}/search", query_string={"q": "Meldebescheinigung"})
         assert "too many search requests" in assert_problem(r, 503)["detail"]
         assert r.headers["Retry-After"] == "1"
+        assert search(client, "Meldebescheinigung")["total"] > 0
+
+
+    def test_a_search_waits_for_its_turn_while_the_waiting_room_has_space(
+            self, client, catalogue, monkeypatch):
+        """A client that waits sends nothing else meanwhile; a refusal invites a retry."""
+        assert engine._lane.waiting == 16 // 2 - 1  # half of GUNICORN_THREADS' default
+        monkeypatch.setattr(engine._lane, "wait_seconds", 5)
+        running = engine._lane.admitted()
+        running.__enter__()
+        threading.Timer(0.3, running.__exit__, (None, None, None)).start()
+        started = time.monotonic()
+        assert search(client, "Meldebescheinigung")["total"] > 0
+        assert 0.25 < time.monotonic() - started < 5
+
+    def test_a_search_that_waited_too_long_is_refused(self, client, catalogue, monkeypatch):
+        monkeypatch.setattr(engine._lane, "wait_seconds", 0.2)
+        with engine._lane.admitted():
+            r = client.get(f"{API}/search", query_string={"q": "Meldebescheinigung"})
+        assert "too many search requests" in assert_problem(r, 503)["detail"]
+
+
+class TestSearchProcess:
+    """Issue 14, item 1: searches run in a niced child process, never in the worker that
+    answers competence (SEARCH_PROCESS, on in production, off in the rest of the suite)."""
+
+    @pytest.fixture
+    def in_child(self, app, monkeypatch):
+        monkeypatch.setitem(app.config, "SEARCH_PROCESS", True)
+        yield
+        process.stop()
+
+    def test_answers_are_those_of_the_worker_and_come_from_a_niced_child(
+            self, client, catalogue, in_child, app):
+        in_child_answer = search(client, "Melde bescheinigung")
+        app.config["SEARCH_PROCESS"] = False
+        assert search(client, "Melde bescheinigung") == in_child_answer
+        assert "meldebescheinigung" in codes(in_child_answer)
+        [child] = process._get_pool()._processes.values()
+        assert child.pid != os.getpid()
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == \
+            os.getpriority(os.PRIO_PROCESS, 0) + process.NICENESS
+
+    def test_each_worker_starts_its_search_process_before_the_first_search(self, in_child):
+        """gunicorn's post_worker_init calls this: the child's import (about a second) is
+        not paid by the first search."""
+        from app import gunicorn_conf
+        assert process._pool is None
+        gunicorn_conf.post_worker_init(None)
+        assert process._pool is not None and len(process._pool._processes) == 1
+
+    def test_the_child_applies_visibility(self, client, catalogue, in_child, dm):
+        hidden = search(client, "Amt Südtondern", headers=dm)["total"]
+        assert search(client, "Amt Südtondern")["total"] <= hidden
+
+    def test_a_lost_child_is_a_503_and_the_next_search_starts_a_new_one(
+            self, client, catalogue, in_child):
+        search(client, "Meldebescheinigung")
+        [child] = process._get_pool()._processes.values()
+        child.kill()
+        child.join()
+        r = client.get(f"{API}/search", query_string={"q": "Meldebescheinigung"})
+        assert "did not answer" in assert_problem(r, 503)["detail"]
         assert search(client, "Meldebescheinigung")["total"] > 0

@@ -212,6 +212,32 @@ class TestRegistration:
                            " o ON o.id = r.organisation_id").fetchone()
         assert (row["status"], row["seat_ags"]) == ("pending", "01054018")
 
+    def test_resubmission_keeps_the_password_and_offers_the_kinds(self, client, app, conn):
+        """Issue 17, item 6: the kind is chosen from a list ("Sonstige" with a text), and a
+        resubmission needs no password again."""
+        page = text(client.get("/registrierung"))
+        assert '<option value="Meldebehörde">' in page and '<option value="Sonstige">' in page
+        post_form(client, "/registrierung", {**REGISTRATION_FORM, "org_kind": "Sonstige",
+                                             "org_kind_other": "Zweckverband"})
+        row = conn.execute("SELECT r.code, u.password_hash FROM registration r "
+                           "JOIN app_user u ON u.id = r.user_id").fetchone()
+        manager = app.test_client()
+        sign_in(manager, web_user(conn, "data_manager"))
+        post_form(manager, f"/pruefung/registrierungen/{row['code']}",
+                  {"decision": "reject", "reason": "Sitz stimmt nicht"})
+        page = text(client.get("/registrierung/erneut"))
+        assert '<option value="Sonstige" selected>' in page
+        assert 'value="Zweckverband"' in page and "Leer lassen" in page
+        r = post_form(client, "/registrierung/erneut",
+                      {**REGISTRATION_FORM, "org_kind": "Sonstige",
+                       "org_kind_other": "Zweckverband", "password": "", "password2": ""})
+        assert r.status_code == 303, text(r)
+        after = conn.execute("SELECT o.kind, u.password_hash, r.status FROM registration r "
+                             "JOIN app_user u ON u.id = r.user_id "
+                             "JOIN organisation o ON o.id = r.organisation_id").fetchone()
+        assert after == {"kind": "Sonstige (Zweckverband)",
+                         "password_hash": row["password_hash"], "status": "pending"}
+
 
 class TestOffers:
     def test_propose_then_a_data_manager_sees_the_diff_and_approves(

@@ -135,8 +135,11 @@ def requires(*roles):
             ensure_role(*roles)
             return view(*args, **kwargs)
         wrapper = document_problems(wrapper, (401, 403))
+        # Where anonymous callers are let in, the token is optional (it changes what is
+        # shown): OpenAPI says so with the empty requirement.
+        security = [{}, {"bearerAuth": []}] if ANONYMOUS in roles else [{"bearerAuth": []}]
         wrapper._apidoc["manual_doc"] = {**wrapper._apidoc.get("manual_doc", {}),
-                                         "security": [{"bearerAuth": []}]}
+                                         "security": security}
         return wrapper
     return decorator
 

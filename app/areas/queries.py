@@ -1,5 +1,5 @@
 """SQL for reference areas. Every function takes the connection first and returns dict rows."""
-from ..db import contains_pattern, jsonb
+from ..db import contains_pattern, jsonb, starts_pattern
 
 # A key is retired when the reference data says so, or once a recorded end of validity has
 # passed. `today` is the Europe/Berlin date of the request.
@@ -66,14 +66,23 @@ def _municipality_filters(name_folded, land, kreis, status):
 
 
 def list_municipalities(conn, *, today, name_folded=None, land=None, kreis=None,
-                        status="current", limit, offset):
+                        status="current", closest_to=None, limit, offset):
+    """Municipalities by key; with `closest_to` (the text typed into a picker), names equal
+    to it first (the part before a comma counts: "München" is "München,
+    Landeshauptstadt"), then names starting with it, then the rest."""
     params = {"today": today, "name_like": contains_pattern(name_folded or ""), "land": land,
-              "kreis": kreis, "status": status, "limit": limit, "offset": offset}
+              "kreis": kreis, "status": status, "limit": limit, "offset": offset,
+              "name": name_folded or "", "name_starts": starts_pattern(name_folded or ""),
+              "typed": (closest_to or "").strip().lower()}
     where = _municipality_filters(name_folded, land, kreis, status)
     total = conn.execute(f"SELECT count(*) AS n FROM area m WHERE {where}", params).fetchone()
+    order = "m.key"
+    if closest_to and name_folded:
+        order = ("m.name_folded <> %(name)s AND lower(split_part(m.name, ',', 1)) <> "
+                 "%(typed)s, m.name_folded NOT LIKE %(name_starts)s, m.name_folded, m.key")
     rows = conn.execute(
         f"SELECT {_MUNICIPALITY_COLUMNS} FROM area m {_MUNICIPALITY_JOINS} WHERE {where} "
-        "ORDER BY m.key LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
+        f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
     return rows, total["n"]
 
 

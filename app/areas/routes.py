@@ -47,7 +47,7 @@ class Municipalities(MethodView):
         return _cached(page_of(items, total, args))
 
 
-@blp.route("/municipalities/<key>")
+@blp.route("/municipalities/<municipality:key>")
 class MunicipalityByKey(MethodView):
     @blp.query(EmptyQueryArgsSchema)
     @blp.response(200, MunicipalitySchema)
@@ -72,7 +72,7 @@ class Areas(MethodView):
         return _cached(page_of(items, total, args))
 
 
-@blp.route("/areas/<key>")
+@blp.route("/areas/<area:key>")
 class AreaByKey(MethodView):
     @blp.query(EmptyQueryArgsSchema)
     @blp.response(200, AreaSchema)
@@ -83,7 +83,7 @@ class AreaByKey(MethodView):
         return _cached(documents.area(read_conn(), level, key))
 
 
-@blp.route("/postcodes/<plz>")
+@blp.route("/postcodes/<plz:plz>")
 class PostcodeByKey(MethodView):
     @blp.query(EmptyQueryArgsSchema)
     @blp.response(200, PostcodeSchema)
@@ -102,7 +102,7 @@ def _curation(row, status=200):
     return curation.document(row), status, headers
 
 
-@blp.route("/postcodes/<plz>/pairs")
+@blp.route("/postcodes/<plz:plz>/pairs")
 class PostcodePairs(MethodView):
     @requires(*OVERSIGHT)
     @blp.query(EmptyQueryArgsSchema)
@@ -127,7 +127,7 @@ class PostcodePairs(MethodView):
                                           keys.postcode(plz)), 201)
 
 
-@blp.route("/postcodes/<plz>/pairs/<code>")
+@blp.route("/postcodes/<plz:plz>/pairs/<code:code>")
 class PostcodePair(MethodView):
     @requires(*OVERSIGHT)
     @blp.response(200, CurationSchema)
@@ -145,7 +145,7 @@ class PostcodePair(MethodView):
                                            code))
 
 
-@blp.route("/postcodes/<plz>/pairs/<code>/approve")
+@blp.route("/postcodes/<plz:plz>/pairs/<code:code>/approve")
 class PostcodePairApprove(MethodView):
     @requires(*CURATORS)
     @blp.arguments(CurationDecisionSchema, required=False)
@@ -159,7 +159,7 @@ class PostcodePairApprove(MethodView):
                                          reason=(data or {}).get("reason")))
 
 
-@blp.route("/postcodes/<plz>/pairs/<code>/reject")
+@blp.route("/postcodes/<plz:plz>/pairs/<code:code>/reject")
 class PostcodePairReject(MethodView):
     @requires(*CURATORS)
     @blp.arguments(CurationDecisionSchema)

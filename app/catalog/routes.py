@@ -189,8 +189,8 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
             return page_of([history_entry(r, actor, owner_id) for r in rows], total, args)
 
     for view, rule, endpoint in ((Items, f"/{name}", f"{name}_items"),
-                                 (Item, f"/{name}/<code>", f"{name}_item"),
-                                 (History, f"/{name}/<code>/history", f"{name}_history")):
+                                 (Item, f"/{name}/<code:code>", f"{name}_item"),
+                                 (History, f"/{name}/<code:code>/history", f"{name}_history")):
         view.__name__ = endpoint
         blp.route(rule, endpoint=endpoint)(view)
 
@@ -229,7 +229,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         for view, action in ((Approve, "approve"), (Reject, "reject")):
             endpoint = f"{name}_{action}"
             view.__name__ = endpoint
-            blp.route(f"/{name}/<code>/{action}", endpoint=endpoint)(view)
+            blp.route(f"/{name}/<code:code>/{action}", endpoint=endpoint)(view)
 
 
 class ImportArgsSchema(QueryArgsSchema):
@@ -344,7 +344,7 @@ class AreaImports(MethodView):
         return _area_import(conn, row, 201)
 
 
-@blp.route("/area-imports/<code>")
+@blp.route("/area-imports/<code:code>")
 class AreaImport(MethodView):
     @requires(*OVERSIGHT)
     @blp.response(200, AreaImportSchema)
@@ -374,7 +374,7 @@ class AreaImport(MethodView):
         return _area_import(conn, editions.withdraw(conn, current_actor(), code))
 
 
-@blp.route("/area-imports/<code>/approve")
+@blp.route("/area-imports/<code:code>/approve")
 class AreaImportApprove(MethodView):
     @requires(*CURATORS)
     @blp.arguments(OptionalReasonSchema, required=False)
@@ -388,7 +388,7 @@ class AreaImportApprove(MethodView):
             conn, current_actor(), code, expected_version(), (data or {}).get("reason")))
 
 
-@blp.route("/area-imports/<code>/reject")
+@blp.route("/area-imports/<code:code>/reject")
 class AreaImportReject(MethodView):
     @requires(*CURATORS)
     @blp.arguments(schemas.ReasonSchema)

@@ -20,10 +20,17 @@ RFC3986 = validate.Regexp(identifiers.anchored(identifiers.URI),
                                 "quotes and the like")
 
 
-def uri_field(**kwargs):
+# Production endpoints are reached over TLS only (issue 17); the test and reference
+# environments of the onboarding issue may allow http:// once they exist.
+def HTTPS_ONLY(value):  # noqa: N802 - used like the validate.* instances beside it
+    if not value.lower().startswith("https://"):
+        raise ma.ValidationError("a production endpoint must use https://")
+
+
+def uri_field(*extra, **kwargs):
     """An absolute URL that is also an RFC 3986 URI (marshmallow's Url alone lets
     { } | ^ < > " through, which break every RDF syntax)."""
-    return ma.fields.Url(validate=[validate.Length(max=2000), RFC3986], **kwargs)
+    return ma.fields.Url(validate=[validate.Length(max=2000), RFC3986, *extra], **kwargs)
 
 
 def text(max_length=1000, **kwargs):
@@ -231,7 +238,7 @@ class OfferCreateSchema(Strict):
                            validate=validate.Length(min=1, max=20000))
     service_id = text(300, required=True, metadata={
         "description": "the provider's public service id the routing service resolves"})
-    endpoint_url = uri_field(required=True, schemes={"https", "http"})
+    endpoint_url = uri_field(HTTPS_ONLY, required=True, schemes={"https", "http"})
     connection_parameters = ma.fields.Dict(metadata={
         "description": "routing, data managers, admins and the provider only"})
     valid_from = ma.fields.Date(allow_none=True)

@@ -90,15 +90,17 @@ class CompetenceBatch(MethodView):
         index = current_index(*{t for t in asked if isinstance(t, str)})
         items = []
         for n, raw in enumerate(lookups):
+            # Each item repeats its position and input: callers need not rely on order.
             try:
                 lookup = parameters.parse_batch_item(raw, default_type, default_day)
             except Problem as problem:
-                items.append(_item_problem(problem, n))
+                items.append({"index": n, "input": raw, **_item_problem(problem, n)})
                 continue
             outcome = answer.outcome(index, lookup,
                                      answer.view(actor, lookup, routing_illustrative))
-            items.append(_item_problem(outcome.problem, n) if outcome.problem
-                         else {"status": 200, "result": outcome.document})
+            items.append({"index": n, "input": raw, **(
+                _item_problem(outcome.problem, n) if outcome.problem
+                else {"status": 200, "result": outcome.document})})
         body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
         return Response(body, mimetype="application/json")
 

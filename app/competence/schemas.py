@@ -63,24 +63,32 @@ class CompetenceSchema(ma.Schema):
 
 
 class BatchLookupSchema(ma.Schema):
-    evidence_type = ma.fields.String(validate=CODE)
+    """A lookup as the batch takes it: any values, each checked on its own; a malformed one
+    is that item's 400 inside the 200 (the other items are still answered), so no pattern or
+    format is promised here."""
+    evidence_type = ma.fields.String(metadata={"description": "a code"})
     ags = ma.fields.String()
     ars = ma.fields.String()
     plz = ma.fields.String()
     place = ma.fields.String()
-    at = ma.fields.Date()
-    illustrative = ma.fields.Boolean()
+    at = ma.fields.String(metadata={"description": "YYYY-MM-DD"})
+    illustrative = ma.fields.Raw(metadata={"description": "true or false"})
+    ref = ma.fields.Raw(metadata={"description": "the caller's own reference, echoed back"})
 
 
 class BatchRequestSchema(ma.Schema):
-    evidence_type = ma.fields.String(validate=CODE, metadata={
-        "description": "default for lookups that name none"})
+    evidence_type = ma.fields.String(metadata={
+        "description": "default for lookups that name none (a malformed or unknown one is "
+                       "each such item's problem)"})
     at = ma.fields.Date(metadata={"description": "default reference date"})
     lookups = ma.fields.List(ma.fields.Nested(BatchLookupSchema), required=True,
                              metadata={"description": "at most 20,000"})
 
 
 class BatchItemSchema(ma.Schema):
+    index = ma.fields.Integer(required=True, metadata={
+        "description": "the item's position in `lookups` (0-based)"})
+    input = ma.fields.Raw(required=True, metadata={"description": "the lookup as sent"})
     status = ma.fields.Integer(required=True)
     result = ma.fields.Nested(CompetenceSchema)
     problem = ma.fields.Dict()

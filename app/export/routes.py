@@ -94,7 +94,7 @@ class Catalogue(MethodView):
         return _answer(args)
 
 
-@blp.route("/catalog.<suffix>")
+@blp.route("/catalog.<rdf_suffix:suffix>")
 class CatalogueWithSuffix(MethodView):
     @blp.query(CatalogueArgsSchema)
     @blp.doc(responses={"200": {"description": "a page of the catalogue as RDF",
@@ -106,6 +106,13 @@ class CatalogueWithSuffix(MethodView):
 
 
 OBJECT_KINDS = ("register", "evidence-type", "service", "offer", "organisation")
+
+
+def add_path_converters(api, app):
+    """The documented path segments of /catalog.<suffix> and /id/<kind>/<code>."""
+    api.add_path_converter(app, "rdf_suffix", {"type": "string",
+                                               "enum": list(serialize.MEDIA_TYPES)})
+    api.add_path_converter(app, "object_kind", {"type": "string", "enum": list(OBJECT_KINDS)})
 
 
 def _object(kind, code, suffix=None):
@@ -126,7 +133,7 @@ ids = Blueprint("export_ids", __name__, url_prefix="/",
                 description="Catalogue objects under their own URIs, as RDF")
 
 
-@ids.route("/id/<kind>/<code>")
+@ids.route("/id/<object_kind:kind>/<code:code>")
 class ObjectRdf(MethodView):
     @ids.doc(responses={"200": {"description": "the object as RDF", "content": RDF_RESPONSES}})
     @ids.problems(304, 404, 406)
@@ -135,7 +142,7 @@ class ObjectRdf(MethodView):
         return _object(kind, code)
 
 
-@ids.route("/id/<kind>/<code>.<suffix>")
+@ids.route("/id/<object_kind:kind>/<code:code>.<rdf_suffix:suffix>")
 class ObjectRdfWithSuffix(MethodView):
     @ids.doc(responses={"200": {"description": "the object as RDF", "content": RDF_RESPONSES}})
     @ids.problems(304, 404, 406)

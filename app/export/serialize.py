@@ -2,7 +2,7 @@
 graph in memory); JSON-LD and RDF/XML go through an rdflib Graph."""
 import re
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 
 from .namespaces import PREFIXES
 
@@ -46,14 +46,19 @@ def _prefixed(namespaces):
     return term
 
 
+# Turtle groups the triples of this many at a time by subject: a page of the catalogue is one
+# group (each subject once), a whole national export stays streamed in bounded memory (a
+# subject spanning two groups is written twice, still valid Turtle).
+TURTLE_GROUP = 50_000
+
+
 def stream(triples, fmt, chunk_lines=2000):
-    """Chunks of N-Triples or Turtle text (Turtle: prefixes, then one triple a line)."""
+    """Chunks of N-Triples (one triple a line) or Turtle (prefixes, then one statement per
+    subject: `a` for rdf:type, `;` between predicates, `,` between objects)."""
     if fmt == "ttl":
-        yield "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()) + "\n"
-        term = _prefixed(sorted(((p, str(ns)) for p, ns in PREFIXES.items()),
-                                key=lambda pn: -len(pn[1])))
-    else:
-        term = _prefixed(())  # full IRIs, still cached
+        yield from _turtle(triples)
+        return
+    term = _prefixed(())  # full IRIs, still cached
     lines = []
     for s, p, o in triples:
         lines.append(f"{term(s)} {term(p)} {term(o)} .\n")
@@ -61,6 +66,31 @@ def stream(triples, fmt, chunk_lines=2000):
             yield "".join(lines)
             lines = []
     yield "".join(lines)
+
+
+def _turtle(triples):
+    yield "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
+    term = _prefixed(sorted(((p, str(ns)) for p, ns in PREFIXES.items()),
+                            key=lambda pn: -len(pn[1])))
+    group, count = {}, 0
+    for s, p, o in triples:
+        group.setdefault(s, {}).setdefault(p, []).append(o)
+        count += 1
+        if count >= TURTLE_GROUP:
+            yield _statements(group, term)
+            group, count = {}, 0
+    yield _statements(group, term)
+
+
+def _statements(group, term):
+    out = []
+    for subject, predicates in group.items():
+        described = []
+        for predicate, objects in predicates.items():
+            name = "a" if predicate == RDF.type else term(predicate)
+            described.append(f"{name} " + ",\n        ".join(term(o) for o in objects))
+        out.append(f"\n{term(subject)} " + " ;\n    ".join(described) + " .\n")
+    return "".join(out)
 
 
 def serialize(triples, fmt):

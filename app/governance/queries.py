@@ -48,9 +48,11 @@ def set_user_status(conn, user_id, status):
                  "WHERE id = %(id)s", {"s": status, "id": user_id})
 
 
-def update_user_registration_data(conn, user_id, *, email, name, password_hash):
+def update_user_registration_data(conn, user_id, *, email, name, password_hash=None):
+    """A resubmission's corrections; the password hash only when a new one is given."""
     conn.execute("""
-        UPDATE app_user SET email = %(email)s, name = %(name)s, password_hash = %(pw)s,
+        UPDATE app_user SET email = %(email)s, name = %(name)s,
+               password_hash = coalesce(%(pw)s, password_hash),
                version = version + 1, updated_at = now() WHERE id = %(id)s
     """, {"email": email, "name": name, "pw": password_hash, "id": user_id})
 

@@ -6,6 +6,7 @@ import hmac
 from ..access.actor import ANONYMOUS_ACTOR, FULL_VIEW, registrant
 from ..access.policy import sees_every_status
 from ..access.secrets import hash_password, new_claim_secret, sha256
+from ..catalog import kinds
 from ..catalog.organisations import organisations
 from ..errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
 from ..identifiers import new_code
@@ -44,7 +45,10 @@ def _email_in_use(row):
 def _organisation_body(data):
     """The registered organisation as a body of the organisations collection: it is created,
     corrected and activated through that collection, so it has a full history."""
-    return {**data, "status": "pending", "illustrative": False}
+    body = {k: v for k, v in data.items() if k != "kind_other"}
+    if "kind" in data:
+        body["kind"] = kinds.registered_kind(data["kind"], data.get("kind_other") or "")
+    return {**body, "status": "pending", "illustrative": False}
 
 
 def _as_part_of_registration(problem):
@@ -159,18 +163,21 @@ def resubmit(conn, code, claim_secret, data):
             raise Conflict(f"registration {code} names the e-mail of an existing account "
                            "and cannot be resubmitted; register again with another e-mail")
         before = registration_document(row)
-        email = data["user"]["email"].lower()
+        # Only what is given changes (the reviewer asked for a correction, not a new form).
+        user = data.get("user", {})
+        email = user.get("email", row["user_email"]).lower()
         try:
             organisations.change(conn, registrant(email), row["organisation_code"],
-                                 _organisation_body(data["organisation"]), None)
+                                 _organisation_body(data.get("organisation", {})), None,
+                                 partial=True)
         except ValidationFailed as problem:
             raise _as_part_of_registration(problem) from None
         other = queries.get_user(conn, email=email)
         if other and other["id"] != row["user_id"]:
             raise Conflict(f"a user with e-mail {email} exists already")
         queries.update_user_registration_data(
-            conn, row["user_id"], email=email, name=data["user"].get("name"),
-            password_hash=hash_password(data["user"]["password"]))
+            conn, row["user_id"], email=email, name=user.get("name", row["user_name"]),
+            password_hash=hash_password(user["password"]) if "password" in user else None)
         queries.set_registration_status(conn, row["id"], "pending")
         row = queries.get_registration(conn, code)
         proposals.propose(conn, registrant(email, row["user_id"]), proposals.REGISTRATIONS,

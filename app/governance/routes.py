@@ -35,6 +35,7 @@ from .schemas import (
     RegistrationCreateSchema,
     RegistrationPageSchema,
     RegistrationQueryArgsSchema,
+    RegistrationResubmitSchema,
     RegistrationSchema,
     RejectionSchema,
     SignInSchema,
@@ -88,7 +89,7 @@ class Registrations(MethodView):
                                                    code=row["code"])}
 
 
-@blp.route("/registrations/<code>")
+@blp.route("/registrations/<code:code>")
 class RegistrationByCode(MethodView):
     @blp.response(200, RegistrationSchema)
     @blp.problems(401, 404)
@@ -101,7 +102,7 @@ class RegistrationByCode(MethodView):
             row, org, with_conflicts=sees_every_status(actor))
 
 
-@blp.route("/registrations/<code>/withdraw")
+@blp.route("/registrations/<code:code>/withdraw")
 class RegistrationWithdraw(MethodView):
     @blp.response(200, RegistrationSchema)
     @blp.problems(401, 409)
@@ -111,18 +112,22 @@ class RegistrationWithdraw(MethodView):
             registrations.withdraw(get_conn(), code, _claim_secret()))
 
 
-@blp.route("/registrations/<code>/resubmit")
+@blp.route("/registrations/<code:code>/resubmit")
 class RegistrationResubmit(MethodView):
-    @blp.arguments(RegistrationCreateSchema)
+    @blp.arguments(RegistrationResubmitSchema)
     @blp.response(200, RegistrationSchema)
     @blp.problems(401, 409, 422)
     def post(self, data, code):
-        """Resubmit a rejected registration with corrected data (X-Claim-Secret)"""
+        """Resubmit a rejected registration with corrections (X-Claim-Secret)
+        ---
+        Send only what changes: fields left out keep their values, the password stays
+        unless a new one is given, and an empty body resubmits as it is.
+        """
         return registrations.registration_document(
             registrations.resubmit(get_conn(), code, _claim_secret(), data))
 
 
-@blp.route("/registrations/<code>/approve")
+@blp.route("/registrations/<code:code>/approve")
 class RegistrationApprove(MethodView):
     @requires(DATA_MANAGER, ADMIN)
     @blp.arguments(DecisionSchema, required=False)
@@ -135,7 +140,7 @@ class RegistrationApprove(MethodView):
             with_conflicts=True)
 
 
-@blp.route("/registrations/<code>/reject")
+@blp.route("/registrations/<code:code>/reject")
 class RegistrationReject(MethodView):
     @requires(DATA_MANAGER, ADMIN)
     @blp.arguments(RejectionSchema)
@@ -170,7 +175,7 @@ class Users(MethodView):
         return users.user_document(users.create_user(get_conn(), current_actor(), data)), 201
 
 
-@blp.route("/users/<code>")
+@blp.route("/users/<code:code>")
 class UserByCode(MethodView):
     @requires(*ANYONE_SIGNED_IN)
     @blp.response(200, UserSchema)
@@ -223,7 +228,7 @@ class SignIn(MethodView):
                              expires_days=data["expires_days"]), 201
 
 
-@blp.route("/tokens/<code>")
+@blp.route("/tokens/<code:code>")
 class TokenByCode(MethodView):
     @requires(*ANYONE_SIGNED_IN)
     @blp.response(200, TokenSchema)
@@ -256,14 +261,18 @@ class Audit(MethodView):
     @blp.response(200, AuditPageSchema)
     @blp.problems(400)
     def get(self, args):
-        """The audit log: who did what to which object, when (oldest first)"""
+        """The audit log: who did what to which object, when
+        ---
+        Oldest first; `order=newest` for the latest entries first. `since` and `until` take
+        a day (Europe/Berlin) or a timestamp.
+        """
         collection, code = args.get("collection"), args.get("object")
         if code and "/" in code:
             collection, code = code.split("/", 1)
         rows, total = record_queries.list_audit(
             read_conn(), actor=args.get("actor"), collection=collection, object_code=code,
             action=args.get("action"), since=args.get("since"), until=args.get("until"),
-            **page_window(args))
+            newest_first=args["order"] == "newest", **page_window(args))
         actor = current_actor()
         return page_of([history_entry(r, actor) for r in rows], total, args)
 
@@ -275,12 +284,21 @@ class Changes(MethodView):
     @blp.response(200, ChangeFeedSchema)
     @blp.problems(400)
     def get(self, args):
-        """Catalogue changes in commit order, after the cursor `since`
+        """Catalogue changes in commit order after the cursor `since`, or the latest first
         ---
-        Positions are assigned at commit, so a reader that has seen position n never later
-        finds a smaller one appear: follow next_cursor and nothing is missed.
+        Followers: positions are assigned at commit, so a reader that has seen position n
+        never later finds a smaller one appear: follow next_cursor and nothing is missed.
+        To look around: `order=newest` (page on with `before=next_cursor`), and filters by
+        collection and by day or moment (`from`, `until`) in either order.
         """
-        rows = record_queries.list_changes(read_conn(), since=args["since"], limit=args["limit"])
+        newest = args["order"] == "newest"
+        rows = record_queries.list_changes(
+            read_conn(), since=args.get("since", 0), before=args.get("before"),
+            newest_first=newest, collection=args.get("collection"),
+            at_from=args.get("from_"), until=args.get("until"), limit=args["limit"])
         actor = current_actor()
-        return {"items": [change_entry(r, actor) for r in rows],
-                "next_cursor": rows[-1]["position"] if rows else args["since"]}
+        if rows:
+            cursor = rows[-1]["position"]
+        else:  # nothing (more): a follower stays where it is, a reader is at the end
+            cursor = args.get("before", 0) if newest else args.get("since", 0)
+        return {"items": [change_entry(r, actor) for r in rows], "next_cursor": cursor}

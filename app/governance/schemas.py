@@ -3,7 +3,8 @@ from marshmallow import validate
 
 from .. import identifiers
 from ..access.roles import ORGANISATION_ROLES, ROLES
-from ..api import PageArgsSchema, QueryArgsSchema, page_schema
+from ..api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
+from ..catalog import kinds
 from ..catalog.schemas import AGS, CODE, ContactSchema, OrganisationSchema, Strict, text
 
 # Web sign-in passwords (argon2-hashed): one rule for registration, new users and the CLI.
@@ -71,10 +72,21 @@ class RegistrationOrganisationSchema(Strict):
     code = ma.fields.String(validate=CODE)
     name = text(300, required=True)
     abbreviation = text(50, allow_none=True)
-    kind = text(200, required=True)
+    kind = ma.fields.String(required=True, validate=validate.OneOf(
+        kinds.KINDS, error=f"not a kind of the list; choose '{kinds.OTHER}' and name it in "
+                           "kind_other"), metadata={"description": "one of the list"})
+    kind_other = text(200, metadata={"description": f"with kind '{kinds.OTHER}': what kind "
+                                                   "of body it is"})
     seat_ags = ma.fields.String(validate=AGS, allow_none=True)
     contact = ma.fields.Nested(ContactSchema, required=True)
     dvdv_key = text(200, allow_none=True)
+
+    @ma.validates_schema
+    def other_kind_named(self, data, **kwargs):
+        if data.get("kind") == kinds.OTHER and not (data.get("kind_other") or "").strip():
+            raise ma.ValidationError(f"required with kind '{kinds.OTHER}'", "kind_other")
+        if data.get("kind_other") and data.get("kind") != kinds.OTHER:
+            raise ma.ValidationError(f"only with kind '{kinds.OTHER}'", "kind_other")
 
 
 class RegistrationUserSchema(Strict):
@@ -88,6 +100,14 @@ class RegistrationCreateSchema(Strict):
     organisation = ma.fields.Nested(RegistrationOrganisationSchema, required=True)
     user = ma.fields.Nested(RegistrationUserSchema, required=True)
     role = ma.fields.String(required=True, validate=validate.OneOf(ORGANISATION_ROLES))
+
+
+class RegistrationResubmitSchema(RegistrationCreateSchema):
+    """Only what the reviewer asked to change: every field may be left out (an empty body
+    resubmits as it is); the password stays unless a new one is given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
 
 
 class RegistrationSchema(ma.Schema):
@@ -138,8 +158,10 @@ class AuditQueryArgsSchema(PageArgsSchema):
     collection = ma.fields.String(validate=validate.Regexp(r"^[a-z-]{1,40}$"))
     action = ma.fields.String(validate=validate.Regexp(r"^[a-z-]+\.[a-z-]+$",
                                                        error="e.g. offer.create"))
-    since = ma.fields.AwareDateTime(default_timezone=None)
-    until = ma.fields.AwareDateTime(default_timezone=None)
+    since = Moment(metadata={"description": "from this day or moment on (inclusive)"})
+    until = Moment(metadata={"description": "before this day or moment (exclusive)"})
+    order = ma.fields.String(load_default="oldest", validate=validate.OneOf(
+        ("oldest", "newest")), metadata={"description": "newest: the latest entries first"})
 
 
 class AuditEntrySchema(ma.Schema):
@@ -161,9 +183,31 @@ AuditPageSchema = page_schema(AuditEntrySchema, "AuditPage")
 
 
 class ChangeQueryArgsSchema(QueryArgsSchema):
-    since = ma.fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={
-        "description": "the cursor: last position seen (0 from the start)"})
+    since = ma.fields.Integer(validate=validate.Range(min=0), metadata={
+        "description": "followers' cursor: the last position seen (0, the default, from "
+                       "the start); commit order only"})
+    before = ma.fields.Integer(validate=validate.Range(min=1), metadata={
+        "description": "order=newest: only positions below this one (the previous "
+                       "answer's next_cursor)"})
+    order = ma.fields.String(load_default="commit", validate=validate.OneOf(
+        ("commit", "newest")), metadata={
+        "description": "commit (default): oldest first, for followers; newest: the latest "
+                       "changes first, to look at"})
+    collection = ma.fields.String(validate=validate.Regexp(r"^[a-z-]{1,40}$"), metadata={
+        "description": "only changes to this collection, e.g. offers"})
+    from_ = Moment(data_key="from", metadata={
+        "description": "only changes committed from this day or moment on"})
+    until = Moment(metadata={"description": "only changes committed before this day or "
+                                            "moment"})
     limit = ma.fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+    @ma.validates_schema
+    def one_direction(self, data, **kwargs):
+        if data.get("order") == "newest" and "since" in data:
+            raise ma.ValidationError("since is the followers' cursor (commit order); with "
+                                     "order=newest page with before", "since")
+        if data.get("order", "commit") == "commit" and "before" in data:
+            raise ma.ValidationError("only with order=newest", "before")
 
 
 class ChangeSchema(ma.Schema):

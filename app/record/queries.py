@@ -47,7 +47,7 @@ _AUDIT_COLUMNS = """a.id, a.at, a.actor, a.action, a.collection, a.object_code,
 
 
 def list_audit(conn, *, actor=None, collection=None, object_code=None, action=None,
-               since=None, until=None, limit, offset):
+               since=None, until=None, newest_first=False, limit, offset):
     where = ["true"]
     if actor:
         where.append("a.actor = %(actor)s")
@@ -66,17 +66,33 @@ def list_audit(conn, *, actor=None, collection=None, object_code=None, action=No
               "since": since, "until": until, "limit": limit, "offset": offset}
     total = conn.execute(f"SELECT count(*) AS n FROM audit_log a WHERE {where}",
                          params).fetchone()["n"]
+    order = "a.id DESC" if newest_first else "a.id"
     rows = conn.execute(f"SELECT {_AUDIT_COLUMNS} FROM audit_log a WHERE {where} "
-                        "ORDER BY a.id LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
+                        f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+                        params).fetchall()
     return rows, total
 
 
-def list_changes(conn, *, since, limit):
+def list_changes(conn, *, since=0, before=None, newest_first=False, collection=None,
+                 at_from=None, until=None, limit):
+    """The feed after `since` in commit order, or before `before` newest first; optionally
+    one collection and a span of commit times."""
+    where = ["c.position > %(since)s"]
+    if before:
+        where.append("c.position < %(before)s")
+    if collection:
+        where.append("a.collection = %(collection)s")
+    if at_from:
+        where.append("a.at >= %(at_from)s")
+    if until:
+        where.append("a.at < %(until)s")
+    order = "c.position DESC" if newest_first else "c.position"
     return conn.execute(f"""
         SELECT c.position, {_AUDIT_COLUMNS} FROM change_feed c
         JOIN audit_log a ON a.id = c.audit_id
-        WHERE c.position > %(since)s ORDER BY c.position LIMIT %(limit)s
-    """, {"since": since, "limit": limit}).fetchall()
+        WHERE {" AND ".join(where)} ORDER BY {order} LIMIT %(limit)s
+    """, {"since": since, "before": before, "collection": collection, "at_from": at_from,
+          "until": until, "limit": limit}).fetchall()
 
 
 def last_change_position(conn):

@@ -19,7 +19,7 @@ from ..db import get_conn, read_database_url
 from ..errors import InvalidParameter, ServiceUnavailable
 from ..folding import fold
 from ..lanes import Lane
-from . import analysis
+from . import analysis, process
 from .index import Follower, IndexUnavailable, open_index
 
 log = logging.getLogger(__name__)
@@ -32,16 +32,28 @@ FACET_FIELDS = {"type": "type_facet", "land": "land", "status": "status"}
 # Typo tolerance is tried only when the words as typed find nothing: it costs a scan of the
 # terms that share the first three letters, in Python.
 TYPO_THRESHOLD = 1
+# A word found only in a document's context (an offer's evidence type, an organisation's
+# kind) counts this much: with one word typed, "Gewerbeanzeige" lists the evidence type
+# first and then its offers; with several, "Gewerbeanzeige Flensburg" finds the offer.
+CONTEXT_BOOST_ALONE = 0.3
+CONTEXT_BOOST = 1.0
 # Bounds on what one search may cost (issue 14): words shorter than MIN_PREFIX match whole
 # words only (a one-letter prefix stands for most of the index); a prefix stands for at most
 # MAX_EXPANSION terms; a search that has not finished within TIME_BUDGET_SECONDS is a 503;
-# at most SEARCH_LANE_WIDTH searches run at once per process, so searches never take every
-# thread from competence answers and /healthz.
+# at most SEARCH_LANE_WIDTH searches run at once per process (in its search process), and
+# searches waiting for their turn hold at most half of the worker's threads, so they never
+# take every thread from competence answers and /healthz.
 MIN_PREFIX = 3
 MAX_EXPANSION = 256
 TIME_BUDGET_SECONDS = 1.0
 SEARCH_LANE_WIDTH = 1
-_lane = Lane("search", SEARCH_LANE_WIDTH)
+SEARCH_WAIT_SECONDS = 5
+_lane = Lane("search", SEARCH_LANE_WIDTH, wait_seconds=SEARCH_WAIT_SECONDS)
+
+
+def init_app(app):
+    """Searches waiting for their turn hold at most half of a worker's threads."""
+    _lane.waiting = max(0, app.config["GUNICORN_THREADS"] // 2 - SEARCH_LANE_WIDTH)
 
 
 def search_lane_full():
@@ -73,8 +85,8 @@ def build_query(text, reader, typos=False):
         options = [Term("text", analysis.stem(word), boost=3.0),
                    _prefix(reader, "parts" if len(word) >= analysis.SuffixFilter.MIN
                            else "words", word, 1.5)]
-        if len(words) > 1:
-            options.append(_prefix(reader, "context", word, 1.0))
+        options.append(_prefix(reader, "context", word,
+                               CONTEXT_BOOST if len(words) > 1 else CONTEXT_BOOST_ALONE))
         if typos and len(word) >= 4:
             # One edit: Damerau-Levenshtein automata for two edits cost tens of ms in Python.
             options.append(FuzzyTerm("words", word, boost=1.0, prefixlength=3, maxdist=1))
@@ -190,25 +202,38 @@ def stop_followers():
 def search(actor, args):
     _words(args["q"])  # a 400 before anything else happens
     with _lane.admitted():
-        return _search(actor, args)
+        config = current_app.config
+        _follow(config)
+        job = (config["SEARCH_INDEX_DIR"], dict(args), actor.role, actor.organisation_id)
+        if config["SEARCH_PROCESS"]:
+            return process.run(search_index, *job)
+        return process.unwrap(search_index(*job))
 
 
-def _search(actor, args):
-    config = current_app.config
-    text = args["q"]
-    _follow(config)
+def search_index(base, args, role, organisation_id):
+    """One search over the index files under `base`, without Flask or the database (it runs
+    in the search process): ("ok", results) or ("unavailable", detail, retry_after)."""
     try:
-        searcher, facet_values = _searcher.get(config["SEARCH_INDEX_DIR"])
+        return ("ok", _search(base, args, role, organisation_id))
+    except ServiceUnavailable as unavailable:
+        return ("unavailable", unavailable.detail,
+                int(unavailable.headers.get("Retry-After", 5)))
+
+
+def _search(base, args, role, organisation_id):
+    text = args["q"]
+    try:
+        searcher, facet_values = _searcher.get(base)
     except IndexUnavailable:
         raise ServiceUnavailable("the search index is being built; try again shortly",
                                  retry_after=5) from None
     # Hidden documents are few: mask them out (a filter of everything visible would be
     # rebuilt from ~30,000 documents on every query).
     mask = None
-    if actor.role not in OVERSIGHT:
+    if role not in OVERSIGHT:
         mask = set(searcher.docs_for_query(Term("visibility", "restricted")))
-        if actor.organisation_id:
-            mask -= set(searcher.docs_for_query(Term("owner", str(actor.organisation_id))))
+        if organisation_id:
+            mask -= set(searcher.docs_for_query(Term("owner", str(organisation_id))))
     # Facet choices narrow the query itself, where an intersection is cheap.
     narrowing = [Term(facet, args[facet]) for facet in FACETS if args.get(facet)]
 

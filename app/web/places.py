@@ -59,7 +59,7 @@ def municipality(conn, text):
     if len(fold(text)) < 2:
         return Place(problem="Bitte mindestens zwei Buchstaben des Ortsnamens angeben.")
     rows, _ = area_queries.list_municipalities(conn, today=today, name_folded=fold(text),
-                                               limit=MAX_CHOICES, offset=0)
+                                               closest_to=text, limit=MAX_CHOICES, offset=0)
     exact = [r for r in rows if fold(r["name"]) == fold(text)]
     if len(exact) == 1:
         rows = exact

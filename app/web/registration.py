@@ -4,11 +4,12 @@ claim secret remembered by the browser, the status page, withdrawal and resubmis
 from flask import g, redirect, render_template, request, url_for
 
 from ..access.actor import ANONYMOUS_ACTOR
+from ..catalog import kinds
 from ..catalog.organisations import organisations
 from ..db import get_conn
 from ..errors import Problem, Unauthorized
 from ..governance import registrations
-from ..governance.schemas import RegistrationCreateSchema
+from ..governance.schemas import RegistrationCreateSchema, RegistrationResubmitSchema
 from ..http import client_address
 from . import forms, places, sessions
 from .blueprint import blp
@@ -19,17 +20,16 @@ CLAIM_PATH = "/registrierung"
 
 REGISTRATION_FIELDS = {
     "organisation.name": "org_name", "organisation.abbreviation": "org_abbreviation",
-    "organisation.kind": "org_kind", "organisation.seat_ags": "org_seat",
+    "organisation.kind": "org_kind", "organisation.kind_other": "org_kind_other",
+    "organisation.seat_ags": "org_seat",
     "organisation.contact.name": "contact_name", "organisation.contact.email": "contact_email",
     "organisation.contact.phone": "contact_phone", "organisation.contact": "contact_email",
     "user.email": "user_email", "user.name": "user_name", "user.password": "password",
     "role": "role", "organisation.code": "org_name"}
-ORGANISATION_KINDS = ("Meldebehörde", "Gewerbeamt", "Standesamt", "Kfz-Zulassungsbehörde",
-                      "Ausländerbehörde", "Finanzamt", "Bauaufsichtsbehörde", "Jobcenter",
-                      "Bundesbehörde", "Landesbehörde")
+KIND_OPTIONS = [(kind, kind) for kind in kinds.KINDS]
 
 
-def _registration_payload(form, conn):
+def _registration_payload(form, conn, resubmit=False):
     """The API's registration body from the form; the seat is read from a name, postcode or
     AGS (choices are offered when it is ambiguous)."""
     seat_text = form.get("org_seat_choice") or form.get("org_seat")
@@ -49,20 +49,23 @@ def _registration_payload(form, conn):
         form.add("password2", "Die beiden Passwörter stimmen nicht überein.")
     contact = {k: form.get(f"contact_{k}") for k in ("name", "email", "phone")
                if form.get(f"contact_{k}")}
-    return {"organisation": {"name": form.get("org_name"),
-                             "abbreviation": forms.blank_to_none(form.get("org_abbreviation")),
-                             "kind": form.get("org_kind"), "seat_ags": seat,
-                             "contact": contact},
-            "user": {"email": form.get("user_email"),
-                     "name": forms.blank_to_none(form.get("user_name")),
-                     "password": request.form.get("password", "")},
-            "role": form.get("role")}
+    organisation = {"name": form.get("org_name"),
+                    "abbreviation": forms.blank_to_none(form.get("org_abbreviation")),
+                    "kind": form.get("org_kind"), "seat_ags": seat, "contact": contact}
+    if form.get("org_kind_other"):
+        organisation["kind_other"] = form.get("org_kind_other")
+    user = {"email": form.get("user_email"),
+            "name": forms.blank_to_none(form.get("user_name")),
+            "password": request.form.get("password", "")}
+    if resubmit and not user["password"] and not request.form.get("password2"):
+        del user["password"]  # a resubmission keeps the password unless a new one is given
+    return {"organisation": organisation, "user": user, "role": form.get("role")}
 
 
 def _render_registration(form, status=200, resubmit=None):
     form.values.pop("password", None)
     form.values.pop("password2", None)
-    return render_template("web/register.html", form=form, kinds=ORGANISATION_KINDS,
+    return render_template("web/register.html", form=form, kinds=KIND_OPTIONS,
                            resubmit=resubmit), status
 
 
@@ -158,8 +161,10 @@ def registration_resubmit():
         org = organisations.load(conn, row["organisation_code"])
         contact = org["contact"] or {}
         seat = f"{org['seat_name']} ({org['seat_ags']})" if org["seat_ags"] else ""
+        kind, kind_other = kinds.chosen_kind(org["kind"])
         form = forms.Form({"org_name": org["name"], "org_abbreviation":
-                           org["abbreviation"] or "", "org_kind": org["kind"],
+                           org["abbreviation"] or "", "org_kind": kind,
+                           "org_kind_other": kind_other,
                            "org_seat": seat, "contact_name": contact.get("name", ""),
                            "contact_email": contact.get("email", ""),
                            "contact_phone": contact.get("phone", ""),
@@ -167,8 +172,8 @@ def registration_resubmit():
                            "role": row["user_role"]})
         return _render_registration(form, resubmit=row)
     form = forms.from_request(request)
-    payload = _registration_payload(form, conn)
-    data = forms.load(form, RegistrationCreateSchema(), payload, REGISTRATION_FIELDS)
+    payload = _registration_payload(form, conn, resubmit=True)
+    data = forms.load(form, RegistrationResubmitSchema(), payload, REGISTRATION_FIELDS)
     if data is None or form.has_errors:
         form.fail()
         return _render_registration(form, 422, resubmit=row)

@@ -1,0 +1,91 @@
+"""Searches run in a process of their own, at a lower CPU priority (issue 14).
+
+A worst-case search is tens to hundreds of milliseconds of Python. Inside a gunicorn worker
+it holds the interpreter lock that the competence answers of the same worker need, and the
+kernel cannot tell it from them. In a child process, niced, it never shares a lock with the
+fast path and only gets the CPU the fast path leaves: under load, searches get slower (and
+run into their time budget, a 503), competence answers do not.
+
+One child per worker process, started on the first search (spawn: nothing of the threaded
+parent is copied); a child whose parent is gone ends itself.
+"""
+import concurrent.futures
+import multiprocessing
+import os
+import signal
+import threading
+
+from ..errors import ServiceUnavailable
+
+NICENESS = 10
+# Longer than the search's own time budget: past it, the child is considered stuck.
+STUCK_AFTER_SECONDS = 10
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _child_start(parent_pid):
+    os.nice(NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+    def watch_parent():
+        while os.getppid() == parent_pid:
+            threading.Event().wait(1)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+
+def _get_pool():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_child_start, initargs=(os.getpid(),))
+        return _pool
+
+
+def _discard_pool(pool):
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    children = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for child in children:
+        child.kill()
+
+
+def prestart():
+    """Start this worker's search process now, in the background: importing the application
+    takes it about a second, which the first search should not wait for."""
+    _get_pool().submit(os.getpid)
+
+
+def run(function, *args):
+    """function(*args) in the search process. The function answers ("ok", value) or
+    ("unavailable", detail, retry_after); the latter becomes a 503 here (exceptions of our
+    own are not sent across the process boundary)."""
+    pool = _get_pool()
+    try:
+        answer = pool.submit(function, *args).result(timeout=STUCK_AFTER_SECONDS)
+    except (concurrent.futures.TimeoutError, concurrent.futures.process.BrokenProcessPool):
+        _discard_pool(pool)
+        raise ServiceUnavailable("the search process did not answer; try again shortly",
+                                 retry_after=5) from None
+    return unwrap(answer)
+
+
+def unwrap(answer):
+    if answer[0] == "unavailable":
+        raise ServiceUnavailable(answer[1], retry_after=answer[2])
+    return answer[1]
+
+
+def stop():
+    """End this process's search child (tests, shutdown)."""
+    with _pool_lock:
+        pool = _pool
+    if pool is not None:
+        _discard_pool(pool)
