@@ -34,8 +34,8 @@ from app import create_app
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance, ignored_auth,
           missing_required_header, unsupported_method]
-EXAMPLES_PER_OPERATION = 40
-NEGATIVE_EXAMPLES = 10
+EXAMPLES_PER_OPERATION = 25
+NEGATIVE_EXAMPLES = 6
 
 
 def load_schema(app):
@@ -77,7 +77,7 @@ def test_operation_never_fails_or_breaks_its_schema(app, dm, label):
 # documented (401/403 problems), what they may do as for data managers. Token revocation
 # stays out of the authenticated runs (it would revoke the token the run uses).
 OTHER_ROLES = ("anonymous", "provider_admin", "consumer_admin", "routing", "auditor")
-EXAMPLES_PER_ROLE = 6
+EXAMPLES_PER_ROLE = 4
 
 
 @pytest.mark.parametrize("role", OTHER_ROLES)

@@ -42,7 +42,7 @@ def test_register_approve_propose_approve_find(new_page, check):
     authority.get_by_role("link", name="Behörde registrieren").click()
     check(authority, "02-registrierung")
     authority.get_by_label("Name der Behörde").fill(AUTHORITY)
-    authority.get_by_label("Art der Behörde").fill("Meldebehörde")
+    authority.locator("#f-org_kind").select_option("Meldebehörde")
     authority.get_by_label(re.compile("^Sitz")).fill("Flensburg")
     authority.get_by_label("E-Mail-Adresse (Funktionspostfach)") \
         .fill("buergeramt@flensburg.example")
