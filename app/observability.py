@@ -3,6 +3,7 @@
 Every response carries X-Request-ID (the caller's, when it is a sane token, else a new one);
 every log line written while handling a request names it.
 """
+import functools
 import itertools
 import logging
 import os
@@ -118,12 +119,22 @@ def served_by():
     return f"{os.uname().nodename}:{os.getpid()}"
 
 
+_CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+@functools.lru_cache(maxsize=1024)
+def route_label(rule):
+    """A route as metrics name it: `/municipalities/<key>`, whatever converter documents the
+    segment (`<municipality:key>`), so dashboards keep their series."""
+    return _CONVERTER.sub(r"<\1>", rule)
+
+
 def finish_request(response):
     context, req = g._get_current_object(), request._get_current_object()
     response.headers[REQUEST_ID_HEADER] = getattr(context, "request_id", "-")
     if current_app.config.get("SERVED_BY_HEADER"):
         response.headers[SERVED_BY_HEADER] = served_by()
-    endpoint = req.url_rule.rule if req.url_rule else "unmatched"
+    endpoint = route_label(req.url_rule.rule) if req.url_rule else "unmatched"
     counter, latency = series_for(req.method, endpoint, response.status_code)
     counter.inc()
     started = getattr(context, "started", None)

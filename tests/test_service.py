@@ -108,6 +108,10 @@ def test_metrics_count_requests(client):
     assert r.mimetype == "text/plain"
     assert 'regmap_http_requests_total{endpoint="/api/v1/municipalities/<key>"' in r.get_data(
         as_text=True)
+    # Routes whose segments are documented by a converter keep the plain label.
+    client.get("/api/v1/postcodes/25926")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'endpoint="/api/v1/postcodes/<plz>"' in text and "<plz:plz>" not in text
 
 
 def test_docs_use_only_local_assets(client):
