@@ -46,24 +46,31 @@ _AUDIT_COLUMNS = """a.id, a.at, a.actor, a.action, a.collection, a.object_code,
                     a.object_version, a.before, a.after, a.reason, a.request_id"""
 
 
-def list_audit(conn, *, actor=None, collection=None, object_code=None, action=None,
-               since=None, until=None, newest_first=False, limit, offset):
-    where = ["true"]
-    if actor:
-        where.append("a.actor = %(actor)s")
+def _entry_filters(collection, at_from, until):
+    """Conditions on audit entries `a` shared by the audit log and the change feed: one
+    collection, and a span of commit times (from inclusive, until exclusive)."""
+    where = []
     if collection:
         where.append("a.collection = %(collection)s")
+    if at_from:
+        where.append("a.at >= %(at_from)s")
+    if until:
+        where.append("a.at < %(until)s")
+    return where
+
+
+def list_audit(conn, *, actor=None, collection=None, object_code=None, action=None,
+               since=None, until=None, newest_first=False, limit, offset):
+    where = ["true", *_entry_filters(collection, since, until)]
+    if actor:
+        where.append("a.actor = %(actor)s")
     if object_code:
         where.append("a.object_code = %(code)s")
     if action:
         where.append("a.action = %(action)s")
-    if since:
-        where.append("a.at >= %(since)s")
-    if until:
-        where.append("a.at < %(until)s")
     where = " AND ".join(where)
     params = {"actor": actor, "collection": collection, "code": object_code, "action": action,
-              "since": since, "until": until, "limit": limit, "offset": offset}
+              "at_from": since, "until": until, "limit": limit, "offset": offset}
     total = conn.execute(f"SELECT count(*) AS n FROM audit_log a WHERE {where}",
                          params).fetchone()["n"]
     order = "a.id DESC" if newest_first else "a.id"
@@ -77,15 +84,9 @@ def list_changes(conn, *, since=0, before=None, newest_first=False, collection=N
                  at_from=None, until=None, limit):
     """The feed after `since` in commit order, or before `before` newest first; optionally
     one collection and a span of commit times."""
-    where = ["c.position > %(since)s"]
+    where = ["c.position > %(since)s", *_entry_filters(collection, at_from, until)]
     if before:
         where.append("c.position < %(before)s")
-    if collection:
-        where.append("a.collection = %(collection)s")
-    if at_from:
-        where.append("a.at >= %(at_from)s")
-    if until:
-        where.append("a.at < %(until)s")
     order = "c.position DESC" if newest_first else "c.position"
     return conn.execute(f"""
         SELECT c.position, {_AUDIT_COLUMNS} FROM change_feed c
