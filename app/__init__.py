@@ -41,6 +41,8 @@ def create_app(config=None):
     )
     observability.configure_logging(settings.LOG_LEVEL)
     db.init_app(app, settings)
+    from .competence import check_log
+    check_log.init_app(app, settings)
     errors.init_app(app)
     observability.init_app(app)
     if settings.TRUSTED_PROXY_HOPS:

@@ -20,7 +20,7 @@ from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.routing import BaseConverter
 
-from . import errors, identifiers
+from . import errors, identifiers, openapi
 
 PROBLEM_CONTENT_TYPE = errors.PROBLEM_MIMETYPE
 MAX_PAGE_SIZE = 500
@@ -173,6 +173,13 @@ class Moment(ma.fields.Field):
     """A query parameter naming a moment: a day (`2026-11-30`, its start in Europe/Berlin)
     or an ISO 8601 timestamp with a time zone."""
 
+    def __init__(self, **kwargs):
+        # Documented as what it accepts: a day or an RFC 3339 timestamp.
+        metadata = {"anyOf": [{"type": "string", "format": "date"},
+                              {"type": "string", "format": "date-time"}],
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         from .dates import BERLIN, parse_iso_date
         if not isinstance(value, str):
@@ -191,9 +198,6 @@ class Moment(ma.fields.Field):
             raise ma.ValidationError("a day (YYYY-MM-DD) or a timestamp with time zone, "
                                      "e.g. 2026-11-30T08:00:00+01:00")
         return moment
-
-    def _jsonschema_type_mapping(self):
-        return {"type": "string"}
 
 
 class QueryArgsSchema(NoNulSchema):
@@ -236,6 +240,11 @@ def page_schema(item_schema, name):
 
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Schemas the document names though no operation derives them (name -> class).
+        self.components = {}
 
     def query(self, schema):
         """Parse the query string with `schema`; syntax errors are 400."""
@@ -320,9 +329,18 @@ class Api(SmorestApi):
 
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
+        # Every consumer of the document (/openapi.json, `flask openapi write`) gets it with
+        # the rules apispec cannot derive from single fields (app/openapi.py).
+        derived = self.spec.to_dict
+        self.spec.to_dict = lambda: openapi.tightened(derived())
         self.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer",
                            "description": "API token (regmap token create, POST /tokens)"})
+
+    def register_blueprint(self, blp, **kwargs):
+        super().register_blueprint(blp, **kwargs)
+        for name, schema in getattr(blp, "components", {}).items():
+            self.spec.components.schema(name, schema=schema)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)

@@ -14,6 +14,7 @@ from .access.roles import ORGANISATION_ROLES, ROLES
 from .config import Config
 from .dates import parse_iso_date
 from .db import resolve_database_url
+from .environments import ENVIRONMENTS
 from .errors import Problem
 
 # Commands print their result and warnings only; --verbose (or LOG_LEVEL) shows the log.
@@ -130,6 +131,27 @@ def demo_retire():
 
 
 @main.group()
+def checks():
+    """The log of permission checks."""
+
+
+@checks.command("prune")
+@click.option("--older-than", "older_than", type=click.IntRange(min=1), required=True,
+              metavar="DAYS", help="delete entries older than this many days")
+@with_appcontext
+def checks_prune(older_than):
+    """Delete permission-check log entries older than DAYS days (the log's retention), in
+    one audited change."""
+    from .access.actor import system_actor
+    from .competence import check_log
+    from .db import get_conn
+
+    deleted = check_log.prune(get_conn(), system_actor(f"cli:{getpass.getuser()}:checks-prune"),
+                              older_than)
+    click.echo(f"deleted {deleted} permission-check log entries older than {older_than} days")
+
+
+@main.group()
 def areas():
     """Reference areas."""
 
@@ -212,8 +234,10 @@ def token():
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--org", "organisation", help="Organisation code (provider_admin, consumer_admin).")
 @click.option("--expires-days", default=90, show_default=True, type=int)
+@click.option("--environment", type=click.Choice(ENVIRONMENTS),
+              help="Bind the token to one environment (default: any).")
 @with_appcontext
-def token_create(email, role, organisation, expires_days):
+def token_create(email, role, organisation, expires_days, environment):
     """Print a new token for the user with E-MAIL (created with ROLE if missing)."""
     from .access.actor import system_actor
     from .db import get_conn
@@ -225,7 +249,8 @@ def token_create(email, role, organisation, expires_days):
     try:
         user = ensure_user_with_role(conn, actor, email=email, role=role,
                                      organisation_code=organisation)
-        issued = issue_token(conn, actor, user, name="cli", expires_days=expires_days)
+        issued = issue_token(conn, actor, user, name="cli", expires_days=expires_days,
+                             environment=environment)
     except Problem as problem:
         _fail(problem)
     click.echo(issued["token"])

@@ -59,6 +59,10 @@ class Config:
     # Server-side bounds per pooled connection (seconds; statement 0 = none: the CLI).
     DB_STATEMENT_TIMEOUT: int = 30
     DB_IDLE_IN_TRANSACTION_TIMEOUT: int = 60
+    # How often each process writes the permission checks it answered to the check log
+    # (competence/check_log.py): a crash loses at most this many seconds of entries (0:
+    # each entry is written with its check, as the tests do).
+    CHECK_LOG_FLUSH_SECONDS: float = 0.5
     # Threads per gunicorn worker (regmap serve). Idle ones cost little: searches waiting for
     # their turn may hold up to half of them (search/engine.py).
     GUNICORN_THREADS: int = 16

@@ -18,6 +18,12 @@ accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 
 
+def worker_exit(server, worker):
+    # A graceful stop loses no permission-check log entry (competence/check_log.py).
+    from app.competence import check_log
+    check_log.flush_all(worker.wsgi)
+
+
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)

@@ -181,11 +181,19 @@ def options_response():
 
 
 # The header every conditional write and review decision requires (428 without, 412 when
-# stale), for the OpenAPI document.
+# stale), for the OpenAPI document. RFC 9110 If-Match: `*` or a list of entity tags (the
+# service's are "v3" and "v3.p17").
+_ENTITY_TAG = r'(W/)?"[!#-~]*"'
+_ENTITY_TAGS = rf"{_ENTITY_TAG}(\s*,\s*{_ENTITY_TAG})*"
 IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
-            "schema": {"type": "string"},
-            "description": 'the ETag of the version you change or reviewed, e.g. "v3" '
+            "schema": {"type": "string", "pattern": rf"^(\*|{_ENTITY_TAGS})$"},
+            "description": 'the ETag of the version you change, e.g. "v3", or * for any '
                            '(428 without, 412 when it changed since)'}
+# A review decision names what the reviewer saw: never `*` (reviewed_version).
+REVIEWED_IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
+                     "schema": {"type": "string", "pattern": rf"^({_ENTITY_TAGS})$"},
+                     "description": 'the ETag of the version you reviewed, e.g. "v3.p17" '
+                                    '(428 without or with *, 412 when it changed since)'}
 
 
 def client_address():

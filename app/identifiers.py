@@ -22,10 +22,16 @@ AREA_ABOVE_MUNICIPALITY = r"[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9}"
 AREA_KEY = r"DE|[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{8}|[0-9]{9}"
 
 
-# RFC 3986: a scheme, then only reserved and unreserved characters and %-escapes. Anything
-# else (space, { } | ^ < > " \ `) is not a URI and breaks Turtle, N-Triples and RDF/XML.
-URI = (r"[A-Za-z][A-Za-z0-9+.-]*:"
-       r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+# An absolute http(s) URL a client can call: a lowercase scheme, a host name with at least
+# one dot (or localhost), an optional port, then only RFC 3986 characters and %-escapes.
+# Anything else (space, { } | ^ < > " \ `) is not a URI and breaks Turtle, N-Triples and
+# RDF/XML. One pattern for the validators and the OpenAPI document alike.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_RFC3986_CHARACTERS = r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
+_AFTER_SCHEME = (rf"(?:localhost|{_LABEL}(?:\.{_LABEL})+)(?::[0-9]{{1,5}})?"
+                 rf"(?:[/?#]{_RFC3986_CHARACTERS})?")
+HTTP_URL = rf"https?://{_AFTER_SCHEME}"
+HTTPS_URL = rf"https://{_AFTER_SCHEME}"
 _URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
 
 

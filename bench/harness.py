@@ -54,7 +54,7 @@ def lua_paths(name, paths):
 
 
 def wrk(url, *, connections=8, duration="15s", script=None, threads=2, headers=None):
-    """{'rps': float, 'p50_ms': float, 'p99_ms': float, 'non_2xx': int}"""
+    """{'rps': float, 'p50_ms': float, 'p99_ms': float, 'non_2xx': int, 'requests': int}"""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}", "--latency"]
     if script:
         command += ["-s", str(script)]
@@ -69,4 +69,5 @@ def wrk(url, *, connections=8, duration="15s", script=None, threads=2, headers=N
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p50_ms": latency("50"), "p99_ms": latency("99"),
-            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
+            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "requests": int(re.search(r"(\d+) requests in", out).group(1))}

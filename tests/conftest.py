@@ -69,7 +69,8 @@ def session_app(database_url, test_pool):
     # Caches and the search index check the database on every request (no poll thread):
     # each test sees its own uncommitted writes at once.
     return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
-                       "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False})
+                       "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False,
+                       "CHECK_LOG_FLUSH_SECONDS": 0})
 
 
 @pytest.fixture

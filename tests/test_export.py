@@ -283,6 +283,16 @@ def test_offers_dereference_without_secrets_and_unknowns_are_404(client, catalog
     assert_problem(client.get("/id/register/idnrg-1", headers={"Accept": "text/html"}), 406)
 
 
+def test_a_code_with_a_dot_dereferences_as_a_whole(client, catalogue, dm):
+    # /id/organisation/amt.nord is the object "amt.nord", not "amt" in a format "nord".
+    organisation(client, dm, "amt.nord")
+    r = client.get("/id/organisation/amt.nord", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert "amt.nord" in r.get_data(as_text=True)
+    assert client.get("/id/organisation/amt.nord.ttl").mimetype == "text/turtle"
+    assert_problem(client.get("/id/organisation/amt.sued"), 404)
+
+
 def test_sample_pages_of_the_demo_catalogue_are_valid(demo_database, shapes):
     demo = create_app({"DATABASE_URL": demo_database, "CACHE_POLL_SECONDS": 0,
                        "SEARCH_PROCESS": False, "EXPORT_ILLUSTRATIVE": True})

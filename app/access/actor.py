@@ -13,6 +13,8 @@ class Actor:
     email: str | None = None
     organisation_id: int | None = None
     organisation_code: str | None = None
+    token_code: str | None = None  # the API token acting (never the token itself)
+    environment: str | None = None  # the environment the token is bound to (None: any)
 
     @property
     def label(self):

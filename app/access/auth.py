@@ -123,7 +123,8 @@ def _authenticate(header):
 def _token_actor(row):
     return Actor(role=row["role"], user_id=row["user_id"], user_code=row["user_code"],
                  email=row["email"], organisation_id=row["organisation_id"],
-                 organisation_code=row["organisation_code"])
+                 organisation_code=row["organisation_code"], token_code=row["token_code"],
+                 environment=row["environment"])
 
 
 def requires(*roles):

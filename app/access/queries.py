@@ -4,7 +4,8 @@
 def actor_for_token(conn, token_hash):
     return conn.execute("""
         SELECT u.id AS user_id, u.code AS user_code, u.email, u.role,
-               u.organisation_id, o.code AS organisation_code, t.expires_at
+               u.organisation_id, o.code AS organisation_code, t.expires_at,
+               t.code AS token_code, t.environment
         FROM api_token t
         JOIN app_user u ON u.id = t.user_id
         LEFT JOIN organisation o ON o.id = u.organisation_id

@@ -159,8 +159,9 @@ def _checked_successions(row, successions):
                                       f"{successor} is not a municipality of this edition"))
         day = item.get("effective_on")
         if day is not None:
-            try:
-                day = date.fromisoformat(day) if isinstance(day, str) else None
+            try:  # a date from the API's schema, a string from the web form
+                day = date.fromisoformat(day) if isinstance(day, str) else \
+                    day if isinstance(day, date) else None
             except ValueError:
                 day = None
             if day is None or not row["previous_edition"] < day <= row["edition"]:

@@ -7,7 +7,7 @@ from ..access.roles import CURATORS, OVERSIGHT
 from ..api import Blueprint
 from ..db import get_conn
 from ..errors import UnsupportedMediaType
-from ..http import IF_MATCH, conditional, etag_of, page_of, page_window, reviewed_version
+from ..http import REVIEWED_IF_MATCH, conditional, etag_of, page_of, page_window, reviewed_version
 from ..record.replica import read_conn
 from . import curation, documents, keys, queries
 from .schemas import (
@@ -150,7 +150,7 @@ class PostcodePairApprove(MethodView):
     @requires(*CURATORS)
     @blp.arguments(CurationDecisionSchema, required=False)
     @blp.response(200, CurationSchema)
-    @blp.doc(parameters=[IF_MATCH])
+    @blp.doc(parameters=[REVIEWED_IF_MATCH])
     @blp.problems(400, 403, 404, 409, 412, 428)
     def post(self, data, plz, code):
         """Approve a curation (four-eyes: never one's own); If-Match with its ETag"""
@@ -164,7 +164,7 @@ class PostcodePairReject(MethodView):
     @requires(*CURATORS)
     @blp.arguments(CurationDecisionSchema)
     @blp.response(200, CurationSchema)
-    @blp.doc(parameters=[IF_MATCH])
+    @blp.doc(parameters=[REVIEWED_IF_MATCH])
     @blp.problems(400, 403, 404, 409, 412, 422, 428)
     def post(self, data, plz, code):
         """Reject a curation, with a reason; If-Match with its ETag"""

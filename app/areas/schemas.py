@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from .. import identifiers
+from .. import identifiers, openapi
 from ..api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
 from .keys import LEVELS
 
@@ -133,13 +133,16 @@ class CurationCreateSchema(NoNulSchema):
     class Meta:
         unknown = ma.RAISE
 
-    ags = ma.fields.String(required=True, metadata={"example": "12052000"})
+    ags = ma.fields.String(required=True, validate=validate.Regexp(
+        identifiers.anchored(identifiers.AGS), error="an 8-digit AGS (not an ARS)"),
+        metadata={"example": "12052000"})
     place = ma.fields.String(validate=validate.Length(max=100), metadata={
         "description": "an Ortsteil the postcode carries (omit: the pair as a whole)",
         "example": "Gallinchen"})
     change = ma.fields.String(load_default="add", validate=validate.OneOf(("add", "remove")))
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                              metadata={"description": "why, and from which source"})
+                              metadata={"description": "why, and from which source",
+                                        "pattern": openapi.NOT_BLANK})
 
 
 class CurationSchema(ma.Schema):

@@ -14,7 +14,7 @@ from .offers import offers
 from .schemas import OfferCreateSchema
 
 COLUMNS = ("provider", "evidence_type", "areas", "service_id", "endpoint_url", "valid_from",
-           "valid_to", "connection_parameters")
+           "valid_to", "connection_parameters", "environment")
 REQUIRED = ("provider", "evidence_type", "areas", "service_id", "endpoint_url")
 MAX_ROWS = 50_000
 

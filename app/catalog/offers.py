@@ -10,7 +10,7 @@ from . import queries
 from .errors import OverlappingOffer
 from .references import References, filter_id
 from .reviewed import ReviewedCollection
-from .rules import check_validity, illustrative
+from .rules import check_validity, environment, illustrative, outside_production
 
 # From this many offers written at once, the overlap check first refreshes statistics.
 BULK = 1000
@@ -35,11 +35,14 @@ class Offers(ReviewedCollection):
     def owner_id(self, row):
         return row["provider_id"]
 
+    def unreviewed(self, data, row=None):
+        return outside_production(data, row)
+
     def document(self, row, actor):
         doc = {k: row[k] for k in ("code", "provider", "provider_name", "evidence_type",
                                    "areas", "service_id", "endpoint_url", "valid_from",
-                                   "valid_to", "status", "illustrative", "version",
-                                   "created_at", "updated_at")}
+                                   "valid_to", "status", "illustrative", "environment",
+                                   "version", "created_at", "updated_at")}
         if sees_connection_parameters(actor, row["provider_id"]):
             doc["connection_parameters"] = row["connection_parameters"]
         return doc
@@ -47,7 +50,7 @@ class Offers(ReviewedCollection):
     def editable(self, row):
         return {k: row[k] for k in ("provider", "evidence_type", "areas", "service_id",
                                     "endpoint_url", "connection_parameters", "valid_from",
-                                    "valid_to", "status")}
+                                    "valid_to", "status", "environment")}
 
     def warm(self, refs, bodies):
         refs.warm("organisation", [b["provider"] for b in bodies if b.get("provider")])
@@ -81,7 +84,8 @@ class Offers(ReviewedCollection):
                 "service_id": data["service_id"], "endpoint_url": data["endpoint_url"],
                 "connection_parameters": data.get("connection_parameters") or {},
                 "valid_from": starts, "valid_to": data.get("valid_to"),
-                "status": status, "illustrative": illustrative(data, current)}
+                "status": status, "illustrative": illustrative(data, current),
+                "environment": environment(data, current)}
 
     def lock_for_rules(self, conn, values_list):
         # Serialise with other writers of these evidence types before the overlap check.
@@ -140,7 +144,7 @@ class Offers(ReviewedCollection):
         rows, total = queries.list_offers(
             conn, provider_id=filter_id(conn, "organisation", args.get("provider")),
             evidence_type_id=filter_id(conn, "evidence_type", args.get("evidence_type")),
-            area_key=area, status=args.get("status"),
+            area_key=area, status=args.get("status"), environment=args.get("environment"),
             visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id if actor.role == PROVIDER_ADMIN else None, **window)
         return self.documents(conn, rows, actor), total

@@ -7,7 +7,7 @@ from ..identifiers import new_code
 from . import queries
 from .references import filter_id
 from .reviewed import ReviewedCollection
-from .rules import check_validity, illustrative
+from .rules import check_validity, environment, illustrative, outside_production
 
 
 class Permissions(ReviewedCollection):
@@ -25,6 +25,9 @@ class Permissions(ReviewedCollection):
     def owner_id(self, row):
         return row["consumer_id"]
 
+    def unreviewed(self, data, row=None):
+        return outside_production(data, row)
+
     def get(self, conn, actor, code):
         row = super().get(conn, actor, code)
         # Consumer admins see their own organisation's permissions only.
@@ -36,12 +39,12 @@ class Permissions(ReviewedCollection):
         return {k: row[k] for k in ("code", "consumer", "service", "evidence_type", "provider",
                                     "legal_basis", "may_use_identification_number",
                                     "valid_from", "valid_to", "status", "illustrative",
-                                    "version", "created_at", "updated_at")}
+                                    "environment", "version", "created_at", "updated_at")}
 
     def editable(self, row):
         return {k: row[k] for k in ("consumer", "service", "evidence_type", "provider",
                                     "legal_basis", "may_use_identification_number",
-                                    "valid_from", "valid_to", "status")}
+                                    "valid_from", "valid_to", "status", "environment")}
 
     def prepare(self, refs, actor, data, current=None):
         check_validity(data)
@@ -55,7 +58,8 @@ class Permissions(ReviewedCollection):
                 "may_use_identification_number": data["may_use_identification_number"],
                 "valid_from": data.get("valid_from"), "valid_to": data.get("valid_to"),
                 "status": data.get("status") or (current or {}).get("status") or "active",
-                "illustrative": illustrative(data, current)}
+                "illustrative": illustrative(data, current),
+                "environment": environment(data, current)}
 
     def insert(self, conn, values):
         return queries.insert_permission(conn, values)
@@ -70,7 +74,7 @@ class Permissions(ReviewedCollection):
             conn, consumer_id=filter_id(conn, "organisation", consumer),
             service_id=filter_id(conn, "service", args.get("service")),
             evidence_type_id=filter_id(conn, "evidence_type", args.get("evidence_type")),
-            status=args.get("status"),
+            status=args.get("status"), environment=args.get("environment"),
             visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id if actor.role == CONSUMER_ADMIN else None, **window)
         return self.documents(conn, rows, actor), total

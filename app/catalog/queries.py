@@ -432,7 +432,7 @@ _OFFER_SELECT = """
     SELECT t.id, t.code, t.provider_id, p.code AS provider, p.name AS provider_name,
            p.status AS provider_status, t.evidence_type_id, et.code AS evidence_type,
            t.service_id, t.endpoint_url, t.connection_parameters, t.valid_from, t.valid_to,
-           t.status, t.illustrative, t.version, t.created_at, t.updated_at,
+           t.status, t.illustrative, t.environment, t.version, t.created_at, t.updated_at,
            COALESCE((SELECT array_agg(oa.area_key ORDER BY oa.area_key) FROM offer_area oa
                      WHERE oa.offer_id = t.id), '{}'::text[]) AS areas
     FROM offer t JOIN organisation p ON p.id = t.provider_id
@@ -446,8 +446,11 @@ def get_offer(conn, code, for_update=False):
 
 
 def list_offers(conn, *, provider_id=None, evidence_type_id=None, area_key=None, status=None,
-                visible_statuses=None, owner_id=None, limit, offset):
+                environment=None, visible_statuses=None, owner_id=None, limit, offset):
     where, params = [], {"limit": limit, "offset": offset}
+    if environment:
+        where.append("t.environment = %(environment)s")
+        params["environment"] = environment
     if provider_id:
         where.append("t.provider_id = %(provider)s")
         params["provider"] = provider_id
@@ -482,11 +485,11 @@ def analyze_offers(conn):
 def offer_overlaps(conn, offer_ids, statuses=("active",)):
     """The one overlap rule, set-based: for each offer of `offer_ids` in one of `statuses`
     (a proposal is checked as if it were active) and each of its area keys, one other active
-    offer of the same evidence type on that key whose validity overlaps (half-open periods;
-    an open end overlaps everything after it). Between two offers of `offer_ids` only the
-    later one is named (it is the one that collides). One partner per offer and key keeps the
-    check linear: ten thousand imported offers on one key are ten thousand lookups, not fifty
-    million pairs."""
+    offer of the same environment and evidence type on that key whose validity overlaps
+    (half-open periods; an open end overlaps everything after it). Between two offers of
+    `offer_ids` only the later one is named (it is the one that collides). One partner per
+    offer and key keeps the check linear: ten thousand imported offers on one key are ten
+    thousand lookups, not fifty million pairs."""
     return conn.execute("""
         SELECT n.id, n.code, na.area_key, t.id AS other_id, t.code AS other_code
         FROM offer n
@@ -496,6 +499,7 @@ def offer_overlaps(conn, offer_ids, statuses=("active",)):
             JOIN offer t ON t.id = oa.offer_id
             WHERE oa.area_key = na.area_key AND oa.offer_id <> n.id
               AND t.evidence_type_id = n.evidence_type_id AND t.status = 'active'
+              AND t.environment = n.environment
               AND (t.id < n.id OR t.id NOT IN (SELECT unnest(%(ids)s::bigint[])))
               AND (t.valid_to IS NULL OR n.valid_from IS NULL OR t.valid_to > n.valid_from)
               AND (t.valid_from IS NULL OR n.valid_to IS NULL OR t.valid_from < n.valid_to)
@@ -515,9 +519,9 @@ _LEVEL_RANK = """CASE length({0}) WHEN 2 THEN CASE WHEN {0} = 'DE' THEN 0 ELSE 1
 
 def illustrative_offers_displaced(conn, offer_ids):
     """The active illustrative offers that the active real offers among `offer_ids`
-    displace: same evidence type, an area key equal to or below one of the real offer's
-    keys, overlapping validity. Per illustrative offer: the keys covered, the earliest start
-    of the real offers covering them, and their codes."""
+    displace: same environment and evidence type, an area key equal to or below one of the
+    real offer's keys, overlapping validity. Per illustrative offer: the keys covered, the
+    earliest start of the real offers covering them, and their codes."""
     return conn.execute(f"""
         SELECT i.code, array_agg(DISTINCT ia.area_key::text) AS covered,
                CASE WHEN bool_or(n.valid_from IS NULL) THEN NULL
@@ -526,6 +530,7 @@ def illustrative_offers_displaced(conn, offer_ids):
         FROM offer n
         JOIN offer_area na ON na.offer_id = n.id
         JOIN offer i ON i.evidence_type_id = n.evidence_type_id AND i.id <> n.id
+                    AND i.environment = n.environment
                     AND i.illustrative AND i.status = 'active'
         JOIN offer_area ia ON ia.offer_id = i.id
         JOIN area a ON a.key = ia.area_key
@@ -543,10 +548,11 @@ def illustrative_offers_displaced(conn, offer_ids):
 def insert_offer(conn, v):
     return conn.execute("""
         INSERT INTO offer (code, provider_id, evidence_type_id, service_id, endpoint_url,
-                           connection_parameters, valid_from, valid_to, status, illustrative)
+                           connection_parameters, valid_from, valid_to, status, illustrative,
+                           environment)
         VALUES (%(code)s, %(provider_id)s, %(evidence_type_id)s, %(service_id)s,
                 %(endpoint_url)s, %(connection_parameters)s, %(valid_from)s, %(valid_to)s,
-                %(status)s, %(illustrative)s)
+                %(status)s, %(illustrative)s, %(environment)s)
         RETURNING id
     """, {**v, "connection_parameters": Jsonb(v["connection_parameters"])}).fetchone()["id"]
 
@@ -556,7 +562,7 @@ def update_offer(conn, offer_id, v):
         UPDATE offer SET provider_id = %(provider_id)s, evidence_type_id = %(evidence_type_id)s,
                service_id = %(service_id)s, endpoint_url = %(endpoint_url)s,
                connection_parameters = %(connection_parameters)s, valid_from = %(valid_from)s,
-               valid_to = %(valid_to)s, status = %(status)s,
+               valid_to = %(valid_to)s, status = %(status)s, environment = %(environment)s,
                version = version + 1, updated_at = now()
         WHERE id = %(id)s
     """, {**v, "connection_parameters": Jsonb(v["connection_parameters"]), "id": offer_id})
@@ -568,12 +574,13 @@ def insert_offers(conn, values_list):
     with conn.cursor() as cur:
         with cur.copy("COPY offer (code, provider_id, evidence_type_id, service_id, "
                       "endpoint_url, connection_parameters, valid_from, valid_to, status, "
-                      "illustrative) FROM STDIN") as copy:
+                      "illustrative, environment) FROM STDIN") as copy:
             for v in values_list:
                 copy.write_row((v["code"], v["provider_id"], v["evidence_type_id"],
                                 v["service_id"], v["endpoint_url"],
                                 json.dumps(v["connection_parameters"]), v["valid_from"],
-                                v["valid_to"], v["status"], v["illustrative"]))
+                                v["valid_to"], v["status"], v["illustrative"],
+                                v["environment"]))
         cur.execute("CREATE TEMPORARY TABLE offer_area_stage (code text, area_key text) "
                     "ON COMMIT DROP")
         with cur.copy("COPY offer_area_stage (code, area_key) FROM STDIN") as copy:
@@ -605,7 +612,8 @@ _PERMISSION_SELECT = """
     SELECT t.id, t.code, t.consumer_id, c.code AS consumer, t.service_id AS service_pk,
            s.code AS service, t.evidence_type_id, et.code AS evidence_type, t.provider_id,
            p.code AS provider, t.legal_basis, t.may_use_identification_number, t.valid_from,
-           t.valid_to, t.status, t.illustrative, t.version, t.created_at, t.updated_at
+           t.valid_to, t.status, t.illustrative, t.environment, t.version, t.created_at,
+           t.updated_at
     FROM permission t JOIN organisation c ON c.id = t.consumer_id
     JOIN service s ON s.id = t.service_id JOIN evidence_type et ON et.id = t.evidence_type_id
     LEFT JOIN organisation p ON p.id = t.provider_id"""
@@ -618,12 +626,14 @@ def get_permission(conn, code, for_update=False):
 
 
 def list_permissions(conn, *, consumer_id=None, service_id=None, evidence_type_id=None,
-                     status=None, visible_statuses=None, owner_id=None, limit, offset):
+                     status=None, environment=None, visible_statuses=None, owner_id=None,
+                     limit, offset):
     where, params = [], {"limit": limit, "offset": offset}
     for column, key, value in (("t.consumer_id", "consumer", consumer_id),
                                ("t.service_id", "service", service_id),
                                ("t.evidence_type_id", "et", evidence_type_id),
-                               ("t.status", "status", status)):
+                               ("t.status", "status", status),
+                               ("t.environment", "environment", environment)):
         if value:
             where.append(f"{column} = %({key})s")
             params[key] = value
@@ -636,10 +646,10 @@ def insert_permission(conn, v):
     return conn.execute("""
         INSERT INTO permission (code, consumer_id, service_id, evidence_type_id, provider_id,
                                 legal_basis, may_use_identification_number, valid_from,
-                                valid_to, status, illustrative)
+                                valid_to, status, illustrative, environment)
         VALUES (%(code)s, %(consumer_id)s, %(service_pk)s, %(evidence_type_id)s,
                 %(provider_id)s, %(legal_basis)s, %(may_use_identification_number)s,
-                %(valid_from)s, %(valid_to)s, %(status)s, %(illustrative)s)
+                %(valid_from)s, %(valid_to)s, %(status)s, %(illustrative)s, %(environment)s)
         RETURNING id
     """, v).fetchone()["id"]
 
@@ -651,7 +661,7 @@ def update_permission(conn, permission_id, v):
                legal_basis = %(legal_basis)s,
                may_use_identification_number = %(may_use_identification_number)s,
                valid_from = %(valid_from)s, valid_to = %(valid_to)s, status = %(status)s,
-               version = version + 1, updated_at = now()
+               environment = %(environment)s, version = version + 1, updated_at = now()
         WHERE id = %(id)s
     """, {**v, "id": permission_id})
 

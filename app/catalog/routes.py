@@ -24,6 +24,7 @@ from ..db import get_conn
 from ..errors import Forbidden, UnsupportedMediaType, ValidationFailed, param_error
 from ..http import (
     IF_MATCH,
+    REVIEWED_IF_MATCH,
     conditional,
     etag_of_page,
     expected_version,
@@ -91,8 +92,14 @@ def _precheck(collection):
 def collection_routes(collection, item_schema, create_schema, query_schema, page_schema,
                       *, readers=EVERYONE, writers=CURATORS):
     name = collection.name
-    # A class of its own, so the OpenAPI document names the partial variant apart.
-    patch_schema = type(create_schema.__name__.replace("Create", "Patch"), (create_schema,), {})
+    # Classes of their own, so the OpenAPI document names the variants apart: a replacement
+    # keeps the object's code (no rule naming a new object applies), a partial change names
+    # at least one field.
+    replace_schema = create_schema if not getattr(create_schema, "OPENAPI_RULES", None) \
+        else type(create_schema.__name__.replace("Create", "Replace"), (create_schema,),
+                  {"OPENAPI_RULES": {}})
+    patch_schema = type(create_schema.__name__.replace("Create", "Patch"), (create_schema,),
+                        {"OPENAPI_RULES": {"minProperties": 1}})
     # Organisation admins read the history of what their organisation owns (checked below).
     history_readers = OVERSIGHT + (PROVIDER_ADMIN, CONSUMER_ADMIN)
 
@@ -134,7 +141,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         @blp.doc(summary=f"Replace {collection.what} (If-Match)")
         @requires(*writers)
         @_precheck(collection)
-        @blp.arguments(create_schema)
+        @blp.arguments(replace_schema)
         @blp.response(200, item_schema)
         @blp.doc(parameters=[IF_MATCH])
         @blp.problems(404, 409, 412, 422, 428)
@@ -198,7 +205,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
         class Approve(MethodView):
             @requires(*CURATORS)
             @blp.response(200, item_schema)
-            @blp.doc(parameters=[IF_MATCH])
+            @blp.doc(parameters=[REVIEWED_IF_MATCH])
             @blp.problems(404, 409, 412, 428)
             def post(self, code):
                 """Approve what awaits review (four-eyes: never one's own proposal)
@@ -214,7 +221,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
             @requires(*CURATORS)
             @blp.arguments(schemas.ReasonSchema)
             @blp.response(200, item_schema)
-            @blp.doc(parameters=[IF_MATCH])
+            @blp.doc(parameters=[REVIEWED_IF_MATCH])
             @blp.problems(404, 409, 412, 422, 428)
             def post(self, data, code):
                 """Reject what awaits review, with a reason
@@ -302,10 +309,17 @@ class AreaImportSchema(schemas.ma.Schema):
     updated_at = schemas.ma.fields.DateTime(required=True)
 
 
+class SuccessionItemSchema(schemas.Strict):
+    """One confirmed succession; the edition decides which keys and days fit (editions.py)."""
+    predecessor = schemas.ma.fields.String(required=True, validate=schemas.AGS_OR_ARS)
+    successor = schemas.ma.fields.String(required=True, validate=schemas.AGS_OR_ARS)
+    effective_on = schemas.ma.fields.Date(allow_none=True, metadata={
+        "description": "null when the day is not known"})
+
+
 class SuccessionsBodySchema(schemas.Strict):
-    successions = schemas.ma.fields.List(schemas.ma.fields.Raw(), required=True, metadata={
-        "description": '[{"predecessor": AGS, "successor": AGS, "effective_on": '
-                       '"YYYY-MM-DD" or null}]'})
+    successions = schemas.ma.fields.List(schemas.ma.fields.Nested(SuccessionItemSchema),
+                                         required=True)
 
 
 class OptionalReasonSchema(schemas.Strict):

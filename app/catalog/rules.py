@@ -1,4 +1,5 @@
 """Rules several catalogue collections share."""
+from ..environments import PRODUCTION
 from ..errors import ValidationFailed, param_error
 
 # Set by `regmap seed` only (no API schema lets it through): the shipped data declares an
@@ -20,3 +21,16 @@ def check_validity(data):
             and data["valid_from"] >= data["valid_to"]:
         raise ValidationFailed("valid_to must be after valid_from (validity is half-open)",
                                errors=[param_error("valid_to", "body", "must be after valid_from")])
+
+
+def outside_production(data, current=None):
+    """An owner's write that needs no review (issue 16): the object is outside production
+    before and after it. Promotion to production is reviewed like any production change."""
+    return environment(data, current) != PRODUCTION and (
+        current is None or current["environment"] != PRODUCTION)
+
+
+def environment(data, current):
+    """The environment an offer or permission is written in: as given, else the one it is
+    in, else production (everything that existed before environments is production)."""
+    return data.get("environment") or (current or {}).get("environment") or PRODUCTION

@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from .. import identifiers
 from ..api import NoNulSchema, PageArgsSchema, page_schema
+from ..environments import ENVIRONMENTS
 
 CODE = validate.Regexp(identifiers.anchored(identifiers.CODE),
                        error="lowercase letters, digits, '-' and '.', at most 80")
@@ -13,24 +14,48 @@ AREA_KEY = validate.Regexp(identifiers.anchored(identifiers.AREA_KEY),
 LEISTUNGSSCHLUESSEL = validate.Regexp(identifiers.anchored(identifiers.LEISTUNGSSCHLUESSEL),
                                       error="14 digits")
 AGS = validate.Regexp(identifiers.anchored(identifiers.AGS), error="8 digits")
+AGS_OR_ARS = validate.Regexp(identifiers.anchored(f"{identifiers.AGS}|{identifiers.ARS}"),
+                            error="an 8-digit AGS or a 12-digit ARS")
 
 
-RFC3986 = validate.Regexp(identifiers.anchored(identifiers.URI),
-                          error="not a URI as RFC 3986 allows: %-encode spaces, braces, "
-                                "quotes and the like")
+class UrlPattern(validate.Regexp):
+    """An absolute http(s) URL of RFC 3986 characters (identifiers.HTTP_URL); the pattern
+    is the one the OpenAPI document shows. marshmallow's Url let { } | ^ < > " through,
+    which break every RDF syntax."""
+
+    def __init__(self, pattern=identifiers.HTTP_URL):
+        super().__init__(identifiers.anchored(pattern),
+                         error="not an absolute http(s) URL of RFC 3986 characters: %-encode "
+                               "spaces, braces, quotes and the like")
+
+    def __call__(self, value):
+        if not isinstance(value, str):
+            raise ma.ValidationError("a URL string")
+        return super().__call__(value)
 
 
-# Production endpoints are reached over TLS only (issue 17); the test and reference
-# environments of the onboarding issue may allow http:// once they exist.
-def HTTPS_ONLY(value):  # noqa: N802 - used like the validate.* instances beside it
-    if not value.lower().startswith("https://"):
-        raise ma.ValidationError("a production endpoint must use https://")
+class HttpsUrlPattern(UrlPattern):
+    """Production endpoints are reached over TLS only (issue 17)."""
+
+    def __init__(self):
+        super().__init__(identifiers.HTTPS_URL)
+
+    def __call__(self, value):
+        if isinstance(value, str) and identifiers.matcher(identifiers.HTTP_URL)(value):
+            if not self.regex.match(value):
+                raise ma.ValidationError("a production endpoint must use https://")
+        return super().__call__(value)
 
 
-def uri_field(*extra, **kwargs):
-    """An absolute URL that is also an RFC 3986 URI (marshmallow's Url alone lets
-    { } | ^ < > " through, which break every RDF syntax)."""
-    return ma.fields.Url(validate=[validate.Length(max=2000), RFC3986, *extra], **kwargs)
+def uri_field(pattern=None, **kwargs):
+    return ma.fields.String(validate=[validate.Length(max=2000), pattern or UrlPattern()],
+                            **kwargs)
+
+
+def ENVIRONMENT_FIELD():  # noqa: N802 - a field factory named like the fields it makes
+    return ma.fields.String(validate=validate.OneOf(ENVIRONMENTS), metadata={
+        "description": "reference, test or production (written: default production, or as "
+                       "it is)"})
 
 
 def text(max_length=1000, **kwargs):
@@ -129,6 +154,11 @@ class RegisterCreateSchema(Strict):
                                           validate=validate.Length(max=100))
     status = ma.fields.String(validate=validate.OneOf(("active",)))
 
+    # A new register is named by its code or its number in the IDNrG annex (registers.py).
+    OPENAPI_RULES = {"anyOf": [
+        {"required": ["code"]},
+        {"required": ["idnrg_number"], "properties": {"idnrg_number": {"type": "integer"}}}]}
+
 
 class RegisterSchema(Versioned):
     code = ma.fields.String(required=True, metadata={"example": "idnrg-15"})
@@ -213,6 +243,12 @@ class ServiceCreateSchema(Strict):
                                   validate=validate.Length(max=50))
     status = ma.fields.String(validate=validate.OneOf(("active",)))
 
+    # A new service is named by its code or its Leistungsschlüssel (services.py).
+    OPENAPI_RULES = {"anyOf": [
+        {"required": ["code"]},
+        {"required": ["leistungsschluessel"],
+         "properties": {"leistungsschluessel": {"type": "string"}}}]}
+
 
 class ServiceSchema(Versioned):
     code = ma.fields.String(required=True, metadata={"example": "99115005104000"})
@@ -238,12 +274,13 @@ class OfferCreateSchema(Strict):
                            validate=validate.Length(min=1, max=20000))
     service_id = text(300, required=True, metadata={
         "description": "the provider's public service id the routing service resolves"})
-    endpoint_url = uri_field(HTTPS_ONLY, required=True, schemes={"https", "http"})
+    endpoint_url = uri_field(HttpsUrlPattern(), required=True)
     connection_parameters = ma.fields.Dict(metadata={
         "description": "routing, data managers, admins and the provider only"})
     valid_from = ma.fields.Date(allow_none=True)
     valid_to = ma.fields.Date(allow_none=True, metadata={"description": "exclusive"})
     status = ma.fields.String(validate=validate.OneOf(("active", "pending")))
+    environment = ENVIRONMENT_FIELD()
 
 
 class OfferSchema(Versioned):
@@ -257,6 +294,7 @@ class OfferSchema(Versioned):
     connection_parameters = ma.fields.Dict()
     valid_from = ma.fields.Date(allow_none=True)
     valid_to = ma.fields.Date(allow_none=True)
+    environment = ma.fields.String(required=True)
     pending_change = ma.fields.Nested(PendingChangeSchema, allow_none=True)
 
 
@@ -265,6 +303,7 @@ class OfferQueryArgsSchema(CatalogQueryArgsSchema):
     provider = ma.fields.String(validate=CODE)
     evidence_type = ma.fields.String(validate=CODE)
     area = ma.fields.String(validate=AREA_KEY)
+    environment = ENVIRONMENT_FIELD()
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -281,6 +320,7 @@ class PermissionCreateSchema(Strict):
     valid_from = ma.fields.Date(allow_none=True)
     valid_to = ma.fields.Date(allow_none=True)
     status = ma.fields.String(validate=validate.OneOf(("active", "pending")))
+    environment = ENVIRONMENT_FIELD()
 
 
 class PermissionSchema(Versioned):
@@ -293,6 +333,7 @@ class PermissionSchema(Versioned):
     may_use_identification_number = ma.fields.Boolean(required=True)
     valid_from = ma.fields.Date(allow_none=True)
     valid_to = ma.fields.Date(allow_none=True)
+    environment = ma.fields.String(required=True)
     pending_change = ma.fields.Nested(PendingChangeSchema, allow_none=True)
 
 
@@ -301,6 +342,7 @@ class PermissionQueryArgsSchema(CatalogQueryArgsSchema):
     consumer = ma.fields.String(validate=CODE)
     service = ma.fields.String(validate=CODE)
     evidence_type = ma.fields.String(validate=CODE)
+    environment = ENVIRONMENT_FIELD()
 
 
 OrganisationPageSchema = page_schema(OrganisationSchema, "OrganisationPage")

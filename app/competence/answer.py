@@ -6,7 +6,9 @@ import hashlib
 import json
 from typing import NamedTuple
 
+from .. import environments
 from ..access.policy import sees_connection_parameters, sees_illustrative_offers
+from ..environments import PRODUCTION
 from ..errors import Problem
 from ..folding import fold
 from . import resolve
@@ -33,13 +35,16 @@ class View(NamedTuple):
     """What an answer shows its caller; part of every cache key."""
     connection: bool      # connection parameters (policy: routing, curators)
     illustrative: bool    # illustrative offers take part in resolution
+    environment: str = PRODUCTION  # only this environment's offers take part
 
 
 def view(actor, lookup, routing_illustrative):
     """The view of `lookup` for `actor`; `routing_illustrative`: the configured default of
-    routing tokens (REGMAP_ROUTING_ILLUSTRATIVE)."""
+    routing tokens (REGMAP_ROUTING_ILLUSTRATIVE). A token bound to another environment than
+    the one asked about is a 403 (environments.chosen)."""
     return View(sees_connection_parameters(actor),
-                sees_illustrative_offers(actor, lookup.illustrative, routing_illustrative))
+                sees_illustrative_offers(actor, lookup.illustrative, routing_illustrative),
+                environments.chosen(lookup.environment, actor.environment))
 
 
 def _key(lookup, view):

@@ -11,7 +11,8 @@ from ..http import csv_cell
 from . import queries, resolve
 
 
-def report(conn, index, args):
+def report(conn, index, args, environment):
+    """The report for one environment's offers."""
     day = args.get("at") or berlin_today()
     type_id = resolve.evidence_type_id(index, args["evidence_type"])
     offers = index.offers(type_id)
@@ -22,7 +23,7 @@ def report(conn, index, args):
             continue
         current += 1
         levels = [(key, o.code) for key in municipality.chain for o in offers.get(key, ())
-                  if o.provider_active and o.valid_on(day)]
+                  if o.environment == environment and o.provider_active and o.valid_on(day)]
         if not levels:
             gaps.append({"ags": ags, "name": municipality.name})
         elif len(levels) > 1:
@@ -32,13 +33,13 @@ def report(conn, index, args):
         until = day + timedelta(days=args["expiring_within_days"])
     except OverflowError:  # at= near the end of the calendar
         until = date.max
-    expiring = queries.expiring_offers(conn, type_id, day, until)
-    retired = queries.offers_on_retired_areas(conn, type_id, day)
-    inactive = queries.offers_of_inactive_organisations(conn, type_id)
+    expiring = queries.expiring_offers(conn, type_id, day, until, environment)
+    retired = queries.offers_on_retired_areas(conn, type_id, day, environment)
+    inactive = queries.offers_of_inactive_organisations(conn, type_id, environment)
     unsucceeded = retired_without_successor(index.areas)
     postcodes = postcodes_with_retired_members(index.areas)
     return {
-        "evidence_type": args["evidence_type"], "at": day,
+        "evidence_type": args["evidence_type"], "at": day, "environment": environment,
         "summary": {"current_municipalities": current,
                     "covered": current - len(gaps), "without_provider": len(gaps),
                     "nested": len(nested), "expiring": len(expiring),

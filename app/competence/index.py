@@ -61,6 +61,7 @@ class OfferEntry:
     valid_from: object
     valid_to: object
     illustrative: bool
+    environment: str
 
     def valid_on(self, day):
         return ((self.valid_from is None or self.valid_from <= day)
@@ -306,7 +307,7 @@ class CompetenceIndex:
         return OfferEntry(r[COL_CODE], share(r[COL_PROVIDER]), share(r[COL_PROVIDER_NAME]),
                           r[COL_PROVIDER_STATUS] == "active", r[COL_SERVICE_ID],
                           r[COL_ENDPOINT_URL], parameters, r[COL_VALID_FROM], r[COL_VALID_TO],
-                          r[COL_ILLUSTRATIVE])
+                          r[COL_ILLUSTRATIVE], share(r[COL_ENVIRONMENT]))
 
     def _share(self, text):
         return self._shared.setdefault(text, text)
@@ -335,7 +336,7 @@ def _provider_changed(change):
 # Positions in the rows of queries.active_offers().
 (COL_TYPE, COL_CODE, COL_SERVICE_ID, COL_ENDPOINT_URL, COL_PARAMETERS, COL_VALID_FROM,
  COL_VALID_TO, COL_PROVIDER, COL_PROVIDER_NAME, COL_PROVIDER_STATUS,
- COL_AREA_KEY, COL_ILLUSTRATIVE) = range(len(queries.OFFER_COLUMNS))
+ COL_AREA_KEY, COL_ILLUSTRATIVE, COL_ENVIRONMENT) = range(len(queries.OFFER_COLUMNS))
 
 
 def _by_offer(rows):

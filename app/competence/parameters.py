@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from .. import identifiers
+from .. import environments, identifiers
 from ..dates import berlin_today
 from ..errors import InvalidParameter
 
@@ -35,6 +35,8 @@ LOOKUP_PARAMETERS = (
               "Kreis offer answers where only illustrative municipality offers exist). "
               "Default true; for routing tokens REGMAP_ROUTING_ILLUSTRATIVE decides",
               "true|false", "true or false"),
+    Parameter("environment", environments.DESCRIPTION, "|".join(environments.ENVIRONMENTS),
+              " or ".join(environments.ENVIRONMENTS)),
 )
 BY_NAME = {p.name: p for p in LOOKUP_PARAMETERS}
 QUERY_FIELDS = tuple(BY_NAME)
@@ -59,14 +61,15 @@ def openapi_parameters():
 
 
 class Lookup(NamedTuple):
-    """One parsed lookup. `illustrative`: None where the caller did not say (the actor's
-    default applies, answer.view)."""
+    """One parsed lookup. `illustrative`, `environment`: None where the caller did not say
+    (the actor's default applies, answer.view)."""
     evidence_type: str
     kind: str
     value: str
     place: str | None
     day: date
     illustrative: bool | None
+    environment: str | None = None
 
 
 def parse_query(args):
@@ -108,8 +111,11 @@ def parse_lookup(raw, *, default_type, default_day, location="body"):
     day = default_day
     if raw.get("at") is not None:
         day = parse_day(raw["at"], "at", location)
+    environment = raw.get("environment")
+    if environment is not None and environment not in environments.ENVIRONMENTS:
+        raise _invalid("environment", BY_NAME["environment"].expected, location)
     return Lookup(evidence_type, kind, value, place, day or berlin_today(),
-                  _flag(raw.get("illustrative"), "illustrative", location))
+                  _flag(raw.get("illustrative"), "illustrative", location), environment)
 
 
 def _flag(raw, name, location):

@@ -42,7 +42,8 @@ def evidence_types(conn, codes=None):
 # The columns of active_offers() rows, in order.
 OFFER_COLUMNS = ("evidence_type_id", "code", "service_id", "endpoint_url",
                  "connection_parameters", "valid_from", "valid_to", "provider",
-                 "provider_name", "provider_status", "area_key", "illustrative")
+                 "provider_name", "provider_status", "area_key", "illustrative",
+                 "environment")
 
 
 def active_offers(conn, *, type_ids=None, codes=None):
@@ -53,7 +54,7 @@ def active_offers(conn, *, type_ids=None, codes=None):
         yield from cur.stream("""
             SELECT o.evidence_type_id, o.code, o.service_id, o.endpoint_url,
                    o.connection_parameters::text, o.valid_from, o.valid_to, p.code,
-                   p.name, p.status, oa.area_key, o.illustrative
+                   p.name, p.status, oa.area_key, o.illustrative, o.environment
             FROM offer o JOIN organisation p ON p.id = o.provider_id
             JOIN offer_area oa ON oa.offer_id = o.id
             WHERE o.status = 'active'
@@ -71,8 +72,9 @@ def active_offer_codes_of(conn, provider):
     """, {"provider": provider}).fetchall()]
 
 
-def matching_permissions(conn, *, consumer, service, evidence_type, provider, day):
-    """Active permissions valid on `day`; provider-specific ones first."""
+def matching_permissions(conn, *, consumer, service, evidence_type, provider, day,
+                         environment):
+    """Active permissions of `environment` valid on `day`; provider-specific ones first."""
     return conn.execute("""
         SELECT t.code, t.legal_basis, t.may_use_identification_number, p.code AS provider
         FROM permission t
@@ -81,13 +83,13 @@ def matching_permissions(conn, *, consumer, service, evidence_type, provider, da
         JOIN evidence_type et ON et.id = t.evidence_type_id
         LEFT JOIN organisation p ON p.id = t.provider_id
         WHERE c.code = %(consumer)s AND s.code = %(service)s AND et.code = %(et)s
-          AND t.status = 'active'
+          AND t.status = 'active' AND t.environment = %(environment)s
           AND (t.valid_from IS NULL OR t.valid_from <= %(day)s)
           AND (t.valid_to IS NULL OR %(day)s < t.valid_to)
           AND (t.provider_id IS NULL OR p.code = %(provider)s)
         ORDER BY t.provider_id IS NULL, t.code
     """, {"consumer": consumer, "service": service, "et": evidence_type,
-          "provider": provider, "day": day}).fetchall()
+          "provider": provider, "day": day, "environment": environment}).fetchall()
 
 
 def statuses(conn, *, consumer, service, evidence_type, provider):
@@ -107,26 +109,99 @@ _OFFER_FINDING = """
            (SELECT array_agg(oa.area_key ORDER BY oa.area_key) FROM offer_area oa
             WHERE oa.offer_id = o.id) AS areas
     FROM offer o JOIN organisation p ON p.id = o.provider_id
-    WHERE o.evidence_type_id = %(et)s AND o.status = 'active'"""
+    WHERE o.evidence_type_id = %(et)s AND o.status = 'active'
+      AND o.environment = %(environment)s"""
 
 
-def expiring_offers(conn, evidence_type_id, day, until):
+def expiring_offers(conn, evidence_type_id, day, until, environment):
     return conn.execute(f"{_OFFER_FINDING} AND o.valid_to > %(day)s AND o.valid_to <= %(until)s "
                         "ORDER BY o.valid_to, o.code",
-                        {"et": evidence_type_id, "day": day, "until": until}).fetchall()
+                        {"et": evidence_type_id, "day": day, "until": until,
+                         "environment": environment}).fetchall()
 
 
-def offers_of_inactive_organisations(conn, evidence_type_id):
+def offers_of_inactive_organisations(conn, evidence_type_id, environment):
     return conn.execute(f"{_OFFER_FINDING} AND p.status <> 'active' ORDER BY o.code",
-                        {"et": evidence_type_id}).fetchall()
+                        {"et": evidence_type_id, "environment": environment}).fetchall()
 
 
-def offers_on_retired_areas(conn, evidence_type_id, day):
+def offers_on_retired_areas(conn, evidence_type_id, day, environment):
     return conn.execute("""
         SELECT o.code AS offer, p.code AS provider, a.key AS area_key, a.name AS area_name
         FROM offer o JOIN organisation p ON p.id = o.provider_id
         JOIN offer_area oa ON oa.offer_id = o.id JOIN area a ON a.key = oa.area_key
         WHERE o.evidence_type_id = %(et)s AND o.status = 'active'
+          AND o.environment = %(environment)s
           AND (a.source_status = 'retired' OR a.valid_to <= %(day)s)
         ORDER BY o.code, a.key
-    """, {"et": evidence_type_id, "day": day}).fetchall()
+    """, {"et": evidence_type_id, "day": day, "environment": environment}).fetchall()
+
+
+# --- the check log (check_log.py) ------------------------------------------------------------
+
+CHECK_LOG_COLUMNS = ("checked_at", "token", "asked_by", "request_id", "environment",
+                     "consumer", "service", "evidence_type", "provider", "at", "allowed",
+                     "permission", "reason")
+# Filters of the log: query argument -> column (equality).
+CHECK_LOG_FILTERS = ("token", "environment", "consumer", "service", "evidence_type",
+                     "provider", "permission", "allowed")
+
+
+def insert_permission_checks(conn, entries):
+    """Append buffered entries (dicts with CHECK_LOG_COLUMNS) in one COPY."""
+    with conn.cursor() as cur, cur.copy(
+            f"COPY permission_check ({', '.join(CHECK_LOG_COLUMNS)}) FROM STDIN") as copy:
+        for entry in entries:
+            copy.write_row([entry[c] for c in CHECK_LOG_COLUMNS])
+
+
+def list_permission_checks(conn, filters, *, checked_from=None, until=None,
+                           newest_first=True, limit, offset):
+    return _matching(conn, filters, checked_from, until, newest_first, limit, None, offset,
+                     count=True)
+
+
+def _matching(conn, filters, checked_from, until, newest_first, limit, after_id, offset=0,
+              count=False):
+    where = ["true"] + [f"{name} = %({name})s" for name in CHECK_LOG_FILTERS
+                        if filters.get(name) is not None]
+    if checked_from:
+        where.append("checked_at >= %(checked_from)s")
+    if until:
+        where.append("checked_at < %(until)s")
+    if after_id is not None:
+        where.append("id < %(after_id)s" if newest_first else "id > %(after_id)s")
+    where = " AND ".join(where)
+    params = {**{name: filters.get(name) for name in CHECK_LOG_FILTERS},
+              "checked_from": checked_from, "until": until, "after_id": after_id,
+              "limit": limit, "offset": offset}
+    total = conn.execute(f"SELECT count(*) AS n FROM permission_check WHERE {where}",
+                         params).fetchone()["n"] if count else None
+    order = "id DESC" if newest_first else "id"
+    rows = conn.execute(f"""
+        SELECT id, {', '.join(CHECK_LOG_COLUMNS)} FROM permission_check WHERE {where}
+        ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s""", params).fetchall()
+    return rows, total
+
+
+def permission_checks_in_batches(conn, filters, *, checked_from=None, until=None,
+                                 newest_first=True, batch=5_000):
+    """Every matching entry, a batch at a time (keyset: no page is read twice)."""
+    last = None
+    while True:
+        rows, _ = _matching(conn, filters, checked_from, until, newest_first, batch, last)
+        if not rows:
+            return
+        yield rows
+        last = rows[-1]["id"]
+
+
+def prune_permission_checks(conn, before):
+    """Delete entries checked before `before`: the only delete the log's trigger lets
+    through, and only for this statement (the setting is local to the transaction, and
+    switched off again at once)."""
+    conn.execute("SELECT set_config('regmap.pruning_checks', 'on', true)")
+    deleted = conn.execute("DELETE FROM permission_check WHERE checked_at < %(before)s",
+                           {"before": before}).rowcount
+    conn.execute("SELECT set_config('regmap.pruning_checks', 'off', true)")
+    return deleted

@@ -6,6 +6,7 @@ Answers are plain dicts (and problems), built once and cached by the index; mode
 EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
 """
 from ..areas.errors import AreaRetired, UnknownArea
+from ..environments import PRODUCTION
 from ..errors import Problem, param_error
 from ..folding import fold
 from .errors import AmbiguousOffers, NeedsMoreInformation, NoCompetentProvider, UnknownEvidenceType
@@ -100,14 +101,15 @@ def _between_editions(index, predecessor, successor, day):
         candidates=[_candidate_doc(index, key) for key in keys])
 
 
-def competent_offer(index, type_id, municipality, day, reads=None, *, illustrative=True):
-    """(offer, area key it was found at) or (None, None). Without `illustrative`, demo
-    offers are left out before the most specific one is searched (API.md, "Filters before
-    resolution")."""
+def competent_offer(index, type_id, municipality, day, reads=None, *, illustrative=True,
+                    environment=PRODUCTION):
+    """(offer, area key it was found at) or (None, None). Offers of other environments and,
+    without `illustrative`, demo offers are left out before the most specific one is
+    searched (API.md, "Filters before resolution": no fallback between environments)."""
     offers = index.offers(type_id)
     for key in municipality.chain:
         valid = [o for o in index.offers_at(offers, type_id, key, reads)
-                 if o.provider_active and o.valid_on(day)
+                 if o.environment == environment and o.provider_active and o.valid_on(day)
                  and (illustrative or not o.illustrative)]
         if len(valid) == 1:
             return valid[0], key
@@ -137,13 +139,9 @@ def offer_doc(offer, with_connection):
     return doc
 
 
-# Every offer is a production offer until environments exist (issue 16).
-ENVIRONMENT = "production"
-
-
 def _answer(index, evidence_type, day, offer, found_at, view):
     return {"evidence_type": evidence_type, "at": day.isoformat(),
-            "illustrative": offer.illustrative, "environment": ENVIRONMENT,
+            "illustrative": offer.illustrative, "environment": offer.environment,
             "area": _area_doc(index, found_at),
             "provider": {"code": offer.provider, "name": offer.provider_name},
             "offer": offer_doc(offer, view.connection)}
@@ -153,7 +151,8 @@ def by_municipality(index, evidence_type, ags, day, view, reads):
     type_id = evidence_type_id(index, evidence_type, reads)
     municipality, note = current_municipality(index, ags, day)
     offer, found_at = competent_offer(index, type_id, municipality, day, reads,
-                                      illustrative=view.illustrative)
+                                      illustrative=view.illustrative,
+                                      environment=view.environment)
     if offer is None:
         raise NoCompetentProvider(f"no provider of {evidence_type} is competent for "
                                   f"{municipality.ags} ({municipality.name}) on {day}")
@@ -206,7 +205,8 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
             continue
         seen.add(municipality.ags)
         offer, found_at = competent_offer(index, type_id, municipality, day, reads,
-                                          illustrative=view.illustrative)
+                                          illustrative=view.illustrative,
+                                      environment=view.environment)
         candidates.append((municipality, place_name, offer, found_at, note,
                            sorted(sources[ags])))
     if not candidates and all(isinstance(p, AreaRetired) for _, _, p in unresolved):

@@ -7,32 +7,38 @@ import json
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
+from .. import environments
 from ..access.auth import current_actor, requires
 from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..access.roles import OVERSIGHT, ROUTING
 from ..api import Blueprint, json_body
 from ..dates import berlin_today
+from ..db import get_conn
 from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
-from ..http import csv_cell
+from ..http import csv_cell, page_of, page_window
 from ..record.replica import read_conn
-from . import answer, coverage, parameters, permission_check, resolve
+from . import answer, check_log, coverage, parameters, permission_check, resolve
 from .index import current_index
 from .schemas import (
+    BatchLookupSchema,
     BatchRequestSchema,
     BatchResponseSchema,
     CompetenceSchema,
     CoverageQueryArgsSchema,
     CoverageSchema,
     PermissionCheckArgsSchema,
+    PermissionCheckLogArgsSchema,
+    PermissionCheckPageSchema,
     PermissionCheckSchema,
     SnapshotQueryArgsSchema,
 )
 
 blp = Blueprint("competence", __name__, url_prefix="/api/v1",
                 description="Competence resolution, permission check and coverage")
+blp.components["BatchLookup"] = BatchLookupSchema
 
 MAX_BATCH = 20_000
-BATCH_BODY_FIELDS = {"evidence_type", "at", "lookups"}
+BATCH_BODY_FIELDS = {"evidence_type", "at", "environment", "lookups"}
 
 
 @blp.route("/competence")
@@ -84,6 +90,11 @@ class CompetenceBatch(MethodView):
         default_type = body.get("evidence_type")
         default_day = parameters.parse_day(body["at"], "at") if "at" in body \
             else berlin_today()
+        default_environment = body.get("environment")
+        if default_environment is not None \
+                and default_environment not in environments.ENVIRONMENTS:
+            raise ValidationFailed("environment: " + environments.DESCRIPTION, errors=[
+                param_error("environment", "body", environments.DESCRIPTION)])
         actor, routing_illustrative = current_actor(), _routing_illustrative()
         asked = [raw.get("evidence_type", default_type) if isinstance(raw, dict) else None
                  for raw in lookups]
@@ -96,8 +107,14 @@ class CompetenceBatch(MethodView):
             except Problem as problem:
                 items.append({"index": n, "input": raw, **_item_problem(problem, n)})
                 continue
-            outcome = answer.outcome(index, lookup,
-                                     answer.view(actor, lookup, routing_illustrative))
+            if lookup.environment is None and default_environment is not None:
+                lookup = lookup._replace(environment=default_environment)
+            try:
+                view = answer.view(actor, lookup, routing_illustrative)
+            except Problem as problem:  # a token bound to another environment
+                items.append({"index": n, "input": raw, **_item_problem(problem, n)})
+                continue
+            outcome = answer.outcome(index, lookup, view)
             items.append({"index": n, "input": raw, **(
                 _item_problem(outcome.problem, n) if outcome.problem
                 else {"status": 200, "result": outcome.document})})
@@ -142,7 +159,8 @@ class CompetenceSnapshot(MethodView):
         actor = current_actor()
         rows = _snapshot_rows(index, type_id, day, answer.View(
             sees_connection_parameters(actor),
-            sees_illustrative_offers(actor, args.get("illustrative"), _routing_illustrative())))
+            sees_illustrative_offers(actor, args.get("illustrative"), _routing_illustrative()),
+            environments.chosen(args.get("environment"), actor.environment)))
         as_csv = request.accept_mimetypes.best_match(
             ["application/x-ndjson", "application/json", "text/csv"]) == "text/csv"
         if as_csv:
@@ -163,7 +181,8 @@ def _snapshot_rows(index, type_id, day, view):
             continue
         try:
             offer, found_at = resolve.competent_offer(index, type_id, municipality, day,
-                                                      illustrative=view.illustrative)
+                                                      illustrative=view.illustrative,
+                                                      environment=view.environment)
         except Problem:
             offer, found_at = None, None
         row = {"ags": ags, "ars": municipality.ars, "name": municipality.name,
@@ -172,7 +191,7 @@ def _snapshot_rows(index, type_id, day, view):
                "service_id": offer.service_id if offer else None,
                "endpoint_url": offer.endpoint_url if offer else None,
                "illustrative": offer.illustrative if offer else None,
-               "environment": resolve.ENVIRONMENT}
+               "environment": view.environment}
         if view.connection:
             row["connection_parameters"] = offer.connection_parameters if offer else None
         yield row
@@ -200,7 +219,36 @@ class PermissionCheck(MethodView):
     def get(self, args):
         """The Vermittlungsstelle's abstract check: may this consumer, for this service,
         receive this evidence type (from this provider)?"""
-        return permission_check.check(read_conn(), args)
+        actor = current_actor()
+        decision = permission_check.check(read_conn(), args, environments.chosen(
+            args.get("environment"), actor.environment))
+        check_log.record(actor, args, decision)
+        return decision
+
+
+@blp.route("/permission-checks")
+class PermissionCheckLog(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.query(PermissionCheckLogArgsSchema)
+    @blp.response(200, PermissionCheckPageSchema)
+    @blp.alt_response(200, description="CSV of every matching entry (Accept: text/csv)",
+                      content_type="text/csv", success=True)
+    @blp.problems(400)
+    def get(self, args):
+        """The check log: every permission check, who asked, the decision and why
+        ---
+        Newest first (`order=oldest` for the other way); filters by token, consumer,
+        service, evidence type, provider, deciding permission, decision and time (`from`,
+        `until`: a day in Europe/Berlin or a timestamp). With `Accept: text/csv`, every
+        matching entry (no paging).
+        """
+        conn = get_conn()  # the primary: where this process's entries were just written
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
+                == "text/csv":
+            return Response(stream_with_context(check_log.as_csv(conn, args)),
+                            mimetype="text/csv")
+        rows, total = check_log.entries(conn, args, page_window(args))
+        return page_of(rows, total, args)
 
 
 @blp.route("/coverage")
@@ -213,7 +261,9 @@ class Coverage(MethodView):
     @blp.problems(400, 404)
     def get(self, args):
         """Gaps and data-quality findings for an evidence type (JSON or CSV)"""
-        report = coverage.report(read_conn(), current_index(args["evidence_type"]), args)
+        report = coverage.report(read_conn(), current_index(args["evidence_type"]), args,
+                                 environments.chosen(args.get("environment"),
+                                                     current_actor().environment))
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
                 == "text/csv":
             return Response(coverage.as_csv(report), mimetype="text/csv")

@@ -1,8 +1,16 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import QueryArgsSchema
+from ..api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
 from ..catalog.schemas import CODE
+from ..environments import DESCRIPTION, ENVIRONMENTS
+
+
+def environment_arg():
+    """The `environment` a read asks about (environments.chosen checks it against the
+    token; the schema states the values)."""
+    return ma.fields.String(validate=validate.OneOf(ENVIRONMENTS),
+                            metadata={"description": DESCRIPTION})
 
 
 class ResolvedAreaSchema(ma.Schema):
@@ -81,8 +89,13 @@ class BatchRequestSchema(ma.Schema):
         "description": "default for lookups that name none (a malformed or unknown one is "
                        "each such item's problem)"})
     at = ma.fields.Date(metadata={"description": "default reference date"})
-    lookups = ma.fields.List(ma.fields.Nested(BatchLookupSchema), required=True,
-                             metadata={"description": "at most 20,000"})
+    environment = environment_arg()
+    # Any value is taken as an item (a malformed one is that item's 400), so the document
+    # shows a lookup's shape without promising that only such items are answered.
+    lookups = ma.fields.List(ma.fields.Raw(metadata={"anyOf": [
+        {"$ref": "#/components/schemas/BatchLookup"},
+        {"description": "anything else: that item's 400"}]}), required=True,
+        metadata={"description": "at most 20,000"})
 
 
 class BatchItemSchema(ma.Schema):
@@ -103,6 +116,7 @@ class SnapshotQueryArgsSchema(QueryArgsSchema):
     at = ma.fields.Date()
     illustrative = ma.fields.Boolean(truthy={"true"}, falsy={"false"}, metadata={
         "description": "false: real offers only (as for GET /competence)"})
+    environment = environment_arg()
 
 
 class PermissionCheckArgsSchema(QueryArgsSchema):
@@ -111,10 +125,12 @@ class PermissionCheckArgsSchema(QueryArgsSchema):
     evidence_type = ma.fields.String(required=True, validate=CODE)
     provider = ma.fields.String(validate=CODE)
     at = ma.fields.Date()
+    environment = environment_arg()
 
 
 class PermissionCheckSchema(ma.Schema):
     allowed = ma.fields.Boolean(required=True)
+    environment = ma.fields.String(required=True)
     may_use_identification_number = ma.fields.Boolean(required=True)
     permission = ma.fields.String(allow_none=True)
     legal_basis = ma.fields.String(allow_none=True)
@@ -124,16 +140,57 @@ class PermissionCheckSchema(ma.Schema):
     reason = ma.fields.String(required=True)
 
 
+class PermissionCheckLogArgsSchema(PageArgsSchema):
+    token = ma.fields.String(validate=CODE, metadata={"description": "the token's code"})
+    environment = ma.fields.String(validate=validate.OneOf(ENVIRONMENTS))
+    consumer = ma.fields.String(validate=CODE)
+    service = ma.fields.String(validate=CODE)
+    evidence_type = ma.fields.String(validate=CODE)
+    provider = ma.fields.String(validate=CODE)
+    permission = ma.fields.String(validate=CODE, metadata={
+        "description": "the deciding permission"})
+    allowed = ma.fields.Boolean()
+    from_ = Moment(data_key="from", metadata={
+        "description": "checks from this day or moment on (inclusive)"})
+    until = Moment(metadata={"description": "checks before this day or moment (exclusive)"})
+    order = ma.fields.String(load_default="newest", validate=validate.OneOf(
+        ("newest", "oldest")), metadata={"description": "newest (default): the latest first"})
+
+
+class PermissionCheckEntrySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    checked_at = ma.fields.DateTime(required=True)
+    token = ma.fields.String(allow_none=True, metadata={
+        "description": "the code of the token that asked (null: a web session)"})
+    asked_by = ma.fields.String(required=True)
+    request_id = ma.fields.String(allow_none=True)
+    environment = ma.fields.String(required=True)
+    consumer = ma.fields.String(required=True)
+    service = ma.fields.String(required=True)
+    evidence_type = ma.fields.String(required=True)
+    provider = ma.fields.String(allow_none=True)
+    at = ma.fields.Date(required=True, metadata={"description": "the day asked about"})
+    allowed = ma.fields.Boolean(required=True)
+    permission = ma.fields.String(allow_none=True, metadata={
+        "description": "the deciding permission"})
+    reason = ma.fields.String(required=True)
+
+
+PermissionCheckPageSchema = page_schema(PermissionCheckEntrySchema, "PermissionCheckPage")
+
+
 class CoverageQueryArgsSchema(QueryArgsSchema):
     evidence_type = ma.fields.String(required=True, validate=CODE)
     at = ma.fields.Date()
     expiring_within_days = ma.fields.Integer(load_default=90,
                                              validate=validate.Range(min=1, max=3650))
+    environment = environment_arg()
 
 
 class CoverageSchema(ma.Schema):
     evidence_type = ma.fields.String(required=True)
     at = ma.fields.Date(required=True)
+    environment = ma.fields.String(required=True)
     summary = ma.fields.Dict(required=True)
     municipalities_without_provider = ma.fields.List(ma.fields.Dict(), required=True)
     nested_offers = ma.fields.List(ma.fields.Dict(), required=True)

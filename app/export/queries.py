@@ -61,12 +61,15 @@ def service_consumers(conn, include_illustrative):
                a.name AS seat_name
         FROM permission t JOIN service s ON s.id = t.service_id
         JOIN organisation c ON c.id = t.consumer_id LEFT JOIN area a ON a.key = c.seat_ags
-        WHERE t.status = 'active' AND c.status = 'active'{_illustrative(include_illustrative)}
+        WHERE t.status = 'active' AND t.environment = 'production' AND c.status = 'active'
+              {_illustrative(include_illustrative)}
         ORDER BY s.code, c.code
     """).fetchall()
 
 
-_OFFERS_WHERE = """t.status = 'active' AND p.status = 'active'
+# The public catalogue is production's (issue 16: reference and test offers are not
+# published).
+_OFFERS_WHERE = """t.status = 'active' AND t.environment = 'production' AND p.status = 'active'
     AND EXISTS (SELECT 1 FROM evidence_type_register er JOIN register r ON r.id = er.register_id
                 WHERE er.evidence_type_id = t.evidence_type_id AND r.status = 'active'{r})"""
 

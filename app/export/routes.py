@@ -118,6 +118,10 @@ def add_path_converters(api, app):
 def _object(kind, code, suffix=None):
     if kind not in OBJECT_KINDS:
         raise NotFound("kind of object", kind)
+    if suffix is not None and suffix not in serialize.MEDIA_TYPES:
+        # Codes may hold dots: /id/register/a.b names the object "a.b" (by Accept), unless
+        # the last part names a format.
+        code, suffix = f"{code}.{suffix}", None
     fmt = _format(suffix)
     conn = read_conn()
     triples = public_graph(conn).single(kind, code)

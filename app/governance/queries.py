@@ -67,16 +67,19 @@ def end_web_sessions(conn, user_id):
     conn.execute("DELETE FROM web_session WHERE user_id = %(id)s", {"id": user_id})
 
 
-def insert_token(conn, *, code, user_id, name, token_hash, expires_at, created_by):
+def insert_token(conn, *, code, user_id, name, token_hash, expires_at, created_by,
+                 environment=None):
     return conn.execute("""
-        INSERT INTO api_token (code, user_id, name, token_hash, expires_at, created_by)
-        VALUES (%(code)s, %(user)s, %(name)s, %(hash)s, %(expires)s, %(by)s)
-        RETURNING code, name, created_at, expires_at, revoked_at
+        INSERT INTO api_token (code, user_id, name, token_hash, expires_at, created_by,
+                               environment)
+        VALUES (%(code)s, %(user)s, %(name)s, %(hash)s, %(expires)s, %(by)s, %(env)s)
+        RETURNING code, name, created_at, expires_at, revoked_at, environment
     """, {"code": code, "user": user_id, "name": name, "hash": token_hash,
-          "expires": expires_at, "by": created_by}).fetchone()
+          "expires": expires_at, "by": created_by, "env": environment}).fetchone()
 
 
 _TOKEN_COLUMNS = """t.id, t.code, t.name, t.created_at, t.expires_at, t.revoked_at,
+                    t.environment,
                     u.id AS user_id, u.code AS user_code, u.email AS user_email,
                     u.organisation_id"""
 

@@ -1,11 +1,12 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from .. import identifiers
+from .. import identifiers, openapi
 from ..access.roles import ORGANISATION_ROLES, ROLES
 from ..api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
 from ..catalog import kinds
 from ..catalog.schemas import AGS, CODE, ContactSchema, OrganisationSchema, Strict, text
+from ..environments import ENVIRONMENTS
 
 # Web sign-in passwords (argon2-hashed): one rule for registration, new users and the CLI.
 PASSWORD_LENGTH = validate.Length(min=12, max=200)
@@ -38,6 +39,9 @@ class TokenCreateSchema(Strict):
     name = text(200, allow_none=True)
     user = ma.fields.String(validate=CODE, metadata={"description": "default: yourself"})
     expires_days = ma.fields.Integer(validate=validate.Range(min=1, max=366), load_default=90)
+    environment = ma.fields.String(validate=validate.OneOf(ENVIRONMENTS), allow_none=True,
+                                   metadata={"description": "bind the token to one "
+                                             "environment: it then sees only that one"})
 
 
 class TokenSchema(ma.Schema):
@@ -47,6 +51,8 @@ class TokenSchema(ma.Schema):
     created_at = ma.fields.DateTime(required=True)
     expires_at = ma.fields.DateTime(required=True)
     revoked_at = ma.fields.DateTime(allow_none=True)
+    environment = ma.fields.String(allow_none=True, metadata={
+        "description": "the environment it is bound to (null: any)"})
     active = ma.fields.Boolean(required=True)
 
 
@@ -80,6 +86,15 @@ class RegistrationOrganisationSchema(Strict):
     seat_ags = ma.fields.String(validate=AGS, allow_none=True)
     contact = ma.fields.Nested(ContactSchema, required=True)
     dvdv_key = text(200, allow_none=True)
+
+    # other_kind_named below, for the OpenAPI document.
+    OPENAPI_RULES = {"anyOf": [
+        {"required": ["kind", "kind_other"],
+         "properties": {"kind": {"enum": [kinds.OTHER]},
+                        "kind_other": {"pattern": openapi.NOT_BLANK}}},
+        {"not": {"required": ["kind_other"]},
+         "properties": {"kind": {"not": {"enum": [kinds.OTHER]}}}},
+    ]}
 
     @ma.validates_schema
     def other_kind_named(self, data, **kwargs):

@@ -135,11 +135,12 @@ def token_document(row):
     now = datetime.now(timezone.utc)
     return {"code": row["code"], "name": row["name"], "user": row["user_code"],
             "created_at": row["created_at"], "expires_at": row["expires_at"],
-            "revoked_at": row["revoked_at"],
+            "revoked_at": row["revoked_at"], "environment": row["environment"],
             "active": row["revoked_at"] is None and row["expires_at"] > now}
 
 
-def issue_token(conn, actor, user_row, *, name=None, expires_days=DEFAULT_TOKEN_DAYS):
+def issue_token(conn, actor, user_row, *, name=None, expires_days=DEFAULT_TOKEN_DAYS,
+                environment=None):
     """A new token for `user_row`; the only time the token itself is ever returned."""
     if not 1 <= expires_days <= MAX_TOKEN_DAYS:
         raise ValidationFailed("expires_days: between 1 and 366", errors=[
@@ -150,7 +151,7 @@ def issue_token(conn, actor, user_row, *, name=None, expires_days=DEFAULT_TOKEN_
         queries.insert_token(conn, code=code, user_id=user_row["id"], name=name,
                              token_hash=sha256(token),
                              expires_at=datetime.now(timezone.utc) + timedelta(expires_days),
-                             created_by=actor.user_id)
+                             created_by=actor.user_id, environment=environment)
         row = queries.get_token(conn, code)
         audit.record(conn, actor, "token.create", "tokens", code, after=token_document(row))
     return {**token_document(row), "token": token}
@@ -165,7 +166,8 @@ def create_token(conn, actor, data):
     if user["status"] != "active":
         raise Conflict(f"user {user['code']} is {user['status']}")
     return issue_token(conn, actor, user, name=data.get("name"),
-                       expires_days=data.get("expires_days", DEFAULT_TOKEN_DAYS))
+                       expires_days=data.get("expires_days", DEFAULT_TOKEN_DAYS),
+                       environment=data.get("environment"))
 
 
 def list_tokens(conn, actor, window):

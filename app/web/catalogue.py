@@ -17,6 +17,7 @@ from ..competence.index import current_index
 from ..competence.parameters import Lookup
 from ..dates import berlin_today
 from ..db import get_conn
+from ..environments import PRODUCTION
 from ..errors import Problem
 from ..record import queries as record_queries
 from ..search.engine import search as run_search
@@ -227,7 +228,7 @@ def coverage_page():
     report = None
     if evidence_type in dict(types):
         report = coverage.report(get_conn(), current_index(evidence_type), {
-            "evidence_type": evidence_type, "expiring_within_days": 90})
+            "evidence_type": evidence_type, "expiring_within_days": 90}, PRODUCTION)
     return render_template("web/coverage.html", types=types, evidence_type=evidence_type,
                            report=report, chart=_chart(report) if report else None)
 
@@ -240,7 +241,7 @@ def coverage_csv():
     if evidence_type not in dict(active_evidence_types()):
         abort(404)
     report = coverage.report(get_conn(), current_index(evidence_type), {
-        "evidence_type": evidence_type, "expiring_within_days": 90})
+        "evidence_type": evidence_type, "expiring_within_days": 90}, PRODUCTION)
     return Response(coverage.as_csv(report), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="abdeckung-{evidence_type}.csv"'})
 

@@ -10,7 +10,10 @@ _TRANSLATIONS = [
     (r"Missing data for required field\.|required", "Bitte ausfüllen."),
     (r"Field may not be null\.", "Bitte ausfüllen."),
     (r"Not a valid email address\.", "Bitte eine gültige E-Mail-Adresse angeben."),
-    (r"Not a valid URL\.", "Bitte eine vollständige Adresse angeben (https://…)."),
+    (r"not an absolute http\(s\) URL.*", "Bitte eine vollständige Adresse angeben (https://…), "
+                                          "Sonderzeichen %-kodiert."),
+    (r"a production endpoint must use https://",
+     "Produktive Endpunkte nur mit https:// angeben."),
     (r"Not a valid date\.", "Bitte ein Datum angeben (TT.MM.JJJJ oder JJJJ-MM-TT)."),
     (r"Not a valid integer\.", "Bitte eine ganze Zahl angeben."),
     (r"Length must be between (\d+) and (\d+)\.", r"Mindestens \1 und höchstens \2 Zeichen."),
