@@ -146,7 +146,7 @@ def main():
         hello_run = wrk(f"{hello}/hello", duration=DURATION)
     buffered = throughput(env, routing, script, FLUSH_SECONDS)
     unbuffered = throughput(env, routing, script, 0)
-    answered, lost = crash(env, routing, path)
+    crash_answered, lost = crash(env, routing, path)
 
     print(f"gunicorn {WORKERS} workers x 16 threads; wrk 8 connections, {DURATION}")
     for label, run in (("bare Flask hello", hello_run),
@@ -159,7 +159,7 @@ def main():
         print(f"graceful stop, {label}: wrk counted {answered} answered checks, "
               f"{run['logged']} logged ({run['logged'] - answered:+d})")
     ages = sorted(lost.values())
-    print(f"crash (SIGKILL to every process after 5 s): {answered} answered, "
+    print(f"crash (SIGKILL to every process after 5 s): {crash_answered} answered, "
           f"{len(lost)} not logged" + (f", aged {ages[0] * 1000:.0f}–{ages[-1] * 1000:.0f} "
                                        f"ms at the kill" if ages else ""))
 

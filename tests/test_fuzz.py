@@ -40,7 +40,8 @@ _UNKNOWN_CODE = r"unknown (code|municipality) '.*'"
 _CREATE_BODIES = ("POST /api/v1/organisations", "POST /api/v1/registers",
                   "POST /api/v1/evidence-types", "POST /api/v1/services", "POST /api/v1/offers",
                   "POST /api/v1/permissions", "POST /api/v1/registrations",
-                  "POST /api/v1/registrations/{code}/resubmit")
+                  "POST /api/v1/registrations/{code}/resubmit", "POST /api/v1/onboarding",
+                  "POST /api/v1/fachsynchronisation", "POST /api/v1/deadlines")
 RULES_NO_SCHEMA_CAN_STATE = [
     # exactly one of several query parameters
     ("GET /api/v1/competence", r"ags|ars|plz", r"give exactly one of ags, ars, plz"),
@@ -53,8 +54,9 @@ RULES_NO_SCHEMA_CAN_STATE = [
     ("GET /api/v1/search", r"q", r"no searchable words.*"),
     # references to objects that must exist
     *[(label, r"(organisation\.)?seat_ags|keepers|federal_counterparts|registers|provider"
-              r"|consumer|evidence_type|service|requirements\[\d+\]\.evidence_type_lists",
+              r"|organisation|register|consumer|evidence_type|service|requirements\[\d+\]\.evidence_type_lists",
        _UNKNOWN_CODE) for label in _CREATE_BODIES],
+    ("POST /api/v1/fachsynchronisation", r"register", r".* is not a federal counterpart .*"),
     # who must be named depends on the caller's role (organisation admins: their own)
     ("POST /api/v1/offers", r"provider", r"required"),
     ("POST /api/v1/permissions", r"consumer", r"required"),

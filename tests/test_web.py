@@ -452,6 +452,23 @@ class TestPages:
         assert csv.mimetype == "text/csv"
         assert csv.get_data(as_text=True).startswith("finding,key,name,offer,detail")
 
+    def test_onboarding_report_as_table_chart_csv_and_deadlines(self, client, conn, dm):
+        ch.organisation(client, dm, "amt-web")
+        ch.create(client, dm, "onboarding", {"organisation": "amt-web", "role": "provider",
+                                             "state": "running", "environment": "test",
+                                             "evidence_type": "meldebescheinigung"})
+        ch.create(client, dm, "deadlines", {"evidence_type": "meldebescheinigung",
+                                            "due_on": "2020-01-01", "legal_source": "§ 9 X"})
+        assert client.get("/anbindungen").status_code in (302, 303, 401, 403)
+        sign_in(client, web_user(conn, "auditor"))
+        body = text(client.get("/anbindungen"))
+        assert '<svg role="img"' in body
+        assert re.search(r'<th scope="row">laufend</th><td>Testumgebung</td><td>0</td>'
+                         r'<td>1</td>', body)
+        assert "Amt-Web" in body and "überfällig" in body  # the deadline has passed
+        csv = client.get("/anbindungen.csv")
+        assert csv.mimetype == "text/csv" and "running,test,0,1" in csv.get_data(as_text=True)
+
     def test_tokens_are_shown_once_and_stored_as_hashes(self, client, conn):
         sign_in(client, web_user(conn, "data_manager"))
         r = post_form(client, "/konto/tokens", {"token_name": "Skript",

@@ -6,13 +6,15 @@ from ..record import audit
 from . import queries
 from .evidence_types import evidence_types
 from .offers import offers
+from .onboarding import onboarding
 from .organisations import organisations
 from .permissions import permissions
 from .registers import registers
 from .services import services
 
-# Dependants first: offers and permissions name services, evidence types, organisations.
-ORDER = (offers, permissions, services, evidence_types, registers, organisations)
+# Dependants first: offers, permissions and onboarding records name services, evidence
+# types, organisations.
+ORDER = (offers, permissions, onboarding, services, evidence_types, registers, organisations)
 NOT_RETIRED = ("pending", "active", "suspended")
 REASON = "regmap demo retire: the illustrative demo catalogue is retired"
 

@@ -3,7 +3,7 @@
 permissions, approve and reject)."""
 import functools
 
-from flask import request, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
 
 from .. import csv_input
@@ -34,7 +34,9 @@ from ..http import (
 )
 from ..record import queries as record_queries
 from ..record.replica import read_conn
-from . import area_imports, importer, schemas
+from . import area_imports, fachsynchronisation, importer, schemas
+from . import deadlines as deadline_records
+from . import onboarding as onboarding_records
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
@@ -97,7 +99,7 @@ def collection_routes(collection, item_schema, create_schema, query_schema, page
     # at least one field.
     replace_schema = create_schema if not getattr(create_schema, "OPENAPI_RULES", None) \
         else type(create_schema.__name__.replace("Create", "Replace"), (create_schema,),
-                  {"OPENAPI_RULES": {}})
+                  {"OPENAPI_RULES": getattr(create_schema, "OPENAPI_REPLACE_RULES", {})})
     patch_schema = type(create_schema.__name__.replace("Create", "Patch"), (create_schema,),
                         {"OPENAPI_RULES": {"minProperties": 1}})
     # Organisation admins read the history of what their organisation owns (checked below).
@@ -249,6 +251,90 @@ class ImportReportSchema(schemas.ma.Schema):
     created = schemas.ma.fields.List(schemas.ma.fields.String(), required=True)
 
 
+class OnboardingReportSchema(schemas.ma.Schema):
+    table = schemas.ma.fields.List(schemas.ma.fields.Dict(), required=True, metadata={
+        "description": "state (in_preparation, running, completed) x environment: dc, dp"})
+    apart = schemas.ma.fields.List(schemas.ma.fields.Dict(), required=True, metadata={
+        "description": "the same for planned and paused, shown apart"})
+    registers_without_production_offer = schemas.ma.fields.List(
+        schemas.ma.fields.Dict(), required=True, metadata={
+            "description": "active registers none of whose evidence types is offered in "
+                           "production yet (code, idnrg_number, name)"})
+
+
+@blp.route("/reports/onboarding")
+class OnboardingReport(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.response(200, OnboardingReportSchema)
+    @blp.alt_response(200, description="CSV (Accept: text/csv): state,environment,dc,dp",
+                      content_type="text/csv", success=True)
+    def get(self):
+        """Connections of data consumers (DC) and providers (DP) per state and environment
+        ---
+        Distinct organisations with an active onboarding record, active organisations only,
+        as the status report to the IT-Planungsrat counts them.
+        """
+        document = onboarding_records.report(read_conn())
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
+                == "text/csv":
+            return Response(onboarding_records.report_csv(document), mimetype="text/csv")
+        return document
+
+
+@blp.route("/reports/deadlines")
+class DeadlineReport(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.response(200, schemas.DeadlineReportSchema)
+    @blp.alt_response(200, description="CSV (Accept: text/csv)", content_type="text/csv",
+                      success=True)
+    def get(self):
+        """Who is late or due within 90 days for a transition deadline
+        ---
+        Every provider obliged by an active deadline (the register's keepers, every
+        organisation with a provider onboarding record for it) and its standing: connected
+        (an active production offer), late, due within 90 days, or open.
+        """
+        document = deadline_records.report(read_conn())
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
+                == "text/csv":
+            return Response(deadline_records.report_csv(document), mimetype="text/csv")
+        return document
+
+
+@blp.route("/fachsynchronisation")
+class Fachsynchronisation(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.query(schemas.FachsynchronisationQueryArgsSchema)
+    @blp.response(200, schemas.FachsynchronisationPageSchema)
+    @blp.problems(400)
+    def get(self, args):
+        """Status entries of the federal actors per register, newest first
+        ---
+        `latest=true`: only the newest entry per actor and register (the current status).
+        """
+        rows, total = fachsynchronisation.entries(read_conn(), args, page_window(args))
+        return page_of(rows, total, args)
+
+    @requires(*CURATORS)
+    @blp.arguments(schemas.FachsynchronisationCreateSchema)
+    @blp.response(201, schemas.FachsynchronisationSchema)
+    @blp.problems(422)
+    def post(self, data):
+        """Record a new status entry of a federal actor (entries are never changed)"""
+        return fachsynchronisation.document(
+            fachsynchronisation.record(get_conn(), current_actor(), data))
+
+
+@blp.route("/fachsynchronisation/<code:code>")
+class FachsynchronisationEntry(MethodView):
+    @requires(*OVERSIGHT)
+    @blp.response(200, schemas.FachsynchronisationSchema)
+    @blp.problems(404)
+    def get(self, code):
+        """One status entry"""
+        return fachsynchronisation.document(fachsynchronisation.get(read_conn(), code))
+
+
 @blp.route("/offers/import")
 class OfferImport(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {
@@ -286,6 +372,12 @@ collection_routes(permissions, schemas.PermissionSchema, schemas.PermissionCreat
                   schemas.PermissionQueryArgsSchema, schemas.PermissionPageSchema,
                   readers=(CONSUMER_ADMIN, ROUTING) + OVERSIGHT,
                   writers=CURATORS + (CONSUMER_ADMIN,))
+collection_routes(deadline_records.deadlines, schemas.DeadlineSchema, schemas.DeadlineCreateSchema,
+                  schemas.DeadlineQueryArgsSchema, schemas.DeadlinePageSchema)
+collection_routes(onboarding_records.onboarding, schemas.OnboardingSchema,
+                  schemas.OnboardingCreateSchema, schemas.OnboardingQueryArgsSchema,
+                  schemas.OnboardingPageSchema,
+                  readers=(PROVIDER_ADMIN, CONSUMER_ADMIN) + OVERSIGHT)
 
 
 # --- new editions of the Gemeindeverzeichnis as reviewable change sets ---------------------

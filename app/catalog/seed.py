@@ -11,9 +11,10 @@ import logging
 from pathlib import Path
 
 from ..record import audit
-from . import queries
+from . import fachsynchronisation, queries
 from .evidence_types import evidence_types
 from .offers import offers
+from .onboarding import onboarding
 from .organisations import organisations
 from .references import References
 from .registers import registers
@@ -28,6 +29,12 @@ IDNRG_REGISTERS = "idnrg/anlage_idnrg_registers.csv"
 FEDERAL_COUNTERPARTS = "idnrg/fachsynchronisation_akteure_2025-08.csv"
 EVIDENCE_TYPES = "catalog/evidence_types.json"
 DEMO = "demo/catalog.json"
+DEMO_CONNECTIONS = "demo/anbindungen_dc_dp_2025-09.csv"
+# The status report's words for states and environments -> regmap's.
+_REPORT_STATES = {"in_vorbereitung": "in_preparation", "laufend": "running",
+                  "abgeschlossen": "completed"}
+_REPORT_ENVIRONMENTS = {"referenzumgebung": "reference", "testumgebung": "test",
+                        "produktivumgebung": "production"}
 
 
 def _csv(seed_dir, name):
@@ -82,6 +89,9 @@ def seed_catalog(conn, seed_dir, actor):
                 "federal_counterparts": sorted(counterparts.get(number, ())),
                 "status": "active"}, counts)
 
+        counts["Fachsynchronisation entries"] = fachsynchronisation.seed(
+            conn, seed_dir, actor, abbreviation_to_code)
+
         # Real entries; a catalogue seeded by an older --demo holds them as illustrative
         # ones, which the shipped data declares real (audited like any update).
         shipped = json.loads((Path(seed_dir) / EVIDENCE_TYPES).read_text(encoding="utf-8"))
@@ -126,5 +136,28 @@ def seed_demo(conn, seed_dir, actor):
             for row in queries.demo_municipal_offers(
                 conn, endpoint_base=rules["endpoint_base"], **kinds)])
         counts["created"] += len(new_orgs) + len(new_offers)
+        counts["created"] += _demo_onboarding(conn, seed_dir, actor, demo["services"][0]["code"])
     log.info("seeded demo catalogue: %s", counts)
     return counts
+
+
+def _demo_onboarding(conn, seed_dir, actor, service):
+    """Illustrative onboarding records of demo authorities, one organisation per counted
+    connection, so that the DC/DP report equals the status report's table (providers of the
+    Meldebescheinigung, consumers for the first demo service). Codes are fixed, so a second
+    seed adds nothing."""
+    wanted = []
+    for row in _csv(seed_dir, DEMO_CONNECTIONS):
+        for role, column in (("consumer", "dc"), ("provider", "dp")):
+            wanted += [(role, _REPORT_STATES[row["stand"]],
+                        _REPORT_ENVIRONMENTS[row["umgebung"]])] * int(row[column])
+    authorities = queries.demo_authority_codes(conn, len(wanted))
+    bodies = []
+    for n, ((role, state, environment), org) in enumerate(zip(wanted, authorities), 1):
+        code = f"demo-anbindung-{n}"
+        if onboarding.load(conn, code) is None:
+            bodies.append({"code": code, "organisation": org, "role": role, "state": state,
+                           "environment": environment, "illustrative": True,
+                           **({"evidence_type": "meldebescheinigung"} if role == "provider"
+                              else {"service": service})})
+    return len(onboarding.submit_many(conn, actor, bodies)) if bodies else 0

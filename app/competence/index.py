@@ -110,7 +110,8 @@ CHANGE_EFFECTS = {
     "evidence-types": EVIDENCE_TYPE,
     # Read by no resolution (users and tokens concern the token cache only).
     "registers": NONE, "services": NONE, "permissions": NONE, "registrations": NONE,
-    "users": NONE, "tokens": NONE,
+    "users": NONE, "tokens": NONE, "permission-checks": NONE, "onboarding": NONE,
+    "fachsynchronisation": NONE, "deadlines": NONE,
     # Anything else, reference areas and successions first of all: rebuild.
 }
 MAX_CHANGES_APPLIED = 5_000

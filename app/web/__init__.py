@@ -11,6 +11,7 @@ from . import (
                curation,
                error_pages,
                filters,
+               onboarding,
                postcodes,
                proposals,
                registration,
@@ -20,6 +21,6 @@ from . import (
 from .blueprint import blp
 
 PAGE_MODULES = (signin, registration, account, proposals, curation, review, catalogue,
-                postcodes, area_imports, filters, error_pages)
+                postcodes, area_imports, onboarding, filters, error_pages)
 
 __all__ = ["blp", "PAGE_MODULES"]

@@ -230,7 +230,7 @@ def test_curation_pages(new_page, check):
 # Every HTML page the app serves (GET), with a URL that opens it. The test below checks that
 # this list covers the app's routes, so a new page cannot escape axe-core.
 NOT_PAGES = {"web.static", "web.suggest_search", "web.suggest_places", "web.coverage_csv",
-             "web.suggest_organisations"}
+             "web.suggest_organisations", "web.onboarding_csv"}
 
 
 def every_page(offer, registration, permission, curation, area_import):
@@ -247,6 +247,7 @@ def every_page(offer, registration, permission, curation, area_import):
         "web.review_registration": f"/pruefung/registrierungen/{registration}",
         "web.review_proposal": f"/pruefung/offers/{offer}",
         "web.coverage_page": "/abdeckung", "web.request_permission": "/berechtigungen/neu",
+        "web.onboarding_page": "/anbindungen",
         "web.create_object": "/katalog/services/neu",
         "web.edit_object": "/katalog/organisations/kba/bearbeiten",
         "permissions": f"/katalog/permissions/{permission}",

@@ -1,0 +1,135 @@
+"""Onboarding records (Anbindungsvorhaben, issue 16): an organisation connecting to NOOTS in
+one environment - as provider of a register or an evidence type, or as consumer for a
+service - with its state, dated milestones, a target date and notes.
+
+Data managers write them (the Anbindungsbegleitung); the organisation reads its own, and
+overseers all. Whether the organisation is connected is derived where regmap knows it (an
+active offer of the provider, an active permission of the consumer in that environment) and
+taken from the `connected_on` milestone where it does not.
+"""
+import csv
+import io
+
+from ..access.roles import ORGANISATION_ROLES
+from ..environments import ENVIRONMENTS
+from ..errors import ValidationFailed, param_error
+from ..identifiers import new_code
+from . import queries
+from .collection import Collection
+from .references import filter_id
+from .rules import environment, illustrative
+
+MILESTONES = ("first_contact_on", "evidence_specified_on", "readiness_checked_on",
+              "connected_on")
+
+
+class Onboarding(Collection):
+    name, what, table = "onboarding", "onboarding record", "onboarding"
+    public_statuses = ()  # the organisation itself and overseers only (owner_id)
+
+    def load(self, conn, code, for_update=False):
+        return queries.get_onboarding(conn, code, for_update)
+
+    def owner_id(self, row):
+        return row["organisation_id"]
+
+    def document(self, row, actor):
+        doc = {k: row[k] for k in (
+            "code", "organisation", "organisation_name", "role", "register", "evidence_type",
+            "service", "environment", "state", *MILESTONES, "readiness_result",
+            "target_date", "notes", "status", "illustrative", "version", "created_at",
+            "updated_at")}
+        doc["connected"] = row["connected_in_catalogue"] or row["connected_on"] is not None
+        doc["connected_known_from"] = "catalogue" if row["connected_in_catalogue"] else \
+            "milestone" if row["connected_on"] is not None else None
+        return doc
+
+    def editable(self, row):
+        return {k: row[k] for k in ("organisation", "role", "register", "evidence_type",
+                                    "service", "environment", "state", *MILESTONES,
+                                    "readiness_result", "target_date", "notes", "status")}
+
+    def prepare(self, refs, actor, data, current=None):
+        role = data["role"]
+        subject = {"register": data.get("register"), "evidence_type": data.get("evidence_type"),
+                   "service": data.get("service")}
+        if role == "provider" and (subject["service"] or not (
+                subject["register"] or subject["evidence_type"])):
+            raise _subject_problem("a provider connects a register or an evidence type "
+                                   "(not a service)")
+        if role == "consumer" and (not subject["service"] or subject["register"]
+                                   or subject["evidence_type"]):
+            raise _subject_problem("a consumer connects for a service (not a register or "
+                                   "evidence type)")
+        return {"code": current["code"] if current else (data.get("code")
+                                                         or new_code("anb")),
+                "organisation_id": refs.id("organisation", data["organisation"],
+                                           "organisation"),
+                "role": role,
+                "register_id": refs.id("register", subject["register"], "register"),
+                "evidence_type_id": refs.id("evidence_type", subject["evidence_type"],
+                                            "evidence_type"),
+                "service_id": refs.id("service", subject["service"], "service"),
+                "environment": environment(data, current), "state": data["state"],
+                **{m: data.get(m) for m in MILESTONES},
+                "readiness_result": data.get("readiness_result"),
+                "target_date": data.get("target_date"), "notes": data.get("notes"),
+                "status": data.get("status") or (current or {}).get("status") or "active",
+                "illustrative": illustrative(data, current)}
+
+    def insert(self, conn, values):
+        return queries.insert_onboarding(conn, values)
+
+    def update_row(self, conn, row, values):
+        queries.update_onboarding(conn, row["id"], values)
+
+    def list(self, conn, actor, args, window):
+        # Readers are overseers and organisation admins; the latter see their own only.
+        owner = (actor.organisation_id or -1) if actor.role in ORGANISATION_ROLES else None
+        rows, total = queries.list_onboarding(conn, filters={
+            "organisation_id": filter_id(conn, "organisation", args.get("organisation")),
+            "register_id": filter_id(conn, "register", args.get("register")),
+            "evidence_type_id": filter_id(conn, "evidence_type", args.get("evidence_type")),
+            "service_id": filter_id(conn, "service", args.get("service")),
+            "role": args.get("role"), "environment": args.get("environment"),
+            "state": args.get("state"), "status": args.get("status"),
+        }, owner_id=owner, **window)
+        return [self.document(r, actor) for r in rows], total
+
+
+def _subject_problem(detail):
+    return ValidationFailed(detail, errors=[param_error("role", "body", detail)])
+
+
+onboarding = Onboarding()
+
+
+# The report's table: these states, in this order, as the status report counts them;
+# `planned` and `paused` are shown apart.
+REPORT_STATES = ("in_preparation", "running", "completed")
+APART_STATES = ("planned", "paused")
+
+
+def report(conn):
+    """DC/DP counts (distinct organisations) per state and environment, and the registers
+    without any production offer."""
+    counts = {(r["role"], r["environment"], r["state"]): r["n"]
+              for r in queries.onboarding_counts(conn)}
+
+    def rows(states):
+        return [{"state": state, "environment": env,
+                 "dc": counts.get(("consumer", env, state), 0),
+                 "dp": counts.get(("provider", env, state), 0)}
+                for state in states for env in ENVIRONMENTS]
+    return {"table": rows(REPORT_STATES), "apart": rows(APART_STATES),
+            "registers_without_production_offer": [
+                dict(r) for r in queries.registers_without_production_offer(conn)]}
+
+
+def report_csv(document):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("state", "environment", "dc", "dp"))
+    for row in document["table"] + document["apart"]:
+        writer.writerow((row["state"], row["environment"], row["dc"], row["dp"]))
+    return buffer.getvalue()

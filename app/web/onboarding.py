@@ -1,0 +1,46 @@
+"""The onboarding report as a page for the people steering the connection of authorities
+(Anbindungsbegleitung): DC/DP per state and environment as the status report counts them,
+drawn as SVG on the server (the table beside it says the same), the registers without a
+production offer, and who is late or due for a transition deadline."""
+from flask import Response, render_template
+
+from ..access.auth import ensure_role
+from ..access.roles import OVERSIGHT
+from ..catalog import deadlines, onboarding
+from ..db import get_conn
+from .blueprint import blp
+
+STATES_DE = {"in_preparation": "in Vorbereitung", "running": "laufend",
+             "completed": "abgeschlossen", "planned": "geplant", "paused": "pausiert"}
+ENVIRONMENTS_DE = {"reference": "Referenzumgebung", "test": "Testumgebung",
+                   "production": "Produktivumgebung"}
+STANDINGS_DE = {"late": "überfällig", "due": "fällig in 90 Tagen", "open": "offen",
+                "connected": "angebunden"}
+
+
+@blp.route("/anbindungen")
+def onboarding_page():
+    ensure_role(*OVERSIGHT)
+    conn = get_conn()
+    report = onboarding.report(conn)
+    obligations = deadlines.report(conn)
+    return render_template(
+        "web/onboarding.html", report=report, chart=_chart(report["table"]),
+        obligations=[p for p in obligations["providers"] if p["standing"] in ("late", "due")],
+        states=STATES_DE, environments=ENVIRONMENTS_DE, standings=STANDINGS_DE)
+
+
+@blp.route("/anbindungen.csv")
+def onboarding_csv():
+    """The DC/DP table as CSV (session sign-in), as the API gives it."""
+    ensure_role(*OVERSIGHT)
+    return Response(onboarding.report_csv(onboarding.report(get_conn())), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="anbindungen.csv"'})
+
+
+def _chart(table):
+    """One group per state and environment, a DC and a DP bar each, scaled to the largest."""
+    top = max([max(row["dc"], row["dp"]) for row in table] + [1])
+    return [{**row, "label": f"{STATES_DE[row['state']]}, {ENVIRONMENTS_DE[row['environment']]}",
+             "dc_width": round(300 * row["dc"] / top, 1),
+             "dp_width": round(300 * row["dp"] / top, 1)} for row in table]
