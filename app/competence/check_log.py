@@ -21,6 +21,7 @@ from flask import current_app, g
 from prometheus_client import Counter
 
 from ..dates import berlin_today
+from ..db import get_conn
 from ..http import csv_cell
 from ..record import audit
 from . import queries
@@ -42,12 +43,11 @@ class CheckLog:
         self._thread = None
         self._pid = None
 
+    @property
+    def buffered(self):
+        return bool(self._flush_seconds)
+
     def append(self, entry):
-        if not self._flush_seconds:  # 0: unbuffered, written with the check (tests)
-            with self._lock:
-                self._pending.append(entry)
-            self.flush()
-            return
         with self._lock:
             self._pending.append(entry)
             overflow = len(self._pending) - MAX_BUFFERED
@@ -111,15 +111,22 @@ def flush_all(app):
 
 
 def record(actor, args, decision):
-    """Log one answered check (called by the route with the request's actor)."""
-    current_app.extensions["regmap.check_log"].append({
+    """Log one answered check (called by the route with the request's actor): buffered, or
+    with CHECK_LOG_FLUSH_SECONDS 0 written at once on the request's own connection (a second
+    connection per check would starve the pool under load)."""
+    entry = {
         "checked_at": datetime.now(timezone.utc), "token": actor.token_code,
         "asked_by": actor.label, "request_id": g.get("request_id"),
         "environment": decision["environment"],
         "consumer": args["consumer"], "service": args["service"],
         "evidence_type": args["evidence_type"], "provider": args.get("provider"),
         "at": decision.get("at") or berlin_today(), "allowed": decision["allowed"],
-        "permission": decision.get("permission"), "reason": decision["reason"]})
+        "permission": decision.get("permission"), "reason": decision["reason"]}
+    check_log = current_app.extensions["regmap.check_log"]
+    if check_log.buffered:
+        check_log.append(entry)
+    else:
+        queries.insert_permission_checks(get_conn(), [entry])
 
 
 def _query(args):
