@@ -63,6 +63,9 @@ class Config:
     # (competence/check_log.py): a crash loses at most this many seconds of entries (0:
     # each entry is written with its check, as the tests do).
     CHECK_LOG_FLUSH_SECONDS: float = 0.5
+    # Off only to measure what the check log costs (bench/check_log_bench.py): auditors rely
+    # on it, and a service without it cannot show who checked what.
+    CHECK_LOG: bool = True
     # Threads per gunicorn worker (regmap serve). Idle ones cost little: searches waiting for
     # their turn may hold up to half of them (search/engine.py).
     GUNICORN_THREADS: int = 16

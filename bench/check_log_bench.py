@@ -5,9 +5,9 @@ lost when the service stops or crashes.
 Needs wrk and a database: DATABASE_URL, else the embedded one of ./scripts/serve.sh (migrated
 and seeded with the demo catalogue first). DURATION (15s), WORKERS (2).
 
-1. Throughput of /permissions/check (wrk, 8 connections, routing token) with the buffered
-   log (CHECK_LOG_FLUSH_SECONDS=0.5, the default) and with each entry inserted by its check
-   (0), next to a bare Flask endpoint in the same run.
+1. Throughput of /permissions/check (wrk, 8 connections, routing token) without the log
+   (CHECK_LOG=0), with the buffered log (CHECK_LOG_FLUSH_SECONDS=0.5, the default) and with
+   each entry inserted by its check (0), next to a bare Flask endpoint in the same run.
 2. Graceful stop: after the buffered run, gunicorn is stopped with SIGTERM; every check wrk
    counted must be in the log (a few more may be: answers in flight when wrk stopped).
 3. Crash: 8 clients check for 5 s, then every gunicorn process gets SIGKILL at once. Each
@@ -70,10 +70,10 @@ def logged(database_url, request_ids=None):
             (list(request_ids),))}
 
 
-def throughput(env, routing, script, flush_seconds):
+def throughput(env, routing, script, flush_seconds, log=True):
     before = logged(env["DATABASE_URL"])
     with gunicorn("app.wsgi:app", 18394, "/readyz", workers=WORKERS,
-                  env={"DATABASE_URL": env["DATABASE_URL"],
+                  env={"DATABASE_URL": env["DATABASE_URL"], "CHECK_LOG": "1" if log else "0",
                        "CHECK_LOG_FLUSH_SECONDS": str(flush_seconds)}) as api:
         wrk(api, duration="5s", script=script, headers=routing)  # warm-up
         time.sleep(2 * FLUSH_SECONDS + 0.5)  # the warm-up's entries are written
@@ -144,16 +144,18 @@ def main():
         env=env)}
     with gunicorn("bench.hello_app:app", 18391, "/hello", workers=WORKERS) as hello:
         hello_run = wrk(f"{hello}/hello", duration=DURATION)
+    unlogged = throughput(env, routing, script, FLUSH_SECONDS, log=False)
     buffered = throughput(env, routing, script, FLUSH_SECONDS)
     unbuffered = throughput(env, routing, script, 0)
     crash_answered, lost = crash(env, routing, path)
 
     print(f"gunicorn {WORKERS} workers x 16 threads; wrk 8 connections, {DURATION}")
-    for label, run in (("bare Flask hello", hello_run),
+    for label, run in (("bare Flask hello", hello_run), ("check, no log", unlogged),
                        (f"check, buffered log ({FLUSH_SECONDS} s)", buffered),
                        ("check, insert per check", unbuffered)):
         print(f"{label:<32} {run['rps']:>8.0f} req/s  p50 {run['p50_ms']:6.2f} ms  "
               f"p99 {run['p99_ms']:7.2f} ms  non-2xx {run['non_2xx']}")
+    print(f"buffered log / no log: {buffered['rps'] / unlogged['rps']:.2f}")
     for label, run in (("buffered", buffered), ("insert per check", unbuffered)):
         answered = run["requests"] - run["non_2xx"]
         print(f"graceful stop, {label}: wrk counted {answered} answered checks, "

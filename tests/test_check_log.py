@@ -226,3 +226,12 @@ def test_entries_wait_while_the_database_is_away(database_url):
                                 "WHERE consumer = 'away-test'").fetchone()["n"] == 1
             delete_committed(conn, "away-test")
     away.close()
+
+
+def test_the_log_can_be_switched_off_for_measuring_only(app, client, login, permitted):
+    app.config["CHECK_LOG"] = False
+    try:
+        check(client, login("routing"))
+    finally:
+        app.config["CHECK_LOG"] = True
+    assert log(client, login("auditor"))["total"] == 0

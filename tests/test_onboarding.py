@@ -168,3 +168,29 @@ def test_the_demo_reproduces_the_status_report(demo_database):
     with psycopg.connect(demo_database, row_factory=dict_row) as conn:  # only reads
         table = onboarding.report(conn)["table"]
     assert {(c["state"], c["environment"]): (c["dc"], c["dp"]) for c in table} == expected
+
+
+def test_the_report_by_land_by_federal_actor_and_over_time(client, dm, orgs):
+    organisation(client, dm, "amt-sh", seat_ags="01054062")   # Schleswig-Holstein
+    record(client, dm, "amt-sh", "provider", "running", first_contact_on="2025-06-10",
+           evidence_specified_on="2025-08-01")
+    record(client, dm, "kba", "provider", "completed", environment="reference",
+           register="idnrg-15", first_contact_on="2025-07-15", connected_on="2025-09-30")
+    record(client, dm, "stadt-x", "consumer", "in_preparation", first_contact_on="2025-08-20")
+    report = client.get(f"{API}/reports/onboarding", headers=dm).json
+    sh = next(g for g in report["by_land"] if g["land"] == "01")
+    assert sh["name"] == "Schleswig-Holstein"
+    assert {(c["state"], c["environment"]): c["dp"] for c in sh["table"]}[
+        ("running", "test")] == 1
+    kba = next(g for g in report["by_federal_actor"] if g["organisation"] == "kba")
+    assert {(c["state"], c["environment"]): c["dp"] for c in kba["table"]}[
+        ("completed", "reference")] == 1
+    assert all(g["organisation"] != "stadt-x" for g in report["by_federal_actor"])
+    months = {m["month"]: m for m in report["progress"]}
+    assert report["progress"][0]["month"] == "2025-06"
+    assert months["2025-06"]["dp"]["first_contact"] == 1
+    assert months["2025-07"]["dp"]["first_contact"] == 2
+    assert months["2025-08"]["dc"]["first_contact"] == 1
+    assert months["2025-08"]["dp"]["evidence_specified"] == 1
+    assert months["2025-09"]["dp"]["connected"] == 1 and months["2025-08"]["dp"][
+        "connected"] == 0

@@ -456,7 +456,9 @@ class TestPages:
         ch.organisation(client, dm, "amt-web")
         ch.create(client, dm, "onboarding", {"organisation": "amt-web", "role": "provider",
                                              "state": "running", "environment": "test",
-                                             "evidence_type": "meldebescheinigung"})
+                                             "evidence_type": "meldebescheinigung",
+                                             "first_contact_on": "2025-06-10",
+                                             "connected_on": "2025-09-01"})
         ch.create(client, dm, "deadlines", {"evidence_type": "meldebescheinigung",
                                             "due_on": "2020-01-01", "legal_source": "§ 9 X"})
         assert client.get("/anbindungen").status_code in (302, 303, 401, 403)
@@ -466,8 +468,26 @@ class TestPages:
         assert re.search(r'<th scope="row">laufend</th><td>Testumgebung</td><td>0</td>'
                          r'<td>1</td>', body)
         assert "Amt-Web" in body and "überfällig" in body  # the deadline has passed
+        assert "Fortschritt je Monat" in body and '<th scope="row">2025-09</th>' in body
         csv = client.get("/anbindungen.csv")
         assert csv.mimetype == "text/csv" and "running,test,0,1" in csv.get_data(as_text=True)
+
+    def test_the_fachsynchronisation_overview_lists_every_shipped_actor(self, client, conn):
+        import csv as csv_module
+
+        from app.catalog.fachsynchronisation import SHIPPED, register_numbers
+        from app.config import REPO_ROOT
+        sign_in(client, web_user(conn, "data_manager"))
+        body = html.unescape(text(client.get("/anbindungen")))
+        with open(REPO_ROOT / "catalog_seed" / SHIPPED, encoding="utf-8") as f:
+            shipped = list(csv_module.DictReader(f))
+        assert len(shipped) == 27
+        for row in shipped:
+            numbers = ", ".join(map(str, sorted(register_numbers(row["register_nrs"]))))
+            assert re.search(rf">{re.escape(row['akteur'])}</abbr></th><td>{numbers}</td>",
+                             body), row["akteur"]
+            assert row["stand_august_2025"][:60] in body
+        assert "noch kein Kontakt" in body  # BAMF and others
 
     def test_tokens_are_shown_once_and_stored_as_hashes(self, client, conn):
         sign_in(client, web_user(conn, "data_manager"))

@@ -107,3 +107,21 @@ def seed(conn, seed_dir, actor, abbreviation_to_code):
                              after=document(queries.get_fachsynchronisation(conn, code)))
                 created += 1
     return created
+
+
+def overview(conn):
+    """Per federal actor: the registers of its entries and its newest status (the entry with
+    the latest day; its text and whether it was contacted)."""
+    rows, _ = queries.list_fachsynchronisation(conn, latest=True, limit=100_000, offset=0)
+    actors = {}
+    for row in rows:  # newest first
+        actor = actors.setdefault(row["organisation"], {
+            "organisation": row["organisation"], "abbreviation": row["abbreviation"],
+            "name": row["organisation_name"], "registers": [],
+            "status_on": row["status_on"], "status": row["status"],
+            "contacted": row["contacted"]})
+        if row["idnrg_number"] is not None:
+            actor["registers"].append(row["idnrg_number"])
+    for actor in actors.values():
+        actor["registers"].sort()
+    return sorted(actors.values(), key=lambda a: (a["abbreviation"] or a["organisation"]))

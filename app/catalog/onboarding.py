@@ -9,8 +9,10 @@ taken from the `connected_on` milestone where it does not.
 """
 import csv
 import io
+from datetime import date
 
 from ..access.roles import ORGANISATION_ROLES
+from ..dates import berlin_today
 from ..environments import ENVIRONMENTS
 from ..errors import ValidationFailed, param_error
 from ..identifiers import new_code
@@ -110,20 +112,69 @@ REPORT_STATES = ("in_preparation", "running", "completed")
 APART_STATES = ("planned", "paused")
 
 
-def report(conn):
-    """DC/DP counts (distinct organisations) per state and environment, and the registers
-    without any production offer."""
+def report(conn, today=None):
+    """DC/DP counts (distinct organisations) per state and environment - overall, per Land
+    of the seat and per federal actor -, the registers without any production offer, and
+    progress over time by month."""
     counts = {(r["role"], r["environment"], r["state"]): r["n"]
               for r in queries.onboarding_counts(conn)}
-
-    def rows(states):
-        return [{"state": state, "environment": env,
-                 "dc": counts.get(("consumer", env, state), 0),
-                 "dp": counts.get(("provider", env, state), 0)}
-                for state in states for env in ENVIRONMENTS]
-    return {"table": rows(REPORT_STATES), "apart": rows(APART_STATES),
+    grouped = {}
+    for r in queries.onboarding_counts_by_group(conn):
+        grouped.setdefault((r["grouping"], r["key"]), {})[
+            (r["role"], r["environment"], r["state"])] = r["n"]
+    lands = sorted(key for grouping, key in grouped if grouping == "land")
+    names = queries.area_names(conn, lands)
+    return {"table": _cells(counts, REPORT_STATES), "apart": _cells(counts, APART_STATES),
+            "by_land": [{"land": key, "name": names.get(key),
+                         "table": _cells(grouped[("land", key)], REPORT_STATES)}
+                        for key in lands],
+            "by_federal_actor": [{"organisation": key,
+                                  "table": _cells(grouped[("actor", key)], REPORT_STATES)}
+                                 for grouping, key in sorted(grouped) if grouping == "actor"],
             "registers_without_production_offer": [
-                dict(r) for r in queries.registers_without_production_offer(conn)]}
+                dict(r) for r in queries.registers_without_production_offer(conn)],
+            "progress": progress(queries.onboarding_milestones(conn),
+                                 today or berlin_today())}
+
+
+def _cells(counts, states):
+    return [{"state": state, "environment": env,
+             "dc": counts.get(("consumer", env, state), 0),
+             "dp": counts.get(("provider", env, state), 0)}
+            for state in states for env in ENVIRONMENTS]
+
+
+PROGRESS_MILESTONES = ("first_contact_on", "evidence_specified_on", "readiness_checked_on",
+                       "connected_on")
+
+
+PROGRESS_MONTHS = 120  # at most the last ten years, whatever dates were entered
+
+
+def progress(records, today):
+    """Per month from the first milestone (at most PROGRESS_MONTHS back) to `today`: how many
+    distinct organisations (DC, DP) had reached each milestone by the month's end."""
+    reached = {}  # (role, milestone) -> {organisation: first day reached}
+    for r in records:
+        for milestone in PROGRESS_MILESTONES:
+            day = r[milestone]
+            if day is not None:
+                seen = reached.setdefault((r["role"], milestone), {})
+                seen[r["organisation_id"]] = min(day, seen.get(r["organisation_id"], day))
+    days = [d for seen in reached.values() for d in seen.values()]
+    if not days:
+        return []
+    earliest = max(min(days), date(today.year - PROGRESS_MONTHS // 12, today.month, 1))
+    months, month = [], date(earliest.year, earliest.month, 1)
+    while month <= today:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        months.append({"month": month.strftime("%Y-%m"), **{
+            role_key: {m.removesuffix("_on"): sum(
+                d < following for d in reached.get((role, m), {}).values())
+                for m in PROGRESS_MILESTONES}
+            for role, role_key in (("consumer", "dc"), ("provider", "dp"))}})
+        month = following
+    return months
 
 
 def report_csv(document):

@@ -1057,3 +1057,39 @@ def registers_without_production_offer(conn):
             WHERE er.register_id = r.id AND f.status = 'active'
               AND f.environment = 'production' AND p.status = 'active')
         ORDER BY r.idnrg_number NULLS LAST, r.code""").fetchall()
+
+
+def onboarding_counts_by_group(conn):
+    """onboarding_counts per Land of the organisation's seat (`land`) and per federal actor
+    (an organisation that is a register's federal counterpart, `actor`)."""
+    return conn.execute("""
+        SELECT 'land' AS grouping, left(o.seat_ags, 2) AS key, t.role, t.environment, t.state,
+               count(DISTINCT t.organisation_id) AS n
+        FROM onboarding t JOIN organisation o ON o.id = t.organisation_id
+        WHERE t.status = 'active' AND o.status = 'active' AND o.seat_ags IS NOT NULL
+        GROUP BY left(o.seat_ags, 2), t.role, t.environment, t.state
+        UNION ALL
+        SELECT 'actor', o.code, t.role, t.environment, t.state,
+               count(DISTINCT t.organisation_id)
+        FROM onboarding t JOIN organisation o ON o.id = t.organisation_id
+        WHERE t.status = 'active' AND o.status = 'active'
+          AND EXISTS (SELECT 1 FROM register_organisation ro
+                      WHERE ro.organisation_id = o.id AND ro.relation = 'federal_counterpart')
+        GROUP BY o.code, t.role, t.environment, t.state
+    """).fetchall()
+
+
+def onboarding_milestones(conn):
+    """Per active record of an active organisation: role, organisation and its milestone
+    dates (progress over time)."""
+    return conn.execute("""
+        SELECT t.role, t.organisation_id, t.first_contact_on, t.evidence_specified_on,
+               t.readiness_checked_on, t.connected_on
+        FROM onboarding t JOIN organisation o ON o.id = t.organisation_id
+        WHERE t.status = 'active' AND o.status = 'active'
+    """).fetchall()
+
+
+def area_names(conn, keys):
+    return {r["key"]: r["name"] for r in conn.execute(
+        "SELECT key, name FROM area WHERE key = ANY(%(keys)s)", {"keys": list(keys)})}

@@ -256,6 +256,14 @@ class OnboardingReportSchema(schemas.ma.Schema):
         "description": "state (in_preparation, running, completed) x environment: dc, dp"})
     apart = schemas.ma.fields.List(schemas.ma.fields.Dict(), required=True, metadata={
         "description": "the same for planned and paused, shown apart"})
+    by_land = schemas.ma.fields.List(schemas.ma.fields.Dict(), required=True, metadata={
+        "description": "per Land of the organisation's seat: land, name, table"})
+    by_federal_actor = schemas.ma.fields.List(schemas.ma.fields.Dict(), required=True,
+                                              metadata={"description": "per federal actor "
+                                                        "(organisation, table)"})
+    progress = schemas.ma.fields.List(schemas.ma.fields.Dict(), required=True, metadata={
+        "description": "per month: organisations (dc, dp) that had reached first_contact, "
+                       "evidence_specified, readiness_checked, connected by its end"})
     registers_without_production_offer = schemas.ma.fields.List(
         schemas.ma.fields.Dict(), required=True, metadata={
             "description": "active registers none of whose evidence types is offered in "

@@ -122,6 +122,8 @@ def record(actor, args, decision):
         "evidence_type": args["evidence_type"], "provider": args.get("provider"),
         "at": decision.get("at") or berlin_today(), "allowed": decision["allowed"],
         "permission": decision.get("permission"), "reason": decision["reason"]}
+    if not current_app.config["CHECK_LOG"]:
+        return
     check_log = current_app.extensions["regmap.check_log"]
     if check_log.buffered:
         check_log.append(entry)

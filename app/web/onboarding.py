@@ -1,12 +1,13 @@
 """The onboarding report as a page for the people steering the connection of authorities
 (Anbindungsbegleitung): DC/DP per state and environment as the status report counts them,
-drawn as SVG on the server (the table beside it says the same), the registers without a
-production offer, and who is late or due for a transition deadline."""
+drawn as SVG on the server (the table beside it says the same), progress by month, the
+Länder, who is late or due for a transition deadline, the registers without a production
+offer, and the Fachsynchronisation overview of the federal actors."""
 from flask import Response, render_template
 
 from ..access.auth import ensure_role
 from ..access.roles import OVERSIGHT
-from ..catalog import deadlines, onboarding
+from ..catalog import deadlines, fachsynchronisation, onboarding
 from ..db import get_conn
 from .blueprint import blp
 
@@ -26,7 +27,9 @@ def onboarding_page():
     obligations = deadlines.report(conn)
     return render_template(
         "web/onboarding.html", report=report, chart=_chart(report["table"]),
+        progress_chart=_progress_chart(report["progress"][-24:]),
         obligations=[p for p in obligations["providers"] if p["standing"] in ("late", "due")],
+        fachsynchronisation=fachsynchronisation.overview(conn),
         states=STATES_DE, environments=ENVIRONMENTS_DE, standings=STANDINGS_DE)
 
 
@@ -44,3 +47,10 @@ def _chart(table):
     return [{**row, "label": f"{STATES_DE[row['state']]}, {ENVIRONMENTS_DE[row['environment']]}",
              "dc_width": round(300 * row["dc"] / top, 1),
              "dp_width": round(300 * row["dp"] / top, 1)} for row in table]
+
+
+def _progress_chart(months):
+    """Connected organisations (DC, DP) at each month's end, the last 24 months."""
+    top = max([max(m["dc"]["connected"], m["dp"]["connected"]) for m in months] + [1])
+    return [{**m, "dc_width": round(400 * m["dc"]["connected"] / top, 1),
+             "dp_width": round(400 * m["dp"]["connected"] / top, 1)} for m in months]

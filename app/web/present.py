@@ -88,6 +88,7 @@ LABELS = {
     "illustrative": "Beispieldatensatz", "version": "Version", "created_at": "angelegt",
     "updated_at": "geändert", "pending_change": "Wartende Änderung", "consumer": "Datennutzer",
     "service": "Leistung", "may_use_identification_number": "Darf Identifikationsnummer nutzen",
+    "environment": "Umgebung",
 }
 HIDDEN = {"provider_name"}
 

@@ -18,7 +18,9 @@ from .choices import active_evidence_types, active_services, code_in
 OFFER_FIELDS = {"evidence_type": "evidence_type", "areas": "areas", "service_id": "service_id",
                 "endpoint_url": "endpoint_url", "valid_from": "valid_from",
                 "valid_to": "valid_to", "provider": "provider", "status": "_form",
-                "connection_parameters": "connection_parameters"}
+                "connection_parameters": "connection_parameters", "environment": "environment"}
+ENVIRONMENT_CHOICES = [("production", "Produktivumgebung"), ("test", "Testumgebung"),
+                       ("reference", "Referenzumgebung")]
 
 
 def _offer_form_page(form, *, offer=None, status=200):
@@ -29,6 +31,7 @@ def _offer_form_page(form, *, offer=None, status=200):
     found = places.find_areas(conn, form.get("area_search")) if form.get("area_search") \
         else None
     return render_template("web/offer_form.html", form=form, offer=offer,
+                           environments=ENVIRONMENT_CHOICES,
                            types=active_evidence_types(), picked=picked, covered=covered,
                            covered_total=covered_total, found=found), status
 
@@ -43,7 +46,8 @@ def _offer_payload(form, actor):
     payload = {"evidence_type": form.get("evidence_type"), "areas": keys,
                "service_id": form.get("service_id"), "endpoint_url": form.get("endpoint_url"),
                "valid_from": forms.german_date(form.get("valid_from")),
-               "valid_to": forms.german_date(form.get("valid_to"))}
+               "valid_to": forms.german_date(form.get("valid_to")),
+               "environment": form.get("environment") or "production"}
     if actor.is_curator:
         payload["provider"] = code_in(form.get("provider"))
     if form.get("connection_parameters"):
@@ -80,7 +84,7 @@ def propose_offer():
     actor = ensure_role(PROVIDER_ADMIN, *CURATORS)
     if request.method == "GET":
         return _offer_form_page(forms.Form({"evidence_type": request.args.get(
-            "nachweistyp", "")}))
+            "nachweistyp", ""), "environment": "production"}))
     form = forms.from_request(request)
     if _picker_action(form):
         return _offer_form_page(form)
@@ -115,7 +119,7 @@ def edit_offer(code):
             "connection_parameters": json.dumps(row["connection_parameters"],
                                                 ensure_ascii=False, indent=1)
             if row["connection_parameters"] else "",
-            "version": str(row["version"])})
+            "environment": row["environment"], "version": str(row["version"])})
         return _offer_form_page(form, offer=row)
     form = forms.from_request(request)
     if _picker_action(form):

@@ -279,6 +279,11 @@ def test_axe_on_every_page(new_page, check, live):
         "consumer": "kba", "service": service, "evidence_type": "meldebescheinigung",
         "legal_basis": "§ 1", "may_use_identification_number": False},
         timeout=10).json()["code"]
+    # Data for every part of the onboarding page (chart, progress, Länder).
+    requests.post(f"{base}/api/v1/onboarding", headers=dm, json={
+        "organisation": "kba", "role": "provider", "state": "running", "environment": "test",
+        "register": "idnrg-15", "first_contact_on": "2025-06-10",
+        "connected_on": "2025-09-01"}, timeout=10).raise_for_status()
     curation = requests.post(f"{base}/api/v1/postcodes/03058/pairs", headers=dm, json={
         "ags": "12052000", "place": "Gallinchen", "reason": "Ortsteil von Cottbus"},
         timeout=10).json()["code"]
@@ -300,3 +305,74 @@ def test_axe_on_every_page(new_page, check, live):
             continue  # the registration form again (register.html), checked as web.register
         page.goto(path)
         check(page, name, screenshot=False)  # the main pages' screenshots are taken above
+
+
+def test_a_provider_goes_from_a_test_endpoint_to_a_reviewed_production_offer(
+        new_page, check, live):
+    """Issue 16: the provider publishes a test offer itself, proposes its move to production,
+    and a data manager's approval makes it the production answer."""
+    import psycopg
+    import requests
+    from psycopg.rows import dict_row
+
+    from app.access.actor import system_actor
+    from app.governance.users import create_user
+
+    base, dm = live["base"], live["dm"]
+    requests.post(f"{base}/api/v1/organisations", headers=dm, json={
+        "code": "amt-husum-e2e", "name": "Bürgeramt Husum (Browsertest)",
+        "kind": "Meldebehörde"}, timeout=10).raise_for_status()
+    email, password = "meldewesen@husum.example", "Passwort-fuer-Husum-25813"
+    with psycopg.connect(live["database_url"], autocommit=True, row_factory=dict_row) as conn:
+        create_user(conn, system_actor("tests"), {
+            "email": email, "role": "provider_admin", "organisation": "amt-husum-e2e",
+            "password": password})
+    provider, manager = new_page(), new_page()
+    sign_in(provider, email, password)
+
+    # A test offer: in force at once, no review.
+    provider.goto("/angebote/neu")
+    provider.get_by_label("Nachweistyp").select_option("meldebescheinigung")
+    provider.get_by_label(re.compile("^Umgebung")).select_option("test")
+    provider.get_by_label(re.compile("^Gebiet suchen")).fill("01054056")
+    provider.get_by_role("button", name="Suchen", exact=True).click()
+    provider.get_by_role("button", name=re.compile(r"\(01054056\) hinzufügen")).click()
+    provider.get_by_label(re.compile("^Dienst-ID")).fill("urn:de:fim:husum:meldewesen")
+    provider.get_by_label(re.compile("^Endpunkt")).fill("https://test.husum.example/noots")
+    check(provider, "14-testangebot-formular")
+    provider.get_by_role("button", name="Vorschlag einreichen").click()
+    offer = provider.url.split("/katalog/offers/")[1].split("?")[0]
+    expect(provider.get_by_role("main")).to_contain_text("Umgebung")
+    lookup = {"evidence_type": "meldebescheinigung", "ags": "01054056"}
+
+    def competence(**params):
+        """The answer once every worker has caught up (within a second, issue 12)."""
+        for _ in range(30):
+            r = requests.get(f"{base}/api/v1/competence", params={**lookup, **params},
+                             headers=dm, timeout=10)
+            if r.status_code == 200 and r.json()["offer"]["code"] == offer:
+                return r.json()
+            time.sleep(0.1)
+        return r.json()
+
+    answer = competence(environment="test")
+    assert answer["offer"]["code"] == offer and answer["environment"] == "test"
+
+    # The move to production is a proposal the data manager reviews.
+    provider.goto(f"/angebote/{offer}/bearbeiten")
+    provider.get_by_label(re.compile("^Umgebung")).select_option("production")
+    provider.get_by_label(re.compile("^Endpunkt")).fill("https://husum.example/noots")
+    provider.get_by_role("button", name="Änderung einreichen").click()
+    expect(provider.get_by_role("main")).to_contain_text("wartet auf Prüfung")
+    check(provider, "15-wechsel-vorgeschlagen")
+    assert requests.get(f"{base}/api/v1/competence", params=lookup, headers=dm,
+                        timeout=10).status_code == 404  # nothing in production yet
+    sign_in(manager, DM_EMAIL, DM_PASSWORD)
+    manager.goto("/pruefung")
+    manager.get_by_role("link", name=f"Angebot {offer}").click()
+    expect(manager.get_by_role("main")).to_contain_text("production")
+    manager.get_by_role("button", name="Freigeben").click()
+    expect(manager.get_by_text(f"{offer} ist entschieden")).to_be_visible()
+    answer = competence()
+    assert answer["offer"]["code"] == offer and answer["environment"] == "production"
+    assert answer["offer"]["endpoint_url"] == "https://husum.example/noots"
