@@ -1,8 +1,9 @@
 """The environments an offer or permission belongs to (issue 16): an authority connects in
-`reference`, then `test`, then `production`. Competence, batch, snapshot, permission check,
-coverage and exports answer for one environment, `production` unless asked, with no fallback
-from one to another (API.md, "Filters before resolution"); a token bound to an environment
-sees only that one."""
+`reference`, then `test`, then `production`. Competence, batch, snapshot, permission check
+and coverage answer for one environment, `production` unless asked, with no fallback from one
+to another (API.md, "Filters before resolution"); the public exports are production's. A
+token bound to an environment sees only that one, in answers and in the lists of offers and
+permissions."""
 from .errors import Forbidden, InvalidParameter
 
 ENVIRONMENTS = ("reference", "test", "production")
@@ -23,3 +24,14 @@ def chosen(raw, bound, name="environment", location="query"):
                         errors=[{"name": name, "in": location,
                                  "detail": f"this token sees {bound} only"}])
     return raw
+
+
+def list_filter(raw, bound):
+    """The environment a catalogue list is filtered by: None (all) unless asked for or the
+    token is bound (then as `chosen`)."""
+    return chosen(raw, bound) if raw is not None or bound is not None else None
+
+
+def visible_to(actor, environment):
+    """Whether a token's binding lets it see an object of `environment`."""
+    return actor.environment is None or actor.environment == environment

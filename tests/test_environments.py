@@ -184,3 +184,18 @@ def test_the_csv_import_takes_an_environment_column(client, dm, providers):
     listed = client.get(f"{API}/offers", query_string={"area": KARLUM}, headers=dm).json
     assert sorted((o["provider"], o["environment"]) for o in listed["items"]) == [
         ("amt-test", "test"), ("kreis-nf", "production")]
+
+
+def test_a_bound_token_lists_and_reads_only_its_environments_offers(client, conn, dm,
+                                                                    providers):
+    production = offer(client, dm, MELDE, [KREIS], provider="kreis-nf")
+    test = offer(client, dm, MELDE, [KARLUM], provider="amt-test", environment="test")
+    tester = bound_token(conn, "routing", "test")
+    listed = client.get(f"{API}/offers", headers=tester).json
+    assert [o["code"] for o in listed["items"]] == [test["code"]]
+    assert client.get(f"{API}/offers/{test['code']}", headers=tester).status_code == 200
+    assert_problem(client.get(f"{API}/offers/{production['code']}", headers=tester), 404)
+    assert_problem(client.get(f"{API}/offers", query_string={"environment": "production"},
+                              headers=tester), 403)
+    # Connection parameters of production never reach it: production is not answered.
+    assert_problem(competence(client, tester, environment="production"), 403)

@@ -1,5 +1,6 @@
 """Evidence offers (Nachweisangebote): provider x evidence type x areas x endpoint x
 validity. This is what the routing service resolves to."""
+from .. import environments
 from ..access.policy import sees_connection_parameters, visible_statuses
 from ..access.roles import PROVIDER_ADMIN
 from ..areas.keys import area_key
@@ -144,7 +145,8 @@ class Offers(ReviewedCollection):
         rows, total = queries.list_offers(
             conn, provider_id=filter_id(conn, "organisation", args.get("provider")),
             evidence_type_id=filter_id(conn, "evidence_type", args.get("evidence_type")),
-            area_key=area, status=args.get("status"), environment=args.get("environment"),
+            area_key=area, status=args.get("status"),
+            environment=environments.list_filter(args.get("environment"), actor.environment),
             visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id if actor.role == PROVIDER_ADMIN else None, **window)
         return self.documents(conn, rows, actor), total

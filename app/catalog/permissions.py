@@ -1,5 +1,6 @@
 """Abstract permissions: may this consumer, for this purpose (Leistung, legal basis), receive
 this evidence type (from this provider, or any), and use the identification number?"""
+from .. import environments
 from ..access.policy import visible_statuses
 from ..access.roles import CONSUMER_ADMIN
 from ..errors import NotFound
@@ -74,7 +75,8 @@ class Permissions(ReviewedCollection):
             conn, consumer_id=filter_id(conn, "organisation", consumer),
             service_id=filter_id(conn, "service", args.get("service")),
             evidence_type_id=filter_id(conn, "evidence_type", args.get("evidence_type")),
-            status=args.get("status"), environment=args.get("environment"),
+            status=args.get("status"),
+            environment=environments.list_filter(args.get("environment"), actor.environment),
             visible_statuses=visible_statuses(actor, self.public_statuses),
             owner_id=actor.organisation_id if actor.role == CONSUMER_ADMIN else None, **window)
         return self.documents(conn, rows, actor), total

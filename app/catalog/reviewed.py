@@ -8,6 +8,7 @@ directly and are audited, and so do owners' writes outside production (reference
 environments, issue 16; promoting an object to production is a reviewed change). The verbs
 are the plain collection's, overridden: callers do not need to know which kind they hold.
 """
+from .. import environments
 from ..access.policy import may_see, sees_review_state
 from ..dates import berlin_today
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
@@ -52,6 +53,13 @@ class ReviewedCollection(Collection):
                 None, actor.organisation_code):
             raise Forbidden(f"{self.owner_field} must be your own organisation "
                             f"({actor.organisation_code})")
+
+    def get(self, conn, actor, code):
+        """Objects of another environment than a bound token's are not there for it."""
+        row = super().get(conn, actor, code)
+        if "environment" in row and not environments.visible_to(actor, row["environment"]):
+            raise NotFound(self.what, code)
+        return row
 
     def unreviewed(self, data, row=None):
         """Whether an owner's write takes effect without review (environments: outside

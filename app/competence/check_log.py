@@ -132,7 +132,11 @@ def record(actor, args, decision):
 
 
 def _query(args):
-    current_app.extensions["regmap.check_log"].flush()
+    try:
+        current_app.extensions["regmap.check_log"].flush()
+    except Exception as exc:  # kept for the next try; the query below says if the database
+        log.warning("check log: writing before a query failed: %s",  # answers at all
+                    exc.__class__.__name__)
     return ({name: args.get(name) for name in queries.CHECK_LOG_FILTERS},
             {"checked_from": args.get("from_"), "until": args.get("until"),
              "newest_first": args["order"] == "newest"})
