@@ -158,12 +158,19 @@ def test_permission_checks_and_their_log_are_per_environment(client, dm, login):
     assert log["total"] == 1 and log["items"][0]["allowed"] is True
 
 
-def test_the_public_export_is_production_only(client, dm, providers):
+def test_the_export_is_production_unless_asked_for_another(client, dm, providers):
     kreis = offer(client, dm, MELDE, [KREIS], provider="kreis-nf")
     test = offer(client, dm, MELDE, [KARLUM], provider="amt-test", environment="test")
     text = client.get(f"{API}/catalog.nt").get_data(as_text=True)
     assert kreis["code"] in text and test["code"] not in text
     assert_problem(client.get(f"/id/offer/{test['code']}"), 404)
+    r = client.get(f"{API}/catalog.nt", query_string={"environment": "test", "page_size": 2})
+    text = r.get_data(as_text=True)
+    assert kreis["code"] not in text and "environment=test" in text  # the next page's link
+    every = client.get(f"{API}/catalog.nt", query_string={"environment": "test",
+                                                          "page_size": 500})
+    assert test["code"] in every.get_data(as_text=True)
+    assert_problem(client.get(f"{API}/catalog.nt", query_string={"environment": "prod"}), 400)
 
 
 def test_tokens_can_be_bound_through_the_api(client, dm, login):

@@ -194,3 +194,19 @@ def test_the_report_by_land_by_federal_actor_and_over_time(client, dm, orgs):
     assert months["2025-08"]["dp"]["evidence_specified"] == 1
     assert months["2025-09"]["dp"]["connected"] == 1 and months["2025-08"]["dp"][
         "connected"] == 0
+
+    def csv_of(table):
+        r = client.get(f"{API}/reports/onboarding", query_string={"table": table},
+                       headers={**dm, "Accept": "text/csv"})
+        assert r.status_code == 200 and r.mimetype == "text/csv", table
+        return list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    lands = csv_of("lands")
+    assert {"land": "01", "name": "Schleswig-Holstein", "state": "running",
+            "environment": "test", "dc": "0", "dp": "1"} in lands
+    assert {"organisation": "kba", "state": "completed", "environment": "reference",
+            "dc": "0", "dp": "1"} in csv_of("actors")
+    progress = {row["month"]: row for row in csv_of("progress")}
+    assert progress["2025-07"]["dp_first_contact"] == "2"
+    assert progress["2025-09"]["dp_connected"] == "1"
+    assert_problem(client.get(f"{API}/reports/onboarding", query_string={"table": "x"},
+                              headers=dm), 400)

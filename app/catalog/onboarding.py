@@ -177,10 +177,31 @@ def progress(records, today):
     return months
 
 
-def report_csv(document):
+CSV_TABLES = ("states", "lands", "actors", "progress")
+
+
+def report_csv(document, table="states"):
+    """One part of the report as CSV: the DC/DP table (planned and paused after it), per
+    Land, per federal actor, or progress per month."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("state", "environment", "dc", "dp"))
-    for row in document["table"] + document["apart"]:
-        writer.writerow((row["state"], row["environment"], row["dc"], row["dp"]))
+    cells = ("state", "environment", "dc", "dp")
+    if table == "states":
+        writer.writerow(cells)
+        writer.writerows([row[c] for c in cells]
+                         for row in document["table"] + document["apart"])
+    elif table in ("lands", "actors"):
+        key, group_cells = ("by_land", ("land", "name")) if table == "lands" \
+            else ("by_federal_actor", ("organisation",))
+        writer.writerow(group_cells + cells)
+        for group in document[key]:
+            writer.writerows([*(group[c] for c in group_cells), *(row[c] for c in cells)]
+                             for row in group["table"])
+    else:
+        steps = [m.removesuffix("_on") for m in PROGRESS_MILESTONES]
+        writer.writerow(["month", *(f"{role}_{step}" for role in ("dc", "dp")
+                                    for step in steps)])
+        writer.writerows([m["month"], *(m[role][step] for role in ("dc", "dp")
+                                        for step in steps)]
+                         for m in document["progress"])
     return buffer.getvalue()

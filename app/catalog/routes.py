@@ -270,13 +270,22 @@ class OnboardingReportSchema(schemas.ma.Schema):
                            "production yet (code, idnrg_number, name)"})
 
 
+class OnboardingReportArgsSchema(QueryArgsSchema):
+    table = schemas.ma.fields.String(
+        load_default="states", validate=schemas.validate.OneOf(onboarding_records.CSV_TABLES),
+        metadata={"description": "with Accept: text/csv, which part: states (DC/DP per state "
+                                 "and environment), lands, actors, progress"})
+
+
 @blp.route("/reports/onboarding")
 class OnboardingReport(MethodView):
     @requires(*OVERSIGHT)
+    @blp.query(OnboardingReportArgsSchema)
     @blp.response(200, OnboardingReportSchema)
-    @blp.alt_response(200, description="CSV (Accept: text/csv): state,environment,dc,dp",
+    @blp.alt_response(200, description="CSV (Accept: text/csv) of the part `table` names",
                       content_type="text/csv", success=True)
-    def get(self):
+    @blp.problems(400)
+    def get(self, args):
         """Connections of data consumers (DC) and providers (DP) per state and environment
         ---
         Distinct organisations with an active onboarding record, active organisations only,
@@ -285,7 +294,8 @@ class OnboardingReport(MethodView):
         document = onboarding_records.report(read_conn())
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
                 == "text/csv":
-            return Response(onboarding_records.report_csv(document), mimetype="text/csv")
+            return Response(onboarding_records.report_csv(document, args["table"]),
+                            mimetype="text/csv")
         return document
 
 

@@ -15,6 +15,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from ..catalog import queries as catalog_queries
+from ..environments import PRODUCTION
 from ..folding import fold
 from ..identifiers import safe_uri
 from . import queries
@@ -64,8 +65,9 @@ class CatalogueGraph:
     WINDOW = 2000  # offers read at a time by the whole export: memory stays flat
 
     def __init__(self, conn, *, base, publisher_name, include_illustrative=False,
-                 contributor_id=None, modified_since=None):
+                 contributor_id=None, modified_since=None, environment=PRODUCTION):
         self.conn, self.include, self.since = conn, include_illustrative, modified_since
+        self.environment = environment
         self.base = base.rstrip("/")
         self.publisher_name = publisher_name
         self.contributor = URIRef(safe_uri(contributor_id)) if contributor_id else None
@@ -82,7 +84,7 @@ class CatalogueGraph:
         self.requirements = catalog_queries.service_requirements(
             conn, [s["id"] for s in services])
         self.consumers = {}
-        for row in queries.service_consumers(conn, include):
+        for row in queries.service_consumers(conn, include, environment):
             self.consumers.setdefault(row["service"], []).append(row)
         self.organisations = {}
         self._load_organisations(
@@ -94,7 +96,8 @@ class CatalogueGraph:
                    [("service", r) for r in services]
         if modified_since is not None:
             self.few = [(k, r) for k, r in self.few if r["updated_at"] >= modified_since]
-        self.total = len(self.few) + queries.offer_count(conn, include, modified_since)
+        self.total = len(self.few) + queries.offer_count(conn, include, modified_since,
+                                                         environment)
 
     def _load_organisations(self, codes):
         wanted = set(codes) - set(self.organisations)
@@ -104,7 +107,7 @@ class CatalogueGraph:
 
     def _offers(self, offset, limit, after=None):
         rows = queries.offers(self.conn, self.include, self.since, limit=limit, offset=offset,
-                              after=after)
+                              after=after, environment=self.environment)
         return rows, self._offers_from(rows)
 
     def _offers_from(self, rows):
@@ -168,7 +171,8 @@ class CatalogueGraph:
             return list(self.organisation(code, described)) if code in self.organisations \
                 else None
         if kind == "offer":
-            rows = queries.offers(self.conn, self.include, only=code)
+            rows = queries.offers(self.conn, self.include, only=code,
+                                  environment=self.environment)
             items = self._offers_from(rows)
             found = items[0] if items else None
         else:

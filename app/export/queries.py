@@ -1,5 +1,7 @@
 """SQL for the export: public catalogue objects only (no contacts, no connection
-parameters, no illustrative entries unless asked for)."""
+parameters, no illustrative entries unless asked for); offers and permissions of one
+environment, production unless asked for."""
+from ..environments import PRODUCTION
 
 
 def _illustrative(include):
@@ -53,7 +55,7 @@ def services(conn, include_illustrative):
     """).fetchall()
 
 
-def service_consumers(conn, include_illustrative):
+def service_consumers(conn, include_illustrative, environment=PRODUCTION):
     """Consumer organisations with an active permission for a service (its competent
     authorities, as far as the catalogue knows them)."""
     return conn.execute(f"""
@@ -61,30 +63,29 @@ def service_consumers(conn, include_illustrative):
                a.name AS seat_name
         FROM permission t JOIN service s ON s.id = t.service_id
         JOIN organisation c ON c.id = t.consumer_id LEFT JOIN area a ON a.key = c.seat_ags
-        WHERE t.status = 'active' AND t.environment = 'production' AND c.status = 'active'
+        WHERE t.status = 'active' AND t.environment = %(environment)s AND c.status = 'active'
               {_illustrative(include_illustrative)}
         ORDER BY s.code, c.code
-    """).fetchall()
+    """, {"environment": environment}).fetchall()
 
 
-# The public catalogue is production's (issue 16: reference and test offers are not
-# published).
-_OFFERS_WHERE = """t.status = 'active' AND t.environment = 'production' AND p.status = 'active'
+# One environment's offers (issue 16: production unless the export is asked for another).
+_OFFERS_WHERE = """t.status = 'active' AND t.environment = %(environment)s AND p.status = 'active'
     AND EXISTS (SELECT 1 FROM evidence_type_register er JOIN register r ON r.id = er.register_id
                 WHERE er.evidence_type_id = t.evidence_type_id AND r.status = 'active'{r})"""
 
 
-def offer_count(conn, include_illustrative, modified_since=None):
+def offer_count(conn, include_illustrative, modified_since=None, environment=PRODUCTION):
     since = " AND t.updated_at >= %(since)s" if modified_since else ""
     return conn.execute(f"""
         SELECT count(*) AS n FROM offer t JOIN organisation p ON p.id = t.provider_id
         WHERE {_OFFERS_WHERE.format(r=_illustrative(include_illustrative).replace('t.', 'r.'))}
           {_illustrative(include_illustrative)}{since}
-    """, {"since": modified_since}).fetchone()["n"]
+    """, {"since": modified_since, "environment": environment}).fetchone()["n"]
 
 
 def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0,
-           after=None, only=None):
+           after=None, only=None, environment=PRODUCTION):
     """Active offers of active providers whose evidence type comes from a public register,
     in code order; a window of them when `limit` is given (pages by offset, the whole
     export by `after`, the last code read)."""
@@ -114,5 +115,5 @@ def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0
         JOIN offer_area oa ON oa.offer_id = t.id JOIN area a ON a.key = oa.area_key
         GROUP BY t.id, t.code, t.endpoint_url, t.updated_at, p.id, et.id ORDER BY t.code
     """, {"since": modified_since, "limit": limit, "offset": offset, "after": after,
-          "only": only}).fetchall()
+          "only": only, "environment": environment}).fetchall()
 

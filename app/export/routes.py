@@ -7,6 +7,7 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from ..api import Blueprint, PageArgsSchema
+from ..environments import ENVIRONMENTS, PRODUCTION
 from ..errors import NotFound, Problem
 from ..http import conditional, etag_of
 from ..record import queries as record_queries
@@ -28,11 +29,14 @@ class NotAcceptable(Problem):
 class CatalogueArgsSchema(PageArgsSchema):
     modified_since = ma.fields.AwareDateTime(metadata={
         "description": "only items changed since then (ISO date-time with offset)"})
+    environment = ma.fields.String(load_default=PRODUCTION, validate=ma.validate.OneOf(
+        ENVIRONMENTS), metadata={"description": "whose offers and permissions (default "
+                                                "production)"})
 
 
-def public_graph(conn, modified_since=None):
+def public_graph(conn, modified_since=None, environment=PRODUCTION):
     config = current_app.config
-    return CatalogueGraph(conn, base=config["PUBLIC_BASE_URL"],
+    return CatalogueGraph(conn, base=config["PUBLIC_BASE_URL"], environment=environment,
                           publisher_name=config["EXPORT_PUBLISHER_NAME"],
                           include_illustrative=config["EXPORT_ILLUSTRATIVE"],
                           contributor_id=config["EXPORT_CONTRIBUTOR_ID"] or None,
@@ -66,9 +70,12 @@ def _answer(args, suffix=None):
         query = {"page": number, "page_size": args["page_size"]}
         if since:
             query["modified_since"] = since.isoformat()
+        if args["environment"] != PRODUCTION:
+            query["environment"] = args["environment"]
         return f"{base}?{urlencode(query)}"
 
-    triples = public_graph(conn, since).page(args["page"], args["page_size"], page_url)
+    triples = public_graph(conn, since, args["environment"]).page(args["page"],
+                                                                   args["page_size"], page_url)
     media = serialize.MEDIA_TYPES[fmt]
     if fmt in serialize.STREAMED:
         body = stream_with_context(serialize.stream(triples, fmt))

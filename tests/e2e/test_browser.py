@@ -376,3 +376,39 @@ def test_a_provider_goes_from_a_test_endpoint_to_a_reviewed_production_offer(
     answer = competence()
     assert answer["offer"]["code"] == offer and answer["environment"] == "production"
     assert answer["offer"]["endpoint_url"] == "https://husum.example/noots"
+
+
+def test_the_demo_shows_the_status_report_on_the_onboarding_page(browser, check, demo_database,
+                                                                 tmp_path):
+    """Issue 16: `regmap seed --demo` reproduces the status report's September 2025 table, and
+    a data manager sees it on the page (6 DC and 7 DP completed in the reference environment,
+    2 DC and 1 DP in preparation and 1 DP running in the test environment)."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from app.access.actor import system_actor
+    from app.governance.users import create_user
+
+    from ..live import serving
+
+    email = "demo-dm@browser.example"
+    with psycopg.connect(demo_database, autocommit=True, row_factory=dict_row) as conn:
+        create_user(conn, system_actor("tests"), {"email": email, "role": "data_manager",
+                                                  "password": DM_PASSWORD})
+    with serving(demo_database, tmp_path / "demo", workers=1) as base:
+        context = browser.new_context(base_url=base, locale="de-DE", bypass_csp=True)
+        context.set_default_timeout(15_000)
+        try:
+            page = context.new_page()
+            sign_in(page, email, DM_PASSWORD)
+            page.goto("/anbindungen")
+            table = page.get_by_role("table", name="Anbindungen je Stand und Umgebung")
+            for state, environment, dc, dp in (("abgeschlossen", "Referenzumgebung", 6, 7),
+                                               ("in Vorbereitung", "Testumgebung", 2, 1),
+                                               ("laufend", "Testumgebung", 0, 1)):
+                row = table.get_by_role("row").filter(has_text=state).filter(
+                    has_text=environment)
+                expect(row).to_have_text(re.compile(rf"{state}\s*{environment}\s*{dc}\s*{dp}"))
+            check(page, "16-anbindungen-demo")
+        finally:
+            context.close()
