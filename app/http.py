@@ -2,6 +2,7 @@
 
 The domain never reads the request: routes call `expected_version()` and hand the version
 number to the domain's write verbs."""
+import csv
 import hashlib
 import io
 import json
@@ -66,6 +67,21 @@ def csv_cell(value):
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def csv_text(header, rows):
+    """A small CSV answer as text: the header, then each row's cells through csv_cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+def wants_csv():
+    """Whether the request's Accept prefers CSV to JSON (reports answer either)."""
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
+        == "text/csv"
 
 
 def read_only_request():

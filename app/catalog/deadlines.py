@@ -7,13 +7,11 @@ organisation with an active provider onboarding record for it; one is connected 
 an active production offer of an evidence type the deadline covers. The report names who is
 late and who is due within DUE_SOON_DAYS.
 """
-import csv
-import io
 from datetime import timedelta
 
 from ..dates import berlin_today
 from ..errors import ValidationFailed, param_error
-from ..http import csv_cell
+from ..http import csv_text
 from ..identifiers import new_code
 from . import queries
 from .collection import Collection
@@ -91,13 +89,9 @@ REPORT_COLUMNS = ("deadline", "due_on", "register", "evidence_type", "organisati
 
 
 def report_csv(document):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    for row in document["providers"]:
-        writer.writerow([csv_cell(" ".join(row[c]) if c == "obliged_as" else row[c])
-                         for c in REPORT_COLUMNS])
-    return buffer.getvalue()
+    return csv_text(REPORT_COLUMNS, ([" ".join(row[c]) if c == "obliged_as" else row[c]
+                                      for c in REPORT_COLUMNS]
+                                     for row in document["providers"]))
 
 
 deadlines = Deadlines()

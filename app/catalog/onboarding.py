@@ -7,14 +7,13 @@ overseers all. Whether the organisation is connected is derived where regmap kno
 active offer of the provider, an active permission of the consumer in that environment) and
 taken from the `connected_on` milestone where it does not.
 """
-import csv
-import io
 from datetime import date
 
 from ..access.roles import ORGANISATION_ROLES
 from ..dates import berlin_today
 from ..environments import ENVIRONMENTS
 from ..errors import ValidationFailed, param_error
+from ..http import csv_text
 from ..identifiers import new_code
 from . import queries
 from .collection import Collection
@@ -183,25 +182,18 @@ CSV_TABLES = ("states", "lands", "actors", "progress")
 def report_csv(document, table="states"):
     """One part of the report as CSV: the DC/DP table (planned and paused after it), per
     Land, per federal actor, or progress per month."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     cells = ("state", "environment", "dc", "dp")
     if table == "states":
-        writer.writerow(cells)
-        writer.writerows([row[c] for c in cells]
-                         for row in document["table"] + document["apart"])
-    elif table in ("lands", "actors"):
+        return csv_text(cells, ([row[c] for c in cells]
+                                for row in document["table"] + document["apart"]))
+    if table in ("lands", "actors"):
         key, group_cells = ("by_land", ("land", "name")) if table == "lands" \
             else ("by_federal_actor", ("organisation",))
-        writer.writerow(group_cells + cells)
-        for group in document[key]:
-            writer.writerows([*(group[c] for c in group_cells), *(row[c] for c in cells)]
-                             for row in group["table"])
-    else:
-        steps = [m.removesuffix("_on") for m in PROGRESS_MILESTONES]
-        writer.writerow(["month", *(f"{role}_{step}" for role in ("dc", "dp")
-                                    for step in steps)])
-        writer.writerows([m["month"], *(m[role][step] for role in ("dc", "dp")
-                                        for step in steps)]
-                         for m in document["progress"])
-    return buffer.getvalue()
+        return csv_text(group_cells + cells, ([*(group[c] for c in group_cells),
+                                               *(row[c] for c in cells)]
+                                              for group in document[key]
+                                              for row in group["table"]))
+    steps = [m.removesuffix("_on") for m in PROGRESS_MILESTONES]
+    return csv_text(["month", *(f"{role}_{step}" for role in ("dc", "dp") for step in steps)],
+                    ([m["month"], *(m[role][step] for role in ("dc", "dp") for step in steps)]
+                     for m in document["progress"]))

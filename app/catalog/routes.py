@@ -31,6 +31,7 @@ from ..http import (
     page_of,
     page_window,
     reviewed_version,
+    wants_csv,
 )
 from ..record import queries as record_queries
 from ..record.replica import read_conn
@@ -292,8 +293,7 @@ class OnboardingReport(MethodView):
         as the status report to the IT-Planungsrat counts them.
         """
         document = onboarding_records.report(read_conn())
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
-                == "text/csv":
+        if wants_csv():
             return Response(onboarding_records.report_csv(document, args["table"]),
                             mimetype="text/csv")
         return document
@@ -313,8 +313,7 @@ class DeadlineReport(MethodView):
         (an active production offer), late, due within 90 days, or open.
         """
         document = deadline_records.report(read_conn())
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
-                == "text/csv":
+        if wants_csv():
             return Response(deadline_records.report_csv(document), mimetype="text/csv")
         return document
 

@@ -15,7 +15,7 @@ from ..api import Blueprint, json_body
 from ..dates import berlin_today
 from ..db import get_conn
 from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
-from ..http import csv_cell, page_of, page_window
+from ..http import csv_cell, page_of, page_window, wants_csv
 from ..record.replica import read_conn
 from . import answer, check_log, coverage, parameters, permission_check, resolve
 from .index import current_index
@@ -243,8 +243,7 @@ class PermissionCheckLog(MethodView):
         matching entry (no paging).
         """
         conn = get_conn()  # the primary: where this process's entries were just written
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
-                == "text/csv":
+        if wants_csv():
             return Response(stream_with_context(check_log.as_csv(conn, args)),
                             mimetype="text/csv")
         rows, total = check_log.entries(conn, args, page_window(args))
@@ -264,7 +263,6 @@ class Coverage(MethodView):
         report = coverage.report(read_conn(), current_index(args["evidence_type"]), args,
                                  environments.chosen(args.get("environment"),
                                                      current_actor().environment))
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) \
-                == "text/csv":
+        if wants_csv():
             return Response(coverage.as_csv(report), mimetype="text/csv")
         return report
