@@ -177,6 +177,27 @@ def test_area_changes_and_gaps_in_the_feed_rebuild(app, client, dm, conn):
     assert holder._index is not rebuilt
 
 
+def test_a_rebuild_keeps_the_answers_whose_reads_did_not_change(client, dm, warm):
+    old = holder._index
+    before = {name: _cached(old, params) for name, params in LOOKUPS.items()}
+    # A cursor the feed does not hold: the index cannot follow, it is rebuilt.
+    old.cursor = (old.cursor[0], -1)
+    kba = client.get(f"{API}/offers", headers=dm, query_string={"provider": "kba"}).json
+    client.delete(f"{API}/offers/{kba['items'][0]['code']}", headers={**dm, "If-Match": '"v1"'})
+    client.get(f"{API}/competence", query_string={"evidence_type": MELDE, "ags": "09162000"})
+    rebuilt = holder._index
+    assert rebuilt is not old
+    kept = {name for name, params in LOOKUPS.items()
+            if _cached(rebuilt, params) is before[name]}
+    # Only the answer that read the retired offer's slot is computed again.
+    assert kept == set(LOOKUPS) - {"kfz-ladelund"}
+    assert client.get(f"{API}/competence",
+                      query_string=LOOKUPS["kfz-ladelund"]).status_code == 404
+    assert client.get(f"{API}/competence",
+                      query_string=LOOKUPS["ladelund"]).json["provider"]["code"] == \
+        "amt-suedtondern"
+
+
 def test_the_token_cache_survives_changes_that_do_not_touch_credentials(client, dm, login,
                                                                          conn, monkeypatch):
     from app.access import queries as access_queries

@@ -128,7 +128,8 @@ class Offers(ReviewedCollection):
 
     def insert(self, conn, values):
         offer_id = queries.insert_offer(conn, values)
-        queries.replace_offer_areas(conn, offer_id, values["areas"])
+        queries.replace_offer_areas(conn, offer_id, values["evidence_type_id"],
+                                    values["areas"])
         return offer_id
 
     def insert_many(self, conn, values_list):
@@ -136,7 +137,8 @@ class Offers(ReviewedCollection):
 
     def update_row(self, conn, row, values):
         queries.update_offer(conn, row["id"], values)
-        queries.replace_offer_areas(conn, row["id"], values["areas"])
+        queries.replace_offer_areas(conn, row["id"], values["evidence_type_id"],
+                                    values["areas"])
 
     def list(self, conn, actor, args, window):
         area = args.get("area")

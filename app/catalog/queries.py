@@ -497,8 +497,8 @@ def offer_overlaps(conn, offer_ids, statuses=("active",)):
         CROSS JOIN LATERAL (
             SELECT t.id, t.code FROM offer_area oa
             JOIN offer t ON t.id = oa.offer_id
-            WHERE oa.area_key = na.area_key AND oa.offer_id <> n.id
-              AND t.evidence_type_id = n.evidence_type_id AND t.status = 'active'
+            WHERE oa.evidence_type_id = n.evidence_type_id AND oa.area_key = na.area_key
+              AND oa.offer_id <> n.id AND t.status = 'active'
               AND t.environment = n.environment
               AND (t.id < n.id OR t.id NOT IN (SELECT unnest(%(ids)s::bigint[])))
               AND (t.valid_to IS NULL OR n.valid_from IS NULL OR t.valid_to > n.valid_from)
@@ -587,23 +587,26 @@ def insert_offers(conn, values_list):
             for v in values_list:
                 for key in v["areas"]:
                     copy.write_row((v["code"], key))
-        cur.execute("""
-            INSERT INTO offer_area (offer_id, area_key)
-            SELECT o.id, s.area_key FROM offer_area_stage s JOIN offer o ON o.code = s.code
-        """)
+        # One join of the stage with the new offers, used twice.
         rows = cur.execute("""
-            SELECT o.code, o.id FROM offer o
-            WHERE o.code IN (SELECT DISTINCT code FROM offer_area_stage)
+            WITH joined AS MATERIALIZED (
+                SELECT o.id, o.code, o.evidence_type_id, s.area_key
+                FROM offer_area_stage s JOIN offer o ON o.code = s.code),
+            inserted AS (
+                INSERT INTO offer_area (offer_id, evidence_type_id, area_key)
+                SELECT id, evidence_type_id, area_key FROM joined)
+            SELECT DISTINCT code, id FROM joined
         """).fetchall()
         cur.execute("DROP TABLE offer_area_stage")
     return {r["code"]: r["id"] for r in rows}
 
 
-def replace_offer_areas(conn, offer_id, area_keys):
+def replace_offer_areas(conn, offer_id, evidence_type_id, area_keys):
     conn.execute("DELETE FROM offer_area WHERE offer_id = %(id)s", {"id": offer_id})
     with conn.cursor() as cur:
-        cur.executemany("INSERT INTO offer_area (offer_id, area_key) VALUES (%s, %s)",
-                        [(offer_id, key) for key in area_keys])
+        cur.executemany("INSERT INTO offer_area (offer_id, evidence_type_id, area_key) "
+                        "VALUES (%s, %s, %s)",
+                        [(offer_id, evidence_type_id, key) for key in area_keys])
 
 
 # --- permissions --------------------------------------------------------------------------

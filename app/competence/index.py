@@ -214,6 +214,36 @@ class CompetenceIndex:
                 self._readers.setdefault(slot, set()).add(key)
         return answer
 
+    def adopt_answers(self, old):
+        """Take over the cached answers of `old` (the index this one replaces) whose reads
+        are the same here: a rebuild after a gap in the feed or a bulk write then recomputes
+        only the answers whose evidence types or offer slots differ, not every answer of the
+        process at once. Nothing is taken over when the reference areas changed (reads.py:
+        areas are not tracked) or from slots of evidence types this index has not loaded.
+        Call before this index answers. Returns how many answers were taken over."""
+        if old is None or old.areas is not self.areas:
+            return 0
+        with old._lock:
+            answers, readers = dict(old.answers), {k: set(v) for k, v in old._readers.items()}
+        stale = set()
+        for reader_key, answer_keys in readers.items():
+            if reader_key[0] == "type":
+                same = old.evidence_types.get(reader_key[1]) == \
+                    self.evidence_types.get(reader_key[1])
+            else:
+                type_id, area_key = reader_key
+                same = type_id in self._offers and \
+                    old.offers(type_id).get(area_key, ()) == self._offers[type_id].get(area_key, ())
+            if not same:
+                stale |= answer_keys
+        with self._lock:
+            for reader_key, answer_keys in readers.items():
+                kept = answer_keys - stale
+                if kept:
+                    self._readers.setdefault(reader_key, set()).update(kept)
+            self.answers.update((k, v) for k, v in answers.items() if k not in stale)
+            return len(self.answers)
+
     def _forget(self, reader_keys):
         for reader_key in reader_keys:
             for answer_key in self._readers.pop(reader_key, ()):
@@ -397,15 +427,27 @@ class IndexHolder:
             if index is not None and config["CACHE_POLL_SECONDS"] > 0:
                 self._rebuild_in_background(config)
                 return index
-            index = self._build(connect())
+            conn = connect()
+            index = self._replacement(lambda: conn, self._index)
             index.version = version
             self._index = index
             return index
 
+    def _replacement(self, connect, old, *, pause=0.0):
+        """A new index for `old` (or a first one): it loads the evidence types `old` had
+        loaded and takes over the cached answers whose reads are unchanged."""
+        index = self._build(connect())
+        if old is not None:
+            index.ensure_types(connect, [code for code, (type_id, _)
+                                         in old.evidence_types.items()
+                                         if type_id in old.loaded_types()], pause=pause)
+            kept = index.adopt_answers(old)
+            log.info("competence index rebuilt: %d of %d cached answers kept", kept,
+                     len(old.answers))
+        return index
+
     def _rebuild_in_background(self, config):
-        # The replacement loads what the current index had loaded before it answers.
-        loaded = [code for code, (type_id, _) in self._index.evidence_types.items()
-                  if type_id in self._index.loaded_types()]
+        old = self._index
 
         def rebuild():
             try:
@@ -414,8 +456,7 @@ class IndexHolder:
                                                     config["DATABASE_REPLICA_URL"])
                 with psycopg.connect(read_database_url(config), autocommit=True,
                                      row_factory=dict_row) as conn:
-                    index = self._build(conn)
-                    index.ensure_types(lambda: conn, loaded, pause=REBUILD_PAUSE_SECONDS)
+                    index = self._replacement(lambda: conn, old, pause=REBUILD_PAUSE_SECONDS)
                 index.version = version
                 with self._lock:
                     self._index = index  # one assignment: requests see the old or the new
