@@ -75,6 +75,10 @@ class Config:
     # How often each process checks whether the catalogue changed (in-process caches).
     # 0: check on every request (tests); answers are fresh within this many seconds.
     CACHE_POLL_SECONDS: float = 0.25
+    # After its first competence answer, each process loads the offers of every evidence
+    # type in the background (yielding to requests), so that no lookup of a routing service
+    # waits for a type to load. Off: each type loads when it is first asked for.
+    COMPETENCE_PRELOAD: bool = True
     # Name the answering process in an X-Served-By header (benchmarks measure "every worker").
     SERVED_BY_HEADER: bool = False
     # Lets tests hand the app a pool of their own (a single connection in a transaction).

@@ -12,6 +12,8 @@ from urllib.parse import quote
 # Lowercase slugs, digits, '-' and '.': organisations, registers, evidence types, services.
 CODE = r"[a-z0-9][a-z0-9.-]{0,79}"
 AGS = r"[0-9]{8}"            # Amtlicher Gemeindeschlüssel: Land 2 + RB 1 + Kreis 2 + Gemeinde 3
+# A municipality or an area above it by its AGS prefix: Kreis, Regierungsbezirk, Land.
+AGS_OR_ABOVE = r"[0-9]{8}|[0-9]{5}|[0-9]{3}|[0-9]{2}"
 ARS = r"[0-9]{12}"           # Amtlicher Regionalschlüssel: Kreis 5 + Verband 4 + Gemeinde 3
 PLZ = r"[0-9]{5}"
 KREIS = r"[0-9]{5}"

@@ -5,7 +5,8 @@ throughput while every worker rebuilds its index.
 
     .venv/bin/python bench/national_bench.py
 Needs wrk and a PostgreSQL server: BENCH_SERVER_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
-the benchmark creates (and keeps, for reruns) the database `regmap_national` on it.
+the benchmark creates (and keeps, for reruns) the database `regmap_national` on it; FRESH=1
+drops it first, so that the seed's time is measured on an empty database.
 DURATION, CONNECTIONS, WORKERS, RUNS, WRITES_PER_SECOND as in bench/writes_bench.py.
 """
 import os
@@ -31,6 +32,8 @@ SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:543
 
 def database(name):
     with psycopg.connect(SERVER, autocommit=True) as conn:
+        if os.environ.get("FRESH") == "1":
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
     return urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
@@ -49,13 +52,17 @@ def national_lookups(url, count=6000):
 
 
 def worker_rss_mb(port):
-    """Resident memory of each gunicorn worker serving `port` (its master's children)."""
-    master = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True,
-                            text=True).stdout.split()
+    """Resident memory of each gunicorn worker serving `port`: the processes of that command
+    line whose parent has it too (the master's children; not the workers' own children,
+    such as the search process)."""
+    gunicorns = set(subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True,
+                                   text=True).stdout.split())
     sizes = []
-    for pid in master:
+    for pid in gunicorns:
         for child in subprocess.run(["pgrep", "-P", pid], capture_output=True,
                                     text=True).stdout.split():
+            if child not in gunicorns:
+                continue
             status = Path(f"/proc/{child}/status").read_text()
             kb = int(next(line.split()[1] for line in status.splitlines()
                           if line.startswith("VmRSS")))

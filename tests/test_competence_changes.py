@@ -19,6 +19,10 @@ LOOKUPS = {
     "hannover": {"evidence_type": MELDE, "ags": "03241001"},        # Region Hannover
     "kfz-ladelund": {"evidence_type": KFZ, "ags": "01054073"},      # the KBA, DE
     "unknown-type": {"evidence_type": "gewerbe", "ags": "01054073"},
+    # Areas above the municipality: every municipality in them is read.
+    "kreis-nordfriesland": {"evidence_type": MELDE, "ags": "01054"},  # 409: Amt and none
+    "kreis-hannover": {"evidence_type": MELDE, "ags": "03241"},       # Region Hannover
+    "land-niedersachsen": {"evidence_type": MELDE, "ags": "03"},      # 409: Region and none
 }
 
 
@@ -67,8 +71,8 @@ def _cached(index, params):
 def test_a_new_offer_drops_the_answers_that_read_its_keys(client, dm, warm):
     organisation(client, dm, "ladelund")
     gone, answers = warm(lambda: offer(client, dm, MELDE, ["01054073"], provider="ladelund"))
-    # Ladelund's own answer and the postcode that contains Ladelund; nothing else.
-    assert gone == {"ladelund", "plz-25926"}
+    # Ladelund's own answer, the postcode and the Kreis that contain Ladelund; nothing else.
+    assert gone == {"ladelund", "plz-25926", "kreis-nordfriesland"}
     assert answers["ladelund"].json["provider"]["code"] == "ladelund"
     assert answers["plz-25926"].status_code == 409  # now two providers: never a guess
 
@@ -78,9 +82,12 @@ def test_an_edit_that_moves_an_offer_drops_old_and_new_keys(client, dm, warm):
                        query_string={"provider": "region-hannover"}).json["items"][0]
     gone, answers = warm(lambda: change(client, dm, "offers", moved["code"],
                                         {"areas": ["01054062"]}))
-    assert gone == {"hannover", "karlum", "plz-25926"}
+    assert gone == {"hannover", "karlum", "plz-25926", "kreis-nordfriesland", "kreis-hannover",
+                    "land-niedersachsen"}
     assert answers["karlum"].json["provider"]["code"] == "region-hannover"
     assert answers["hannover"].status_code == 404
+    assert answers["kreis-hannover"].status_code == 404
+    assert answers["land-niedersachsen"].status_code == 404
 
 
 def test_retiring_an_offer_drops_its_answers_only(client, dm, warm):
@@ -102,18 +109,18 @@ def test_an_approved_proposal_drops_the_answers_of_its_keys(client, dm, login, w
     assert gone == set()
     # ...approving does.
     gone, answers = warm(lambda: review(client, dm, f"{API}/offers/{proposed['code']}"))
-    assert gone == {"ladelund", "plz-25926"}
+    assert gone == {"ladelund", "plz-25926", "kreis-nordfriesland"}
     assert answers["ladelund"].json["provider"]["code"] == "ladelund"
 
 
 def test_a_provider_renamed_or_suspended_drops_the_answers_of_its_offers(client, dm, warm):
     gone, answers = warm(lambda: change(client, dm, "organisations", "amt-suedtondern",
                                         {"name": "Amt Südtondern (neu)"}))
-    assert gone == {"ladelund", "karlum", "plz-25926"}
+    assert gone == {"ladelund", "karlum", "plz-25926", "kreis-nordfriesland"}
     assert answers["ladelund"].json["provider"]["name"] == "Amt Südtondern (neu)"
     gone, answers = warm(lambda: change(client, dm, "organisations", "amt-suedtondern",
                                         {"status": "suspended"}))
-    assert gone == {"ladelund", "karlum", "plz-25926"}
+    assert gone == {"ladelund", "karlum", "plz-25926", "kreis-nordfriesland"}
     assert answers["ladelund"].status_code == 404
 
 

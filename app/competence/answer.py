@@ -15,6 +15,7 @@ from . import resolve
 from .reads import Reads
 
 JSON = "application/json"
+MUNICIPALITY_KEY_LENGTH = 8
 
 
 class Outcome:
@@ -75,6 +76,9 @@ def _resolve(index, lookup, view, reads):
     if lookup.kind == "plz":
         return resolve.by_postcode(index, lookup.evidence_type, lookup.value, lookup.place,
                                    lookup.day, view, reads)
+    if lookup.kind == "ags" and len(lookup.value) != MUNICIPALITY_KEY_LENGTH:
+        return resolve.by_region(index, lookup.evidence_type, lookup.value, lookup.day, view,
+                                 reads)
     ags = resolve.ags_for_ars(index, lookup.value) if lookup.kind == "ars" else lookup.value
     return resolve.by_municipality(index, lookup.evidence_type, ags, lookup.day, view, reads)
 

@@ -52,6 +52,8 @@ class Municipality:
 @dataclass(frozen=True, slots=True)
 class OfferEntry:
     code: str
+    type_id: int
+    area_keys: tuple      # every key the offer covers (shared between equal tuples)
     provider: str
     provider_name: str
     provider_active: bool
@@ -141,7 +143,7 @@ class CompetenceIndex:
         self.evidence_types = {r["code"]: (r["id"], r["status"])
                                for r in queries.evidence_types(conn)}
         self._offers = {}           # type id -> {area key: (OfferEntry, ...)}, loaded types only
-        self._placed = {}           # offer code -> (type id, area keys)
+        self._placed = {}           # offer code -> OfferEntry, loaded types only
         self._shared = {}           # one object per equal string or parameter JSON
         # Finished answers, keyed by everything they depend on (bounded, see remember()),
         # and which answers read each evidence type and offer slot.
@@ -292,7 +294,7 @@ class CompetenceIndex:
         rows = {code: offer_rows for code, offer_rows
                 in _by_offer(queries.active_offers(conn, codes=sorted(codes)))
                 if offer_rows[0][COL_TYPE] in self._offers}
-        touched_types = {self._placed[c][0] for c in codes if c in self._placed}
+        touched_types = {self._placed[c].type_id for c in codes if c in self._placed}
         touched_types |= {r[0][COL_TYPE] for r in rows.values()}
         offers = {t: dict(self._offers[t]) for t in touched_types}
         slots = set()
@@ -321,33 +323,34 @@ class CompetenceIndex:
         return changed
 
     def _place(self, offers, code, rows):
-        type_id = rows[0][COL_TYPE]
-        keys = tuple(self._share(r[COL_AREA_KEY]) for r in rows)
-        entry = self._entry(rows[0])
-        by_key = offers.setdefault(type_id, {})
-        for key in keys:
+        keys = self._share(tuple(self._share(r[COL_AREA_KEY]) for r in rows))
+        entry = self._entry(rows[0], keys)
+        by_key = offers.setdefault(entry.type_id, {})
+        for key in entry.area_keys:
             by_key[key] = by_key.get(key, ()) + (entry,)
-        self._placed[code] = (type_id, keys)
-        return {(type_id, key) for key in keys}
+        self._placed[code] = entry
+        return {(entry.type_id, key) for key in entry.area_keys}
 
-    def _entry(self, r):
+    def _entry(self, r, area_keys):
         share = self._share
         parameters = self._shared.get(r[COL_PARAMETERS])
         if parameters is None:
             parameters = self._shared[r[COL_PARAMETERS]] = json.loads(r[COL_PARAMETERS])
-        return OfferEntry(r[COL_CODE], share(r[COL_PROVIDER]), share(r[COL_PROVIDER_NAME]),
+        return OfferEntry(r[COL_CODE], share(r[COL_TYPE]), area_keys, share(r[COL_PROVIDER]),
+                          share(r[COL_PROVIDER_NAME]),
                           r[COL_PROVIDER_STATUS] == "active", r[COL_SERVICE_ID],
                           r[COL_ENDPOINT_URL], parameters, r[COL_VALID_FROM], r[COL_VALID_TO],
                           r[COL_ILLUSTRATIVE], share(r[COL_ENVIRONMENT]))
 
-    def _share(self, text):
-        return self._shared.setdefault(text, text)
+    def _share(self, value):
+        """One object per equal string, number or tuple of keys."""
+        return self._shared.setdefault(value, value)
 
     def _unplace(self, offers, code):
         placed = self._placed.pop(code, None)
         if placed is None:
             return set()
-        type_id, keys = placed
+        type_id, keys = placed.type_id, placed.area_keys
         by_key = offers[type_id]
         for key in keys:
             remaining = tuple(o for o in by_key.get(key, ()) if o.code != code)
@@ -428,10 +431,31 @@ class IndexHolder:
                 self._rebuild_in_background(config)
                 return index
             conn = connect()
+            first = self._index is None
             index = self._replacement(lambda: conn, self._index)
             index.version = version
             self._index = index
+            if first and config["CACHE_POLL_SECONDS"] > 0 and config["COMPETENCE_PRELOAD"]:
+                self._preload_in_background(config)
             return index
+
+    def _preload_in_background(self, config):
+        """Load every evidence type's offers into the current index (whichever that is when
+        each type's turn comes), yielding to request threads; a type asked for meanwhile is
+        loaded by its request and skipped here."""
+        def preload():
+            try:
+                with psycopg.connect(read_database_url(config), autocommit=True,
+                                     row_factory=dict_row) as conn:
+                    active = [code for code, (_, status) in self._index.evidence_types.items()
+                              if status == "active"]
+                    for code in sorted(active):
+                        self._index.ensure_types(lambda: conn, [code],
+                                                 pause=REBUILD_PAUSE_SECONDS)
+                log.info("competence index: every evidence type loaded")
+            except psycopg.Error as exc:
+                log.warning("competence preload stopped: %s", type(exc).__name__)
+        threading.Thread(target=preload, name="competence-preload", daemon=True).start()
 
     def _replacement(self, connect, old, *, pause=0.0):
         """A new index for `old` (or a first one): it loads the evidence types `old` had

@@ -26,7 +26,10 @@ class Parameter:
 LOOKUP_PARAMETERS = (
     Parameter("evidence_type", "evidence type code", identifiers.CODE, "missing or malformed",
               required=True),
-    Parameter("ags", "8-digit AGS (exactly one of ags, ars, plz)", identifiers.AGS, "8 digits"),
+    Parameter("ags", "AGS of a municipality (8 digits), or the key of a Kreis (5), "
+              "Regierungsbezirk (3) or Land (2), answered when every municipality in it has "
+              "the same competent offer, else 409 with the candidates (exactly one of ags, "
+              "ars, plz)", identifiers.AGS_OR_ABOVE, "8, 5, 3 or 2 digits"),
     Parameter("ars", "12-digit ARS", identifiers.ARS, "12 digits"),
     Parameter("plz", "5-digit postcode", identifiers.PLZ, "5 digits"),
     Parameter("place", "with plz: the place name (folded match)"),

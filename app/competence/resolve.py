@@ -1,11 +1,14 @@
 """Which offer is competent: the most specific active offer of an active organisation for
 the evidence type along the municipality's hierarchy (municipality -> Gemeindeverband ->
-Kreis -> Regierungsbezirk -> Land -> DE), valid on the reference date.
+Kreis -> Regierungsbezirk -> Land -> DE), valid on the reference date. A postcode or an area
+above the municipality (Kreis, Regierungsbezirk, Land) is answered only when every
+municipality in it resolves to the same offer.
 
 Answers are plain dicts (and problems), built once and cached by the index; modelled on the
 EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
 """
 from ..areas.errors import AreaRetired, UnknownArea
+from ..areas.keys import LEVEL_BY_LENGTH
 from ..environments import PRODUCTION
 from ..errors import Problem, param_error
 from ..folding import fold
@@ -206,7 +209,7 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
         seen.add(municipality.ags)
         offer, found_at = competent_offer(index, type_id, municipality, day, reads,
                                           illustrative=view.illustrative,
-                                      environment=view.environment)
+                                          environment=view.environment)
         candidates.append((municipality, place_name, offer, found_at, note,
                            sorted(sources[ags])))
     if not candidates and all(isinstance(p, AreaRetired) for _, _, p in unresolved):
@@ -240,3 +243,51 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
          **({"resolved_via_successor": n} if n else {})}
         for m, p, _, _, n, pair_sources in candidates]
     return answer
+
+
+# A 409 for an area above the municipality lists at most this many offers (a Land with a
+# provider per municipality has thousands); `candidate_count` says how many there are.
+MAX_REGION_CANDIDATES = 100
+
+
+def by_region(index, evidence_type, key, day, view, reads):
+    """A Kreis (5 digits), Regierungsbezirk (3) or Land (2) key: every municipality in it that
+    is valid on `day` is resolved; one shared offer answers, anything else is a 409 with the
+    offers found (and the municipalities without one): never a guess for part of the area."""
+    type_id = evidence_type_id(index, evidence_type, reads)
+    level = LEVEL_BY_LENGTH[len(key)]
+    if index.areas.names.get(key, (None, None))[1] != level:
+        raise UnknownArea(level, key)
+    groups = {}   # offer code or None -> [offer, {found-at keys}, municipality count]
+    for municipality in index.areas.municipalities.values():
+        if not municipality.ags.startswith(key) or not municipality.valid_on(day):
+            continue
+        offer, found_at = competent_offer(index, type_id, municipality, day, reads,
+                                          illustrative=view.illustrative,
+                                          environment=view.environment)
+        group = groups.setdefault(offer.code if offer else None, [offer, set(), 0])
+        group[2] += 1
+        if found_at:
+            group[1].add(found_at)
+    region = _area_doc(index, key)
+    if not groups or set(groups) == {None}:
+        raise NoCompetentProvider(f"no provider of {evidence_type} is competent for any "
+                                  f"municipality of {level} {key} ({region['name']}) on {day}")
+    if len(groups) == 1:
+        offer, found_at, count = next(iter(groups.values()))
+        answer = _answer(index, evidence_type, day, offer,
+                         next(iter(found_at)) if len(found_at) == 1 else key, view)
+        answer["region"] = {**region, "municipality_count": count}
+        return answer
+    ranked = sorted(groups.values(), key=lambda g: (-g[2], g[0].code if g[0] else ""))
+    raise NeedsMoreInformation(
+        f"{level} {key} ({region['name']}): its {sum(g[2] for g in ranked)} municipalities "
+        f"lead to {len(ranked)} different answers",
+        errors=[param_error("ags", "query", "the offers below this area differ; ask for a "
+                                            "municipality (8 digits) or a smaller area")],
+        region=region, candidate_count=len(ranked),
+        candidates=[{"provider": {"code": o.provider, "name": o.provider_name} if o else None,
+                     "offer": o.code if o else None,
+                     "areas": [_area_doc(index, k) for k in sorted(found_at)],
+                     "municipality_count": count}
+                    for o, found_at, count in ranked[:MAX_REGION_CANDIDATES]])
