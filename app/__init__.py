@@ -45,9 +45,6 @@ def create_app(config=None):
     check_log.init_app(app, settings)
     errors.init_app(app)
     observability.init_app(app)
-    if settings.TRUSTED_PROXY_HOPS:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXY_HOPS)
     app.before_request(reject_nul_in_path)
     app.before_request(limit_chunked_body)
     app.before_request(reject_undeclared_query)
@@ -83,7 +80,13 @@ def create_app(config=None):
     from .search.gate import SearchGate
     search_engine.init_app(app)
     app.wsgi_app = SearchGate(app, app.wsgi_app)
-    # Outermost: the routing service's hot path meets nothing before it.
+    # The routing service's hot path meets nothing before it but the rate limit and, behind
+    # reverse proxies, the client address they forward.
     from .competence.fastpath import CompetenceFastPath
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
+    from .ratelimit import RateLimit
+    app.wsgi_app = RateLimit(app, app.wsgi_app)
+    if settings.TRUSTED_PROXY_HOPS:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXY_HOPS)
     return app

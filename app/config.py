@@ -45,6 +45,12 @@ class Config:
     # Do routing tokens' competence answers consider illustrative (demo) offers unless they
     # ask otherwise (illustrative=)? Everyone else's do.
     REGMAP_ROUTING_ILLUSTRATIVE: bool = True
+    # Rate limits on API answers (ratelimit.py; "<count>/<second|minute|hour>"): per token,
+    # and per client address for requests without one. Counted per process unless
+    # RATE_LIMIT_STORAGE_URL (e.g. redis://127.0.0.1:6379/0) shares one count.
+    RATE_LIMIT_PER_TOKEN: str = "1000/second"
+    RATE_LIMIT_PER_ADDRESS: str = "100/second"
+    RATE_LIMIT_STORAGE_URL: str = ""
     # Reverse proxies in front of the service whose X-Forwarded-For is trusted (nginx: 1).
     # The rate limits count the forwarded client address, never a header anyone can send.
     TRUSTED_PROXY_HOPS: int = 0

@@ -70,7 +70,10 @@ def session_app(database_url, test_pool):
     # each test sees its own uncommitted writes at once.
     return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
                        "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False,
-                       "CHECK_LOG_FLUSH_SECONDS": 0})
+                       "CHECK_LOG_FLUSH_SECONDS": 0,
+                       # Limits have tests of their own (test_ratelimit.py).
+                       "RATE_LIMIT_PER_TOKEN": "1000000/second",
+                       "RATE_LIMIT_PER_ADDRESS": "1000000/second"})
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from app.competence.index import holder
 from .catalog_helpers import API, change, create, evidence_type, offer, organisation, review
 
 MELDE, KFZ = "melde", "kfz"
+ANMELDUNG = "99115005104000"   # a service's Leistungsschlüssel
 # What the tests ask: each names one cached answer.
 LOOKUPS = {
     "ladelund": {"evidence_type": MELDE, "ags": "01054073"},        # Amt Südtondern
@@ -23,6 +24,8 @@ LOOKUPS = {
     "kreis-nordfriesland": {"evidence_type": MELDE, "ags": "01054"},  # 409: Amt and none
     "kreis-hannover": {"evidence_type": MELDE, "ags": "03241"},       # Region Hannover
     "land-niedersachsen": {"evidence_type": MELDE, "ags": "03"},      # 409: Region and none
+    # By Leistungsschlüssel: the service's requirement names the evidence type.
+    "leika-hannover": {"leika": ANMELDUNG, "ags": "03241001"},
 }
 
 
@@ -37,6 +40,9 @@ def warm(client, dm):
     organisation(client, dm, "region-hannover")
     offer(client, dm, MELDE, ["010545489"], provider="amt-suedtondern")
     offer(client, dm, MELDE, ["03241"], provider="region-hannover")
+    create(client, dm, "services", {
+        "leistungsschluessel": ANMELDUNG, "name": {"de": "Anmeldung"},
+        "requirements": [{"name": "Wohnsitz", "evidence_type_lists": [[MELDE]]}]})
 
     def ask_all():
         return {name: client.get(f"{API}/competence", query_string=params)
@@ -62,8 +68,8 @@ def warm(client, dm):
 def _cached(index, params):
     kind = "plz" if "plz" in params else "ags"
     for key, outcome in index.answers.items():
-        if key[0] == params["evidence_type"] and key[1] == kind and key[2] == params[kind] \
-                and not key[5].connection:
+        if key[0] == params.get("evidence_type") and key[6] == params.get("leika") \
+                and key[1] == kind and key[2] == params[kind] and not key[5].connection:
             return outcome
     return None
 
@@ -83,7 +89,7 @@ def test_an_edit_that_moves_an_offer_drops_old_and_new_keys(client, dm, warm):
     gone, answers = warm(lambda: change(client, dm, "offers", moved["code"],
                                         {"areas": ["01054062"]}))
     assert gone == {"hannover", "karlum", "plz-25926", "kreis-nordfriesland", "kreis-hannover",
-                    "land-niedersachsen"}
+                    "land-niedersachsen", "leika-hannover"}
     assert answers["karlum"].json["provider"]["code"] == "region-hannover"
     assert answers["hannover"].status_code == 404
     assert answers["kreis-hannover"].status_code == 404
@@ -140,6 +146,21 @@ def test_an_evidence_type_created_or_retired_drops_the_answers_that_read_it(clie
                                                headers={**dm, "If-Match": '"v1"'}))
     assert gone == {"kfz-ladelund"}
     assert answers["kfz-ladelund"].json["type"].endswith("/unknown-evidence-type")
+
+
+def test_a_services_requirements_drop_the_answers_by_its_leistungsschluessel(client, dm,
+                                                                            warm):
+    assert warm(lambda: None)[1]["leika-hannover"].json["provider"]["code"] == \
+        "region-hannover"
+    gone, answers = warm(lambda: change(client, dm, "services", ANMELDUNG, {
+        "requirements": [{"name": "Fahrzeug", "evidence_type_lists": [[KFZ]]}]}))
+    assert gone == {"leika-hannover"}
+    assert answers["leika-hannover"].json["provider"]["code"] == "kba"
+    assert answers["leika-hannover"].json["evidence_type"] == KFZ
+    gone, answers = warm(lambda: change(client, dm, "services", ANMELDUNG,
+                                        {"leistungsschluessel": "99115005105000"}))
+    assert gone == {"leika-hannover"}
+    assert answers["leika-hannover"].json["type"].endswith("/unknown-service")
 
 
 def test_changes_no_resolution_reads_drop_nothing(client, conn, dm, login, warm):

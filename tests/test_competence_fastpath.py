@@ -1,6 +1,8 @@
 """The WSGI fast path answers repeated lookups exactly as the Flask view does."""
 import pytest
 
+from app.competence.fastpath import CompetenceFastPath
+
 from .catalog_helpers import API, evidence_type, offer, organisation
 
 HEADERS = ("Content-Type", "ETag", "Vary", "Cache-Control")
@@ -10,6 +12,8 @@ HEADERS = ("Content-Type", "ETag", "Vary", "Cache-Control")
 def counted(app):
     """Counts the requests the fast path hands on to Flask."""
     fast = app.wsgi_app
+    while not isinstance(fast, CompetenceFastPath):  # under the rate limit (and ProxyFix)
+        fast = fast.wsgi_app
     inner = fast.wsgi_app
     calls = []
 

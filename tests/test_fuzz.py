@@ -49,6 +49,7 @@ _CREATE_BODIES = ("POST /api/v1/organisations", "POST /api/v1/registers",
 RULES_NO_SCHEMA_CAN_STATE = [
     # exactly one of several query parameters
     ("GET /api/v1/competence", r"ags|ars|plz", r"give exactly one of ags, ars, plz"),
+    ("GET /api/v1/competence", r"evidence_type|leika", r"give evidence_type or leika"),
     ("GET /api/v1/competence", r"place", r"a place name, only together with plz"),
     ("GET /api/v1/changes", r"before", r"only with order=newest"),
     ("GET /api/v1/changes", r"since", r"since is the followers' cursor.*"),

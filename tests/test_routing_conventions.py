@@ -2,10 +2,11 @@
 above the municipality as input — Kreis (5 digits), Regierungsbezirk (3), Land (2) — answered
 only when every municipality in it has the same competent offer, else 409 with the offers
 found; never an answer for part of the area. Real reference data: Region Hannover (03241)
-has 21 municipalities, Kreis Nordfriesland (01054) 133, of which 30 in Amt Südtondern."""
+has 21 municipalities, Kreis Nordfriesland (01054) 133, of which 30 in Amt Südtondern.
+And `leika`: a service's Leistungsschlüssel instead of the evidence type."""
 import pytest
 
-from .catalog_helpers import API, evidence_type, offer, organisation
+from .catalog_helpers import API, create, evidence_type, offer, organisation
 from .helpers import assert_problem
 
 MELDE = "melde"
@@ -83,4 +84,62 @@ def test_a_batch_takes_region_keys_too(client, catalogue, login):
     routing = login("routing")
     r = client.post(f"{API}/competence/batch", headers=routing, json={
         "evidence_type": MELDE, "lookups": [{"ags": "03241"}, {"ags": "01054"}]})
+    assert [item["status"] for item in r.json["items"]] == [200, 409]
+
+
+ANMELDUNG, PASS = "99115005104000", "99089001001000"
+
+
+@pytest.fixture
+def services(client, catalogue):
+    evidence_type(client, catalogue, "ausweis", registers=("idnrg-21",))
+    create(client, catalogue, "services", {
+        "leistungsschluessel": ANMELDUNG, "name": {"de": "Anmeldung einer Wohnung"},
+        "requirements": [{"name": "Wohnsitz", "evidence_type_lists": [[MELDE]]}]})
+    create(client, catalogue, "services", {
+        "leistungsschluessel": PASS, "name": {"de": "Reisepass"},
+        "requirements": [{"name": "Identität", "evidence_type_lists": [["ausweis"]]},
+                         {"name": "Wohnsitz", "evidence_type_lists": [[MELDE]]}]})
+
+
+def by_leika(client, **params):
+    return client.get(f"{API}/competence", query_string=params)
+
+
+def test_a_leistungsschluessel_resolves_through_its_services_evidence_type(client, services):
+    r = by_leika(client, leika=ANMELDUNG, ags="03241001")
+    assert r.status_code == 200, r.json
+    assert r.json["evidence_type"] == MELDE
+    assert r.json["provider"]["code"] == "region-hannover"
+    assert r.json["service"] == {"code": ANMELDUNG, "leistungsschluessel": ANMELDUNG}
+    # Any area input works with it, a Kreis too.
+    assert by_leika(client, leika=ANMELDUNG, ags="03241").json["region"]["key"] == "03241"
+
+
+def test_a_service_needing_several_evidence_types_is_409_listing_them(client, services):
+    r = by_leika(client, leika=PASS, ags="03241001")
+    assert_problem(r, 409, "needs-more-information")
+    assert r.json["errors"][0]["name"] == "evidence_type"
+    assert r.json["candidates"] == [{"evidence_type": "ausweis"}, {"evidence_type": MELDE}]
+    chosen = by_leika(client, leika=PASS, evidence_type=MELDE, ags="03241001")
+    assert chosen.status_code == 200 and chosen.json["service"]["code"] == PASS
+    # An evidence type the service does not need is not quietly answered.
+    assert_problem(by_leika(client, leika=ANMELDUNG, evidence_type="ausweis",
+                            ags="03241001"), 409, "needs-more-information")
+
+
+def test_unknown_and_malformed_leistungsschluessel(client, services):
+    assert_problem(by_leika(client, leika="99999999999999", ags="03241001"), 404,
+                   "unknown-service")
+    r = by_leika(client, leika="9911500510400", ags="03241001")
+    assert_problem(r, 400, "validation-error")
+    assert r.json["errors"][0]["name"] == "leika"
+    r = by_leika(client, ags="03241001")
+    assert_problem(r, 400, "validation-error")
+    assert {e["name"] for e in r.json["errors"]} == {"evidence_type", "leika"}
+
+
+def test_a_batch_takes_leistungsschluessel_too(client, services, login):
+    r = client.post(f"{API}/competence/batch", headers=login("routing"), json={
+        "lookups": [{"leika": ANMELDUNG, "ags": "03241001"}, {"leika": PASS, "ags": "03"}]})
     assert [item["status"] for item in r.json["items"]] == [200, 409]

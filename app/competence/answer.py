@@ -50,7 +50,7 @@ def view(actor, lookup, routing_illustrative):
 
 def _key(lookup, view):
     return (lookup.evidence_type, lookup.kind, lookup.value,
-            fold(lookup.place) if lookup.place else None, lookup.day, view)
+            fold(lookup.place) if lookup.place else None, lookup.day, view, lookup.leika)
 
 
 def cached_outcome(index, lookup, view):
@@ -73,14 +73,22 @@ def outcome(index, lookup, view):
 
 
 def _resolve(index, lookup, view, reads):
+    if lookup.leika is None:
+        return _resolve_area(index, lookup.evidence_type, lookup, view, reads)
+    evidence_type, service = resolve.evidence_type_for_leika(index, lookup.leika,
+                                                             lookup.evidence_type, reads)
+    return {**_resolve_area(index, evidence_type, lookup, view, reads),
+            "service": {"code": service, "leistungsschluessel": lookup.leika}}
+
+
+def _resolve_area(index, evidence_type, lookup, view, reads):
     if lookup.kind == "plz":
-        return resolve.by_postcode(index, lookup.evidence_type, lookup.value, lookup.place,
+        return resolve.by_postcode(index, evidence_type, lookup.value, lookup.place,
                                    lookup.day, view, reads)
     if lookup.kind == "ags" and len(lookup.value) != MUNICIPALITY_KEY_LENGTH:
-        return resolve.by_region(index, lookup.evidence_type, lookup.value, lookup.day, view,
-                                 reads)
+        return resolve.by_region(index, evidence_type, lookup.value, lookup.day, view, reads)
     ags = resolve.ags_for_ars(index, lookup.value) if lookup.kind == "ars" else lookup.value
-    return resolve.by_municipality(index, lookup.evidence_type, ags, lookup.day, view, reads)
+    return resolve.by_municipality(index, evidence_type, ags, lookup.day, view, reads)
 
 
 def rendered(outcome, connection, client_has):

@@ -7,6 +7,10 @@ class UnknownEvidenceType(NotFound):
     slug, title = "unknown-evidence-type", "Unknown evidence type"
 
 
+class UnknownService(NotFound):
+    slug, title = "unknown-service", "Unknown service"
+
+
 class NoCompetentProvider(Problem):
     status, slug, title = 404, "no-competent-provider", "No competent provider"
 

@@ -105,20 +105,26 @@ class AreaIndex:
 
 
 # How each kind of change reaches competence answers.
-OFFER, PROVIDER, EVIDENCE_TYPE, NONE, REBUILD = "offer", "provider", "type", "none", "rebuild"
+OFFER, PROVIDER, EVIDENCE_TYPE, SERVICE, NONE, REBUILD = (
+    "offer", "provider", "type", "service", "none", "rebuild")
 CHANGE_EFFECTS = {
     "offers": OFFER,
     "organisations": PROVIDER,         # an offer's provider: its name and status
     "evidence-types": EVIDENCE_TYPE,
+    "services": SERVICE,               # `leika` lookups: a Leistung's evidence types
     # Read by no resolution (users and tokens concern the token cache only).
-    "registers": NONE, "services": NONE, "permissions": NONE, "registrations": NONE,
+    "registers": NONE, "permissions": NONE, "registrations": NONE,
     "users": NONE, "tokens": NONE, "permission-checks": NONE, "onboarding": NONE,
     "fachsynchronisation": NONE, "deadlines": NONE,
     # Anything else, reference areas and successions first of all: rebuild.
 }
 MAX_CHANGES_APPLIED = 5_000
-# A background rebuild yields this long to request threads between chunks of its work.
-REBUILD_PAUSE_SECONDS = 0.01
+# Background loading (a rebuild, the preload) may use at most this share of its process's
+# time: after each chunk of work it sleeps three times as long as the chunk took, so request
+# threads keep the interpreter (a national rebuild then takes about half a minute instead of
+# seven seconds, and costs the answers a quarter of one core instead of all of it).
+BACKGROUND_SHARE = 0.25
+BACKGROUND_CHUNK = 1000   # offers between two pauses
 
 
 class CompetenceIndex:
@@ -142,6 +148,9 @@ class CompetenceIndex:
         self.cursor = record_queries.feed_cursor(conn)
         self.evidence_types = {r["code"]: (r["id"], r["status"])
                                for r in queries.evidence_types(conn)}
+        # Leistungsschlüssel -> (service code, evidence type codes), active services only.
+        self.services, self._leika_of = {}, {}
+        self._place_services(self.services, queries.services_with_leika(conn))
         self._offers = {}           # type id -> {area key: (OfferEntry, ...)}, loaded types only
         self._placed = {}           # offer code -> OfferEntry, loaded types only
         self._shared = {}           # one object per equal string or parameter JSON
@@ -152,11 +161,13 @@ class CompetenceIndex:
         self._lock = threading.Lock()
         self.generation = 0
 
-    def ensure_types(self, connect, codes, *, pause=0.0):
+    def ensure_types(self, connect, codes, *, background=False):
         """Load the offers of these evidence types (codes) if they are not loaded yet,
-        through `connect()` (called only then). `pause`: seconds to yield to request threads
-        after each evidence type and every thousand offers (background rebuilds share the
-        interpreter with requests)."""
+        through `connect()` (called only then). `background`: one type at a time, yielding
+        to request threads after each type and every BACKGROUND_CHUNK offers so that the
+        loading uses at most BACKGROUND_SHARE of the process's time (rebuilds and the
+        preload share the interpreter with requests)."""
+        pause = _Pacer() if background else None
         missing = sorted({self.evidence_types[c][0] for c in codes if c in self.evidence_types}
                          - self._offers.keys())
         for type_id in missing if pause else [missing]:
@@ -169,11 +180,11 @@ class CompetenceIndex:
                 for n, (code, rows) in enumerate(_by_offer(
                         queries.active_offers(connect(), type_ids=type_ids)), start=1):
                     self._place(loaded, code, rows)
-                    if pause and n % 1000 == 0:
-                        time.sleep(pause)
+                    if pause and n % BACKGROUND_CHUNK == 0:
+                        pause()
                 self._offers.update(loaded)
             if pause:
-                time.sleep(pause)
+                pause()
         if missing:
             # Half a million long-lived objects: keep the cyclic collector from walking them
             # on every full collection (a pause of a second at national scale).
@@ -187,6 +198,17 @@ class CompetenceIndex:
         if reads is not None:
             reads.types.add(code)
         return self.evidence_types.get(code)
+
+    def service_by_leika(self, leika, reads):
+        """(service code, evidence type codes) of the active service with this
+        Leistungsschlüssel, or None."""
+        if reads is not None:
+            reads.leika.add(leika)
+        return self.services.get(leika)
+
+    def leika_types(self, leika):
+        """The evidence types a `leika` lookup may need loaded (no read is recorded)."""
+        return self.services.get(leika, (None, ()))[1]
 
     def offers(self, evidence_type_id):
         """{area key: (OfferEntry, ...)} for an evidence type (one consistent version)."""
@@ -214,6 +236,8 @@ class CompetenceIndex:
                 self._readers.setdefault(("type", code), set()).add(key)
             for slot in reads.slots:
                 self._readers.setdefault(slot, set()).add(key)
+            for leika in reads.leika:
+                self._readers.setdefault(("leika", leika), set()).add(key)
         return answer
 
     def adopt_answers(self, old):
@@ -232,6 +256,8 @@ class CompetenceIndex:
             if reader_key[0] == "type":
                 same = old.evidence_types.get(reader_key[1]) == \
                     self.evidence_types.get(reader_key[1])
+            elif reader_key[0] == "leika":
+                same = old.services.get(reader_key[1]) == self.services.get(reader_key[1])
             else:
                 type_id, area_key = reader_key
                 same = type_id in self._offers and \
@@ -264,7 +290,7 @@ class CompetenceIndex:
         changes = record_queries.changes_after(conn, position, limit + 1)
         if len(changes) > limit:
             return False
-        offer_codes, type_codes = set(), set()
+        offer_codes, type_codes, service_codes = set(), set(), set()
         for change in changes:
             effect = CHANGE_EFFECTS.get(change["collection"], REBUILD)
             if effect is REBUILD:
@@ -277,11 +303,14 @@ class CompetenceIndex:
                 offer_codes.update(queries.active_offer_codes_of(conn, change["object_code"]))
             elif effect is EVIDENCE_TYPE:
                 type_codes.add(change["object_code"])
+            elif effect is SERVICE:
+                service_codes.add(change["object_code"])
         if changes:
             with self._lock:
                 self.generation += 1
                 self._forget(self._apply_offers(conn, offer_codes)
-                             | self._apply_types(conn, type_codes))
+                             | self._apply_types(conn, type_codes)
+                             | self._apply_services(conn, service_codes))
                 self.cursor = (changes[-1]["position"], changes[-1]["id"])
         return True
 
@@ -322,6 +351,29 @@ class CompetenceIndex:
         self.evidence_types = types
         return changed
 
+    def _apply_services(self, conn, codes):
+        """Reload these services; the Leistungsschlüssel whose answers change."""
+        if not codes:
+            return set()
+        services, leika_of = dict(self.services), dict(self._leika_of)
+        before = {code: leika_of.pop(code) for code in codes if code in leika_of}
+        for leika in before.values():
+            services.pop(leika, None)
+        self._place_services(services, queries.services_with_leika(conn, sorted(codes)),
+                             leika_of)
+        after = {leika_of[code] for code in codes if code in leika_of}
+        changed = {leika for leika in set(before.values()) | after
+                   if services.get(leika) != self.services.get(leika)}
+        self.services, self._leika_of = services, leika_of
+        return {("leika", leika) for leika in changed}
+
+    def _place_services(self, services, rows, leika_of=None):
+        leika_of = self._leika_of if leika_of is None else leika_of
+        for r in rows:
+            if r["status"] == "active":
+                services[r["leika"]] = (r["code"], tuple(r["evidence_types"]))
+                leika_of[r["code"]] = r["leika"]
+
     def _place(self, offers, code, rows):
         keys = self._share(tuple(self._share(r[COL_AREA_KEY]) for r in rows))
         entry = self._entry(rows[0], keys)
@@ -359,6 +411,19 @@ class CompetenceIndex:
             else:
                 by_key.pop(key, None)
         return {(type_id, key) for key in keys}
+
+
+class _Pacer:
+    """Called between chunks of background work: sleeps so that the work takes at most
+    BACKGROUND_SHARE of the time since the previous call."""
+
+    def __init__(self):
+        self.since = time.perf_counter()
+
+    def __call__(self):
+        worked = time.perf_counter() - self.since
+        time.sleep(worked * (1 - BACKGROUND_SHARE) / BACKGROUND_SHARE)
+        self.since = time.perf_counter()
 
 
 def _provider_changed(change):
@@ -401,7 +466,7 @@ class IndexHolder:
             return index
         return None
 
-    def get(self, connect, config, evidence_types=()):
+    def get(self, connect, config, evidence_types=(), leika=()):
         """The index at the catalogue's current version, brought forward through `connect()`
         change by change. Where that is not possible, a new index is built: in the
         background while the previous one keeps answering (with CACHE_POLL_SECONDS > 0),
@@ -409,7 +474,8 @@ class IndexHolder:
         called only when the database must be read: an index that is current answers
         without a connection (and keeps answering while the database stalls)."""
         index = self._current_for(connect, config)
-        index.ensure_types(connect, evidence_types)
+        index.ensure_types(connect, [*evidence_types,
+                                     *(code for key in leika for code in index.leika_types(key))])
         return index
 
     def _current_for(self, connect, config):
@@ -450,21 +516,21 @@ class IndexHolder:
                     active = [code for code, (_, status) in self._index.evidence_types.items()
                               if status == "active"]
                     for code in sorted(active):
-                        self._index.ensure_types(lambda: conn, [code],
-                                                 pause=REBUILD_PAUSE_SECONDS)
+                        self._index.ensure_types(lambda: conn, [code], background=True)
                 log.info("competence index: every evidence type loaded")
             except psycopg.Error as exc:
                 log.warning("competence preload stopped: %s", type(exc).__name__)
         threading.Thread(target=preload, name="competence-preload", daemon=True).start()
 
-    def _replacement(self, connect, old, *, pause=0.0):
+    def _replacement(self, connect, old, *, background=False):
         """A new index for `old` (or a first one): it loads the evidence types `old` had
         loaded and takes over the cached answers whose reads are unchanged."""
         index = self._build(connect())
         if old is not None:
             index.ensure_types(connect, [code for code, (type_id, _)
                                          in old.evidence_types.items()
-                                         if type_id in old.loaded_types()], pause=pause)
+                                         if type_id in old.loaded_types()],
+                           background=background)
             kept = index.adopt_answers(old)
             log.info("competence index rebuilt: %d of %d cached answers kept", kept,
                      len(old.answers))
@@ -480,7 +546,7 @@ class IndexHolder:
                                                     config["DATABASE_REPLICA_URL"])
                 with psycopg.connect(read_database_url(config), autocommit=True,
                                      row_factory=dict_row) as conn:
-                    index = self._replacement(lambda: conn, old, pause=REBUILD_PAUSE_SECONDS)
+                    index = self._replacement(lambda: conn, old, background=True)
                 index.version = version
                 with self._lock:
                     self._index = index  # one assignment: requests see the old or the new
@@ -503,8 +569,9 @@ class IndexHolder:
 holder = IndexHolder()
 
 
-def current_index(*evidence_types):
+def current_index(*evidence_types, leika=()):
     """For request handlers: the index, checked against (and loaded through) the request's
-    connection, with the offers of these evidence types (codes) loaded. The resolver itself
-    never reaches for a connection."""
-    return holder.get(read_conn, current_app.config, evidence_types)
+    connection, with the offers of these evidence types (codes) loaded, and of those the
+    services with these Leistungsschlüssel (`leika`) need. The resolver itself never reaches
+    for a connection."""
+    return holder.get(read_conn, current_app.config, evidence_types, leika)

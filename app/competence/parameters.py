@@ -24,8 +24,12 @@ class Parameter:
 
 
 LOOKUP_PARAMETERS = (
-    Parameter("evidence_type", "evidence type code", identifiers.CODE, "missing or malformed",
-              required=True),
+    Parameter("evidence_type", "evidence type code (evidence_type or leika, or both)",
+              identifiers.CODE, "missing or malformed"),
+    Parameter("leika", "Leistungsschlüssel (LeiKa key, 14 digits) of a service: resolves the "
+              "evidence type its requirements name; a service needing several answers 409 "
+              "listing them (then add evidence_type)", identifiers.LEISTUNGSSCHLUESSEL,
+              "14 digits"),
     Parameter("ags", "AGS of a municipality (8 digits), or the key of a Kreis (5), "
               "Regierungsbezirk (3) or Land (2), answered when every municipality in it has "
               "the same competent offer, else 409 with the candidates (exactly one of ags, "
@@ -65,14 +69,16 @@ def openapi_parameters():
 
 class Lookup(NamedTuple):
     """One parsed lookup. `illustrative`, `environment`: None where the caller did not say
-    (the actor's default applies, answer.view)."""
-    evidence_type: str
+    (the actor's default applies, answer.view). `evidence_type` is None when a `leika`
+    (Leistungsschlüssel) is to decide it."""
+    evidence_type: str | None
     kind: str
     value: str
     place: str | None
     day: date
     illustrative: bool | None
     environment: str | None = None
+    leika: str | None = None
 
 
 def parse_query(args):
@@ -96,9 +102,12 @@ def parse_batch_item(raw, default_type, default_day):
 
 
 def parse_lookup(raw, *, default_type, default_day, location="body"):
-    evidence_type = raw.get("evidence_type", default_type)
-    if not isinstance(evidence_type, str) or not _MATCHES["evidence_type"](evidence_type):
-        raise _invalid("evidence_type", BY_NAME["evidence_type"].expected, location)
+    evidence_type, leika = raw.get("evidence_type", default_type), raw.get("leika")
+    if evidence_type is None and leika is None:
+        raise _invalid(["evidence_type", "leika"], "give evidence_type or leika", location)
+    for name, value in (("evidence_type", evidence_type), ("leika", leika)):
+        if value is not None and (not isinstance(value, str) or not _MATCHES[name](value)):
+            raise _invalid(name, BY_NAME[name].expected, location)
     given = [k for k in AREA_INPUTS if k in raw]
     if len(given) != 1:
         raise _invalid(given or list(AREA_INPUTS), "give exactly one of ags, ars, plz",
@@ -118,7 +127,7 @@ def parse_lookup(raw, *, default_type, default_day, location="body"):
     if environment is not None and environment not in environments.ENVIRONMENTS:
         raise _invalid("environment", BY_NAME["environment"].expected, location)
     return Lookup(evidence_type, kind, value, place, day or berlin_today(),
-                  _flag(raw.get("illustrative"), "illustrative", location), environment)
+                  _flag(raw.get("illustrative"), "illustrative", location), environment, leika)
 
 
 def _flag(raw, name, location):

@@ -39,6 +39,25 @@ def evidence_types(conn, codes=None):
                         {"codes": codes}).fetchall()
 
 
+def services_with_leika(conn, codes=None):
+    """Services with a Leistungsschlüssel (the LeiKa key integrators route by) and the
+    evidence types their requirements name, every alternative included: a `leika` lookup
+    resolves through them. `codes`: only these services (a change applied)."""
+    return conn.execute("""
+        SELECT s.code, s.leistungsschluessel AS leika, s.status,
+               COALESCE(array_agg(DISTINCT et.code::text ORDER BY et.code::text)
+                        FILTER (WHERE et.code IS NOT NULL), '{}') AS evidence_types
+        FROM service s
+        LEFT JOIN service_requirement r ON r.service_id = s.id
+        LEFT JOIN requirement_evidence_list l ON l.requirement_id = r.id
+        LEFT JOIN requirement_evidence_item i ON i.list_id = l.id
+        LEFT JOIN evidence_type et ON et.id = i.evidence_type_id
+        WHERE s.leistungsschluessel IS NOT NULL
+          AND (%(codes)s::text[] IS NULL OR s.code = ANY(%(codes)s))
+        GROUP BY s.id
+    """, {"codes": codes}).fetchall()
+
+
 # The columns of active_offers() rows, in order.
 OFFER_COLUMNS = ("evidence_type_id", "code", "service_id", "endpoint_url",
                  "connection_parameters", "valid_from", "valid_to", "provider",

@@ -12,7 +12,13 @@ from ..areas.keys import LEVEL_BY_LENGTH
 from ..environments import PRODUCTION
 from ..errors import Problem, param_error
 from ..folding import fold
-from .errors import AmbiguousOffers, NeedsMoreInformation, NoCompetentProvider, UnknownEvidenceType
+from .errors import (
+    AmbiguousOffers,
+    NeedsMoreInformation,
+    NoCompetentProvider,
+    UnknownEvidenceType,
+    UnknownService,
+)
 
 MAX_SUCCESSION_HOPS = 10
 
@@ -23,6 +29,26 @@ def evidence_type_id(index, code, reads=None):
         raise UnknownEvidenceType("evidence type", code, errors=[
             param_error("evidence_type", "query", f"no active evidence type '{code}'")])
     return found[0]
+
+
+def evidence_type_for_leika(index, leika, evidence_type, reads):
+    """(evidence type code, service code) of a lookup by Leistungsschlüssel: the one evidence
+    type the service's requirements name, or `evidence_type` if it is one of them. Never a
+    guess: a service naming several (or not the one asked for) is a 409 listing them."""
+    service = index.service_by_leika(leika, reads)
+    if service is None:
+        raise UnknownService("service with Leistungsschlüssel", leika, errors=[
+            param_error("leika", "query", f"no active service with Leistungsschlüssel {leika}")])
+    code, types = service
+    if evidence_type in types or (evidence_type is None and len(types) == 1):
+        return evidence_type or types[0], code
+    if not types:
+        raise NoCompetentProvider(f"the service {code} ({leika}) names no evidence type")
+    asked = f"{evidence_type} is not among them" if evidence_type else "name one"
+    raise NeedsMoreInformation(
+        f"the service {code} ({leika}) requires {len(types)} evidence type(s); {asked}",
+        errors=[param_error("evidence_type", "query", "choose one of the candidates")],
+        candidates=[{"evidence_type": t} for t in types])
 
 
 def current_municipality(index, ags, day):

@@ -49,13 +49,16 @@ class Competence(MethodView):
     def get(self):
         """Who is competent for this evidence type in this area, on this date?
         ---
-        Exactly one of ags, ars, plz. A postcode whose municipalities lead to different
-        providers answers 409 needs-more-information with the candidates; a retired key
-        resolves through its recorded successor (resolved_via_successor), else 410.
+        Exactly one of ags, ars, plz; evidence_type or leika (or both). A postcode, Kreis,
+        Regierungsbezirk or Land whose municipalities lead to different providers answers
+        409 needs-more-information with the candidates, as does a service (leika) that
+        needs several evidence types; a retired key resolves through its recorded successor
+        (resolved_via_successor), else 410.
         """
         lookup = parameters.parse_query(request.args)
         view = answer.view(current_actor(), lookup, _routing_illustrative())
-        outcome = answer.outcome(current_index(lookup.evidence_type), lookup, view)
+        index = current_index(*_present(lookup.evidence_type), leika=_present(lookup.leika))
+        outcome = answer.outcome(index, lookup, view)
         if outcome.problem is not None:
             raise outcome.problem
         status, headers, body = answer.rendered(outcome, view.connection,
@@ -96,9 +99,11 @@ class CompetenceBatch(MethodView):
             raise ValidationFailed("environment: " + environments.DESCRIPTION, errors=[
                 param_error("environment", "body", environments.DESCRIPTION)])
         actor, routing_illustrative = current_actor(), _routing_illustrative()
-        asked = [raw.get("evidence_type", default_type) if isinstance(raw, dict) else None
-                 for raw in lookups]
-        index = current_index(*{t for t in asked if isinstance(t, str)})
+        items_given = [raw for raw in lookups if isinstance(raw, dict)]
+        index = current_index(
+            *{t for t in (raw.get("evidence_type", default_type) for raw in items_given)
+              if isinstance(t, str)},
+            leika={k for k in (raw.get("leika") for raw in items_given) if isinstance(k, str)})
         items = []
         for n, raw in enumerate(lookups):
             # Each item repeats its position and input: callers need not rely on order.
@@ -120,6 +125,10 @@ class CompetenceBatch(MethodView):
                 else {"status": 200, "result": outcome.document})})
         body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
         return Response(body, mimetype="application/json")
+
+
+def _present(value):
+    return (value,) if value is not None else ()
 
 
 def _routing_illustrative():

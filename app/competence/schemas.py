@@ -52,6 +52,16 @@ class ResolvedMunicipalitySchema(ma.Schema):
         "description": "postcode lookups: the postcode names a retired key of this one"})
 
 
+class RegionSchema(ResolvedAreaSchema):
+    municipality_count = ma.fields.Integer(required=True, metadata={
+        "description": "its municipalities valid on `at`, all with this answer"})
+
+
+class ServiceRefSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    leistungsschluessel = ma.fields.String(required=True)
+
+
 class CompetenceSchema(ma.Schema):
     """The competent provider and how to reach it."""
     evidence_type = ma.fields.String(required=True)
@@ -68,6 +78,11 @@ class CompetenceSchema(ma.Schema):
     municipalities = ma.fields.List(ma.fields.Nested(ResolvedMunicipalitySchema), metadata={
         "description": "postcode lookups: every municipality of the postcode"})
     resolved_via_successor = ma.fields.Nested(SuccessionNoteSchema)
+    region = ma.fields.Nested(RegionSchema, metadata={
+        "description": "Kreis, Regierungsbezirk or Land lookups: the area asked about"})
+    service = ma.fields.Nested(ServiceRefSchema, metadata={
+        "description": "leika lookups: the service whose requirement decided the evidence "
+                       "type"})
 
 
 class BatchLookupSchema(ma.Schema):
@@ -75,6 +90,7 @@ class BatchLookupSchema(ma.Schema):
     is that item's 400 inside the 200 (the other items are still answered), so no pattern or
     format is promised here."""
     evidence_type = ma.fields.String(metadata={"description": "a code"})
+    leika = ma.fields.String(metadata={"description": "a Leistungsschlüssel (14 digits)"})
     ags = ma.fields.String()
     ars = ma.fields.String()
     plz = ma.fields.String()

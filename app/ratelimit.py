@@ -1,0 +1,83 @@
+"""Rate limits on API answers (API.md, "Rate limits"), in front of everything — the competence
+fast path included — as plain WSGI.
+
+A request with a token counts against that token (the storage sees a hash of it, never the
+token), one without against its client address (behind TRUSTED_PROXY_HOPS reverse proxies:
+the address they forward; ProxyFix runs before this). Every API answer carries
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window
+ends); beyond the limit the answer is 429 `rate-limited` with `Retry-After`, and the request
+reaches nothing else.
+
+Counting is a fixed window by the `limits` library. Storage: in process by default, so each
+worker process counts on its own (an instance with four workers lets up to four times the
+limit through); with RATE_LIMIT_STORAGE_URL (e.g. redis://host:6379/0) every process of every
+instance shares one count.
+"""
+import hashlib
+import json
+import math
+import time
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from .observability import REQUEST_ID_HEADER, new_request_id, series_for
+
+# Paths whose answers are limited: the JSON API and the RegRep binding; web pages, probes
+# and metrics are not.
+LIMITED_PREFIXES = ("/api/", "/rest/")
+KEY_PREFIX = "regmap-rate"
+
+
+class RateLimit:
+    def __init__(self, app, wsgi_app):
+        config = app.config
+        self.wsgi_app = wsgi_app
+        url = config["RATE_LIMIT_STORAGE_URL"] or "memory://"
+        self.storage = storage_from_string(url, key_prefix=KEY_PREFIX) \
+            if not url.startswith("memory") else storage_from_string(url)
+        self.limiter = FixedWindowRateLimiter(self.storage)
+        self.per_token = parse(config["RATE_LIMIT_PER_TOKEN"])
+        self.per_address = parse(config["RATE_LIMIT_PER_ADDRESS"])
+        self.problem_type = config["PROBLEM_BASE_URL"] + "rate-limited"
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(LIMITED_PREFIXES):
+            return self.wsgi_app(environ, start_response)
+        limit, key = self._limit_and_key(environ)
+        allowed = self.limiter.hit(limit, key)
+        reset_at, remaining = self.limiter.get_window_stats(limit, key)
+        seconds = max(1, math.ceil(reset_at - time.time()))
+        headers = [("RateLimit-Limit", str(limit.amount)),
+                   ("RateLimit-Remaining", str(max(0, remaining))),
+                   ("RateLimit-Reset", str(seconds))]
+        if not allowed:
+            return self._refuse(environ, start_response, headers, seconds)
+
+        def with_headers(status, response_headers, exc_info=None):
+            return start_response(status, response_headers + headers, exc_info)
+        return self.wsgi_app(environ, with_headers)
+
+    def _limit_and_key(self, environ):
+        token = environ.get("HTTP_AUTHORIZATION")
+        if token:
+            return self.per_token, "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        return self.per_address, "address:" + (environ.get("REMOTE_ADDR") or "unknown")
+
+    def _refuse(self, environ, start_response, headers, seconds):
+        request_id = new_request_id()
+        path = environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING", "")
+        body = json.dumps({
+            "type": self.problem_type, "title": "Too many requests", "status": 429,
+            "detail": f"rate limit exceeded; try again in {seconds} s",
+            "instance": f"{path}?{query}" if query else path,
+            "request_id": request_id}).encode()
+        start_response("429 TOO MANY REQUESTS", [
+            ("Content-Type", "application/problem+json"), ("Content-Length", str(len(body))),
+            ("Retry-After", str(seconds)), (REQUEST_ID_HEADER, request_id), *headers])
+        # One series for every refusal: paths named by callers would multiply the series.
+        series_for(environ.get("REQUEST_METHOD", "GET"), "rate-limited", 429)[0].inc()
+        return [body]

@@ -1,0 +1,107 @@
+"""Rate limits as API.md ("Rate limits") pins them: RateLimit-* headers on API answers, 429
+`rate-limited` with Retry-After beyond the limit, per token and per client address (behind a
+trusted proxy: the address it forwards), the competence fast path included; one count shared
+by every process and instance through Redis (the server these machines run)."""
+import socket
+import uuid
+
+import pytest
+
+from app import create_app
+
+from .catalog_helpers import API, evidence_type, offer
+from .helpers import assert_problem
+
+MUENCHEN = f"{API}/municipalities/09162000"
+REDIS = ("127.0.0.1", 6379)
+
+
+@pytest.fixture
+def limited_app(database_url, test_pool, conn, tmp_path):
+    """make(**config) -> an app with these limits, on the test's connection."""
+    test_pool.conn = conn
+
+    def make(**config):
+        return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
+                           "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False,
+                           "CHECK_LOG_FLUSH_SECONDS": 0,
+                           "SEARCH_INDEX_DIR": str(tmp_path / "search"),
+                           "RATE_LIMIT_PER_TOKEN": "1000/minute",
+                           "RATE_LIMIT_PER_ADDRESS": "1000/minute", **config})
+    yield make
+    test_pool.conn = None
+
+
+def test_api_answers_count_down_and_the_one_beyond_is_429(limited_app):
+    client = limited_app(RATE_LIMIT_PER_ADDRESS="3/minute").test_client()
+    answers = [client.get(MUENCHEN) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert [r.headers["RateLimit-Remaining"] for r in answers] == ["2", "1", "0"]
+    assert {r.headers["RateLimit-Limit"] for r in answers} == {"3"}
+    assert 0 < int(answers[-1].headers["RateLimit-Reset"]) <= 60
+    refused = client.get(MUENCHEN)
+    assert_problem(refused, 429, "rate-limited")
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    # Web pages and probes are not API answers: not limited.
+    assert client.get("/").status_code == 200
+    assert "RateLimit-Limit" not in client.get("/healthz").headers
+
+
+def test_each_token_has_its_own_count_apart_from_the_address(limited_app, login):
+    client = limited_app(RATE_LIMIT_PER_TOKEN="2/minute").test_client()
+    first, second = login("routing"), login("auditor")
+    assert [client.get(MUENCHEN, headers=first).status_code for _ in range(3)] == \
+        [200, 200, 429]
+    assert client.get(MUENCHEN, headers=second).status_code == 200
+    assert client.get(MUENCHEN).headers["RateLimit-Limit"] == "1000"  # anonymous: address
+
+
+def test_the_competence_fast_path_is_limited_too(limited_app, login, client, dm):
+    evidence_type(client, dm, "melde")
+    offer(client, dm, "melde", ["09162000"], provider="kba")
+    limited = limited_app(RATE_LIMIT_PER_TOKEN="3/minute").test_client()
+    routing = login("routing")
+    lookup = {"evidence_type": "melde", "ags": "09162000"}
+    statuses = [limited.get(f"{API}/competence", query_string=lookup, headers=routing)
+                for _ in range(4)]
+    # The second and third come from the fast path (the answer is cached after the first).
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+    assert statuses[2].headers["RateLimit-Remaining"] == "0"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(limited_app):
+    proxied = limited_app(RATE_LIMIT_PER_ADDRESS="1/minute", TRUSTED_PROXY_HOPS=1)
+    client = proxied.test_client()
+    for address in ("198.51.100.1", "198.51.100.2"):
+        assert client.get(MUENCHEN, headers={"X-Forwarded-For": address}).status_code == 200
+    assert client.get(MUENCHEN, headers={"X-Forwarded-For": "198.51.100.1"}
+                      ).status_code == 429
+    # Without a trusted proxy the header is the caller's word: it changes nothing.
+    direct = limited_app(RATE_LIMIT_PER_ADDRESS="1/minute").test_client()
+    assert direct.get(MUENCHEN, headers={"X-Forwarded-For": "198.51.100.3"}).status_code == 200
+    assert direct.get(MUENCHEN, headers={"X-Forwarded-For": "198.51.100.4"}
+                      ).status_code == 429
+
+
+def _redis_reachable():
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis server at 127.0.0.1:6379 (these "
+                                                   "machines run one; CI's does)")
+def test_instances_share_one_count_through_redis(limited_app):
+    shared = {"RATE_LIMIT_PER_ADDRESS": "3/minute", "TRUSTED_PROXY_HOPS": 1,
+              "RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15"}
+    one, two = limited_app(**shared).test_client(), limited_app(**shared).test_client()
+    # An address of this run alone: earlier runs' counts cannot interfere.
+    caller = {"X-Forwarded-For": f"fd00::{uuid.uuid4().hex[:4]}"}
+    assert [one.get(MUENCHEN, headers=caller).status_code for _ in range(2)] == [200, 200]
+    third = two.get(MUENCHEN, headers=caller)
+    assert third.status_code == 200 and third.headers["RateLimit-Remaining"] == "0"
+    assert two.get(MUENCHEN, headers=caller).status_code == 429
+    assert one.get(MUENCHEN, headers=caller).status_code == 429
