@@ -80,10 +80,12 @@ def create_app(config=None):
     from .search.gate import SearchGate
     search_engine.init_app(app)
     app.wsgi_app = SearchGate(app, app.wsgi_app)
-    # The routing service's hot path meets nothing before it but the rate limit and, behind
-    # reverse proxies, the client address they forward.
+    # The routing service's hot path meets nothing before it but its signature (when asked
+    # for), the rate limit and, behind reverse proxies, the client address they forward.
     from .competence.fastpath import CompetenceFastPath
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
+    from .signing import AnswerSigner
+    app.wsgi_app = AnswerSigner(app, app.wsgi_app)
     from .ratelimit import RateLimit
     app.wsgi_app = RateLimit(app, app.wsgi_app)
     if settings.TRUSTED_PROXY_HOPS:

@@ -256,6 +256,29 @@ def token_create(email, role, organisation, expires_days, environment):
     click.echo(issued["token"])
 
 
+@main.group(name="signing-key")
+def signing_key():
+    """Keys that sign competence answers (SIGNING_KEYS)."""
+
+
+@signing_key.command("create", with_appcontext=False)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--type", "kind", type=click.Choice(["Ed25519", "P-256"]), default="Ed25519",
+              show_default=True)
+def signing_key_create(file, kind):
+    """Write a new private key to FILE (readable by its owner only; never overwrites) and
+    print its key id. Keep it outside the repository; list it first in SIGNING_KEYS."""
+    from .signing import load_keys, new_private_key_pem
+
+    try:
+        descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.ClickException(f"{file} exists already") from None
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(new_private_key_pem(kind))
+    click.echo(load_keys(file)[0][0])
+
+
 @main.group()
 def user():
     """Users who sign in to the web pages."""

@@ -51,6 +51,11 @@ class Config:
     RATE_LIMIT_PER_TOKEN: str = "1000/second"
     RATE_LIMIT_PER_ADDRESS: str = "100/second"
     RATE_LIMIT_STORAGE_URL: str = ""
+    # Signed competence answers (signing.py): PEM files of Ed25519 or P-256 private keys,
+    # comma-separated, kept outside the repository; the first signs, all are published at
+    # /.well-known/jwks.json. SIGN_ANSWERS: "on-request" (Accept-Signature) or "always".
+    SIGNING_KEYS: str = ""
+    SIGN_ANSWERS: str = "on-request"
     # Reverse proxies in front of the service whose X-Forwarded-For is trusted (nginx: 1).
     # The rate limits count the forwarded client address, never a header anyone can send.
     TRUSTED_PROXY_HOPS: int = 0
@@ -109,6 +114,8 @@ class Config:
         config = cls(**values)
         if not config.SEARCH_INDEX_DIR:
             config.SEARCH_INDEX_DIR = f"{config.VAR_DIR}/search"
+        if config.SIGN_ANSWERS not in ("on-request", "always"):
+            raise ValueError("SIGN_ANSWERS: on-request or always")
         if not config.PROBLEM_BASE_URL.endswith("/"):
             config.PROBLEM_BASE_URL += "/"
         return config

@@ -6,6 +6,7 @@ import pytest
 from app.access.actor import system_actor
 from app.cli import main
 from app.competence import check_log
+from app.competence import index as competence_index
 from app.competence.index import holder
 
 from .catalog_helpers import API, change, create, evidence_type, offer, organisation, review
@@ -252,3 +253,28 @@ def test_the_token_cache_survives_changes_that_do_not_touch_credentials(client, 
     assert client.delete(f"{API}/tokens/{code}", headers=login("admin")).status_code == 200
     r = client.get(f"{API}/competence", query_string=params, headers=routing)
     assert r.status_code == 401 and len(lookups) == 2  # a token change: asked again
+
+
+def test_a_type_loaded_in_the_background_catches_up_with_changes_made_meanwhile(
+        client, dm, conn, monkeypatch):
+    """The preload and rebuilds read an evidence type without holding the index's lock; an
+    offer changed after their read is reloaded before the type answers."""
+    evidence_type(client, dm, MELDE)
+    evidence_type(client, dm, KFZ, registers=("idnrg-15",))
+    organisation(client, dm, "region-hannover")
+    created = offer(client, dm, MELDE, ["03241"], provider="region-hannover")
+    client.get(f"{API}/competence", query_string=LOOKUPS["kfz-ladelund"])  # MELDE not loaded
+    index = holder._index
+    read = competence_index.queries.active_offers
+
+    def read_then_change(*args, **kwargs):
+        monkeypatch.setattr(competence_index.queries, "active_offers", read)  # once
+        yield from list(read(*args, **kwargs))  # what the loader saw: the old endpoint
+        change(client, dm, "offers", created["code"],
+               {"endpoint_url": "https://neu.hannover.example/api"})
+        client.get(f"{API}/competence", query_string=LOOKUPS["kfz-ladelund"])  # applied
+    monkeypatch.setattr(competence_index.queries, "active_offers", read_then_change)
+    index.ensure_types(lambda: conn, [MELDE], background=True)
+    assert holder._index is index
+    r = client.get(f"{API}/competence", query_string=LOOKUPS["hannover"])
+    assert r.json["offer"]["endpoint_url"] == "https://neu.hannover.example/api"

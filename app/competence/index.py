@@ -2,6 +2,7 @@
 lookup touches no database. When the catalogue version moves (record/freshness.py) it applies
 the change feed change by change, through the connection its caller hands over; it is
 rebuilt only when that is not possible."""
+import collections
 import gc
 import json
 import logging
@@ -160,35 +161,68 @@ class CompetenceIndex:
         self._readers = {}
         self._lock = threading.Lock()
         self.generation = 0
+        # (generation, offer codes) of the last change sets applied: background loads bring
+        # what they read up to date with them.
+        self._recent = collections.deque(maxlen=1000)
 
     def ensure_types(self, connect, codes, *, background=False):
         """Load the offers of these evidence types (codes) if they are not loaded yet,
-        through `connect()` (called only then). `background`: one type at a time, yielding
-        to request threads after each type and every BACKGROUND_CHUNK offers so that the
-        loading uses at most BACKGROUND_SHARE of the process's time (rebuilds and the
-        preload share the interpreter with requests)."""
-        pause = _Pacer() if background else None
+        through `connect()` (called only then).
+
+        A request loads them under the index's lock. `background` (rebuilds, the preload)
+        loads one type at a time without holding it, pacing itself so that the loading uses
+        at most BACKGROUND_SHARE of the process's time; offers changed while it was
+        reading are then reloaded in their current state before the type is used."""
         missing = sorted({self.evidence_types[c][0] for c in codes if c in self.evidence_types}
                          - self._offers.keys())
-        for type_id in missing if pause else [missing]:
-            type_ids = [type_id] if pause else missing
-            with self._lock:
-                type_ids = [t for t in type_ids if t not in self._offers]
-                if not type_ids:
-                    continue  # another request loaded them meanwhile
-                loaded = {t: {} for t in type_ids}
-                for n, (code, rows) in enumerate(_by_offer(
-                        queries.active_offers(connect(), type_ids=type_ids)), start=1):
-                    self._place(loaded, code, rows)
-                    if pause and n % BACKGROUND_CHUNK == 0:
-                        pause()
-                self._offers.update(loaded)
-            if pause:
+        if background:
+            pause = _Pacer()
+            for type_id in missing:
+                self._load_in_background(connect, type_id, pause)
                 pause()
+        elif missing:
+            with self._lock:
+                type_ids = [t for t in missing if t not in self._offers]
+                loaded = {t: {} for t in type_ids}
+                for code, rows in _by_offer(queries.active_offers(connect(),
+                                                                  type_ids=type_ids)):
+                    self._place(loaded, code, rows)
+                self._offers.update(loaded)
         if missing:
             # Half a million long-lived objects: keep the cyclic collector from walking them
             # on every full collection (a pause of a second at national scale).
             gc.freeze()
+
+    def _load_in_background(self, connect, type_id, pause):
+        with self._lock:
+            if type_id in self._offers:
+                return  # a request loaded it meanwhile
+            generation = self.generation
+        loaded, placed = {type_id: {}}, {}
+        for n, (code, rows) in enumerate(_by_offer(
+                queries.active_offers(connect(), type_ids=[type_id])), start=1):
+            self._place(loaded, code, rows, placed)
+            if n % BACKGROUND_CHUNK == 0:
+                pause()
+        with self._lock:
+            if type_id in self._offers:
+                return
+            changed = self._offers_changed_since(generation)
+            if changed is None:
+                return  # too much changed meanwhile: the type loads when next asked for
+            self._offers.update(loaded)
+            self._placed.update(placed)
+            if changed:
+                self._forget(self._apply_offers(connect(), changed))
+
+    def _offers_changed_since(self, generation):
+        """The codes of the offers changes applied after `generation` touched, or None
+        when the record of recent changes does not reach back that far."""
+        if generation == self.generation:
+            return set()
+        if not self._recent or self._recent[0][0] > generation + 1:
+            return None
+        return set().union(*(codes for g, codes in self._recent if g > generation))
 
     def loaded_types(self):
         return set(self._offers)
@@ -308,6 +342,7 @@ class CompetenceIndex:
         if changes:
             with self._lock:
                 self.generation += 1
+                self._recent.append((self.generation, frozenset(offer_codes)))
                 self._forget(self._apply_offers(conn, offer_codes)
                              | self._apply_types(conn, type_codes)
                              | self._apply_services(conn, service_codes))
@@ -374,13 +409,13 @@ class CompetenceIndex:
                 services[r["leika"]] = (r["code"], tuple(r["evidence_types"]))
                 leika_of[r["code"]] = r["leika"]
 
-    def _place(self, offers, code, rows):
+    def _place(self, offers, code, rows, placed=None):
         keys = self._share(tuple(self._share(r[COL_AREA_KEY]) for r in rows))
         entry = self._entry(rows[0], keys)
         by_key = offers.setdefault(entry.type_id, {})
         for key in entry.area_keys:
             by_key[key] = by_key.get(key, ()) + (entry,)
-        self._placed[code] = entry
+        (self._placed if placed is None else placed)[code] = entry
         return {(entry.type_id, key) for key in entry.area_keys}
 
     def _entry(self, r, area_keys):

@@ -12,7 +12,7 @@ from ..errors import ServiceUnavailable
 from ..migrate import head_revision
 from ..observability import PRIMARY_AVAILABLE, metrics_registry
 from . import queries
-from .schemas import HealthSchema, ReadinessSchema
+from .schemas import HealthSchema, JwkSetSchema, ReadinessSchema
 
 blp = Blueprint("system", __name__, url_prefix="/", description="Liveness and readiness")
 plain = FlaskBlueprint("system_plain", __name__)
@@ -30,6 +30,19 @@ class Health(MethodView):
         Never touches the database, so a database outage does not get workers restarted.
         """
         return {"status": "ok"}
+
+
+@blp.route("/.well-known/jwks.json")
+class SigningKeys(MethodView):
+    @blp.response(200, JwkSetSchema)
+    def get(self):
+        """The public keys that verify signed competence answers (RFC 9421)
+        ---
+        Empty when the service signs nothing (no SIGNING_KEYS). Integrators verify an
+        answer's Signature with the key its Signature-Input names (keyid).
+        """
+        return current_app.extensions["regmap.jwks"], 200, {
+            "Cache-Control": "public, max-age=300"}
 
 
 @blp.route("/readyz")

@@ -15,3 +15,9 @@ class ReadinessSchema(ma.Schema):
                        "replica go on; writes answer 503 with Retry-After)"})
     migration = ma.fields.String(allow_none=True)
     expected_migration = ma.fields.String(allow_none=True)
+
+
+class JwkSetSchema(ma.Schema):
+    keys = ma.fields.List(ma.fields.Dict(), required=True, metadata={
+        "description": "public JWKs (RFC 7517) with kid (RFC 7638 thumbprint), use sig and "
+                       "alg EdDSA or ES256; the first signs, the others verify older answers"})

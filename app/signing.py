@@ -1,0 +1,114 @@
+"""Signed competence answers (API.md, "Signed answers"): RFC 9421 HTTP Message Signatures
+with an RFC 9530 `Content-Digest`, so that an integrator can prove an answer came from regmap
+and answers the question it asked.
+
+Keys are Ed25519 or ECDSA P-256 private keys in PEM files outside the repository
+(SIGNING_KEYS, comma-separated; `regmap signing-key create FILE` makes one). The first signs;
+every listed key's public part is published at /.well-known/jwks.json, so signatures made
+with an older key still verify while it is listed (rotation: put the new key first, remove
+the old one when its answers no longer need verifying). A key's id is its RFC 7638 JWK
+thumbprint.
+
+Each signature (label and tag `regmap`) covers the status, Content-Type, Content-Digest and
+the request's method, path and query (`;req`): a signed answer cannot be replayed as the
+answer to another lookup. Answers are signed when the request carries `Accept-Signature`
+(RFC 9421 section 5), or always with SIGN_ANSWERS=always. Applied as plain WSGI around the
+competence paths, the fast path included.
+"""
+import datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+from http_message_signatures import HTTPMessageSigner, algorithms
+from http_message_signatures.resolvers import MappingKeyResolver
+from joserfc.jwk import ECKey, OKPKey
+
+SIGNED_PATHS = ("/api/v1/competence", "/api/v1/competence/batch")
+LABEL = TAG = "regmap"
+COVERED = ("@status", "content-type", "content-digest", '"@method";req', '"@path";req',
+           '"@query";req')
+_ALGORITHMS = {"OKP": (algorithms.ED25519, "EdDSA"),
+               "EC": (algorithms.ECDSA_P256_SHA256, "ES256")}
+
+
+class SigningKeyError(ValueError):
+    """A configured key that cannot sign: wrong file, type or curve."""
+
+
+def load_keys(paths):
+    """[(key id, joserfc key)] for the PEM files of SIGNING_KEYS, in their order."""
+    keys = []
+    for path in [p.strip() for p in paths.split(",") if p.strip()]:
+        pem = Path(path).read_bytes()
+        for kind in (OKPKey, ECKey):
+            try:
+                key = kind.import_key(pem)
+                break
+            except Exception:  # noqa: BLE001 - the other kind, or not a key at all
+                key = None
+        if key is None or not key.is_private or \
+                key.as_dict().get("crv") not in ("Ed25519", "P-256"):
+            raise SigningKeyError(f"{path}: not an Ed25519 or P-256 private key in PEM")
+        keys.append((key.thumbprint(), key))
+    return keys
+
+
+def jwk_set(keys):
+    """The public JWK set of these keys (/.well-known/jwks.json)."""
+    return {"keys": [{**key.as_dict(private=False), "kid": kid, "use": "sig",
+                      "alg": _ALGORITHMS[key.key_type][1]} for kid, key in keys]}
+
+
+def new_private_key_pem(kind="Ed25519"):
+    """A fresh private key in PEM (for `regmap signing-key create` and tests)."""
+    key = OKPKey.generate_key("Ed25519") if kind == "Ed25519" else ECKey.generate_key("P-256")
+    return key.as_pem(private=True)
+
+
+class AnswerSigner:
+    def __init__(self, app, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.keys = load_keys(app.config["SIGNING_KEYS"])
+        app.extensions["regmap.jwks"] = jwk_set(self.keys)
+        self.always = app.config["SIGN_ANSWERS"] == "always"
+        if self.keys:
+            kid, key = self.keys[0]
+            self.key_id = kid
+            self.signer = HTTPMessageSigner(
+                signature_algorithm=_ALGORITHMS[key.key_type][0],
+                key_resolver=MappingKeyResolver(public_keys={},
+                                                private_keys={kid: key.get_op_key("sign")}))
+
+    def __call__(self, environ, start_response):
+        if not self.keys or environ.get("PATH_INFO") not in SIGNED_PATHS or not (
+                self.always or "HTTP_ACCEPT_SIGNATURE" in environ):
+            return self.wsgi_app(environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return lambda data: captured.setdefault("written", []).append(data)
+        chunks = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join([*captured.get("written", []), *chunks])
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers = captured["status"], captured["headers"]
+        if not status.startswith("304"):
+            headers = self._signed(environ, int(status[:3]), headers, body)
+        start_response(status, headers)
+        return [body]
+
+    def _signed(self, environ, status_code, headers, body):
+        """`headers` with Content-Digest, Signature-Input and Signature added."""
+        fields = dict(headers)
+        request = SimpleNamespace(method=environ["REQUEST_METHOD"], headers={}, url=(
+            f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST') or 'localhost'}"
+            f"{environ['PATH_INFO']}"
+            + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")))
+        message = SimpleNamespace(status_code=status_code, headers=fields, request=request)
+        self.signer.sign(message, key_id=self.key_id, label=LABEL, tag=TAG,
+                         created=datetime.datetime.now(datetime.timezone.utc),
+                         covered_component_ids=COVERED, body=body)
+        return list(message.headers.items())
