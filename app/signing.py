@@ -13,9 +13,13 @@ Each signature (label and tag `regmap`) covers the status, Content-Type, Content
 the request's method, path and query (`;req`): a signed answer cannot be replayed as the
 answer to another lookup. Answers are signed when the request carries `Accept-Signature`
 (RFC 9421 section 5), or always with SIGN_ANSWERS=always. Applied as plain WSGI around the
-competence paths, the fast path included.
+competence paths, the fast path included. The same answer to the same request is signed once
+a minute (REUSE_SECONDS) and otherwise carries its remembered signature.
 """
 import datetime
+import hashlib
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,6 +33,11 @@ COVERED = ("@status", "content-type", "content-digest", '"@method";req', '"@path
            '"@query";req')
 _ALGORITHMS = {"OKP": (algorithms.ED25519, "EdDSA"),
                "EC": (algorithms.ECDSA_P256_SHA256, "ES256")}
+# The same answer to the same request within this many seconds carries the same signature
+# (its `created` is when it was first signed): building a signature costs several times
+# what the answer itself costs, and the routing service asks the same lookups all day.
+REUSE_SECONDS = 60
+MAX_REMEMBERED = 100_000
 
 
 class SigningKeyError(ValueError):
@@ -74,6 +83,7 @@ class AnswerSigner:
         if self.keys:
             kid, key = self.keys[0]
             self.key_id = kid
+            self._remembered, self._lock = {}, threading.Lock()
             self.signer = HTTPMessageSigner(
                 signature_algorithm=_ALGORITHMS[key.key_type][0],
                 key_resolver=MappingKeyResolver(public_keys={},
@@ -101,8 +111,29 @@ class AnswerSigner:
         return [body]
 
     def _signed(self, environ, status_code, headers, body):
-        """`headers` with Content-Digest, Signature-Input and Signature added."""
+        """`headers` with Content-Digest, Signature-Input and Signature added (made anew, or
+        remembered from the same answer to the same request less than REUSE_SECONDS
+        ago)."""
         fields = dict(headers)
+        key = (status_code, environ["REQUEST_METHOD"], environ["PATH_INFO"],
+               environ.get("QUERY_STRING", ""), fields.get("Content-Type"),
+               hashlib.sha256(body).digest())
+        now = time.time()
+        remembered = self._remembered.get(key)
+        if remembered is not None and now - remembered[0] < REUSE_SECONDS:
+            return headers + remembered[1]
+        added = self._sign(environ, status_code, fields, body)
+        if status_code >= 300:
+            return headers + added  # problems name their request id: never the same twice
+        with self._lock:
+            if len(self._remembered) >= MAX_REMEMBERED:
+                self._remembered.clear()
+            self._remembered[key] = (now, added)
+        return headers + added
+
+    def _sign(self, environ, status_code, fields, body):
+        """The signature headers for one answer: [(name, value)]."""
+        before = set(fields)
         request = SimpleNamespace(method=environ["REQUEST_METHOD"], headers={}, url=(
             f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST') or 'localhost'}"
             f"{environ['PATH_INFO']}"
@@ -111,4 +142,5 @@ class AnswerSigner:
         self.signer.sign(message, key_id=self.key_id, label=LABEL, tag=TAG,
                          created=datetime.datetime.now(datetime.timezone.utc),
                          covered_component_ids=COVERED, body=body)
-        return list(message.headers.items())
+        return [(name, value) for name, value in message.headers.items()
+                if name not in before]

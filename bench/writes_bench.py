@@ -148,7 +148,7 @@ def main():
     bearer = {name: {"Authorization": f"Bearer {token}"}
               for name, token in (("routing", routing), ("dm", dm), ("provider", provider))}
 
-    print(f"gunicorn {WORKERS} workers x 4 threads; wrk 2 threads, {CONNECTIONS} connections, "
+    print(f"gunicorn {WORKERS} workers x 16 threads; wrk 2 threads, {CONNECTIONS} connections, "
           f"{DURATION} per run, median of {RUNS}; {len(ags) * len(EVIDENCE_TYPES)} distinct "
           f"lookups with a routing token; writes at {WRITES_PER_SECOND}/s")
     results = {"hello": [], "quiet": [], "writes": []}

@@ -11,7 +11,7 @@ from http_message_signatures.exceptions import HTTPMessageSignaturesException
 from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 from joserfc.jwk import import_key
 
-from app import create_app
+from app import create_app, signing
 from app.cli import main
 from app.signing import COVERED, SigningKeyError, new_private_key_pem
 
@@ -92,6 +92,39 @@ def test_an_answer_verifies_from_the_published_keys_alone(signing_app, key_file)
     # Unasked, nothing is signed; a problem answer (409, 404) is signed like a found one.
     assert "Signature" not in ask(client, signed=False).headers
     assert verify(ask(client, {"evidence_type": "melde", "ags": "09162000"}), jwks)
+
+
+def test_a_batch_answer_is_signed_over_its_body(signing_app, key_file, login):
+    client = signing_app(key_file("k1"))
+    jwks = client.get("/.well-known/jwks.json").json
+    answer = client.post(f"{API}/competence/batch", headers={
+        **login("routing"), "Accept-Signature": 'regmap=("content-digest")'}, json={
+        "evidence_type": "melde", "lookups": [{"ags": "03241001"}, {"ags": "09162000"}]})
+    assert answer.status_code == 200
+    key_id = re.search(r'keyid="([^"]+)"', answer.headers["Signature-Input"]).group(1)
+    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
+                                   key_resolver=JwksResolver(jwks))
+    message = SimpleNamespace(status_code=200, headers=dict(answer.headers),
+                              request=SimpleNamespace(method="POST", headers={},
+                                                      url=answer.request.url))
+    assert verifier.verify(message, body=answer.get_data(), expect_tag="regmap")
+    assert key_id == jwks["keys"][0]["kid"]
+
+
+def test_the_same_answer_keeps_its_signature_for_a_minute(signing_app, key_file, monkeypatch):
+    client = signing_app(key_file("k1"))
+    made = []
+    sign = signing.AnswerSigner._sign
+    monkeypatch.setattr(signing.AnswerSigner, "_sign",
+                        lambda self, *args: made.append(1) or sign(self, *args))
+    first, second = ask(client), ask(client)
+    assert len(made) == 1 and first.headers["Signature"] == second.headers["Signature"]
+    ask(client, LANGENHAGEN)  # another question: its own signature
+    assert len(made) == 2
+    later = signing.time.time() + signing.REUSE_SECONDS
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    jwks = client.get("/.well-known/jwks.json").json
+    assert verify(ask(client), jwks) and len(made) == 3  # signed anew after a minute
 
 
 def test_a_changed_answer_or_another_question_does_not_verify(signing_app, key_file):

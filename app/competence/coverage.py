@@ -22,7 +22,8 @@ def report(conn, index, args, environment):
         if municipality.retired_in_source or not municipality.valid_on(day):
             continue
         current += 1
-        levels = [(key, o.code) for key in municipality.chain for o in offers.get(key, ())
+        levels = [(key, o.code) for key in municipality.chain
+                  for o in index.offers_at(offers, type_id, key, None)
                   if o.environment == environment and o.provider_active and o.valid_on(day)]
         if not levels:
             gaps.append({"ags": ags, "name": municipality.name})

@@ -152,7 +152,9 @@ class CompetenceIndex:
         # Leistungsschlüssel -> (service code, evidence type codes), active services only.
         self.services, self._leika_of = {}, {}
         self._place_services(self.services, queries.services_with_leika(conn))
-        self._offers = {}           # type id -> {area key: (OfferEntry, ...)}, loaded types only
+        # type id -> {area key: OfferEntry, or a tuple of them}, loaded types only; read
+        # through offers_at.
+        self._offers = {}
         self._placed = {}           # offer code -> OfferEntry, loaded types only
         self._shared = {}           # one object per equal string or parameter JSON
         # Finished answers, keyed by everything they depend on (bounded, see remember()),
@@ -245,7 +247,8 @@ class CompetenceIndex:
         return self.services.get(leika, (None, ()))[1]
 
     def offers(self, evidence_type_id):
-        """{area key: (OfferEntry, ...)} for an evidence type (one consistent version)."""
+        """{area key: OfferEntry or a tuple of them} for an evidence type (one consistent
+        version); read a key through offers_at."""
         return self._offers.get(evidence_type_id, {})
 
     def offers_at(self, offers, evidence_type_id, key, reads):
@@ -253,7 +256,7 @@ class CompetenceIndex:
         resolution)."""
         if reads is not None:
             reads.slots.add((evidence_type_id, key))
-        return offers.get(key, ())
+        return _as_tuple(offers.get(key))
 
     # --- answers --------------------------------------------------------------------------
     def remember(self, key, answer, reads, generation, limit=100_000):
@@ -294,8 +297,8 @@ class CompetenceIndex:
                 same = old.services.get(reader_key[1]) == self.services.get(reader_key[1])
             else:
                 type_id, area_key = reader_key
-                same = type_id in self._offers and \
-                    old.offers(type_id).get(area_key, ()) == self._offers[type_id].get(area_key, ())
+                same = type_id in self._offers and _as_tuple(old.offers(type_id).get(area_key)) \
+                    == _as_tuple(self._offers[type_id].get(area_key))
             if not same:
                 stale |= answer_keys
         with self._lock:
@@ -414,7 +417,10 @@ class CompetenceIndex:
         entry = self._entry(rows[0], keys)
         by_key = offers.setdefault(entry.type_id, {})
         for key in entry.area_keys:
-            by_key[key] = by_key.get(key, ()) + (entry,)
+            found = by_key.get(key)
+            # Most keys have one offer: stored as itself, not in a tuple of one (half a
+            # million tuples at national scale).
+            by_key[key] = entry if found is None else _as_tuple(found) + (entry,)
         (self._placed if placed is None else placed)[code] = entry
         return {(entry.type_id, key) for key in entry.area_keys}
 
@@ -440,12 +446,21 @@ class CompetenceIndex:
         type_id, keys = placed.type_id, placed.area_keys
         by_key = offers[type_id]
         for key in keys:
-            remaining = tuple(o for o in by_key.get(key, ()) if o.code != code)
-            if remaining:
+            remaining = tuple(o for o in _as_tuple(by_key.get(key)) if o.code != code)
+            if len(remaining) > 1:
                 by_key[key] = remaining
+            elif remaining:
+                by_key[key] = remaining[0]
             else:
                 by_key.pop(key, None)
         return {(type_id, key) for key in keys}
+
+
+def _as_tuple(found):
+    """The offers stored on a key (None, one OfferEntry, or a tuple of them) as a tuple."""
+    if found is None:
+        return ()
+    return (found,) if type(found) is OfferEntry else found
 
 
 class _Pacer:
