@@ -278,3 +278,19 @@ def test_a_type_loaded_in_the_background_catches_up_with_changes_made_meanwhile(
     assert holder._index is index
     r = client.get(f"{API}/competence", query_string=LOOKUPS["hannover"])
     assert r.json["offer"]["endpoint_url"] == "https://neu.hannover.example/api"
+
+
+def test_while_one_thread_catches_up_the_others_answer_unless_this_process_wrote(client, dm):
+    evidence_type(client, dm, MELDE)
+    client.get(f"{API}/competence", query_string=LOOKUPS["hannover"])
+    index, version = holder._index, holder._index.version
+    # The last element of a version counts this process's own commits.
+    by_another_process = ("elsewhere",) + version[1:]
+    by_this_process = version[:-1] + (version[-1] + 1,)
+    assert holder.current(by_another_process) is None  # nobody is catching up: wait
+    holder._catching_up = True
+    try:
+        assert holder.current(by_another_process) is index
+        assert holder.current(by_this_process) is None
+    finally:
+        holder._catching_up = False

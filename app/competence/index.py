@@ -426,9 +426,11 @@ class CompetenceIndex:
 
     def _entry(self, r, area_keys):
         share = self._share
-        parameters = self._shared.get(r[COL_PARAMETERS])
+        # Keyed apart from the shared strings: a provider named like a JSON text stays a name.
+        parameters = self._shared.get(("parameters", r[COL_PARAMETERS]))
         if parameters is None:
-            parameters = self._shared[r[COL_PARAMETERS]] = json.loads(r[COL_PARAMETERS])
+            parameters = self._shared[("parameters", r[COL_PARAMETERS])] = \
+                json.loads(r[COL_PARAMETERS])
         return OfferEntry(r[COL_CODE], share(r[COL_TYPE]), area_keys, share(r[COL_PROVIDER]),
                           share(r[COL_PROVIDER_NAME]),
                           r[COL_PROVIDER_STATUS] == "active", r[COL_SERVICE_ID],
@@ -507,12 +509,19 @@ class IndexHolder:
         self._areas = (None, None)
         self._lock = threading.Lock()
         self._rebuilding = None   # the thread building a replacement in the background
+        self._catching_up = False  # a thread applies the change feed to the index
 
     def current(self, version):
-        """The index if it is at `version`, or the one that keeps answering while its
-        replacement is built (no loading: the fast path never waits)."""
+        """The index if it is at `version`; or the one that keeps answering while its
+        replacement is built, or while another thread brings it forward through changes
+        other processes made (no loading, no waiting: the fast path never waits). After a
+        change of this process's own (the last element of a version counts them), nothing
+        answers before it is applied: the writer's next request sees its write."""
         index = self._index
-        if index is not None and (index.version == version or self._rebuilding):
+        if index is not None and (
+                index.version == version or self._rebuilding
+                or (self._catching_up and index.version is not None
+                    and index.version[-1] == version[-1])):
             return index
         return None
 
@@ -540,9 +549,15 @@ class IndexHolder:
             if index is not None:
                 return index
             index = self._index
-            if index is not None and index.catch_up(connect()):
-                index.version = version
-                return index
+            if index is not None:
+                self._catching_up = True
+                try:
+                    caught_up = index.catch_up(connect())
+                finally:
+                    self._catching_up = False
+                if caught_up:
+                    index.version = version
+                    return index
             if index is not None and config["CACHE_POLL_SECONDS"] > 0:
                 self._rebuild_in_background(config)
                 return index
