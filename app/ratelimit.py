@@ -11,10 +11,13 @@ reaches nothing else.
 Counting is a fixed window by the `limits` library. Storage: in process by default, so each
 worker process counts on its own (an instance with four workers lets up to four times the
 limit through); with RATE_LIMIT_STORAGE_URL (e.g. redis://host:6379/0) every process of every
-instance shares one count.
+instance shares one count. A shared storage that fails or is slow never stops answers: the
+request goes on unlimited (without the headers), and the storage is left alone for
+STORAGE_RETRY_SECONDS before it is asked again.
 """
 import hashlib
 import json
+import logging
 import math
 import time
 
@@ -28,6 +31,12 @@ from .observability import REQUEST_ID_HEADER, new_request_id, series_for
 # and metrics are not.
 LIMITED_PREFIXES = ("/api/", "/rest/")
 KEY_PREFIX = "regmap-rate"
+# A shared storage must answer within this (seconds); after a failure it is left alone for
+# STORAGE_RETRY_SECONDS.
+STORAGE_TIMEOUT = 0.05
+STORAGE_RETRY_SECONDS = 5
+
+log = logging.getLogger(__name__)
 
 
 class RateLimit:
@@ -35,8 +44,10 @@ class RateLimit:
         config = app.config
         self.wsgi_app = wsgi_app
         url = config["RATE_LIMIT_STORAGE_URL"] or "memory://"
-        self.storage = storage_from_string(url, key_prefix=KEY_PREFIX) \
-            if not url.startswith("memory") else storage_from_string(url)
+        self.storage = storage_from_string(url) if url.startswith("memory") else \
+            storage_from_string(url, key_prefix=KEY_PREFIX, socket_timeout=STORAGE_TIMEOUT,
+                                socket_connect_timeout=STORAGE_TIMEOUT)
+        self._storage_down_until = 0.0
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.per_token = parse(config["RATE_LIMIT_PER_TOKEN"])
         self.per_address = parse(config["RATE_LIMIT_PER_ADDRESS"])
@@ -47,8 +58,16 @@ class RateLimit:
         if not path.startswith(LIMITED_PREFIXES):
             return self.wsgi_app(environ, start_response)
         limit, key = self._limit_and_key(environ)
-        allowed = self.limiter.hit(limit, key)
-        reset_at, remaining = self.limiter.get_window_stats(limit, key)
+        if time.monotonic() < self._storage_down_until:
+            return self.wsgi_app(environ, start_response)
+        try:
+            allowed = self.limiter.hit(limit, key)
+            reset_at, remaining = self.limiter.get_window_stats(limit, key)
+        except Exception as exc:  # noqa: BLE001 - any storage failure: answer unlimited
+            self._storage_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
+            log.warning("rate limit storage unavailable (%s); not limiting for %d s",
+                        type(exc).__name__, STORAGE_RETRY_SECONDS)
+            return self.wsgi_app(environ, start_response)
         seconds = max(1, math.ceil(reset_at - time.time()))
         headers = [("RateLimit-Limit", str(limit.amount)),
                    ("RateLimit-Remaining", str(max(0, remaining))),

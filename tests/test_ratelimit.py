@@ -105,3 +105,12 @@ def test_instances_share_one_count_through_redis(limited_app):
     assert third.status_code == 200 and third.headers["RateLimit-Remaining"] == "0"
     assert two.get(MUENCHEN, headers=caller).status_code == 429
     assert one.get(MUENCHEN, headers=caller).status_code == 429
+
+
+def test_a_shared_storage_that_fails_never_stops_answers(limited_app):
+    # Nothing listens on port 1: every answer goes on, unlimited and without the headers.
+    client = limited_app(RATE_LIMIT_PER_ADDRESS="1/minute",
+                         RATE_LIMIT_STORAGE_URL="redis://127.0.0.1:1/0").test_client()
+    answers = [client.get(MUENCHEN) for _ in range(3)]
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert "RateLimit-Limit" not in answers[0].headers
