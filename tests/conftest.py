@@ -68,12 +68,17 @@ def session_app(database_url, test_pool):
     # Building the app costs ~0.1 s; one for the whole session, handed each test's connection.
     # Caches and the search index check the database on every request (no poll thread):
     # each test sees its own uncommitted writes at once.
-    return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
-                       "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False,
-                       "CHECK_LOG_FLUSH_SECONDS": 0,
-                       # Limits have tests of their own (test_ratelimit.py).
-                       "RATE_LIMIT_PER_TOKEN": "1000000/second",
-                       "RATE_LIMIT_PER_ADDRESS": "1000000/second"})
+    return create_app(app_config(database_url, test_pool))
+
+
+def app_config(database_url, test_pool, **overrides):
+    """The settings of the tests' apps (tests that need other limits or keys build their own
+    app from these, on the same single connection)."""
+    return {"DATABASE_URL": database_url, "DB_POOL": test_pool, "CACHE_POLL_SECONDS": 0,
+            "SEARCH_PROCESS": False, "CHECK_LOG_FLUSH_SECONDS": 0,
+            # Limits have tests of their own (test_ratelimit.py).
+            "RATE_LIMIT_PER_TOKEN": "1000000/second",
+            "RATE_LIMIT_PER_ADDRESS": "1000000/second", **overrides}
 
 
 @pytest.fixture

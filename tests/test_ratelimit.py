@@ -10,6 +10,7 @@ import pytest
 from app import create_app
 
 from .catalog_helpers import API, evidence_type, offer
+from .conftest import app_config
 from .helpers import assert_problem
 
 MUENCHEN = f"{API}/municipalities/09162000"
@@ -22,12 +23,10 @@ def limited_app(database_url, test_pool, conn, tmp_path):
     test_pool.conn = conn
 
     def make(**config):
-        return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
-                           "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False,
-                           "CHECK_LOG_FLUSH_SECONDS": 0,
-                           "SEARCH_INDEX_DIR": str(tmp_path / "search"),
-                           "RATE_LIMIT_PER_TOKEN": "1000/minute",
-                           "RATE_LIMIT_PER_ADDRESS": "1000/minute", **config})
+        return create_app(app_config(database_url, test_pool, **{
+            "SEARCH_INDEX_DIR": str(tmp_path / "search"),
+            "RATE_LIMIT_PER_TOKEN": "1000/minute", "RATE_LIMIT_PER_ADDRESS": "1000/minute",
+            **config}))
     yield make
     test_pool.conn = None
 

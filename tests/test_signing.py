@@ -16,6 +16,7 @@ from app.cli import main
 from app.signing import COVERED, SigningKeyError, new_private_key_pem
 
 from .catalog_helpers import API, evidence_type, offer, organisation
+from .conftest import app_config
 
 HANNOVER = {"evidence_type": "melde", "ags": "03241001"}
 LANGENHAGEN = {"evidence_type": "melde", "ags": "03241010"}
@@ -40,11 +41,9 @@ def signing_app(database_url, test_pool, conn, tmp_path, client, dm):
     offer(client, dm, "melde", ["03241"], provider="region-hannover")
 
     def make(*keys, **config):
-        return create_app({"DATABASE_URL": database_url, "DB_POOL": test_pool,
-                           "CACHE_POLL_SECONDS": 0, "SEARCH_PROCESS": False,
-                           "CHECK_LOG_FLUSH_SECONDS": 0,
-                           "SEARCH_INDEX_DIR": str(tmp_path / "search"),
-                           "SIGNING_KEYS": ",".join(keys), **config}).test_client()
+        return create_app(app_config(database_url, test_pool,
+                                     SEARCH_INDEX_DIR=str(tmp_path / "search"),
+                                     SIGNING_KEYS=",".join(keys), **config)).test_client()
     return make
 
 

@@ -122,8 +122,8 @@ CHANGE_EFFECTS = {
 MAX_CHANGES_APPLIED = 5_000
 # Background loading (a rebuild, the preload) may use at most this share of its process's
 # time: after each chunk of work it sleeps three times as long as the chunk took, so request
-# threads keep the interpreter (a national rebuild then takes about half a minute instead of
-# seven seconds, and costs the answers a quarter of one core instead of all of it).
+# threads keep the interpreter (a rebuild takes about four times as long and costs the
+# answers a quarter of one core instead of all of it).
 BACKGROUND_SHARE = 0.25
 BACKGROUND_CHUNK = 1000   # offers between two pauses
 
