@@ -60,6 +60,7 @@ def create_app(config=None):
     from .export.routes import blp as export_blp
     from .export.routes import ids as export_ids_blp
     from .governance.routes import blp as governance_blp
+    from .oots.routes import blp as oots_blp
     from .search.routes import blp as search_blp
     from .system.routes import blp as system_blp
     from .system.routes import plain as system_plain
@@ -72,6 +73,7 @@ def create_app(config=None):
     api.register_blueprint(search_blp)
     api.register_blueprint(export_blp)
     api.register_blueprint(export_ids_blp)
+    api.register_blueprint(oots_blp)
     app.register_blueprint(system_plain)
     from .web import blp as web_blp
     app.register_blueprint(web_blp)

@@ -18,6 +18,10 @@ ARS = r"[0-9]{12}"           # Amtlicher Regionalschlüssel: Kreis 5 + Verband 4
 PLZ = r"[0-9]{5}"
 KREIS = r"[0-9]{5}"
 LEISTUNGSSCHLUESSEL = r"[0-9]{14}"
+# A provider-classification value named in a lookup: `<concept code>:<value>`.
+CLASSIFICATION_VALUE = rf"(?:{CODE}):[^\x00-\x1f]{{1,200}}"
+# A German NUTS 2016 region: DE + NUTS 1 (one character), NUTS 2 (two), NUTS 3 (three).
+NUTS_DE = r"DE[0-9A-G][0-9A-Z]{0,2}"
 # Areas above a municipality: Land (2), Regierungsbezirk (3), Kreis (5), Gemeindeverband (9).
 AREA_ABOVE_MUNICIPALITY = r"[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9}"
 # Any area key an offer or a lookup may name: DE, the areas above, or a municipality (8).

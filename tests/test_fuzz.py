@@ -70,6 +70,18 @@ RULES_NO_SCHEMA_CAN_STATE = [
        r"must be after valid_from|required when valid_to lies before today")
       for kind in ("offers", "permissions") for method, item in (
           ("POST", ""), ("PUT", "/{code}"), ("PATCH", "/{code}"))],
+    # OOTS fields of offers, checked against their evidence type's classification concepts,
+    # the shipped jurisdiction contexts and the access service; concept codes are object
+    # keys (OpenAPI 3.0 has no propertyNames)
+    *[(f"{method} /api/v1/offers{item}",
+       r"(?s)classification\..*|jurisdiction_context|access_service",
+       r"lowercase letters, digits, '-' and '\.', at most 80|not a classification concept of "
+       r"the evidence type|not among the concept's values: .*|unknown jurisdiction context "
+       r"'.*'|the organisation has no eDelivery party id|unknown code '.*'")
+      for method, item in (("POST", ""), ("PUT", "/{code}"), ("PATCH", "/{code}"))],
+    *[(f"{method} /api/v1/evidence-types{item}", r"classification_concepts",
+       r"(code|identifier) '.*' named twice")
+      for method, item in (("POST", ""), ("PUT", "/{code}"), ("PATCH", "/{code}"))],
     # the inside of an uploaded file
     ("POST /api/v1/area-imports", r"body", r"line \d+: .*|the file is empty"),
     ("POST /api/v1/offers/import", r"header|row \d+: .*", r".*"),

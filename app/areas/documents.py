@@ -82,7 +82,8 @@ def area_document(row):
         parent = {"key": row["parent_key"], "level": row["parent_level"],
                   "name": row["parent_name"]}
     return {"key": row["key"], "level": row["level"], "name": row["name"],
-            "type": row["area_type"], "seat": row["seat"], "status": row["status"],
+            "type": row["area_type"], "seat": row["seat"], "nuts": row["nuts"],
+            "status": row["status"],
             "parent": parent, "version": row["version"], "updated_at": row["updated_at"]}
 
 

@@ -87,7 +87,7 @@ def list_municipalities(conn, *, today, name_folded=None, land=None, kreis=None,
 
 
 _AREA_COLUMNS = f"""
-    a.key, a.level, a.name, a.area_type, a.seat, {_STATUS.format(a="a")} AS status,
+    a.key, a.level, a.name, a.area_type, a.seat, a.nuts, {_STATUS.format(a="a")} AS status,
     a.retired_by, a.valid_to, a.version, a.updated_at,
     p.key AS parent_key, p.level AS parent_level, p.name AS parent_name
 """
@@ -524,3 +524,31 @@ def area_keys(conn):
 
 def drop_stage_tables(conn):
     conn.execute("DROP TABLE IF EXISTS area_stage, postcode_stage, former_ars_stage")
+
+
+def merge_nuts(conn, pairs):
+    """The NUTS code of each Land, Regierungsbezirk and Kreis from the shipped
+    correspondence table; a key the table no longer names loses its code. Returns the
+    number of areas changed."""
+    conn.execute("CREATE TEMPORARY TABLE nuts_stage (area_key text, nuts text) ON COMMIT DROP")
+    with conn.cursor() as cur:
+        with cur.copy("COPY nuts_stage (area_key, nuts) FROM STDIN") as copy:
+            for pair in pairs:
+                copy.write_row(pair)
+    # Clear first, so a code moving from one area to another never meets the unique key.
+    cleared = conn.execute("""
+        UPDATE area a SET nuts = NULL
+        WHERE a.nuts IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM nuts_stage s WHERE s.area_key = a.key AND s.nuts = a.nuts)
+    """).rowcount
+    set_ = conn.execute("""
+        UPDATE area a SET nuts = s.nuts FROM nuts_stage s
+        WHERE s.area_key = a.key AND a.nuts IS DISTINCT FROM s.nuts
+    """).rowcount
+    conn.execute("DROP TABLE nuts_stage")
+    return {"cleared": cleared, "set": set_}
+
+
+def area_by_nuts(conn, nuts):
+    return conn.execute("SELECT key, level, name, nuts FROM area WHERE nuts = %(nuts)s",
+                        {"nuts": nuts}).fetchone()

@@ -86,6 +86,9 @@ class AreaSchema(ma.Schema):
     name = ma.fields.String(required=True)
     type = ma.fields.String(allow_none=True)
     seat = ma.fields.String(allow_none=True)
+    nuts = ma.fields.String(allow_none=True, metadata={
+        "description": "NUTS 2016 code (Land: NUTS 1, Regierungsbezirk: NUTS 2, Kreis: NUTS 3)",
+        "example": "DE929"})
     status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
     parent = ma.fields.Nested(ParentRefSchema, allow_none=True)
     children_count = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),

@@ -26,6 +26,7 @@ AREAS_ABOVE = "areas/gebietseinheiten_2025-11-30.csv"
 KEY_CHANGES = "areas/ags_aenderungen_2022-12-31_bis_2025-11-30.csv"
 POSTCODES = "areas/zuordnung_plz_ort_suche-postleitzahl_2023.csv"
 SUCCESSIONS = "areas/nachfolgen_2022-12-31_bis_2025-11-30.csv"
+NUTS = "areas/nuts_2016_de.csv"
 SOURCE_GV100AD = "destatis-gv100ad-2025-11-30"
 SOURCE_CHANGES = "destatis-gv100ad-changes-2022-12-31-2025-11-30"
 SOURCE_PLZ = "suche-postleitzahl-osm-2023"
@@ -42,6 +43,7 @@ _KEY_COLUMNS = {
     KEY_CHANGES: {"ags": identifiers.AGS},
     POSTCODES: {"ags": identifiers.AGS, "plz": identifiers.PLZ},
     SUCCESSIONS: {"predecessor_ags": identifiers.AGS, "successor_ags": identifiers.AGS},
+    NUTS: {"area_key": identifiers.AREA_ABOVE_MUNICIPALITY, "nuts": identifiers.NUTS_DE},
 }
 
 
@@ -209,6 +211,8 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
             "postcodes": queries.merge_postcodes(conn),
             "successions": queries.merge_successions(
                 conn, successions, added_keys(seed_dir), first_listed=GEBIETSSTAND),
+            "nuts": queries.merge_nuts(conn, [(r["area_key"], r["nuts"])
+                                              for r in _read_csv(seed_dir, NUTS)]),
         }
         queries.record_edition(conn, GEBIETSSTAND, SOURCE_GV100AD)
         # ON COMMIT DROP does not fire inside a savepoint (tests); drop explicitly.

@@ -11,4 +11,7 @@ explain_constraints({
     "register_idnrg_number_key": "another register has this IDNrG number",
     "evidence_type_uri_key": "another evidence type has this URI",
     "organisation_code_key": "an organisation with this code exists already",
+    "organisation_edelivery_party_id": "another organisation has this eDelivery party id",
+    "evidence_type_oots_classification": "another active evidence type has this OOTS "
+                                         "evidence-type classification",
 })

@@ -3,6 +3,7 @@ formats, and what a request must carry to identify the person or company."""
 from flask import current_app
 
 from ..access.policy import visible_statuses
+from ..errors import ValidationFailed, param_error
 from . import queries
 from .collection import Collection
 from .references import filter_id
@@ -23,6 +24,7 @@ class EvidenceTypes(Collection):
             "registers": row["registers"], "formats": row["formats"],
             "identity_attributes": row["identity_attributes"],
             "oots_classification_uri": row["oots_classification_uri"],
+            "classification_concepts": row["classification_concepts"],
             "status": row["status"], "illustrative": row["illustrative"],
             "version": row["version"], "created_at": row["created_at"],
             "updated_at": row["updated_at"],
@@ -32,7 +34,7 @@ class EvidenceTypes(Collection):
         doc = self.document(row, None)
         return {k: doc[k] for k in ("title", "description", "registers", "formats",
                                     "identity_attributes", "oots_classification_uri",
-                                    "status")}
+                                    "classification_concepts", "status")}
 
     def prepare(self, refs, actor, data, current=None):
         registers = refs.ids("register", data.get("registers") or [],
@@ -49,6 +51,7 @@ class EvidenceTypes(Collection):
                 "formats": data.get("formats") or [],
                 "identity_attributes": data.get("identity_attributes") or [],
                 "oots_classification_uri": data.get("oots_classification_uri"),
+                "classification_concepts": _concepts(data.get("classification_concepts")),
                 "status": data.get("status") or "active",
                 "illustrative": illustrative(data, current),
                 "register_ids": list(registers.values())}
@@ -68,6 +71,23 @@ class EvidenceTypes(Collection):
             conn, register_id=register, status=args.get("status"),
             visible_statuses=visible_statuses(actor, self.public_statuses), **window)
         return [self.document(r, actor) for r in rows], total
+
+
+def _concepts(concepts):
+    """Classification concepts as stored: codes and identifiers unique within the type."""
+    concepts = concepts or []
+    for field in ("code", "identifier"):
+        seen = [str(c[field]) for c in concepts]
+        twice = sorted({v for v in seen if seen.count(v) > 1})
+        if twice:
+            raise ValidationFailed(
+                f"classification_concepts: {field} {', '.join(twice)} named twice",
+                errors=[param_error("classification_concepts", "body",
+                                    f"{field} '{v}' named twice") for v in twice])
+    return [{"code": c["code"], "identifier": str(c["identifier"]),
+             "type": c.get("type") or "Codelist", "value_expression": c["value_expression"],
+             "description": c.get("description") or {},
+             "values": list(dict.fromkeys(c["values"]))} for c in concepts]
 
 
 evidence_types = EvidenceTypes()

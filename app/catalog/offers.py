@@ -43,7 +43,10 @@ class Offers(ReviewedCollection):
         doc = {k: row[k] for k in ("code", "provider", "provider_name", "evidence_type",
                                    "areas", "service_id", "endpoint_url", "valid_from",
                                    "valid_to", "status", "illustrative", "environment",
-                                   "version", "created_at", "updated_at")}
+                                   "distributions", "level_of_assurance",
+                                   "jurisdiction_context", "classification",
+                                   "access_service", "version", "created_at",
+                                   "updated_at")}
         if sees_connection_parameters(actor, row["provider_id"]):
             doc["connection_parameters"] = row["connection_parameters"]
         return doc
@@ -51,7 +54,9 @@ class Offers(ReviewedCollection):
     def editable(self, row):
         return {k: row[k] for k in ("provider", "evidence_type", "areas", "service_id",
                                     "endpoint_url", "connection_parameters", "valid_from",
-                                    "valid_to", "status", "environment")}
+                                    "valid_to", "status", "environment", "distributions",
+                                    "level_of_assurance", "jurisdiction_context",
+                                    "classification", "access_service")}
 
     def warm(self, refs, bodies):
         refs.warm("organisation", [b["provider"] for b in bodies if b.get("provider")])
@@ -86,7 +91,8 @@ class Offers(ReviewedCollection):
                 "connection_parameters": data.get("connection_parameters") or {},
                 "valid_from": starts, "valid_to": data.get("valid_to"),
                 "status": status, "illustrative": illustrative(data, current),
-                "environment": environment(data, current)}
+                "environment": environment(data, current),
+                **_oots_fields(refs, data, evidence_type)}
 
     def lock_for_rules(self, conn, values_list):
         # Serialise with other writers of these evidence types before the overlap check.
@@ -162,6 +168,47 @@ def _start(data, current, status):
     if current is not None and current["status"] == "active":
         return current["valid_from"]
     return berlin_today()
+
+
+def _oots_fields(refs, data, evidence_type):
+    """What OOTS needs of an offer, checked against the code lists, the evidence type's
+    classification concepts and the shipped jurisdiction contexts. Bulk writes without these
+    fields (the generated national catalogue) cost no query."""
+    errors = []
+    context = data.get("jurisdiction_context")
+    if context and context not in {r["code"] for r in queries.jurisdiction_contexts(refs.conn)}:
+        errors.append(param_error("jurisdiction_context", "body",
+                                  f"unknown jurisdiction context '{context}'"))
+    classification, concepts = data.get("classification") or {}, {}
+    if classification:
+        concepts = {c["code"]: c for c in
+                    queries.classification_concepts_of(refs.conn, evidence_type)}
+        for code, values in sorted(classification.items()):
+            if code not in concepts:
+                errors.append(param_error(f"classification.{code}", "body",
+                                          "not a classification concept of the evidence "
+                                          "type"))
+                continue
+            unknown = [v for v in values if v not in concepts[code]["values"]]
+            if unknown:
+                errors.append(param_error(f"classification.{code}", "body",
+                                          f"not among the concept's values: "
+                                          f"{', '.join(unknown)}"))
+    access_service = refs.id("organisation", data.get("access_service"), "access_service",
+                             active_only=True) if data.get("access_service") else None
+    if access_service and not queries.edelivery_party_id_of(refs.conn, access_service):
+        errors.append(param_error("access_service", "body",
+                                  "the organisation has no eDelivery party id"))
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['name']}: {e['detail']}" for e in errors),
+                               errors=errors)
+    return {"distributions": data.get("distributions") or [],
+            "level_of_assurance": data.get("level_of_assurance"),
+            "jurisdiction_context": context,
+            # Values in the concept's order, each once.
+            "classification": {k: [v for v in concepts[k]["values"] if v in values]
+                               for k, values in classification.items()},
+            "access_service_id": access_service}
 
 
 def _overlap_problem(clashes):

@@ -29,8 +29,9 @@ class Organisations(Collection):
 
     def document(self, row, actor):
         doc = {k: row[k] for k in ("code", "name", "abbreviation", "kind", "seat_ags",
-                                   "dvdv_key", "status", "illustrative", "version",
-                                   "created_at", "updated_at")}
+                                   "dvdv_key", "name_en", "address", "edelivery_party_id",
+                                   "status", "illustrative", "version", "created_at",
+                                   "updated_at")}
         doc["seat_name"] = row["seat_name"]
         if sees_contact(actor, row["id"]):
             doc["contact"] = row["contact"]
@@ -38,7 +39,8 @@ class Organisations(Collection):
 
     def editable(self, row):
         return {k: row[k] for k in ("name", "abbreviation", "kind", "seat_ags", "contact",
-                                    "dvdv_key", "status")}
+                                    "dvdv_key", "name_en", "address", "edelivery_party_id",
+                                    "status")}
 
     def prepare(self, refs, actor, data, current=None):
         seat = data.get("seat_ags")
@@ -50,7 +52,9 @@ class Organisations(Collection):
                                                 or slug_from_name(refs.conn, data["name"]))
         return {"code": code, "name": data["name"], "abbreviation": data.get("abbreviation"),
                 "kind": data["kind"], "seat_ags": seat, "contact": data.get("contact"),
-                "dvdv_key": data.get("dvdv_key"),
+                "dvdv_key": data.get("dvdv_key"), "name_en": data.get("name_en"),
+                "address": data.get("address"),
+                "edelivery_party_id": data.get("edelivery_party_id"),
                 "status": data.get("status") or (current or {}).get("status") or "active",
                 "illustrative": illustrative(data, current)}
 

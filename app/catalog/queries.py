@@ -77,8 +77,8 @@ def _visibility(where, params, visible_statuses, owner_column, owner_id):
 
 _ORGANISATION_SELECT = """
     SELECT t.id, t.code, t.name, t.abbreviation, t.kind, t.seat_ags, a.name AS seat_name,
-           t.contact, t.dvdv_key, t.status, t.illustrative, t.version, t.created_at,
-           t.updated_at
+           t.contact, t.dvdv_key, t.name_en, t.address, t.edelivery_party_id, t.status,
+           t.illustrative, t.version, t.created_at, t.updated_at
     FROM organisation t LEFT JOIN area a ON a.key = t.seat_ags"""
 
 
@@ -108,12 +108,17 @@ def list_organisations(conn, *, name_like=None, kind=None, status=None, visible_
 def insert_organisation(conn, v):
     return conn.execute("""
         INSERT INTO organisation (code, name, abbreviation, kind, seat_ags, contact, dvdv_key,
-                                  status, illustrative)
+                                  name_en, address, edelivery_party_id, status, illustrative)
         VALUES (%(code)s, %(name)s, %(abbreviation)s, %(kind)s, %(seat_ags)s, %(contact)s,
-                %(dvdv_key)s, %(status)s, %(illustrative)s)
+                %(dvdv_key)s, %(name_en)s, %(address)s, %(edelivery_party_id)s, %(status)s,
+                %(illustrative)s)
         RETURNING id
-    """, {**v, "contact": Jsonb(v.get("contact")) if v.get("contact") else None}
-    ).fetchone()["id"]
+    """, _organisation_params(v)).fetchone()["id"]
+
+
+def _organisation_params(v):
+    return {"name_en": None, **v, **{k: Jsonb(v[k]) if v.get(k) else None
+                                     for k in ("contact", "address", "edelivery_party_id")}}
 
 
 def insert_organisations(conn, values_list):
@@ -139,11 +144,11 @@ def update_organisation(conn, org_id, v):
     conn.execute("""
         UPDATE organisation SET name = %(name)s, abbreviation = %(abbreviation)s,
                kind = %(kind)s, seat_ags = %(seat_ags)s, contact = %(contact)s,
-               dvdv_key = %(dvdv_key)s, status = %(status)s,
+               dvdv_key = %(dvdv_key)s, name_en = %(name_en)s, address = %(address)s,
+               edelivery_party_id = %(edelivery_party_id)s, status = %(status)s,
                version = version + 1, updated_at = now()
         WHERE id = %(id)s
-    """, {**v, "contact": Jsonb(v.get("contact")) if v.get("contact") else None,
-          "id": org_id})
+    """, {**_organisation_params(v), "id": org_id})
 
 
 def set_status(conn, table, object_id, status, *, valid_to=None, valid_from=None):
@@ -268,8 +273,9 @@ def replace_register_organisations(conn, register_id, keeper_ids, counterpart_id
 
 _EVIDENCE_TYPE_SELECT = """
     SELECT t.id, t.code, t.uri, t.title_de, t.title_en, t.description_de, t.description_en,
-           t.formats, t.identity_attributes, t.oots_classification_uri, t.status,
-           t.illustrative, t.version, t.created_at, t.updated_at,
+           t.formats, t.identity_attributes, t.oots_classification_uri,
+           t.classification_concepts, t.status, t.illustrative, t.version, t.created_at,
+           t.updated_at,
            COALESCE((SELECT array_agg(r.code::text ORDER BY r.code) FROM evidence_type_register er
                      JOIN register r ON r.id = er.register_id
                      WHERE er.evidence_type_id = t.id), '{}'::text[]) AS registers
@@ -301,12 +307,19 @@ def insert_evidence_type(conn, v):
     return conn.execute("""
         INSERT INTO evidence_type (code, uri, title_de, title_en, description_de,
                                    description_en, formats, identity_attributes,
-                                   oots_classification_uri, status, illustrative)
+                                   oots_classification_uri, classification_concepts, status,
+                                   illustrative)
         VALUES (%(code)s, %(uri)s, %(title_de)s, %(title_en)s, %(description_de)s,
                 %(description_en)s, %(formats)s, %(identity_attributes)s,
-                %(oots_classification_uri)s, %(status)s, %(illustrative)s)
+                %(oots_classification_uri)s, %(classification_concepts)s, %(status)s,
+                %(illustrative)s)
         RETURNING id
-    """, {**v, "formats": Jsonb(v["formats"])}).fetchone()["id"]
+    """, _evidence_type_params(v)).fetchone()["id"]
+
+
+def _evidence_type_params(v):
+    return {**v, "formats": Jsonb(v["formats"]),
+            "classification_concepts": Jsonb(v.get("classification_concepts") or [])}
 
 
 def update_evidence_type(conn, type_id, v):
@@ -314,10 +327,11 @@ def update_evidence_type(conn, type_id, v):
         UPDATE evidence_type SET title_de = %(title_de)s, title_en = %(title_en)s,
                description_de = %(description_de)s, description_en = %(description_en)s,
                formats = %(formats)s, identity_attributes = %(identity_attributes)s,
-               oots_classification_uri = %(oots_classification_uri)s, status = %(status)s,
+               oots_classification_uri = %(oots_classification_uri)s,
+               classification_concepts = %(classification_concepts)s, status = %(status)s,
                illustrative = %(illustrative)s, version = version + 1, updated_at = now()
         WHERE id = %(id)s
-    """, {**v, "formats": Jsonb(v["formats"]), "id": type_id})
+    """, {**_evidence_type_params(v), "id": type_id})
 
 
 def replace_evidence_type_registers(conn, type_id, register_ids):
@@ -433,10 +447,13 @@ _OFFER_SELECT = """
            p.status AS provider_status, t.evidence_type_id, et.code AS evidence_type,
            t.service_id, t.endpoint_url, t.connection_parameters, t.valid_from, t.valid_to,
            t.status, t.illustrative, t.environment, t.version, t.created_at, t.updated_at,
+           t.distributions, t.level_of_assurance, t.jurisdiction_context, t.classification,
+           t.access_service_id, s.code AS access_service,
            COALESCE((SELECT array_agg(oa.area_key ORDER BY oa.area_key) FROM offer_area oa
                      WHERE oa.offer_id = t.id), '{}'::text[]) AS areas
     FROM offer t JOIN organisation p ON p.id = t.provider_id
-    JOIN evidence_type et ON et.id = t.evidence_type_id"""
+    JOIN evidence_type et ON et.id = t.evidence_type_id
+    LEFT JOIN organisation s ON s.id = t.access_service_id"""
 
 
 def get_offer(conn, code, for_update=False):
@@ -486,7 +503,10 @@ def offer_overlaps(conn, offer_ids, statuses=("active",)):
     """The one overlap rule, set-based: for each offer of `offer_ids` in one of `statuses`
     (a proposal is checked as if it were active) and each of its area keys, one other active
     offer of the same environment and evidence type on that key whose validity overlaps
-    (half-open periods; an open end overlaps everything after it). Between two offers of
+    (half-open periods; an open end overlaps everything after it), whose jurisdiction context
+    is the same (or either has none) and whose classification values leave no request that
+    both would answer (../shared/API.md, "Additions"; `catalog/user_attributes.py` is the
+    same rule for one request). Between two offers of
     `offer_ids` only the later one is named (it is the one that collides). One partner per
     offer and key keeps the check linear: ten thousand imported offers on one key are ten
     thousand lookups, not fifty million pairs."""
@@ -505,6 +525,18 @@ def offer_overlaps(conn, offer_ids, statuses=("active",)):
               AND (t.valid_from IS NULL OR n.valid_to IS NULL OR t.valid_from < n.valid_to)
               -- An illustrative offer never blocks a real one (it is displaced instead).
               AND NOT (t.illustrative AND NOT n.illustrative)
+              -- No jurisdiction context applies to every context.
+              AND (t.jurisdiction_context IS NULL OR n.jurisdiction_context IS NULL
+                   OR t.jurisdiction_context = n.jurisdiction_context)
+              -- Offers are told apart by a classification concept only where both name
+              -- values of it and no value is shared; an offer without a concept's values
+              -- serves all of them.
+              AND NOT EXISTS (
+                  SELECT 1 FROM jsonb_each(n.classification) nc
+                  JOIN jsonb_each(t.classification) tc ON tc.key = nc.key
+                  WHERE NOT EXISTS (
+                      SELECT 1 FROM jsonb_array_elements_text(nc.value) nv
+                      JOIN jsonb_array_elements_text(tc.value) tv ON tv = nv))
             LIMIT 1) t
         WHERE n.id = ANY(%(ids)s) AND n.status = ANY(%(statuses)s)
         ORDER BY n.id, na.area_key
@@ -549,12 +581,27 @@ def insert_offer(conn, v):
     return conn.execute("""
         INSERT INTO offer (code, provider_id, evidence_type_id, service_id, endpoint_url,
                            connection_parameters, valid_from, valid_to, status, illustrative,
-                           environment)
+                           environment, distributions, level_of_assurance,
+                           jurisdiction_context, classification, access_service_id)
         VALUES (%(code)s, %(provider_id)s, %(evidence_type_id)s, %(service_id)s,
                 %(endpoint_url)s, %(connection_parameters)s, %(valid_from)s, %(valid_to)s,
-                %(status)s, %(illustrative)s, %(environment)s)
+                %(status)s, %(illustrative)s, %(environment)s, %(distributions)s,
+                %(level_of_assurance)s, %(jurisdiction_context)s, %(classification)s,
+                %(access_service_id)s)
         RETURNING id
-    """, {**v, "connection_parameters": Jsonb(v["connection_parameters"])}).fetchone()["id"]
+    """, _offer_params(v)).fetchone()["id"]
+
+
+_OOTS_DEFAULTS = {"distributions": [], "level_of_assurance": None,
+                  "jurisdiction_context": None, "classification": {},
+                  "access_service_id": None}
+
+
+def _offer_params(v):
+    v = {**_OOTS_DEFAULTS, **v}
+    return {**v, "connection_parameters": Jsonb(v["connection_parameters"]),
+            "distributions": Jsonb(v["distributions"]),
+            "classification": Jsonb(v["classification"])}
 
 
 def update_offer(conn, offer_id, v):
@@ -563,9 +610,13 @@ def update_offer(conn, offer_id, v):
                service_id = %(service_id)s, endpoint_url = %(endpoint_url)s,
                connection_parameters = %(connection_parameters)s, valid_from = %(valid_from)s,
                valid_to = %(valid_to)s, status = %(status)s, environment = %(environment)s,
+               distributions = %(distributions)s, level_of_assurance = %(level_of_assurance)s,
+               jurisdiction_context = %(jurisdiction_context)s,
+               classification = %(classification)s,
+               access_service_id = %(access_service_id)s,
                version = version + 1, updated_at = now()
         WHERE id = %(id)s
-    """, {**v, "connection_parameters": Jsonb(v["connection_parameters"]), "id": offer_id})
+    """, {**_offer_params(v), "id": offer_id})
 
 
 def insert_offers(conn, values_list):
@@ -574,13 +625,18 @@ def insert_offers(conn, values_list):
     with conn.cursor() as cur:
         with cur.copy("COPY offer (code, provider_id, evidence_type_id, service_id, "
                       "endpoint_url, connection_parameters, valid_from, valid_to, status, "
-                      "illustrative, environment) FROM STDIN") as copy:
+                      "illustrative, environment, distributions, level_of_assurance, "
+                      "jurisdiction_context, classification, access_service_id) "
+                      "FROM STDIN") as copy:
             for v in values_list:
+                v = {**_OOTS_DEFAULTS, **v}
                 copy.write_row((v["code"], v["provider_id"], v["evidence_type_id"],
                                 v["service_id"], v["endpoint_url"],
                                 json.dumps(v["connection_parameters"]), v["valid_from"],
                                 v["valid_to"], v["status"], v["illustrative"],
-                                v["environment"]))
+                                v["environment"], json.dumps(v["distributions"]),
+                                v["level_of_assurance"], v["jurisdiction_context"],
+                                json.dumps(v["classification"]), v["access_service_id"]))
         cur.execute("CREATE TEMPORARY TABLE offer_area_stage (code text, area_key text) "
                     "ON COMMIT DROP")
         with cur.copy("COPY offer_area_stage (code, area_key) FROM STDIN") as copy:
@@ -1096,3 +1152,41 @@ def onboarding_milestones(conn):
 def area_names(conn, keys):
     return {r["key"]: r["name"] for r in conn.execute(
         "SELECT key, name FROM area WHERE key = ANY(%(keys)s)", {"keys": list(keys)})}
+
+
+# --- OOTS: jurisdiction contexts, classification concepts, access services ------------------
+
+def jurisdiction_contexts(conn):
+    return conn.execute("SELECT code, oots_id, label_en, label_de, source "
+                        "FROM jurisdiction_context ORDER BY code").fetchall()
+
+
+def merge_jurisdiction_contexts(conn, rows):
+    """The shipped code list: insert new codes, update changed ones; returns how many rows
+    changed. Codes offers name are never deleted (the foreign key keeps them)."""
+    changed = 0
+    for r in rows:
+        changed += conn.execute("""
+            INSERT INTO jurisdiction_context (code, oots_id, label_en, label_de, source)
+            VALUES (%(code)s, %(oots_id)s, %(label_en)s, %(label_de)s, %(source)s)
+            ON CONFLICT (code) DO UPDATE SET oots_id = EXCLUDED.oots_id,
+                label_en = EXCLUDED.label_en, label_de = EXCLUDED.label_de,
+                source = EXCLUDED.source
+            WHERE (jurisdiction_context.oots_id, jurisdiction_context.label_en,
+                   jurisdiction_context.label_de, jurisdiction_context.source)
+                  IS DISTINCT FROM (EXCLUDED.oots_id, EXCLUDED.label_en, EXCLUDED.label_de,
+                                    EXCLUDED.source)
+        """, r).rowcount
+    return changed
+
+
+def classification_concepts_of(conn, evidence_type_id):
+    row = conn.execute("SELECT classification_concepts FROM evidence_type WHERE id = %(id)s",
+                       {"id": evidence_type_id}).fetchone()
+    return row["classification_concepts"] if row else []
+
+
+def edelivery_party_id_of(conn, organisation_id):
+    row = conn.execute("SELECT edelivery_party_id FROM organisation WHERE id = %(id)s",
+                       {"id": organisation_id}).fetchone()
+    return row["edelivery_party_id"] if row else None

@@ -6,6 +6,7 @@ from marshmallow import validate
 from .. import identifiers
 from ..api import NoNulSchema, PageArgsSchema, page_schema
 from ..environments import ENVIRONMENTS
+from . import oots_codes
 
 CODE = validate.Regexp(identifiers.anchored(identifiers.CODE),
                        error="lowercase letters, digits, '-' and '.', at most 80")
@@ -110,6 +111,22 @@ class ContactSchema(Strict):
     phone = text(50)
 
 
+class AddressSchema(Strict):
+    street = text(200, allow_none=True, metadata={"example": "Schönstedtstraße"})
+    number = text(20, allow_none=True, metadata={"example": "5"})
+    postcode = text(10, allow_none=True, metadata={"example": "13357"})
+    city = text(200, allow_none=True, metadata={"example": "Berlin"})
+    full = text(500, allow_none=True, metadata={
+        "description": "the whole address in one line; derived from the parts when left out"})
+
+
+class PartyIdSchema(Strict):
+    scheme = ma.fields.String(required=True, validate=validate.Regexp(
+        identifiers.anchored(oots_codes.EAS_SCHEME), error="an EAS scheme URN"),
+        metadata={"example": "urn:cef.eu:names:identifier:EAS:0204"})
+    value = text(200, required=True, metadata={"example": "991-01234-56"})
+
+
 class OrganisationCreateSchema(Strict):
     code = ma.fields.String(validate=CODE, metadata={"description": "derived from the name "
                                                      "when left out"})
@@ -119,6 +136,11 @@ class OrganisationCreateSchema(Strict):
     seat_ags = ma.fields.String(validate=AGS, allow_none=True)
     contact = ma.fields.Nested(ContactSchema, allow_none=True)
     dvdv_key = text(200, allow_none=True)
+    name_en = text(300, allow_none=True, metadata={"description": "for EU (OOTS) answers"})
+    address = ma.fields.Nested(AddressSchema, allow_none=True)
+    edelivery_party_id = ma.fields.Nested(PartyIdSchema, allow_none=True, metadata={
+        "description": "how OOTS addresses the organisation (evidence provider or "
+                       "Intermediäre Plattform)"})
     status = ma.fields.String(validate=validate.OneOf(("pending", "active", "suspended")))
 
 
@@ -132,6 +154,9 @@ class OrganisationSchema(Versioned):
     contact = ma.fields.Dict(allow_none=True, metadata={
         "description": "curators, auditors and the organisation itself only"})
     dvdv_key = ma.fields.String(allow_none=True)
+    name_en = ma.fields.String(allow_none=True)
+    address = ma.fields.Dict(allow_none=True)
+    edelivery_party_id = ma.fields.Dict(allow_none=True)
 
 
 class OrganisationQueryArgsSchema(CatalogQueryArgsSchema):
@@ -194,6 +219,21 @@ class FormatSchema(Strict):
     schema_uri = uri_field(allow_none=True)
 
 
+class ClassificationConceptSchema(Strict):
+    code = ma.fields.String(validate=CODE, required=True, metadata={
+        "description": "how offers and the competence API name the concept",
+        "example": "countryresidence"})
+    identifier = ma.fields.UUID(required=True, metadata={
+        "description": "the concept's identifier in the OOTS Semantic Repository; the "
+                       "Data Service Directory's query parameter"})
+    type = ma.fields.String(validate=validate.OneOf(oots_codes.CONCEPT_TYPES),
+                            load_default="Codelist")
+    value_expression = uri_field(required=True)
+    description = ma.fields.Nested(LocalizedSchema)
+    values = ma.fields.List(text(200), required=True, validate=validate.Length(min=1, max=100),
+                            metadata={"description": "the values offers may serve"})
+
+
 class EvidenceTypeCreateSchema(Strict):
     code = ma.fields.String(validate=CODE, required=True)
     uri = uri_field(metadata={"description": "stable URI; derived when left out"})
@@ -203,6 +243,10 @@ class EvidenceTypeCreateSchema(Strict):
     formats = ma.fields.List(ma.fields.Nested(FormatSchema), validate=validate.Length(max=50))
     identity_attributes = ma.fields.List(text(200), validate=validate.Length(max=50))
     oots_classification_uri = uri_field(allow_none=True)
+    classification_concepts = ma.fields.List(
+        ma.fields.Nested(ClassificationConceptSchema), validate=validate.Length(max=10),
+        metadata={"description": "what the type's offers may be told apart by (OOTS "
+                                 "evidence-provider classification)"})
     status = ma.fields.String(validate=validate.OneOf(("active",)))
 
 
@@ -215,6 +259,7 @@ class EvidenceTypeSchema(Versioned):
     formats = ma.fields.List(ma.fields.Dict())
     identity_attributes = ma.fields.List(ma.fields.String())
     oots_classification_uri = ma.fields.String(allow_none=True)
+    classification_concepts = ma.fields.List(ma.fields.Dict())
 
 
 class EvidenceTypeQueryArgsSchema(CatalogQueryArgsSchema):
@@ -267,6 +312,23 @@ class ServiceQueryArgsSchema(CatalogQueryArgsSchema):
 
 # --- offers --------------------------------------------------------------------------------
 
+class DistributionSchema(Strict):
+    format = ma.fields.String(required=True, validate=validate.OneOf(oots_codes.MEDIA_TYPES),
+                              metadata={"description": "an OOTS media type"})
+    conforms_to = uri_field(metadata={
+        "description": "the data model the distribution conforms to"})
+    transformation = uri_field(metadata={
+        "description": "a subset of that data model (needs conforms_to)"})
+
+    OPENAPI_RULES = {"anyOf": [{"not": {"required": ["transformation"]}},
+                               {"required": ["conforms_to"]}]}
+
+    @ma.validates_schema
+    def _transformation_of_a_model(self, data, **kwargs):
+        if "transformation" in data and "conforms_to" not in data:
+            raise ma.ValidationError("a transformation needs conforms_to", "transformation")
+
+
 class OfferCreateSchema(Strict):
     provider = ma.fields.String(validate=CODE, metadata={
         "description": "provider admins: their own organisation (the default)"})
@@ -282,6 +344,25 @@ class OfferCreateSchema(Strict):
     valid_to = ma.fields.Date(allow_none=True, metadata={"description": "exclusive"})
     status = ma.fields.String(validate=validate.OneOf(("active", "pending")))
     environment = ENVIRONMENT_FIELD()
+    distributions = ma.fields.List(ma.fields.Nested(DistributionSchema),
+                                   validate=validate.Length(max=20), metadata={
+        "description": "formats the evidence is delivered in (OOTS); the evidence type's "
+                       "formats when left out"})
+    level_of_assurance = ma.fields.String(
+        validate=validate.OneOf(oots_codes.LEVELS_OF_ASSURANCE), allow_none=True,
+        metadata={"description": "eIDAS level the user must authenticate with"})
+    jurisdiction_context = ma.fields.String(validate=CODE, allow_none=True, metadata={
+        "description": "what the area stands for (e.g. place-of-birth); requests must name "
+                       "it", "example": "place-of-birth"})
+    classification = ma.fields.Dict(
+        keys=ma.fields.String(validate=CODE),
+        values=ma.fields.List(text(200), validate=validate.Length(min=1, max=100)),
+        validate=validate.Length(max=10), metadata={
+            "description": "per classification concept of the evidence type, the values "
+                           "this offer serves (none: all)"})
+    access_service = ma.fields.String(validate=CODE, allow_none=True, metadata={
+        "description": "the organisation (an Intermediäre Plattform, or the provider) "
+                       "through which OOTS reaches the offer; it needs an eDelivery party id"})
 
 
 class OfferSchema(Versioned):
@@ -296,6 +377,11 @@ class OfferSchema(Versioned):
     valid_from = ma.fields.Date(allow_none=True)
     valid_to = ma.fields.Date(allow_none=True)
     environment = ma.fields.String(required=True)
+    distributions = ma.fields.List(ma.fields.Dict())
+    level_of_assurance = ma.fields.String(allow_none=True)
+    jurisdiction_context = ma.fields.String(allow_none=True)
+    classification = ma.fields.Dict()
+    access_service = ma.fields.String(allow_none=True)
     pending_change = ma.fields.Nested(PendingChangeSchema, allow_none=True)
 
 

@@ -28,6 +28,7 @@ REGISTER_DETAILS = "catalog/register_details.csv"
 IDNRG_REGISTERS = "idnrg/anlage_idnrg_registers.csv"
 FEDERAL_COUNTERPARTS = "idnrg/fachsynchronisation_akteure_2025-08.csv"
 EVIDENCE_TYPES = "catalog/evidence_types.json"
+JURISDICTION_CONTEXTS = "catalog/oots_jurisdiction_contexts.csv"
 DEMO = "demo/catalog.json"
 DEMO_CONNECTIONS = "demo/anbindungen_dc_dp_2025-09.csv"
 # The status report's words for states and environments -> regmap's.
@@ -89,6 +90,13 @@ def seed_catalog(conn, seed_dir, actor):
                 "federal_counterparts": sorted(counterparts.get(number, ())),
                 "status": "active"}, counts)
 
+        contexts = queries.merge_jurisdiction_contexts(
+            conn, _csv(seed_dir, JURISDICTION_CONTEXTS))
+        if contexts:
+            audit.record(conn, actor, "jurisdiction-contexts.seed", "jurisdiction-contexts",
+                         "reference-data", after={"changed": contexts})
+        counts["jurisdiction contexts"] = contexts
+
         counts["Fachsynchronisation entries"] = fachsynchronisation.seed(
             conn, seed_dir, actor, abbreviation_to_code)
 
@@ -116,6 +124,7 @@ def seed_demo(conn, seed_dir, actor):
             if offers.load(conn, item["code"]) is None:
                 offers.submit(conn, actor, {**item, "illustrative": True})
                 counts["created"] += 1
+        _demo_cross_border(conn, actor, demo["cross_border"], counts)
 
         rules = demo["municipal_offers"]
         kinds = {"verband_types": rules["meldebescheinigung_verband_types"],
@@ -139,6 +148,22 @@ def seed_demo(conn, seed_dir, actor):
         counts["created"] += _demo_onboarding(conn, seed_dir, actor, demo["services"][0]["code"])
     log.info("seeded demo catalogue: %s", counts)
     return counts
+
+
+def _demo_cross_border(conn, actor, demo, counts):
+    """The OOTS DSD's birth-certificate sample as illustrative catalogue entries."""
+    for item in demo["organisations"]:
+        _ensure(conn, actor, organisations, item["code"],
+                {**{k: v for k, v in item.items() if k != "code"}, "status": "active",
+                 "illustrative": True}, counts)
+    for item in demo["evidence_types"]:
+        _ensure(conn, actor, evidence_types, item["code"],
+                {**{k: v for k, v in item.items() if k != "code"}, "illustrative": True},
+                counts)
+    for item in demo["offers"]:
+        if offers.load(conn, item["code"]) is None:
+            offers.submit(conn, actor, {**item, "status": "active", "illustrative": True})
+            counts["created"] += 1
 
 
 def _demo_onboarding(conn, seed_dir, actor, service):

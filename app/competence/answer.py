@@ -50,7 +50,8 @@ def view(actor, lookup, routing_illustrative):
 
 def _key(lookup, view):
     return (lookup.evidence_type, lookup.kind, lookup.value,
-            fold(lookup.place) if lookup.place else None, lookup.day, view, lookup.leika)
+            fold(lookup.place) if lookup.place else None, lookup.day, view, lookup.leika,
+            lookup.context, lookup.classification)
 
 
 def cached_outcome(index, lookup, view):
@@ -82,13 +83,15 @@ def _resolve(index, lookup, view, reads):
 
 
 def _resolve_area(index, evidence_type, lookup, view, reads):
+    said = resolve.Said(lookup.context, dict(lookup.classification))
     if lookup.kind == "plz":
         return resolve.by_postcode(index, evidence_type, lookup.value, lookup.place,
-                                   lookup.day, view, reads)
+                                   lookup.day, view, reads, said)
     if lookup.kind == "ags" and len(lookup.value) != MUNICIPALITY_KEY_LENGTH:
-        return resolve.by_region(index, evidence_type, lookup.value, lookup.day, view, reads)
+        return resolve.by_region(index, evidence_type, lookup.value, lookup.day, view, reads,
+                                 said)
     ags = resolve.ags_for_ars(index, lookup.value) if lookup.kind == "ars" else lookup.value
-    return resolve.by_municipality(index, evidence_type, ags, lookup.day, view, reads)
+    return resolve.by_municipality(index, evidence_type, ags, lookup.day, view, reads, said)
 
 
 def rendered(outcome, connection, client_has):

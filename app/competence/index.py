@@ -65,6 +65,8 @@ class OfferEntry:
     valid_to: object
     illustrative: bool
     environment: str
+    jurisdiction_context: str | None   # what the request must say (user_attributes.py)
+    classification: dict               # {concept: [values]}; one shared {} for most offers
 
     def valid_on(self, day):
         return ((self.valid_from is None or self.valid_from <= day)
@@ -116,7 +118,7 @@ CHANGE_EFFECTS = {
     # Read by no resolution (users and tokens concern the token cache only).
     "registers": NONE, "permissions": NONE, "registrations": NONE,
     "users": NONE, "tokens": NONE, "permission-checks": NONE, "onboarding": NONE,
-    "fachsynchronisation": NONE, "deadlines": NONE,
+    "fachsynchronisation": NONE, "deadlines": NONE, "jurisdiction-contexts": NONE,
     # Anything else, reference areas and successions first of all: rebuild.
 }
 MAX_CHANGES_APPLIED = 5_000
@@ -427,15 +429,21 @@ class CompetenceIndex:
     def _entry(self, r, area_keys):
         share = self._share
         # Keyed apart from the shared strings: a provider named like a JSON text stays a name.
-        parameters = self._shared.get(("parameters", r[COL_PARAMETERS]))
-        if parameters is None:
-            parameters = self._shared[("parameters", r[COL_PARAMETERS])] = \
-                json.loads(r[COL_PARAMETERS])
         return OfferEntry(r[COL_CODE], share(r[COL_TYPE]), area_keys, share(r[COL_PROVIDER]),
                           share(r[COL_PROVIDER_NAME]),
                           r[COL_PROVIDER_STATUS] == "active", r[COL_SERVICE_ID],
-                          r[COL_ENDPOINT_URL], parameters, r[COL_VALID_FROM], r[COL_VALID_TO],
-                          r[COL_ILLUSTRATIVE], share(r[COL_ENVIRONMENT]))
+                          r[COL_ENDPOINT_URL], self._parsed("parameters", r[COL_PARAMETERS]),
+                          r[COL_VALID_FROM], r[COL_VALID_TO], r[COL_ILLUSTRATIVE],
+                          share(r[COL_ENVIRONMENT]), share(r[COL_CONTEXT]),
+                          self._parsed("classification", r[COL_CLASSIFICATION]))
+
+    def _parsed(self, kind, text):
+        """One parsed object per equal JSON text, keyed apart from the shared strings (a
+        provider named like a JSON text stays a name)."""
+        parsed = self._shared.get((kind, text))
+        if parsed is None:
+            parsed = self._shared[(kind, text)] = json.loads(text)
+        return parsed
 
     def _share(self, value):
         """One object per equal string, number or tuple of keys."""
@@ -487,7 +495,8 @@ def _provider_changed(change):
 # Positions in the rows of queries.active_offers().
 (COL_TYPE, COL_CODE, COL_SERVICE_ID, COL_ENDPOINT_URL, COL_PARAMETERS, COL_VALID_FROM,
  COL_VALID_TO, COL_PROVIDER, COL_PROVIDER_NAME, COL_PROVIDER_STATUS,
- COL_AREA_KEY, COL_ILLUSTRATIVE, COL_ENVIRONMENT) = range(len(queries.OFFER_COLUMNS))
+ COL_AREA_KEY, COL_ILLUSTRATIVE, COL_ENVIRONMENT, COL_CONTEXT,
+ COL_CLASSIFICATION) = range(len(queries.OFFER_COLUMNS))
 
 
 def _by_offer(rows):

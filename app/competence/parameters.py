@@ -44,7 +44,16 @@ LOOKUP_PARAMETERS = (
               "true|false", "true or false"),
     Parameter("environment", environments.DESCRIPTION, "|".join(environments.ENVIRONMENTS),
               " or ".join(environments.ENVIRONMENTS)),
+    Parameter("jurisdiction_context", "what the area stands for, e.g. place-of-birth: needed "
+              "when an offer depends on it (409 needs-more-information names it)",
+              identifiers.CODE, "a jurisdiction context code"),
+    Parameter("classification", "<concept>:<value>, a provider-classification value (e.g. "
+              "countryresidence:ApplicantHasNeverBeenResidentInGermany): needed when an offer "
+              "depends on the concept (409 names it); the one parameter that may repeat, once "
+              "per concept", identifiers.CLASSIFICATION_VALUE, "<concept code>:<value>"),
 )
+# The one parameter that may be given more than once (once per classification concept).
+REPEATABLE = "classification"
 BY_NAME = {p.name: p for p in LOOKUP_PARAMETERS}
 QUERY_FIELDS = tuple(BY_NAME)
 AREA_INPUTS = ("ags", "ars", "plz")
@@ -62,6 +71,8 @@ def openapi_parameters():
             schema["pattern"] = identifiers.anchored(p.pattern)
         if p.format:
             schema["format"] = p.format
+        if p.name == REPEATABLE:
+            schema = {"type": "array", "items": schema, "maxItems": 10}
         described.append({"in": "query", "name": p.name, "required": p.required,
                           "description": p.description, "schema": schema})
     return described
@@ -79,6 +90,10 @@ class Lookup(NamedTuple):
     illustrative: bool | None
     environment: str | None = None
     leika: str | None = None
+    # What the user says about the case (catalog/user_attributes.py): a jurisdiction context
+    # code, and classification values as sorted ((concept, value), ...).
+    context: str | None = None
+    classification: tuple = ()
 
 
 def parse_query(args):
@@ -86,9 +101,12 @@ def parse_query(args):
     for name in args.keys():
         if name not in BY_NAME:
             raise _invalid(name, "unknown parameter", "query")
-        if len(args.getlist(name)) > 1:
+        if len(args.getlist(name)) > 1 and name != REPEATABLE:
             raise _invalid(name, "given more than once", "query")
-    return parse_lookup(args.to_dict(), default_type=None, default_day=None, location="query")
+    raw = args.to_dict()
+    if REPEATABLE in raw:
+        raw[REPEATABLE] = args.getlist(REPEATABLE)
+    return parse_lookup(raw, default_type=None, default_day=None, location="query")
 
 
 def parse_batch_item(raw, default_type, default_day):
@@ -126,8 +144,28 @@ def parse_lookup(raw, *, default_type, default_day, location="body"):
     environment = raw.get("environment")
     if environment is not None and environment not in environments.ENVIRONMENTS:
         raise _invalid("environment", BY_NAME["environment"].expected, location)
+    context = raw.get("jurisdiction_context")
+    if context is not None and (not isinstance(context, str)
+                                or not _MATCHES["jurisdiction_context"](context)):
+        raise _invalid("jurisdiction_context", BY_NAME["jurisdiction_context"].expected,
+                       location)
     return Lookup(evidence_type, kind, value, place, day or berlin_today(),
-                  _flag(raw.get("illustrative"), "illustrative", location), environment, leika)
+                  _flag(raw.get("illustrative"), "illustrative", location), environment, leika,
+                  context, _classification(raw.get(REPEATABLE), location))
+
+
+def _classification(raw, location):
+    """((concept, value), ...) sorted, from one `<concept>:<value>` or a list of them."""
+    if raw is None:
+        return ()
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, list) or not 0 < len(values) <= 10 or not all(
+            isinstance(v, str) and _MATCHES[REPEATABLE](v) for v in values):
+        raise _invalid(REPEATABLE, BY_NAME[REPEATABLE].expected, location)
+    pairs = [tuple(v.split(":", 1)) for v in values]
+    if len({concept for concept, _ in pairs}) != len(pairs):
+        raise _invalid(REPEATABLE, "one value per concept", location)
+    return tuple(sorted(pairs))
 
 
 def _flag(raw, name, location):

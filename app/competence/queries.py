@@ -62,7 +62,7 @@ def services_with_leika(conn, codes=None):
 OFFER_COLUMNS = ("evidence_type_id", "code", "service_id", "endpoint_url",
                  "connection_parameters", "valid_from", "valid_to", "provider",
                  "provider_name", "provider_status", "area_key", "illustrative",
-                 "environment")
+                 "environment", "jurisdiction_context", "classification")
 
 
 def active_offers(conn, *, type_ids=None, codes=None):
@@ -73,7 +73,8 @@ def active_offers(conn, *, type_ids=None, codes=None):
         yield from cur.stream("""
             SELECT o.evidence_type_id, o.code, o.service_id, o.endpoint_url,
                    o.connection_parameters::text, o.valid_from, o.valid_to, p.code,
-                   p.name, p.status, oa.area_key, o.illustrative, o.environment
+                   p.name, p.status, oa.area_key, o.illustrative, o.environment,
+                   o.jurisdiction_context, o.classification::text
             FROM offer o JOIN organisation p ON p.id = o.provider_id
             JOIN offer_area oa ON oa.offer_id = o.id
             WHERE o.status = 'active'

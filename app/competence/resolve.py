@@ -7,8 +7,11 @@ municipality in it resolves to the same offer.
 Answers are plain dicts (and problems), built once and cached by the index; modelled on the
 EU OOTS Data Service Directory: data service, not found, or "additional parameters required".
 """
+from typing import NamedTuple
+
 from ..areas.errors import AreaRetired, UnknownArea
 from ..areas.keys import LEVEL_BY_LENGTH
+from ..catalog import user_attributes
 from ..environments import PRODUCTION
 from ..errors import Problem, param_error
 from ..folding import fold
@@ -21,6 +24,15 @@ from .errors import (
 )
 
 MAX_SUCCESSION_HOPS = 10
+
+
+class Said(NamedTuple):
+    """What the request says about the case (catalog/user_attributes.py)."""
+    context: str | None = None
+    classification: dict = {}
+
+
+NOTHING_SAID = Said()
 
 
 def evidence_type_id(index, code, reads=None):
@@ -131,15 +143,24 @@ def _between_editions(index, predecessor, successor, day):
 
 
 def competent_offer(index, type_id, municipality, day, reads=None, *, illustrative=True,
-                    environment=PRODUCTION):
+                    environment=PRODUCTION, said=NOTHING_SAID):
     """(offer, area key it was found at) or (None, None). Offers of other environments and,
     without `illustrative`, demo offers are left out before the most specific one is
-    searched (API.md, "Filters before resolution": no fallback between environments)."""
+    searched (API.md, "Filters before resolution": no fallback between environments); so
+    are offers the request's jurisdiction context or classification values exclude. If an
+    offer anywhere along the chain depends on what the request does not say, the answer is
+    the first of two steps (409 naming it): every key of the chain is read, since an offer
+    above the most specific one may be the one for this case."""
     offers = index.offers(type_id)
+    chain = []
     for key in municipality.chain:
-        valid = [o for o in index.offers_at(offers, type_id, key, reads)
-                 if o.environment == environment and o.provider_active and o.valid_on(day)
-                 and (illustrative or not o.illustrative)]
+        chain.append((key, [o for o in index.offers_at(offers, type_id, key, reads)
+                            if o.environment == environment and o.provider_active
+                            and o.valid_on(day) and (illustrative or not o.illustrative)]))
+    _ask_for_what_is_missing(index, chain, said)
+    for key, valid in chain:
+        valid = [o for o in valid if user_attributes.serves(
+            o.jurisdiction_context, o.classification, said.context, said.classification)]
         if len(valid) == 1:
             return valid[0], key
         if len(valid) > 1:
@@ -147,6 +168,37 @@ def competent_offer(index, type_id, municipality, day, reads=None, *, illustrati
                                   + ", ".join(sorted(o.code for o in valid)),
                                   conflicting_offers=sorted(o.code for o in valid))
     return None, None
+
+
+def _ask_for_what_is_missing(index, chain, said):
+    """409 needs-more-information naming `jurisdiction_context` / `classification` when an
+    offer the request could reach depends on it (the DSD's DSD:ERR:0005, same rule)."""
+    attributed = [(o.jurisdiction_context, o.classification) for _, valid in chain
+                  for o in valid if o.jurisdiction_context or o.classification]
+    if not attributed:
+        return
+    needs_context, concepts = user_attributes.missing(attributed, said.context,
+                                                      said.classification)
+    if not needs_context and not concepts:
+        return
+    errors, candidates = [], []
+    if needs_context:
+        errors.append(param_error("jurisdiction_context", "query",
+                                  "required: an offer here depends on what the area stands "
+                                  "for; name one of the candidates"))
+        candidates += [{"jurisdiction_context": c}
+                       for c in sorted({c for c, _ in attributed if c})]
+    if concepts:
+        errors.append(param_error("classification", "query",
+                                  "required for " + ", ".join(concepts) + ": add "
+                                  "classification=<concept>:<value> with one of the "
+                                  "candidates"))
+        candidates += [{"classification": f"{concept}:{value}"} for concept in concepts
+                       for value in sorted({v for _, c in attributed
+                                            for v in c.get(concept, ())})]
+    raise NeedsMoreInformation(
+        "the competent offer depends on what the request does not say: "
+        + " and ".join(e["name"] for e in errors), errors=errors, candidates=candidates)
 
 
 def _municipality_doc(municipality):
@@ -165,6 +217,10 @@ def offer_doc(offer, with_connection):
            "valid_to": offer.valid_to.isoformat() if offer.valid_to else None}
     if with_connection:
         doc["connection_parameters"] = offer.connection_parameters
+    if offer.jurisdiction_context:
+        doc["jurisdiction_context"] = offer.jurisdiction_context
+    if offer.classification:
+        doc["classification"] = offer.classification
     return doc
 
 
@@ -176,12 +232,12 @@ def _answer(index, evidence_type, day, offer, found_at, view):
             "offer": offer_doc(offer, view.connection)}
 
 
-def by_municipality(index, evidence_type, ags, day, view, reads):
+def by_municipality(index, evidence_type, ags, day, view, reads, said=NOTHING_SAID):
     type_id = evidence_type_id(index, evidence_type, reads)
     municipality, note = current_municipality(index, ags, day)
     offer, found_at = competent_offer(index, type_id, municipality, day, reads,
                                       illustrative=view.illustrative,
-                                      environment=view.environment)
+                                      environment=view.environment, said=said)
     if offer is None:
         raise NoCompetentProvider(f"no provider of {evidence_type} is competent for "
                                   f"{municipality.ags} ({municipality.name}) on {day}")
@@ -199,7 +255,7 @@ def ags_for_ars(index, ars):
     return ags
 
 
-def by_postcode(index, evidence_type, plz, place, day, view, reads):
+def by_postcode(index, evidence_type, plz, place, day, view, reads, said=NOTHING_SAID):
     """Every municipality of the postcode is resolved; one shared offer answers, different
     ones ask for more information (never a guess)."""
     type_id = evidence_type_id(index, evidence_type, reads)
@@ -235,7 +291,7 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
         seen.add(municipality.ags)
         offer, found_at = competent_offer(index, type_id, municipality, day, reads,
                                           illustrative=view.illustrative,
-                                          environment=view.environment)
+                                          environment=view.environment, said=said)
         candidates.append((municipality, place_name, offer, found_at, note,
                            sorted(sources[ags])))
     if not candidates and all(isinstance(p, AreaRetired) for _, _, p in unresolved):
@@ -276,7 +332,7 @@ def by_postcode(index, evidence_type, plz, place, day, view, reads):
 MAX_REGION_CANDIDATES = 100
 
 
-def by_region(index, evidence_type, key, day, view, reads):
+def by_region(index, evidence_type, key, day, view, reads, said=NOTHING_SAID):
     """A Kreis (5 digits), Regierungsbezirk (3) or Land (2) key: every municipality in it that
     is valid on `day` is resolved; one shared offer answers, anything else is a 409 with the
     offers found (and the municipalities without one): never a guess for part of the area."""
@@ -290,7 +346,7 @@ def by_region(index, evidence_type, key, day, view, reads):
             continue
         offer, found_at = competent_offer(index, type_id, municipality, day, reads,
                                           illustrative=view.illustrative,
-                                          environment=view.environment)
+                                          environment=view.environment, said=said)
         group = groups.setdefault(offer.code if offer else None, [offer, set(), 0])
         group[2] += 1
         if found_at:

@@ -31,6 +31,11 @@ class OfferRefSchema(ma.Schema):
     valid_from = ma.fields.Date(allow_none=True)
     valid_to = ma.fields.Date(allow_none=True)
     connection_parameters = ma.fields.Dict(metadata={"description": "routing only"})
+    jurisdiction_context = ma.fields.String(metadata={
+        "description": "only when the offer depends on one"})
+    classification = ma.fields.Dict(metadata={
+        "description": "only when the offer depends on classification values: "
+                       "{concept: [values it serves]}"})
 
 
 class SuccessionNoteSchema(ma.Schema):
@@ -97,6 +102,10 @@ class BatchLookupSchema(ma.Schema):
     place = ma.fields.String()
     at = ma.fields.String(metadata={"description": "YYYY-MM-DD"})
     illustrative = ma.fields.Raw(metadata={"description": "true or false"})
+    jurisdiction_context = ma.fields.String(metadata={
+        "description": "a jurisdiction context code, e.g. place-of-birth"})
+    classification = ma.fields.Raw(metadata={
+        "description": "<concept>:<value>, or a list of them (one per concept)"})
     ref = ma.fields.Raw(metadata={"description": "the caller's own reference, echoed back"})
 
 

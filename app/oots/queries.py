@@ -1,0 +1,78 @@
+"""SQL for the OOTS queries. Every function takes the connection first."""
+
+
+def evidence_types_by_classification(conn, classification_uri):
+    return conn.execute("""
+        SELECT id, code, uri, title_de, title_en, description_de, description_en, formats,
+               classification_concepts, oots_classification_uri
+        FROM evidence_type
+        WHERE oots_classification_uri = %(uri)s AND status = 'active'
+        ORDER BY code
+    """, {"uri": classification_uri}).fetchall()
+
+
+def municipality(conn, ags, today):
+    """A municipality current on `today`, with its ARS (for the Gemeindeverband above)."""
+    return conn.execute("""
+        SELECT key, ars FROM area
+        WHERE key = %(ags)s AND level = 'municipality' AND source_status = 'current'
+          AND (valid_from IS NULL OR valid_from <= %(today)s)
+          AND (valid_to IS NULL OR valid_to > %(today)s)
+    """, {"ags": ags, "today": today}).fetchone()
+
+
+def area_by_nuts(conn, nuts):
+    return conn.execute("SELECT key, level FROM area WHERE nuts = %(nuts)s",
+                        {"nuts": nuts}).fetchone()
+
+
+def jurisdiction_context_by_id(conn, oots_id):
+    return conn.execute("""
+        SELECT code, oots_id::text, label_en, label_de FROM jurisdiction_context
+        WHERE oots_id::text = %(id)s
+    """, {"id": oots_id}).fetchone()
+
+
+def jurisdiction_contexts_by_code(conn, codes):
+    rows = conn.execute("""
+        SELECT code, oots_id::text, label_en, label_de FROM jurisdiction_context
+        WHERE code = ANY(%(codes)s)
+    """, {"codes": list(codes)}).fetchall()
+    return {r["code"]: r for r in rows}
+
+
+def published_offers(conn, evidence_type_id, *, today, illustrative, at_keys=None,
+                     below_key=None):
+    """The active production offers of an evidence type that OOTS can reach on `today`:
+    with an access service and a provider that have eDelivery party ids. Per offer its area
+    keys (with level and NUTS code): all of them, or those among `at_keys` or below
+    `below_key` when a jurisdiction is asked for."""
+    return conn.execute("""
+        SELECT o.code, o.distributions, o.level_of_assurance, o.jurisdiction_context,
+               o.classification, p.name AS provider_name, p.name_en AS provider_name_en,
+               p.address AS provider_address, p.edelivery_party_id AS provider_party_id,
+               (SELECT l.nuts FROM area l WHERE l.key = left(p.seat_ags, 2)) AS seat_nuts,
+               s.edelivery_party_id AS access_party_id,
+               array_agg(a.key ORDER BY a.key) AS area_keys,
+               array_agg(a.level ORDER BY a.key) AS area_levels,
+               array_agg(a.nuts ORDER BY a.key) AS area_nuts
+        FROM offer o
+        JOIN organisation p ON p.id = o.provider_id
+        JOIN organisation s ON s.id = o.access_service_id
+        JOIN offer_area oa ON oa.offer_id = o.id
+        JOIN area a ON a.key = oa.area_key
+        WHERE o.evidence_type_id = %(type)s AND o.status = 'active'
+          AND o.environment = 'production' AND (%(illustrative)s OR NOT o.illustrative)
+          AND (o.valid_from IS NULL OR o.valid_from <= %(today)s)
+          AND (o.valid_to IS NULL OR o.valid_to > %(today)s)
+          AND p.status = 'active' AND s.status = 'active'
+          AND p.edelivery_party_id IS NOT NULL AND s.edelivery_party_id IS NOT NULL
+          AND (%(at_keys)s::text[] IS NULL AND %(below)s::text IS NULL
+               OR a.key = ANY(%(at_keys)s::text[])
+               OR (%(below)s::text IS NOT NULL AND a.key LIKE %(below)s || '%%'
+                   AND a.key <> %(below)s))
+        GROUP BY o.id, p.id, s.id
+        ORDER BY o.code
+    """, {"type": evidence_type_id, "today": today, "illustrative": illustrative,
+          "at_keys": list(at_keys) if at_keys is not None else None,
+          "below": below_key}).fetchall()

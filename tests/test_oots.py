@@ -1,0 +1,502 @@
+"""The OOTS Data Service Directory on the German catalogue (issue 15): the TDD's examples
+replayed — the catalogue entries each example describes are created through the API, the
+query it answers is issued (the DSD:ERR:0005 first step and the answer after it), and the
+structure and key values are compared with the example. Every answer validates against the
+XSDs and the official Schematron rules (tests/oots_validation.py)."""
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from .catalog_helpers import API, change, create, organisation
+from .oots_validation import OOTS, schematron_failures, xsd_errors
+
+DSD_QUERY = "urn:fdc:oots:dsd:ebxml-regrep:queries:dataservices-by-evidencetype-and-jurisdiction"
+NS = {"query": "urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0",
+      "rim": "urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0",
+      "rs": "urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0", "sdg": "http://data.europa.eu/p4s"}
+EXAMPLES = OOTS / "examples"
+BIRTH = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/" \
+        "ca8afed6-2dc0-422a-a931-d21c3d8d370e"
+SECONDARY = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/" \
+            "edf717b7-b373-40b1-b51b-cbb7c9d64de5"
+RESIDENCE = "b07146b6-1468-41a7-a10f-ee2a61429dbc"
+PLACE_OF_BIRTH = "5ce148b9-5578-4049-aecf-af7bb55714b5"
+NEVER, BEEN = "ApplicantHasNeverBeenResidentInGermany", "ApplicantHasBeenResidentInGermany"
+BIRTH_DISTRIBUTIONS = [
+    {"format": "application/xml",
+     "conforms_to": "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0"},
+    {"format": "application/xml",
+     "conforms_to": "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0",
+     "transformation": "https://sr.oots.tech.europa.eu/distributions/"
+                       "certificate-of-birth-1.0.0/age-of-majority"},
+    {"format": "application/pdf"}]
+
+
+def party(scheme, value):
+    return {"scheme": f"urn:cef.eu:names:identifier:EAS:{scheme}", "value": value}
+
+
+def search(client, kind, **params):
+    """The answer, checked against the XSDs and the rules for `kind`."""
+    r = client.get("/rest/search", query_string={"queryId": DSD_QUERY, **params})
+    assert r.mimetype == "application/xml", r.get_data(as_text=True)
+    assert xsd_errors(r.data) == []
+    assert schematron_failures(r.data, kind) == []
+    return r, etree.fromstring(r.data)
+
+
+def example(name):
+    return etree.parse(str(EXAMPLES / "DSD" / name)).getroot()
+
+
+def texts(element, path):
+    return [" ".join(e.text.split()) for e in element.iterfind(path, NS)]
+
+
+def attrs(element, path, name):
+    return [e.get(name) for e in element.iterfind(path, NS)]
+
+
+def access_services(document):
+    """Per access service: its id, the publisher's id, English name, jurisdiction and
+    supported values, in document order."""
+    return [(s.findtext("sdg:Identifier", namespaces=NS),
+             s.find("sdg:Identifier", NS).get("schemeID"),
+             s.findtext("sdg:Publisher/sdg:Identifier", namespaces=NS),
+             s.findtext("sdg:Publisher/sdg:Name[@lang='EN']", namespaces=NS),
+             tuple(texts(s, "sdg:Publisher/sdg:Jurisdiction/*")),
+             tuple(texts(s, "sdg:Publisher/sdg:ClassificationConcept/sdg:SupportedValue/*")))
+            for s in document.iterfind(".//sdg:AccessService", NS)]
+
+
+def evidence_type_values(document):
+    dset = document.find(".//sdg:DataServiceEvidenceType", NS)
+    return {"classification": texts(dset, "sdg:EvidenceTypeClassification"),
+            "titles": texts(dset, "sdg:Title"), "title_langs": attrs(dset, "sdg:Title", "lang"),
+            "descriptions": texts(dset, "sdg:Description"),
+            "formats": texts(dset, "sdg:DistributedAs/sdg:Format"),
+            "conforms_to": texts(dset, "sdg:DistributedAs/sdg:ConformsTo"),
+            "transformations": texts(dset, "sdg:DistributedAs/sdg:Transformation")}
+
+
+def determination(document):
+    return {"context_id": texts(document, ".//sdg:JurisdictionContextId"),
+            "context": texts(document, ".//sdg:JurisdictionContext"),
+            "level": texts(document, ".//sdg:JurisdictionLevel"),
+            "concept": texts(document, ".//sdg:EvidenceProviderClassification/sdg:Identifier"),
+            "value_expression": texts(
+                document, ".//sdg:EvidenceProviderClassification/sdg:ValueExpression")}
+
+
+@pytest.fixture
+def birth_certificates(client, dm):
+    """What the DSD's birth-certificate example describes: the evidence type with its
+    classification concept, Standesamt I in Berlin (for people born in Berlin, and for those
+    who never lived in Germany) and the Hamburg registry office (for people who lived in
+    Germany), each reached through an access service."""
+    organisation(client, dm, "ip-a", "Intermediäre Plattform A", kind="Intermediäre Plattform",
+                 edelivery_party_id=party("0060", "8889909098"))
+    organisation(client, dm, "ip-b", "Intermediäre Plattform B", kind="Intermediäre Plattform",
+                 edelivery_party_id=party("0060", "8889909099"))
+    organisation(client, dm, "standesamt-i-berlin", "Standesamt I in Berlin", kind="Standesamt",
+                 seat_ags="11000000", name_en="Civil Registration Office Berlin I",
+                 edelivery_party_id=party("9930", "DE73524311"),
+                 address={"street": "Schönstedtstraße", "number": "5", "postcode": "13357",
+                          "city": "Berlin",
+                          "full": "Schönstedtstraße 5, 13357 Berlin, Germany"})
+    organisation(client, dm, "standesamt-hamburg", "Standesamt Hamburg", kind="Standesamt",
+                 seat_ags="02000000", name_en="Civil Registration Office Hamburg",
+                 edelivery_party_id=party("0204", "02-CivilRegistration-66"),
+                 address={"number": "31", "postcode": "22083", "city": "Hamburg",
+                          "full": "Hamburger Str. 31"})
+    source = example("4.3._Query_Response_of_the_DSD_-_Birth_Certificate.xml")
+    concept = source.find(".//sdg:EvidenceProviderClassification", NS)
+    create(client, dm, "evidence-types", {
+        "code": "geburtsurkunde", "oots_classification_uri": BIRTH,
+        "title": {"de": "Geburtsurkunde", "en": "Certificate of Birth"},
+        "description": dict(zip(("en", "de"), texts(
+            source, ".//sdg:DataServiceEvidenceType/sdg:Description"))),
+        "registers": ["idnrg-1"],
+        "classification_concepts": [{
+            "code": "countryresidence", "identifier": RESIDENCE,
+            "value_expression": concept.findtext("sdg:ValueExpression", namespaces=NS),
+            "description": dict(zip(("en", "de"), texts(concept, "sdg:Description"))),
+            "values": [NEVER, BEEN]}]})
+    common = {"evidence_type": "geburtsurkunde", "service_id": "urn:test:geburtsurkunde",
+              "endpoint_url": "https://dp.test.example/api",
+              "distributions": BIRTH_DISTRIBUTIONS, "level_of_assurance": "High",
+              "jurisdiction_context": "place-of-birth"}
+    berlin = create(client, dm, "offers", {
+        **common, "provider": "standesamt-i-berlin", "areas": ["11000000"],
+        "access_service": "ip-a", "classification": {"countryresidence": [NEVER, BEEN]}})
+    create(client, dm, "offers", {
+        **common, "provider": "standesamt-hamburg", "areas": ["02000000"],
+        "access_service": "ip-b", "classification": {"countryresidence": [BEEN]}})
+    return berlin
+
+
+def test_the_examples_validate_and_the_validators_can_fail():
+    """Every example passes the XSDs and its rules except the Spanish DSD-ERR005 sample,
+    which the official rule R-DSD-RESP-S011 refuses; a broken answer fails both."""
+    name = ("4.4.3._Query_Error_Response_of_the_DSD_requesting_additional_User_Provided_"
+            "Attributes_-_Social_Security_Contributions_-_DSD-ERR005.xml")
+    spanish = (EXAMPLES / "DSD" / name).read_bytes()
+    assert xsd_errors(spanish) == []
+    assert {f["id"] for f in schematron_failures(spanish, "dsd-error")} == {"R-DSD-RESP-S011"}
+    good = (EXAMPLES / "DSD" / "4.3._Query_Response_of_the_DSD_-_Birth_Certificate.xml") \
+        .read_bytes()
+    assert xsd_errors(good) == [] and schematron_failures(good, "dsd-response") == []
+    broken = good.replace(b"<sdg:AuthenticationLevelOfAssurance>High",
+                          b"<sdg:AuthenticationLevelOfAssurance>Very high")
+    assert any("R-DSD-RESP-C" in f["id"] for f in schematron_failures(broken, "dsd-response"))
+    assert xsd_errors(good.replace(b"<sdg:Identifier>2af27699", b"<sdg:Name>2af27699")
+                      .replace(b"9e8cd4e8bded</sdg:Identifier>", b"9e8cd4e8bded</sdg:Name>"))
+
+
+def test_birth_certificate_first_step_asks_for_context_and_classification(client,
+                                                                           birth_certificates):
+    r, answer = search(client, "dsd-error", **{"evidence-type-classification": BIRTH,
+                                               "country-code": "DE"})
+    expected = example("4.4.3._Query_Error_Response_of_the_DSD_requesting_additional_User_"
+                       "Provided_Attributes_-_Birth_Certificate_-_DSD-ERR005.xml")
+    assert r.status_code == 404
+    ours, theirs = answer.find("rs:Exception", NS), expected.find("rs:Exception", NS)
+    for attribute in ("code", "severity", "message", "detail"):
+        assert ours.get(attribute).rstrip(".") == theirs.get(attribute).rstrip("."), attribute
+    assert attrs(answer, "rs:Exception/rim:Slot", "name") == \
+        attrs(expected, "rs:Exception/rim:Slot", "name")
+    assert evidence_type_values(answer) == evidence_type_values(expected)
+    assert determination(answer) == determination(expected)
+    assert determination(answer)["level"] == ["LAU"]
+
+
+def test_birth_certificate_answer_after_the_attributes_matches_the_example(
+        client, birth_certificates):
+    r, answer = search(client, "dsd-response", **{
+        "evidence-type-classification": BIRTH, "country-code": "DE",
+        "jurisdiction-context-id": PLACE_OF_BIRTH, RESIDENCE: BEEN})
+    expected = example("4.3._Query_Response_of_the_DSD_-_Birth_Certificate.xml")
+    assert r.status_code == 200
+    assert answer.get("status") == expected.get("status")
+    assert evidence_type_values(answer) == evidence_type_values(expected)
+    # The same services (the example's order is arbitrary; regmap's is by offer code).
+    assert sorted(access_services(answer)) == sorted(access_services(expected))
+    assert sorted(access_services(answer))[0] == (
+        "8889909098", "urn:cef.eu:names:identifier:EAS:0060", "DE73524311",
+        "Civil Registration Office Berlin I", ("DE", "11000000"), (NEVER, BEEN))
+    assert sorted(texts(answer, ".//sdg:Publisher/sdg:Address/sdg:AdminUnitLevel2")) == \
+        ["DE3", "DE6"]
+    assert texts(answer, ".//sdg:AuthenticationLevelOfAssurance") == ["High"]
+    assert determination(answer) == determination(expected)
+
+
+def test_the_classification_value_decides_the_registry_office(client, birth_certificates):
+    base = {"evidence-type-classification": BIRTH, "country-code": "DE",
+            "jurisdiction-context-id": PLACE_OF_BIRTH}
+    _, never = search(client, "dsd-response", **base, **{RESIDENCE: NEVER})
+    assert [s[2] for s in access_services(never)] == ["DE73524311"]
+    _, hamburg = search(client, "dsd-response", **base, **{RESIDENCE: BEEN,
+                                                          "jurisdiction-admin-l3": "02000000"})
+    assert [s[3] for s in access_services(hamburg)] == ["Civil Registration Office Hamburg"]
+    r, born_in_hamburg_never_lived = search(client, "dsd-error", **base, **{
+        RESIDENCE: NEVER, "jurisdiction-admin-l3": "02000000"})
+    assert born_in_hamburg_never_lived.find("rs:Exception", NS).get("code") == "DSD:ERR:0001"
+
+
+def test_offers_come_from_the_catalogue_and_retired_ones_are_gone(client, dm,
+                                                                   birth_certificates):
+    params = {"evidence-type-classification": BIRTH, "country-code": "DE",
+              "jurisdiction-context-id": PLACE_OF_BIRTH, RESIDENCE: NEVER}
+    search(client, "dsd-response", **params)
+    r = client.delete(f"{API}/offers/{birth_certificates['code']}",
+                      headers={**dm, "If-Match": f'"v{birth_certificates["version"]}"'})
+    assert r.status_code == 200, r.json
+    r, answer = search(client, "dsd-error", **params)
+    assert answer.find("rs:Exception", NS).get("code") == "DSD:ERR:0001"
+
+
+def test_secondary_education_simple_flow_is_answered_per_land_with_its_nuts_code(client, dm):
+    """The simple flow: no context or classification; school authorities of Berlin and
+    Hamburg have offers on their Land, published with its NUTS 1 code."""
+    expected = example("4.3._Query_Response_of_the_DSD_-_Birth_Certificate_Simple_Flow.xml")
+    values = evidence_type_values(expected)
+    create(client, dm, "evidence-types", {
+        "code": "abitur", "oots_classification_uri": SECONDARY, "registers": [],
+        "title": dict(zip(("en", "de"), values["titles"])),
+        "description": dict(zip(("en", "de"), values["descriptions"]))})
+    for land, authority, ip, name in (
+            ("11", "11-SchoolAuthority-67", "11-IntermediaryPlatform-58", "Berlin"),
+            ("02", "02-SchoolAuthority-34", "02-IntermediaryPlatform-90", "Hamburg")):
+        organisation(client, dm, f"ip-{land}", f"IP {land}", kind="Intermediäre Plattform",
+                     edelivery_party_id=party("0204", ip))
+        organisation(client, dm, f"schule-{land}", f"Schulbehörde {land}",
+                     kind="Schulen, Schulbehörden und Bildungseinrichtungen",
+                     name_en=f"Authority for school and occupational training {name}",
+                     edelivery_party_id=party("0204", authority))
+        create(client, dm, "offers", {
+            "evidence_type": "abitur", "provider": f"schule-{land}", "areas": [land],
+            "service_id": "urn:test:abitur", "endpoint_url": "https://dp.test.example/api",
+            "access_service": f"ip-{land}", "level_of_assurance": "High",
+            "distributions": [
+                {"format": "application/xml", "conforms_to": values["conforms_to"][0]},
+                {"format": "application/xml", "conforms_to": values["conforms_to"][1],
+                 "transformation": values["transformations"][0]},
+                {"format": "application/pdf"}]})
+    r, answer = search(client, "dsd-response", **{"evidence-type-classification": SECONDARY,
+                                                  "country-code": "DE"})
+    assert evidence_type_values(answer) == values
+    assert sorted(s[:5] for s in access_services(answer)) == \
+        sorted(s[:5] for s in access_services(expected))
+    # A jurisdiction below the Land is answered by the Land's offer; NUTS resolves too.
+    _, in_hamburg = search(client, "dsd-response", **{
+        "evidence-type-classification": SECONDARY, "country-code": "DE",
+        "jurisdiction-admin-l3": "02000000"})
+    assert [s[2] for s in access_services(in_hamburg)] == ["02-SchoolAuthority-34"]
+    _, by_nuts = search(client, "dsd-response", **{
+        "evidence-type-classification": SECONDARY, "country-code": "DE",
+        "jurisdiction-admin-l2": "DE3"})
+    assert [s[2] for s in access_services(by_nuts)] == ["11-SchoolAuthority-67"]
+
+
+@pytest.mark.parametrize("params, code, detail", [
+    ({"country-code": "DE"}, "DSD:ERR:0003", "evidence-type-classification"),
+    ({"evidence-type-classification": BIRTH}, "DSD:ERR:0003", "country-code"),
+    ({"evidence-type-classification": BIRTH, "country-code": "DE", "colour": "blue"},
+     "DSD:ERR:0003", "colour"),
+    ({"evidence-type-classification": BIRTH + "x", "country-code": "DE"}, "DSD:ERR:0002",
+     BIRTH + "x"),
+    ({"evidence-type-classification": BIRTH, "country-code": "FR"}, "DSD:ERR:0001", None),
+    ({"evidence-type-classification": BIRTH, "country-code": "germany"}, "DSD:ERR:0006",
+     "country-code"),
+    ({"evidence-type-classification": BIRTH, "country-code": "DE",
+      "jurisdiction-admin-l3": "99999999"}, "DSD:ERR:0006", "jurisdiction-admin-l3"),
+    ({"evidence-type-classification": BIRTH, "country-code": "DE",
+      "jurisdiction-admin-l2": "DEZZZ"}, "DSD:ERR:0006", "jurisdiction-admin-l2"),
+    ({"evidence-type-classification": BIRTH, "country-code": "DE",
+      "jurisdiction-context-id": "00000000-0000-0000-0000-000000000000"}, "DSD:ERR:0006",
+     "jurisdiction-context-id"),
+    ({"evidence-type-classification": BIRTH, "country-code": "DE", RESIDENCE: "Sometimes"},
+     "DSD:ERR:0006", RESIDENCE),
+])
+def test_every_dsd_error_code(client, birth_certificates, params, code, detail):
+    r, answer = search(client, "dsd-error", **params)
+    exception = answer.find("rs:Exception", NS)
+    assert exception.get("code") == code
+    if detail is not None:
+        assert exception.get("detail") == detail
+    assert r.status_code == (404 if code in ("DSD:ERR:0001", "DSD:ERR:0002") else 400)
+
+
+def test_an_unknown_query_is_err_0004_and_never_problem_json(client):
+    r = client.get("/rest/search", query_string={"queryId": "urn:example:nothing"})
+    assert r.status_code == 400 and r.mimetype == "application/xml"
+    answer = etree.fromstring(r.data)
+    assert answer.find("rs:Exception", NS).get("code") == "DSD:ERR:0004"
+    assert xsd_errors(r.data) == [] and schematron_failures(r.data, "dsd-error") == []
+    r = client.get("/rest/search")
+    assert etree.fromstring(r.data).find("rs:Exception", NS).get("detail") == "queryId"
+
+
+def test_classification_values_and_context_take_part_in_the_overlap_rule(client, dm,
+                                                                         birth_certificates):
+    """Registry offices on one key may split the classification values between them; an
+    offer sharing a value, or serving all values, collides (API.md, "One overlap rule")."""
+    organisation(client, dm, "standesamt-zwei", "Standesamt Zwei", kind="Standesamt",
+                 edelivery_party_id=party("0204", "11-Zwei-1"))
+    body = {"evidence_type": "geburtsurkunde", "provider": "standesamt-zwei",
+            "areas": ["11000000"], "service_id": "urn:test:zwei",
+            "endpoint_url": "https://dp.test.example/api", "access_service": "ip-a",
+            "jurisdiction_context": "place-of-birth"}
+    create(client, dm, "offers", {**body, "classification": {"countryresidence": [BEEN]}},
+           status=409)
+    create(client, dm, "offers", body, status=409)
+    create(client, dm, "offers", {**body, "jurisdiction_context": None}, status=409)
+    change(client, dm, "offers", birth_certificates["code"],
+           {"classification": {"countryresidence": [NEVER]}})
+    create(client, dm, "offers", {**body, "classification": {"countryresidence": [BEEN]}})
+
+
+def test_offer_fields_are_checked_against_the_type_and_the_code_lists(client, dm,
+                                                                      birth_certificates):
+    organisation(client, dm, "no-party", "Ohne eDelivery", kind="Standesamt")
+    body = {"evidence_type": "geburtsurkunde", "provider": "standesamt-hamburg",
+            "areas": ["01001000"], "service_id": "urn:test:x",
+            "endpoint_url": "https://dp.test.example/api"}
+    for extra, name in (
+            ({"classification": {"colour": ["red"]}}, "classification.colour"),
+            ({"classification": {"countryresidence": ["Sometimes"]}},
+             "classification.countryresidence"),
+            ({"jurisdiction_context": "place-of-dreams"}, "jurisdiction_context"),
+            ({"access_service": "no-party"}, "access_service"),
+            ({"level_of_assurance": "Medium"}, "level_of_assurance"),
+            ({"distributions": [{"format": "text/html"}]}, "distributions.0.format"),
+            ({"distributions": [{"format": "application/pdf",
+                                 "transformation": "https://x.example/t"}]},
+             "distributions.0.transformation")):
+        r = client.post(f"{API}/offers", json={**body, **extra}, headers=dm)
+        assert r.status_code == 422, (extra, r.json)
+        assert name in {e["name"] for e in r.json["errors"]}, (extra, r.json)
+
+
+def test_every_land_regierungsbezirk_and_kreis_has_its_nuts_code(conn):
+    """The shipped correspondence against the NUTS 2016 list: each code exists there, and
+    the cases that need care hold (city states, München city and Landkreis, Göttingen after
+    its 2016 merger, the Wartburgkreis with Eisenach since 2021)."""
+    nuts = {}
+    for row in etree.parse(str(OOTS / "codelists" / "NutsCodes.gc")).iterfind(".//{*}Row"):
+        values = {v.get("ColumnRef"): v.findtext("{*}SimpleValue") for v in row}
+        nuts[values["code"]] = values
+    rows = conn.execute("SELECT key, level, nuts FROM area WHERE level IN "
+                        "('land', 'regierungsbezirk', 'kreis') AND source_status = 'current'"
+                        ).fetchall()
+    assert len(rows) == 16 + 29 + 400
+    assert all(r["nuts"] in nuts for r in rows), [r for r in rows if r["nuts"] not in nuts]
+    length = {"land": 3, "regierungsbezirk": 4, "kreis": 5}
+    assert all(len(r["nuts"]) == length[r["level"]] for r in rows)
+    by_key = {r["key"]: r["nuts"] for r in rows}
+    assert (by_key["11"], by_key["11000"], by_key["02"], by_key["02000"]) == \
+        ("DE3", "DE300", "DE6", "DE600")
+    assert (by_key["09162"], by_key["09184"]) == ("DE212", "DE21H")
+    assert by_key["03159"] == "DE91C" and by_key["16063"] == "DEG0P"
+    assert "DEG0N" not in by_key.values()   # Eisenach is no Kreis of its own any more
+    assert all(by_key[k].startswith(by_key[k[:2]]) for k in by_key)
+
+
+def test_areas_show_their_nuts_code(client):
+    assert client.get(f"{API}/areas/03241").json["nuts"] == "DE929"
+
+
+def test_correspondence_table_is_the_one_the_script_builds(tmp_path, monkeypatch):
+    import importlib.util
+    script = Path(__file__).resolve().parent.parent / "scripts/build_nuts_correspondence.py"
+    spec = importlib.util.spec_from_file_location("build_nuts", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = module.OUT.read_text(encoding="utf-8")
+    monkeypatch.setattr(module, "OUT", tmp_path / "nuts.csv")
+    module.main(OOTS / "codelists" / "NutsCodes.gc")
+    assert (tmp_path / "nuts.csv").read_text(encoding="utf-8") == shipped
+
+
+def test_a_detail_quoting_the_caller_is_always_well_formed_xml(client, birth_certificates):
+    """Found by the fuzzer: a parameter name with control characters, quoted in the detail,
+    made lxml refuse to build the answer (500)."""
+    r = client.get("/rest/search", query_string={
+        "queryId": DSD_QUERY, "evidence-type-classification": BIRTH, "country-code": "DE",
+        "a\x01b": "x"})
+    assert r.status_code == 400 and xsd_errors(r.data) == []
+    exception = etree.fromstring(r.data).find("rs:Exception", NS)
+    assert (exception.get("code"), exception.get("detail")) == ("DSD:ERR:0003", "a\ufffdb")
+
+
+# --- the same two-step rule on the JSON competence API ------------------------------------
+
+def competence(client, **params):
+    return client.get(f"{API}/competence",
+                      query_string={"evidence_type": "geburtsurkunde", **params})
+
+
+def test_competence_asks_for_context_and_classification_first(client, birth_certificates):
+    r = competence(client, ags="11000000")
+    assert r.status_code == 409 and r.json["type"].endswith("/needs-more-information")
+    assert [e["name"] for e in r.json["errors"]] == ["jurisdiction_context", "classification"]
+    assert {"jurisdiction_context": "place-of-birth"} in r.json["candidates"]
+    assert {"classification": f"countryresidence:{NEVER}"} in r.json["candidates"]
+    r = competence(client, ags="11000000", jurisdiction_context="place-of-birth")
+    assert [e["name"] for e in r.json["errors"]] == ["classification"]
+    r = client.get(f"{API}/competence", query_string=[
+        ("evidence_type", "geburtsurkunde"), ("ags", "11000000"),
+        ("jurisdiction_context", "place-of-birth"),
+        ("classification", f"countryresidence:{NEVER}")])
+    assert r.status_code == 200, r.json
+    assert r.json["provider"]["code"] == "standesamt-i-berlin"
+    assert r.json["offer"]["jurisdiction_context"] == "place-of-birth"
+    assert r.json["offer"]["classification"] == {"countryresidence": [NEVER, BEEN]}
+
+
+def test_competence_and_the_dsd_decide_alike(client, birth_certificates):
+    """One rule, two surfaces: for each case the JSON answer and the DSD answer agree —
+    409 ⇔ DSD:ERR:0005, 404 ⇔ DSD:ERR:0001, 200 ⇔ the same publisher."""
+    publishers = {"standesamt-i-berlin": "DE73524311",
+                  "standesamt-hamburg": "02-CivilRegistration-66"}
+    cases = [(ags, context, value) for ags in ("11000000", "02000000")
+             for context in (None, "place-of-birth") for value in (None, NEVER, BEEN)]
+    for ags, context, value in cases:
+        params = {"ags": ags}
+        dsd = {"evidence-type-classification": BIRTH, "country-code": "DE",
+               "jurisdiction-admin-l3": ags}
+        if context:
+            params["jurisdiction_context"] = context
+            dsd["jurisdiction-context-id"] = PLACE_OF_BIRTH
+        if value:
+            params["classification"] = f"countryresidence:{value}"
+            dsd[RESIDENCE] = value
+        json_answer = competence(client, **params)
+        r = client.get("/rest/search", query_string={"queryId": DSD_QUERY, **dsd})
+        answer = etree.fromstring(r.data)
+        exception = answer.find("rs:Exception", NS)
+        case = (ags, context, value)
+        if json_answer.status_code == 409:
+            assert exception.get("code") == "DSD:ERR:0005", case
+        elif json_answer.status_code == 404:
+            assert exception.get("code") == "DSD:ERR:0001", case
+        else:
+            assert json_answer.status_code == 200 and exception is None, case
+            assert [s[2] for s in access_services(answer)] == \
+                [publishers[json_answer.json["provider"]["code"]]], case
+
+
+def test_classification_input_is_checked_and_batch_items_take_it(client, dm,
+                                                                 birth_certificates):
+    for bad in ("countryresidence", "Country:x", f"countryresidence:{'x' * 201}"):
+        r = competence(client, ags="11000000", classification=bad)
+        assert r.status_code == 400 and r.json["errors"][0]["name"] == "classification", bad
+    r = client.get(f"{API}/competence", query_string=[
+        ("evidence_type", "geburtsurkunde"), ("ags", "11000000"),
+        ("classification", f"countryresidence:{NEVER}"),
+        ("classification", f"countryresidence:{BEEN}")])
+    assert r.status_code == 400 and r.json["errors"][0]["detail"] == "one value per concept"
+    r = client.post(f"{API}/competence/batch", headers=dm, json={
+        "evidence_type": "geburtsurkunde", "lookups": [
+            {"ags": "02000000", "jurisdiction_context": "place-of-birth",
+             "classification": [f"countryresidence:{BEEN}"]},
+            {"ags": "02000000", "jurisdiction_context": "place-of-birth",
+             "classification": f"countryresidence:{NEVER}"},
+            {"ags": "02000000"}]})
+    assert [i["status"] for i in r.json["items"]] == [200, 404, 409]
+
+
+def test_a_changed_classification_reaches_cached_answers(client, dm, birth_certificates):
+    params = [("evidence_type", "geburtsurkunde"), ("ags", "11000000"),
+              ("jurisdiction_context", "place-of-birth"),
+              ("classification", f"countryresidence:{BEEN}")]
+    assert client.get(f"{API}/competence", query_string=params).status_code == 200
+    r = change(client, dm, "offers", birth_certificates["code"],
+               {"classification": {"countryresidence": [NEVER]}})
+    assert r.status_code == 200, r.json
+    assert client.get(f"{API}/competence", query_string=params).status_code == 404
+
+
+def test_the_demo_replays_the_birth_certificate_sample(demo_database):
+    """`regmap seed --demo` holds the sample's cross-border case (illustrative): both steps
+    of the sample's flow answer from it as the examples show."""
+    from app import create_app
+    demo = create_app({"DATABASE_URL": demo_database, "CACHE_POLL_SECONDS": 0,
+                       "SEARCH_PROCESS": False, "CHECK_LOG_FLUSH_SECONDS": 0})
+    client = demo.test_client()
+    try:
+        first = {"evidence-type-classification": BIRTH, "country-code": "DE"}
+        _, answer = search(client, "dsd-error", **first)
+        expected = example("4.4.3._Query_Error_Response_of_the_DSD_requesting_additional_"
+                           "User_Provided_Attributes_-_Birth_Certificate_-_DSD-ERR005.xml")
+        assert determination(answer) == determination(expected)
+        assert evidence_type_values(answer) == evidence_type_values(expected)
+        _, answer = search(client, "dsd-response", **first, **{
+            "jurisdiction-context-id": PLACE_OF_BIRTH, RESIDENCE: BEEN})
+        expected = example("4.3._Query_Response_of_the_DSD_-_Birth_Certificate.xml")
+        assert sorted(access_services(answer)) == sorted(access_services(expected))
+        r = client.get(f"{API}/evidence-types/geburtsurkunde")
+        assert r.json["illustrative"] is True
+    finally:
+        demo.extensions["regmap.pool"].close()
