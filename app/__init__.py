@@ -84,6 +84,8 @@ def create_app(config=None):
     app.wsgi_app = SearchGate(app, app.wsgi_app)
     # The routing service's hot path meets nothing before it but its signature (when asked
     # for), the rate limit and, behind reverse proxies, the client address they forward.
+    from .oots.answers import OotsFastPath
+    app.wsgi_app = OotsFastPath(app, app.wsgi_app)
     from .competence.fastpath import CompetenceFastPath
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
     from .signing import AnswerSigner

@@ -48,7 +48,20 @@ def catalogue(client, dm):
     # meldebescheinigung is shipped by the plain seed.
     create(client, dm, "evidence-types", {
         "code": "fahrzeugdaten", "title": {"de": "Fahrzeugdaten", "en": "fahrzeugdaten"},
-        "registers": ["idnrg-15"]})
+        "registers": ["idnrg-15"],
+        "oots_classification_uri": "https://sr.oots.tech.europa.eu/"
+                                   "evidencetypeclassifications/DE/fahrzeugdaten"})
+    # An EU requirement of the OOTS Evidence Broker (issue 15) that the type satisfies.
+    create(client, dm, "eu-requirements", {
+        "code": "vehicle-registration", "identifier": EU_REQUIREMENT,
+        "name": {"en": "Proof of vehicle registration", "de": "Nachweis der Zulassung"},
+        "reference_frameworks": [{
+            "identifier": "0b7c6d1e-0000-4000-8000-000000000001", "procedure": "V2",
+            "title": {"en": "Vehicle registration", "de": "Fahrzeugzulassung"},
+            "jurisdiction": "DE"}],
+        "evidence_type_lists": [{"identifier": "0b7c6d1e-0000-4000-8000-000000000002",
+                                 "name": {"en": "Vehicle data"},
+                                 "evidence_types": ["fahrzeugdaten"]}]})
     create(client, dm, "services", {
         "code": "bewohnerparken", "name": {"de": "Bewohnerparkausweis", "en": "Parking"},
         "requirements": [{"name": "Wohnsitz und Fahrzeug", "evidence_type_lists": [
@@ -63,6 +76,26 @@ def catalogue(client, dm):
     create(client, dm, "permissions", {
         "consumer": "parkamt", "service": "bewohnerparken", "evidence_type": "fahrzeugdaten",
         "legal_basis": "§ 45 StVO", "may_use_identification_number": True})
+
+
+EU_REQUIREMENT = "https://sr.oots.tech.europa.eu/requirements/vehicle-registration"
+
+
+def test_eu_requirements_and_oots_classifications_are_exported(client, catalogue):
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+    _, graph = exported(client)
+    cccev = "http://data.europa.eu/m8g/"
+    requirement = URIRef(EU_REQUIREMENT)
+    assert (requirement, RDF.type, URIRef(cccev + "Requirement")) in graph
+    lists = list(graph.objects(requirement, URIRef(cccev + "hasEvidenceTypeList")))
+    assert len(lists) == 1
+    [evidence_type] = graph.objects(lists[0], URIRef(cccev + "specifiesEvidenceType"))
+    assert (evidence_type, URIRef(cccev + "evidenceTypeClassification"), URIRef(
+        "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/fahrzeugdaten")) \
+        in graph
+    [framework] = graph.objects(requirement, URIRef(cccev + "isDerivedFrom"))
+    assert (framework, RDF.type, URIRef(cccev + "ReferenceFramework")) in graph
 
 
 def exported(client, fmt="nt"):
@@ -237,7 +270,8 @@ def test_hydra_pages_cover_everything_and_each_page_is_valid(client, catalogue, 
     last = str(next(first.objects(None, HYDRA.last)))
     assert last.startswith("https://regmap.example/api/v1/catalog.nt?page=6")
     assert int(first.value(URIRef("https://regmap.example/id/catalog"), HYDRA.totalItems)) \
-        == 56  # 49 registers, 4 evidence types (3 shipped, 1 new), 1 service, 2 offers
+        == 57  # 49 registers, 4 evidence types (3 shipped, 1 new), 1 service, 1 EU
+    #            requirement, 2 offers
     for number in range(1, 7):
         graph = page(client, number, 10)
         view = next(graph.subjects(RDF.type, HYDRA.PartialCollectionView))

@@ -500,3 +500,253 @@ def test_the_demo_replays_the_birth_certificate_sample(demo_database):
         assert r.json["illustrative"] is True
     finally:
         demo.extensions["regmap.pool"].close()
+
+
+# --- the Evidence Broker ------------------------------------------------------------------
+
+EB_REQUIREMENTS = "urn:fdc:oots:eb:ebxml-regrep:queries:requirements-by-procedure-and-jurisdiction"
+EB_EVIDENCE_TYPES = \
+    "urn:fdc:oots:eb:ebxml-regrep:queries:evidence-types-by-requirement-and-jurisdiction"
+TOPICS = ("Birth_Certificate", "Secondary_Education", "Social_Security_Contributions")
+
+
+def eb_example(prefix, topic):
+    """The EB example of `prefix` for a topic (the error examples name "Birth" only)."""
+    found = sorted((EXAMPLES / "EB").glob(f"{prefix}*{topic.split('_')[0]}*.xml"))
+    return etree.parse(str(found[0])).getroot()
+
+
+def localized(element, tag):
+    """The English and German texts (regmap keeps those two; one example adds Spanish)."""
+    return {e.get("lang").lower(): " ".join(e.text.split())
+            for e in element.iterfind(f"sdg:{tag}", NS) if e.get("lang") in ("EN", "DE")}
+
+
+def build_requirement_from(client, dm, conn, example_root):
+    """The catalogue entries an EB example describes, created through the API: its evidence
+    types (with their OOTS classification) and the EU requirement with its frameworks and
+    lists."""
+    requirement = example_root.find(".//sdg:Requirement", NS)
+    lists = []
+    for n, lst in enumerate(requirement.iterfind("sdg:EvidenceTypeList", NS)):
+        codes = []
+        for m, evidence_type in enumerate(lst.iterfind("sdg:EvidenceType", NS)):
+            code = f"eu-type-{n}-{m}"
+            create(client, dm, "evidence-types", {
+                "code": code, "registers": [],
+                "oots_classification_uri": evidence_type.findtext(
+                    "sdg:EvidenceTypeClassification", namespaces=NS),
+                "title": localized(evidence_type, "Title"),
+                "description": localized(evidence_type, "Description")})
+            codes.append(code)
+        lists.append({"identifier": lst.findtext("sdg:Identifier", namespaces=NS),
+                      "name": localized(lst, "Name"), "evidence_types": codes})
+    frameworks = []
+    for framework in requirement.iterfind("sdg:ReferenceFramework", NS):
+        nuts = framework.findtext("sdg:Jurisdiction/sdg:AdminUnitLevel2", namespaces=NS)
+        key = conn.execute("SELECT key FROM area WHERE nuts = %s", (nuts,)).fetchone()["key"] \
+            if nuts else "DE"
+        frameworks.append({
+            "identifier": framework.findtext("sdg:Identifier", namespaces=NS),
+            "title": localized(framework, "Title"),
+            "description": localized(framework, "Description"),
+            "procedure": framework.findtext("sdg:RelatedTo/sdg:Identifier", namespaces=NS),
+            "jurisdiction": key})
+    identifier = requirement.findtext("sdg:Identifier", namespaces=NS)
+    create(client, dm, "eu-requirements", {
+        "code": "eu-requirement", "identifier": identifier,
+        "name": localized(requirement, "Name"), "reference_frameworks": frameworks,
+        "evidence_type_lists": lists})
+    return identifier, frameworks
+
+
+def requirement_values(root):
+    requirement = root.find(".//sdg:Requirement", NS)
+    return {
+        "identifier": texts(requirement, "sdg:Identifier"),
+        "names": localized(requirement, "Name"),
+        "frameworks": [(texts(f, "sdg:Identifier"), localized(f, "Title"),
+                        localized(f, "Description"), texts(f, "sdg:RelatedTo/sdg:Identifier"),
+                        texts(f, "sdg:Jurisdiction/*"))
+                       for f in requirement.iterfind("sdg:ReferenceFramework", NS)],
+        "lists": [(texts(lst, "sdg:Identifier"), localized(lst, "Name"),
+                   [(texts(t, "sdg:EvidenceTypeClassification"), localized(t, "Title"),
+                     localized(t, "Description"), texts(t, "sdg:Jurisdiction/*"))
+                    for t in lst.iterfind("sdg:EvidenceType", NS)])
+                  for lst in requirement.iterfind("sdg:EvidenceTypeList", NS)]}
+
+
+def eb_search(client, kind, **params):
+    r = client.get("/rest/search", query_string=params)
+    assert r.mimetype == "application/xml", r.get_data(as_text=True)
+    assert xsd_errors(r.data) == []
+    assert schematron_failures(r.data, kind) == []
+    return r, etree.fromstring(r.data)
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_eb_requirements_of_a_procedure_match_the_example(client, dm, conn, topic):
+    expected = eb_example("4.2.", topic)
+    _, frameworks = build_requirement_from(client, dm, conn, expected)
+    r, answer = eb_search(client, "eb-requirements", queryId=EB_REQUIREMENTS,
+                          **{"procedure-id": frameworks[0]["procedure"], "country-code": "DE"})
+    assert r.status_code == 200
+    assert requirement_values(answer) == requirement_values(expected)
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_eb_evidence_types_of_a_requirement_match_the_example(client, dm, conn, topic):
+    expected = eb_example("4.3.", topic)
+    identifier, _ = build_requirement_from(client, dm, conn, expected)
+    r, answer = eb_search(client, "eb-evidence-types", queryId=EB_EVIDENCE_TYPES,
+                          **{"requirement-id": identifier, "country-code": "DE"})
+    assert r.status_code == 200
+    assert requirement_values(answer) == requirement_values(expected)
+
+
+def test_eb_jurisdiction_selects_the_frameworks_that_apply(client, dm, conn):
+    """Secondary education: Schleswig-Holstein's and Hesse's laws; asked for Kiel only the
+    first applies, for a Land without a framework nothing does."""
+    build_requirement_from(client, dm, conn, eb_example("4.2.", "Secondary_Education"))
+    params = {"queryId": EB_REQUIREMENTS, "procedure-id": "T2", "country-code": "DE"}
+    _, kiel = eb_search(client, "eb-requirements", **params,
+                        **{"jurisdiction-admin-l3": "01002000"})
+    assert [f[4] for f in requirement_values(kiel)["frameworks"]] == [["DE", "DEF"]]
+    _, hesse = eb_search(client, "eb-requirements", **params,
+                         **{"jurisdiction-admin-l2": "DE7"})
+    assert [f[4] for f in requirement_values(hesse)["frameworks"]] == [["DE", "DE7"]]
+    _, bavaria = eb_search(client, "eb-error", **params, **{"jurisdiction-admin-l2": "DE2"})
+    assert bavaria.find("rs:Exception", NS).get("code") == "EB:ERR:0001"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_eb_error_examples(client, dm, conn, topic):
+    """The three error examples: a missing country-code (EB:ERR:0003), an unknown
+    jurisdiction (EB:ERR:0004, the value as detail), an unknown requirement (EB:ERR:0002)."""
+    expected = eb_example("4.4.", topic).find("rs:Exception", NS)
+    build_requirement_from(client, dm, conn, eb_example("4.2.", "Secondary_Education"))
+    params = {"EB:ERR:0003": {"queryId": EB_REQUIREMENTS, "procedure-id": "T2"},
+              "EB:ERR:0004": {"queryId": EB_REQUIREMENTS, "procedure-id": "T2",
+                              "country-code": "DE", "jurisdiction-admin-l2": "XYZ"},
+              "EB:ERR:0002": {"queryId": EB_EVIDENCE_TYPES, "country-code": "DE",
+                              "requirement-id": expected.get("detail")}}[expected.get("code")]
+    r, answer = eb_search(client, "eb-error", **params)
+    ours = answer.find("rs:Exception", NS)
+    for attribute in ("code", "severity", "message", "detail"):
+        assert ours.get(attribute).rstrip(".") == expected.get(attribute).rstrip("."), attribute
+    assert ours.get("{http://www.w3.org/2001/XMLSchema-instance}type") == \
+        expected.get("{http://www.w3.org/2001/XMLSchema-instance}type")
+
+
+@pytest.mark.parametrize("params, code", [
+    ({"procedure-id": "Z9", "country-code": "DE"}, "EB:ERR:0005"),
+    ({"procedure-id": "R1", "country-code": "deu"}, "EB:ERR:0006"),
+    ({"procedure-id": "R1", "country-code": "FR"}, "EB:ERR:0001"),
+    ({"procedure-id": "R1", "country-code": "DE", "colour": "blue"}, "EB:ERR:0003"),
+    ({"procedure-id": "R1", "country-code": "DE", "jurisdiction-admin-l3": "99999999"},
+     "EB:ERR:0004"),
+    ({"procedure-id": "X6", "country-code": "DE"}, "EB:ERR:0001"),
+])
+def test_every_eb_error_code(client, dm, conn, params, code):
+    build_requirement_from(client, dm, conn, eb_example("4.2.", "Birth_Certificate"))
+    _, answer = eb_search(client, "eb-error", queryId=EB_REQUIREMENTS, **params)
+    assert answer.find("rs:Exception", NS).get("code") == code
+
+
+def test_an_eb_query_unknown_is_eb_err_0007(client):
+    r, answer = eb_search(client, "eb-error", queryId="urn:fdc:oots:eb:ebxml-regrep:queries:x")
+    assert r.status_code == 400
+    assert answer.find("rs:Exception", NS).get("code") == "EB:ERR:0007"
+
+
+def test_a_retired_evidence_type_leaves_the_eb_answer(client, dm, conn):
+    expected = eb_example("4.3.", "Birth_Certificate")
+    identifier, _ = build_requirement_from(client, dm, conn, expected)
+    params = {"queryId": EB_EVIDENCE_TYPES, "requirement-id": identifier, "country-code": "DE"}
+    eb_search(client, "eb-evidence-types", **params)
+    r = client.delete(f"{API}/evidence-types/eu-type-0-0", headers={**dm, "If-Match": "*"})
+    assert r.status_code == 200, r.json
+    _, answer = eb_search(client, "eb-error", **params)
+    assert answer.find("rs:Exception", NS).get("code") == "EB:ERR:0001"
+
+
+def test_the_intermediaere_plattform_answers_where_no_german_provider_does(client, dm):
+    """An EU evidence type with no German provider for a jurisdiction is answered with the
+    IP's offer (on DE: the most specific offer still wins where a provider has one)."""
+    organisation(client, dm, "ip-bund", "Intermediäre Plattform", kind="Intermediäre Plattform",
+                 name_en="Intermediary Platform Germany", seat_ags="11000000",
+                 edelivery_party_id=party("0204", "991-IP-1"))
+    organisation(client, dm, "schule-berlin", "Schulbehörde Berlin",
+                 kind="Schulen, Schulbehörden und Bildungseinrichtungen",
+                 edelivery_party_id=party("0204", "11-SchoolAuthority-67"))
+    create(client, dm, "evidence-types", {
+        "code": "abitur", "oots_classification_uri": SECONDARY, "registers": [],
+        "title": {"de": "Abiturzeugnis", "en": "Secondary Education Completion Evidence"},
+        "formats": [{"media_type": "application/pdf"}]})
+    for provider, area in (("ip-bund", "DE"), ("schule-berlin", "11")):
+        create(client, dm, "offers", {
+            "evidence_type": "abitur", "provider": provider, "areas": [area],
+            "service_id": f"urn:test:{provider}", "endpoint_url": "https://dp.test.example/x",
+            "access_service": "ip-bund"})
+    base = {"evidence-type-classification": SECONDARY, "country-code": "DE"}
+    _, munich = search(client, "dsd-response", **base, **{"jurisdiction-admin-l3": "09162000"})
+    assert [(s[2], s[4]) for s in access_services(munich)] == [("991-IP-1", ("DE",))]
+    _, berlin = search(client, "dsd-response", **base, **{"jurisdiction-admin-l3": "11000000"})
+    assert [(s[2], s[4]) for s in access_services(berlin)] == \
+        [("11-SchoolAuthority-67", ("DE", "DE3"))]
+    # The evidence type's formats stand in for distributions the offers do not name.
+    assert texts(berlin, ".//sdg:DistributedAs/sdg:Format") == ["application/pdf"]
+
+
+def test_a_repeated_query_is_answered_in_front_of_flask_until_the_catalogue_changes(
+        app, client, dm, birth_certificates):
+    from app.oots.answers import OotsFastPath
+    fast = app.wsgi_app
+    while not isinstance(fast, OotsFastPath):
+        fast = fast.wsgi_app
+    inner, calls = fast.wsgi_app, []
+
+    def counting(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+    fast.wsgi_app = counting
+    try:
+        params = {"queryId": DSD_QUERY, "evidence-type-classification": BIRTH,
+                  "country-code": "DE", "jurisdiction-context-id": PLACE_OF_BIRTH,
+                  RESIDENCE: NEVER}
+        first = client.get("/rest/search", query_string=params)
+        second = client.get("/rest/search", query_string=dict(reversed(params.items())))
+        assert calls == ["/rest/search"] and first.data == second.data
+        assert second.status_code == 200 and second.mimetype == "application/xml"
+        assert second.headers["X-Request-ID"]
+        change(client, dm, "offers", birth_certificates["code"],
+               {"classification": {"countryresidence": [BEEN]}})
+        calls.clear()
+        third = client.get("/rest/search", query_string=params)
+        assert calls == ["/rest/search"] and third.status_code == 404
+    finally:
+        fast.wsgi_app = inner
+
+
+def test_the_pages_show_what_oots_needs(client, dm, conn, birth_certificates):
+    """The catalogue pages show the new fields in German, and the EU requirements have a
+    list and item page of their own."""
+    page = client.get(f"/katalog/offers/{birth_certificates['code']}").get_data(as_text=True)
+    for label in ("Zuständigkeitsbezug", "place-of-birth", "Vertrauensniveau (eIDAS)",
+                  "Zugang über (OOTS)", "Klassifikation", NEVER):
+        assert label in page, label
+    organisation_page = client.get("/katalog/organisations/standesamt-i-berlin")
+    assert "eDelivery-Kennung (OOTS)" in organisation_page.get_data(as_text=True)
+    build_requirement_from(client, dm, conn, eb_example("4.2.", "Birth_Certificate"))
+    listing = client.get("/katalog/eu-requirements").get_data(as_text=True)
+    assert "EU-Anforderungen" in listing and "Geburtsnachweis" in listing
+    item = client.get("/katalog/eu-requirements/eu-requirement")
+    assert item.status_code == 200 and "Rechtsrahmen (EU-Verfahren)" in item.get_data(
+        as_text=True)
+
+
+def test_search_finds_an_evidence_type_by_its_oots_classification(client, birth_certificates):
+    for q in (BIRTH, "Wohnsitzinformation"):
+        r = client.get(f"{API}/search", query_string={"q": q})
+        assert r.status_code == 200, r.json
+        assert "geburtsurkunde" in [hit["code"] for hit in r.json["items"]], q

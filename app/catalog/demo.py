@@ -4,6 +4,7 @@ of work once real data is in. Every illustrative object that is not retired yet 
 evidence types the plain seed ships are real entries and stay."""
 from ..record import audit
 from . import queries
+from .eu_requirements import eu_requirements
 from .evidence_types import evidence_types
 from .offers import offers
 from .onboarding import onboarding
@@ -14,7 +15,8 @@ from .services import services
 
 # Dependants first: offers, permissions and onboarding records name services, evidence
 # types, organisations.
-ORDER = (offers, permissions, onboarding, services, evidence_types, registers, organisations)
+ORDER = (offers, permissions, onboarding, services, eu_requirements, evidence_types,
+         registers, organisations)
 NOT_RETIRED = ("pending", "active", "suspended")
 REASON = "regmap demo retire: the illustrative demo catalogue is retired"
 

@@ -14,4 +14,6 @@ explain_constraints({
     "organisation_edelivery_party_id": "another organisation has this eDelivery party id",
     "evidence_type_oots_classification": "another active evidence type has this OOTS "
                                          "evidence-type classification",
+    "eu_requirement_identifier_key": "another EU requirement has this identifier",
+    "eu_requirement_code_key": "an EU requirement with this code exists already",
 })

@@ -36,7 +36,10 @@ FUNCTIONAL = (
     "Zulassungsstelle nach dem Umweltauditgesetz",
     "Schulen, Schulbehörden und Bildungseinrichtungen", "Öffentlicher Arbeitgeber",
 )
-KINDS = (*ADMINISTRATIVE, *FUNCTIONAL, OTHER)
+# The gateway between NOOTS and the EU Once-Only Technical System (issue 15): an access
+# service in OOTS answers, and the provider of last resort for EU evidence types.
+INTERMEDIARY_PLATFORM = "Intermediäre Plattform"
+KINDS = (*ADMINISTRATIVE, *FUNCTIONAL, INTERMEDIARY_PLATFORM, OTHER)
 
 
 def registered_kind(kind, other):

@@ -17,3 +17,40 @@ JURISDICTION_LEVEL = {"federation": "Country", "land": "NUTS1", "regierungsbezir
 EAS_SCHEME = r"urn:cef\.eu:names:identifier:EAS:[0-9]{4}"
 # The types a provider-classification concept's values can have (SDG InformationConcept).
 CONCEPT_TYPES = ("Codelist", "String", "Date", "Boolean")
+# Procedures-CodeList.gc: the online procedures of Annex II of Regulation (EU) 2018/1724
+# (Single Digital Gateway), the procedures OOTS serves.
+PROCEDURES = {
+    "R1": "Requesting a birth certificate",
+    "S1": "Requesting proof of residence",
+    "T1": "Applying for a tertiary education study financing, such as study grants and loans "
+          "from a public body or institution",
+    "T2": "Submitting an initial application for admission to public tertiary education "
+          "institution",
+    "T3": "Requesting academic recognition of diplomas, certificates or other proof of "
+          "studies or courses",
+    "U1": "Request for determination of applicable legislation in accordance with Title II of "
+          "Regulation (EC) No 883/2004",
+    "U2": "Notifying changes in the personal or professional circumstances of the person "
+          "receiving social security benefits, relevant for such benefits",
+    "U3": "Application for a European Health Insurance Card (EHIC)",
+    "U4": "Submitting an income tax declaration",
+    "V1": "Registering a change of address",
+    "V2": "Registering a motor vehicle originating from or already registered in a Member "
+          "State, in standard procedures",
+    "V3": "Obtaining stickers for the use of the national road infrastructure: time-based "
+          "charges (vignette), distance-based charges (toll), issued by a public body or "
+          "institution",
+    "V4": "Obtaining emission stickers issued by a public body or institution",
+    "W1": "Claiming pension and pre-retirement benefits from compulsory schemes",
+    "W2": "Requesting information on the data related to pension from compulsory schemes",
+    "X1": "Notification of business activity, permission for exercising a business activity, "
+          "changes of business activity and the termination of a business activity (…)",
+    "X2": "Registration of an employer (a natural person) with compulsory pension and "
+          "insurance schemes",
+    "X3": "Registration of employees with compulsory pension and insurance schemes",
+    "X4": "Submitting a corporate tax declaration",
+    "X5": "Notification to the social security schemes of the end of contract with an "
+          "employee, excluding procedures for the collective termination of employee "
+          "contracts",
+    "X6": "Payment of social contributions for employees",
+}

@@ -11,7 +11,9 @@ from ..db import contains_pattern
 
 # Tables whose rows are referenced by code from request bodies.
 _CODED_TABLES = {"organisation", "register", "evidence_type", "service", "offer",
-                 "permission", "app_user", "onboarding", "deadline"}
+                 "permission", "app_user", "onboarding", "deadline", "eu_requirement"}
+# The collections' tables whose rows have a status (set_status, illustrative_codes).
+_STATUS_TABLES = _CODED_TABLES - {"app_user"}
 
 
 def _contains(text):
@@ -156,8 +158,7 @@ def set_status(conn, table, object_id, status, *, valid_to=None, valid_from=None
     and no earlier than its start (an object retired before it starts is never valid);
     `valid_from`, where given, is the start of an object that has none (never after its
     end)."""
-    assert table in ("organisation", "register", "evidence_type", "service", "offer",
-                     "permission", "onboarding", "deadline")
+    assert table in _STATUS_TABLES
     if valid_from is not None:
         conn.execute(sql.SQL(
             "UPDATE {} SET valid_from = COALESCE(valid_from, "
@@ -177,8 +178,7 @@ def set_status(conn, table, object_id, status, *, valid_to=None, valid_from=None
 
 def set_status_many(conn, table, object_ids, status, *, valid_to=None):
     """set_status for many rows at once (bulk retirement)."""
-    assert table in ("organisation", "register", "evidence_type", "service", "offer",
-                     "permission", "onboarding", "deadline")
+    assert table in _STATUS_TABLES
     end = "" if valid_to is None else \
         ", valid_to = GREATEST(valid_from, LEAST(COALESCE(valid_to, %(to)s), %(to)s))"
     conn.execute(sql.SQL("UPDATE {} SET status = %(s)s, version = version + 1, "
@@ -188,8 +188,7 @@ def set_status_many(conn, table, object_ids, status, *, valid_to=None):
 
 def illustrative_codes(conn, table, statuses):
     """The codes of illustrative rows of `table` in one of `statuses`."""
-    assert table in ("organisation", "register", "evidence_type", "service", "offer",
-                     "permission", "onboarding", "deadline")
+    assert table in _STATUS_TABLES
     return [r["code"] for r in conn.execute(sql.SQL(
         "SELECT code FROM {} WHERE illustrative AND status = ANY(%(statuses)s) "
         "ORDER BY code").format(sql.Identifier(table)),
@@ -1190,3 +1189,94 @@ def edelivery_party_id_of(conn, organisation_id):
     row = conn.execute("SELECT edelivery_party_id FROM organisation WHERE id = %(id)s",
                        {"id": organisation_id}).fetchone()
     return row["edelivery_party_id"] if row else None
+
+
+# --- EU requirements (OOTS Evidence Broker) -------------------------------------------------
+
+_EU_REQUIREMENT_SELECT = """
+    SELECT t.id, t.code, t.identifier, t.name_en, t.name_de, t.reference_frameworks,
+           t.evidence_type_lists, t.status, t.illustrative, t.version, t.created_at,
+           t.updated_at
+    FROM eu_requirement t"""
+
+
+def get_eu_requirement(conn, code, for_update=False):
+    lock = " FOR UPDATE OF t" if for_update else ""
+    return conn.execute(f"{_EU_REQUIREMENT_SELECT} WHERE t.code = %(code)s{lock}",
+                        {"code": code}).fetchone()
+
+
+def list_eu_requirements(conn, *, procedure=None, evidence_type_id=None, status=None,
+                         visible_statuses=None, limit, offset):
+    where, params = [], {"limit": limit, "offset": offset}
+    if procedure:
+        where.append("t.reference_frameworks @> %(procedure)s::jsonb")
+        params["procedure"] = json.dumps([{"procedure": procedure}])
+    if evidence_type_id:
+        where.append("EXISTS (SELECT 1 FROM eu_requirement_evidence_type e "
+                     "WHERE e.requirement_id = t.id AND e.evidence_type_id = %(et)s)")
+        params["et"] = evidence_type_id
+    if status:
+        where.append("t.status = %(status)s")
+        params["status"] = status
+    _visibility(where, params, visible_statuses, None, None)
+    return _page(conn, _EU_REQUIREMENT_SELECT, "SELECT count(*) AS n FROM eu_requirement t",
+                 where, params)
+
+
+def eu_requirement_evidence_types(conn, requirement_ids):
+    """{requirement id: [[evidence type code, ...] per list position]}"""
+    rows = conn.execute("""
+        SELECT e.requirement_id, e.list_position, array_agg(et.code::text ORDER BY e.position)
+               AS codes
+        FROM eu_requirement_evidence_type e JOIN evidence_type et ON et.id = e.evidence_type_id
+        WHERE e.requirement_id = ANY(%(ids)s)
+        GROUP BY e.requirement_id, e.list_position
+        ORDER BY e.requirement_id, e.list_position
+    """, {"ids": list(requirement_ids)}).fetchall()
+    result = {}
+    for r in rows:
+        lists = result.setdefault(r["requirement_id"], [])
+        while len(lists) < r["list_position"]:
+            lists.append([])
+        lists.append(r["codes"])
+    return result
+
+
+def insert_eu_requirement(conn, v):
+    return conn.execute("""
+        INSERT INTO eu_requirement (code, identifier, name_en, name_de, reference_frameworks,
+                                    evidence_type_lists, status, illustrative)
+        VALUES (%(code)s, %(identifier)s, %(name_en)s, %(name_de)s, %(reference_frameworks)s,
+                %(evidence_type_lists)s, %(status)s, %(illustrative)s)
+        RETURNING id
+    """, _eu_requirement_params(v)).fetchone()["id"]
+
+
+def update_eu_requirement(conn, requirement_id, v):
+    conn.execute("""
+        UPDATE eu_requirement SET identifier = %(identifier)s, name_en = %(name_en)s,
+               name_de = %(name_de)s, reference_frameworks = %(reference_frameworks)s,
+               evidence_type_lists = %(evidence_type_lists)s, status = %(status)s,
+               illustrative = %(illustrative)s, version = version + 1, updated_at = now()
+        WHERE id = %(id)s
+    """, {**_eu_requirement_params(v), "id": requirement_id})
+
+
+def _eu_requirement_params(v):
+    return {**v, "reference_frameworks": Jsonb(v["reference_frameworks"]),
+            "evidence_type_lists": Jsonb([{"identifier": lst["identifier"],
+                                           "name": lst["name"]}
+                                          for lst in v["evidence_type_lists"]])}
+
+
+def replace_eu_requirement_evidence_types(conn, requirement_id, lists):
+    conn.execute("DELETE FROM eu_requirement_evidence_type WHERE requirement_id = %(id)s",
+                 {"id": requirement_id})
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO eu_requirement_evidence_type (requirement_id, list_position, "
+            "position, evidence_type_id) VALUES (%s, %s, %s, %s)",
+            [(requirement_id, list_position, position, type_id)
+             for list_position, lst in enumerate(lists)
+             for position, type_id in enumerate(lst["evidence_type_ids"])])

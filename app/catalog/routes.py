@@ -38,6 +38,7 @@ from ..record.replica import read_conn
 from . import area_imports, fachsynchronisation, importer, schemas
 from . import deadlines as deadline_records
 from . import onboarding as onboarding_records
+from .eu_requirements import eu_requirements
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
@@ -389,6 +390,9 @@ collection_routes(permissions, schemas.PermissionSchema, schemas.PermissionCreat
                   schemas.PermissionQueryArgsSchema, schemas.PermissionPageSchema,
                   readers=(CONSUMER_ADMIN, ROUTING) + OVERSIGHT,
                   writers=CURATORS + (CONSUMER_ADMIN,))
+collection_routes(eu_requirements, schemas.EuRequirementSchema,
+                  schemas.EuRequirementCreateSchema, schemas.EuRequirementQueryArgsSchema,
+                  schemas.EuRequirementPageSchema)
 collection_routes(deadline_records.deadlines, schemas.DeadlineSchema, schemas.DeadlineCreateSchema,
                   schemas.DeadlineQueryArgsSchema, schemas.DeadlinePageSchema)
 collection_routes(onboarding_records.onboarding, schemas.OnboardingSchema,

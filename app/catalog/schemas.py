@@ -604,3 +604,60 @@ class DeadlineReportSchema(ma.Schema):
 
 
 DeadlinePageSchema = page_schema(DeadlineSchema, "DeadlinePage")
+
+
+# --- EU requirements (OOTS Evidence Broker) ------------------------------------------------
+
+class EnglishTitleSchema(LocalizedSchema):
+    en = text(500, required=True)
+
+
+class ReferenceFrameworkSchema(Strict):
+    identifier = ma.fields.UUID(required=True, metadata={
+        "description": "the framework's identifier in the OOTS Semantic Repository"})
+    title = ma.fields.Nested(LocalizedSchema, required=True)
+    description = ma.fields.Nested(LocalizedSchema)
+    procedure = ma.fields.String(required=True,
+                                 validate=validate.OneOf(sorted(oots_codes.PROCEDURES)),
+                                 metadata={"description": "Procedures code list (SDG Annex II)",
+                                           "example": "R1"})
+    jurisdiction = ma.fields.String(required=True, validate=AREA_KEY, metadata={
+        "description": "the area whose law sets the requirement: DE or a Land key",
+        "example": "DE"})
+
+
+class EvidenceTypeListSchema(Strict):
+    identifier = ma.fields.UUID(required=True)
+    name = ma.fields.Nested(LocalizedSchema, required=True)
+    evidence_types = ma.fields.List(ma.fields.String(validate=CODE), required=True,
+                                    validate=validate.Length(min=1, max=50), metadata={
+        "description": "all of them together satisfy the requirement"})
+
+
+class EuRequirementCreateSchema(Strict):
+    code = ma.fields.String(validate=CODE, required=True)
+    identifier = uri_field(required=True, metadata={
+        "description": "the requirement's URI in the OOTS Semantic Repository"})
+    name = ma.fields.Nested(EnglishTitleSchema, required=True)
+    reference_frameworks = ma.fields.List(ma.fields.Nested(ReferenceFrameworkSchema),
+                                          validate=validate.Length(max=50))
+    evidence_type_lists = ma.fields.List(ma.fields.Nested(EvidenceTypeListSchema),
+                                         validate=validate.Length(max=20), metadata={
+        "description": "alternatives: any one list satisfies the requirement"})
+    status = ma.fields.String(validate=validate.OneOf(("active",)))
+
+
+class EuRequirementSchema(Versioned):
+    code = ma.fields.String(required=True)
+    identifier = ma.fields.String(required=True)
+    name = ma.fields.Dict(required=True)
+    reference_frameworks = ma.fields.List(ma.fields.Dict())
+    evidence_type_lists = ma.fields.List(ma.fields.Dict())
+
+
+class EuRequirementQueryArgsSchema(CatalogQueryArgsSchema):
+    procedure = ma.fields.String(validate=validate.OneOf(sorted(oots_codes.PROCEDURES)))
+    evidence_type = ma.fields.String(validate=CODE)
+
+
+EuRequirementPageSchema = page_schema(EuRequirementSchema, "EuRequirementPage")

@@ -83,6 +83,9 @@ class CatalogueGraph:
         services = queries.services(conn, include)
         self.requirements = catalog_queries.service_requirements(
             conn, [s["id"] for s in services])
+        eu_requirements = queries.eu_requirements(conn, include)
+        self.eu_requirement_types = catalog_queries.eu_requirement_evidence_types(
+            conn, [r["id"] for r in eu_requirements])
         self.consumers = {}
         for row in queries.service_consumers(conn, include, environment):
             self.consumers.setdefault(row["service"], []).append(row)
@@ -93,7 +96,8 @@ class CatalogueGraph:
         # Registers, evidence types and services are few; offers are many and read by page.
         self.few = [("register", r) for r in self.registers.values()] + \
                    [("evidence-type", r) for r in self.evidence_types.values()] + \
-                   [("service", r) for r in services]
+                   [("service", r) for r in services] + \
+                   [("eu-requirement", r) for r in eu_requirements]
         if modified_since is not None:
             self.few = [(k, r) for k, r in self.few if r["updated_at"] >= modified_since]
         self.total = len(self.few) + queries.offer_count(conn, include, modified_since,
@@ -200,7 +204,8 @@ class CatalogueGraph:
     def item(self, item, described):
         kind, row = item
         return {"register": self.dataset, "evidence-type": self.evidence_type,
-                "service": self.service, "offer": self.data_service}[kind](row, described)
+                "service": self.service, "offer": self.data_service,
+                "eu-requirement": self.eu_requirement}[kind](row, described)
 
     # --- referenced nodes, described once per page --------------------------------------
     @staticmethod
@@ -276,6 +281,13 @@ class CatalogueGraph:
             yield node, DCTERMS.title, _en(row["title_en"])
         if row["description_de"]:
             yield node, DCTERMS.description, _de(row["description_de"])
+        if row["oots_classification_uri"]:
+            # Its class in the OOTS Semantic Repository (issue 15).
+            classification = URIRef(safe_uri(row["oots_classification_uri"]))
+            yield node, CCCEV.evidenceTypeClassification, classification
+            yield classification, RDF.type, SKOS.Concept
+            # Its label in the Semantic Repository is not held here: the type's title.
+            yield classification, SKOS.prefLabel, _text(row["title_en"] or row["title_de"])
         # The registers it is drawn from (dct:source), described in this export.
         for register in row["registers"]:
             if register in self.registers:
@@ -326,6 +338,42 @@ class CatalogueGraph:
                         continue  # retired or illustrative: not in this export
                     yield type_list, CCCEV.specifiesEvidenceType, URIRef(safe_uri(evidence["uri"]))
                     yield from self.evidence_type(evidence, described)
+
+    def eu_requirement(self, row, described):
+        """An EU requirement (OOTS Evidence Broker) under its Semantic Repository URI: its
+        legal frameworks (per EU procedure and area) and the lists of German evidence types
+        satisfying it."""
+        node = URIRef(safe_uri(row["identifier"]))
+        yield node, RDF.type, CCCEV.Requirement
+        yield node, DCTERMS.identifier, _text(row["identifier"])
+        yield node, SKOS.prefLabel, _text(row["name_en"])  # CCCEV: xsd:string
+        yield node, DCTERMS.title, _en(row["name_en"])
+        if row["name_de"]:
+            yield node, DCTERMS.title, _de(row["name_de"])
+        for framework in row["reference_frameworks"]:
+            rf = URIRef(f"urn:uuid:{framework['identifier']}")
+            yield node, CCCEV.isDerivedFrom, rf
+            yield rf, RDF.type, CCCEV.ReferenceFramework
+            for lang, text in (framework.get("title") or {}).items():
+                if text:
+                    yield rf, DCTERMS.title, Literal(text, lang=lang)
+            # The EU procedure it implements (Procedures code list, e.g. R1).
+            yield rf, DCTERMS.identifier, _text(framework["procedure"])
+        codes = self.eu_requirement_types.get(row["id"], [])
+        for n, lst in enumerate(row["evidence_type_lists"]):
+            types = [self.evidence_types[c] for c in (codes[n] if n < len(codes) else ())
+                     if c in self.evidence_types]
+            if not types:
+                continue  # retired or illustrative types only: not in this export
+            type_list = URIRef(f"urn:uuid:{lst['identifier']}")
+            yield node, CCCEV.hasEvidenceTypeList, type_list
+            yield type_list, RDF.type, CCCEV.EvidenceTypeList
+            name = lst.get("name") or {}
+            yield type_list, SKOS.prefLabel, _text(name.get("en") or name.get("de")
+                                                  or row["name_en"])
+            for evidence in types:
+                yield type_list, CCCEV.specifiesEvidenceType, URIRef(safe_uri(evidence["uri"]))
+                yield from self.evidence_type(evidence, described)
 
     def data_service(self, row, described):
         # The hot path of the whole export (one per offer): terms bound once, below.

@@ -36,12 +36,21 @@ def organisations(conn, include_illustrative, codes=None):
 def evidence_types(conn, include_illustrative):
     return conn.execute(f"""
         SELECT t.code, t.uri, t.title_de, t.title_en, t.description_de, t.description_en,
-               t.updated_at,
+               t.oots_classification_uri, t.updated_at,
                COALESCE((SELECT array_agg(r.code::text ORDER BY r.code)
                          FROM evidence_type_register er JOIN register r
                          ON r.id = er.register_id WHERE er.evidence_type_id = t.id),
                         '{{}}') AS registers
         FROM evidence_type t WHERE t.status = 'active'{_illustrative(include_illustrative)}
+        ORDER BY t.code
+    """).fetchall()
+
+
+def eu_requirements(conn, include_illustrative):
+    return conn.execute(f"""
+        SELECT t.id, t.code, t.identifier, t.name_en, t.name_de, t.reference_frameworks,
+               t.evidence_type_lists, t.updated_at
+        FROM eu_requirement t WHERE t.status = 'active'{_illustrative(include_illustrative)}
         ORDER BY t.code
     """).fetchall()
 

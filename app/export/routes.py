@@ -112,7 +112,8 @@ class CatalogueWithSuffix(MethodView):
         return _answer(args, suffix)
 
 
-OBJECT_KINDS = ("register", "evidence-type", "service", "offer", "organisation")
+OBJECT_KINDS = ("register", "evidence-type", "service", "offer", "organisation",
+                "eu-requirement")
 
 
 def add_path_converters(api, app):

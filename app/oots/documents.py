@@ -169,3 +169,40 @@ def classification_concept(parent, concept, *, tag, values=None):
         for value in values:
             _sub(supported, "StringValue", value)
     return element
+
+
+# --- the Evidence Broker's documents ------------------------------------------------------
+
+def requirement(parent, requirement_doc):
+    element = _sub(parent, "Requirement")
+    _sub(element, "Identifier", requirement_doc["identifier"])
+    _multilingual(element, "Name", requirement_doc["name"])
+    for framework in requirement_doc["reference_frameworks"]:
+        rf = _sub(element, "ReferenceFramework")
+        _sub(rf, "Identifier", framework["identifier"])
+        _multilingual(rf, "Title", framework.get("title") or {})
+        _multilingual(rf, "Description", framework.get("description") or {})
+        related = _sub(rf, "RelatedTo")
+        _sub(related, "Identifier", framework["procedure"])
+        _jurisdiction(rf, framework["jurisdiction"])
+    for lst in requirement_doc.get("evidence_type_lists", ()):
+        listing = _sub(element, "EvidenceTypeList")
+        _sub(listing, "Identifier", lst["identifier"])
+        _multilingual(listing, "Name", lst["name"])
+        for evidence_type in lst["evidence_types"]:
+            item = _sub(listing, "EvidenceType")
+            _sub(item, "EvidenceTypeClassification", evidence_type["classification"])
+            _multilingual(item, "Title", evidence_type["title"])
+            _multilingual(item, "Description", evidence_type["description"])
+            _jurisdiction(item, {})
+    return element
+
+
+def _jurisdiction(parent, jurisdiction):
+    element = _sub(parent, "Jurisdiction")
+    _sub(element, "AdminUnitLevel1", "DE")
+    if jurisdiction.get("nuts"):
+        _sub(element, "AdminUnitLevel2", jurisdiction["nuts"])
+    if jurisdiction.get("lau"):
+        _sub(element, "AdminUnitLevel3", jurisdiction["lau"])
+    return element

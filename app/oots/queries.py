@@ -1,4 +1,5 @@
 """SQL for the OOTS queries. Every function takes the connection first."""
+import json
 
 
 def evidence_types_by_classification(conn, classification_uri):
@@ -76,3 +77,46 @@ def published_offers(conn, evidence_type_id, *, today, illustrative, at_keys=Non
     """, {"type": evidence_type_id, "today": today, "illustrative": illustrative,
           "at_keys": list(at_keys) if at_keys is not None else None,
           "below": below_key}).fetchall()
+
+
+def eu_requirements(conn, *, procedure, illustrative):
+    return conn.execute("""
+        SELECT id, identifier, name_en, name_de, reference_frameworks, evidence_type_lists
+        FROM eu_requirement
+        WHERE status = 'active' AND (%(illustrative)s OR NOT illustrative)
+          AND reference_frameworks @> %(procedure)s::jsonb
+        ORDER BY identifier
+    """, {"procedure": json.dumps([{"procedure": procedure}]),
+          "illustrative": illustrative}).fetchall()
+
+
+def eu_requirement_by_identifier(conn, identifier, illustrative):
+    return conn.execute("""
+        SELECT id, identifier, name_en, name_de, reference_frameworks, evidence_type_lists
+        FROM eu_requirement
+        WHERE identifier = %(identifier)s AND status = 'active'
+          AND (%(illustrative)s OR NOT illustrative)
+    """, {"identifier": identifier, "illustrative": illustrative}).fetchone()
+
+
+def evidence_types_of_lists(conn, requirement_id, today):
+    """Per list position of the requirement: its active evidence types, in order."""
+    rows = conn.execute("""
+        SELECT e.list_position, et.oots_classification_uri, et.title_en, et.title_de,
+               et.description_en, et.description_de
+        FROM eu_requirement_evidence_type e JOIN evidence_type et ON et.id = e.evidence_type_id
+        WHERE e.requirement_id = %(id)s AND et.status = 'active'
+        ORDER BY e.list_position, e.position
+    """, {"id": requirement_id}).fetchall()
+    count = conn.execute("SELECT jsonb_array_length(evidence_type_lists) AS n "
+                         "FROM eu_requirement WHERE id = %(id)s",
+                         {"id": requirement_id}).fetchone()["n"]
+    lists = [[] for _ in range(count)]
+    for r in rows:
+        lists[r["list_position"]].append(r)
+    return lists
+
+
+def nuts_of(conn, keys):
+    return {r["key"]: r["nuts"] for r in conn.execute(
+        "SELECT key, nuts FROM area WHERE key = ANY(%(keys)s)", {"keys": list(keys)})}

@@ -6,16 +6,19 @@ from flask.views import MethodView
 
 from .. import identifiers
 from ..api import Blueprint
-from ..record.replica import read_conn
-from . import documents, dsd
-from .errors import RegRepException
+from ..catalog import oots_codes
+from ..db import get_conn
+from . import answers, documents, dsd, eb
+from .errors import OBJECT_NOT_FOUND, RegRepException
 
 blp = Blueprint("oots", __name__, url_prefix="/rest",
                 description="EU OOTS: Evidence Broker and Data Service Directory queries "
                             "(RegRep 4 REST binding, XML)")
 
 QUERIES = {dsd.QUERY_ID: (dsd.search, "DataServiceEvidenceType",
-                          documents.data_service_evidence_type)}
+                          documents.data_service_evidence_type),
+           eb.REQUIREMENTS_QUERY: (eb.requirements, "Requirement", documents.requirement),
+           eb.EVIDENCE_TYPES_QUERY: (eb.evidence_types, "Requirement", documents.requirement)}
 EB_PREFIX = "urn:fdc:oots:eb:"
 
 
@@ -27,18 +30,22 @@ def _parameter(name, description, example=None, required=False, **schema):
 
 _PARAMETERS = [
     _parameter("queryId", "the query", dsd.QUERY_ID, required=True, enum=sorted(QUERIES)),
-    _parameter("evidence-type-classification", "DSD: the OOTS evidence-type classification "
-               "URI of an evidence type", "https://sr.oots.tech.europa.eu/"
-               "evidencetypeclassifications/DE/ca8afed6-2dc0-422a-a931-d21c3d8d370e",
-               required=True),
-    _parameter("country-code", "ISO 3166 country code; this directory answers DE", "DE",
-               required=True, pattern=f"^{dsd.COUNTRY}$"),
+    _parameter("evidence-type-classification", "DSD (required): the OOTS evidence-type "
+               "classification URI of an evidence type", "https://sr.oots.tech.europa.eu/"
+               "evidencetypeclassifications/DE/ca8afed6-2dc0-422a-a931-d21c3d8d370e"),
+    _parameter("procedure-id", "EB requirements query (required): a code of the Procedures "
+               "code list", "R1", enum=sorted(oots_codes.PROCEDURES)),
+    _parameter("requirement-id", "EB evidence types query (required): the requirement's URI",
+               "https://sr.oots.tech.europa.eu/requirements/"
+               "315cfd75-6605-49c4-b0fe-799833b41099"),
+    _parameter("country-code", "ISO 3166 country code (DSD: required); regmap answers DE",
+               "DE", pattern=f"^{dsd.COUNTRY}$"),
     _parameter("jurisdiction-admin-l2", "NUTS 2016 code of a Land, Regierungsbezirk or Kreis",
                "DE3", pattern=identifiers.anchored(identifiers.NUTS_DE)),
     _parameter("jurisdiction-admin-l3", "LAU: for Germany the AGS of a municipality",
                "11000000", pattern=identifiers.anchored(identifiers.AGS)),
-    _parameter("jurisdiction-context-id", "the jurisdiction context the jurisdiction stands "
-               "for (DSD:ERR:0005 names the one needed)",
+    _parameter("jurisdiction-context-id", "DSD: the jurisdiction context the jurisdiction "
+               "stands for (DSD:ERR:0005 names the one needed)",
                "5ce148b9-5578-4049-aecf-af7bb55714b5", format="uuid"),
 ]
 _XML = {"application/xml": {"schema": {"type": "string"}}}
@@ -51,10 +58,10 @@ class Search(MethodView):
             "200": {"description": "query:QueryResponse, status Success", "content": _XML},
             "400": {"description": "query:QueryResponse, status Failure: "
                                    "rs:InvalidRequestExceptionType (DSD:ERR:0003, 0004, "
-                                   "0006; EB:ERR:0007)", "content": _XML},
+                                   "0006; EB:ERR:0003 to 0007)", "content": _XML},
             "404": {"description": "query:QueryResponse, status Failure: "
                                    "rs:ObjectNotFoundExceptionType (DSD:ERR:0001, 0002, "
-                                   "0005)", "content": _XML}})
+                                   "0005; EB:ERR:0001, 0002)", "content": _XML}})
     def get(self):
         """An OOTS Evidence Broker or Data Service Directory query
         ---
@@ -64,22 +71,30 @@ class Search(MethodView):
         evidence type: the concept's identifier (a UUID) as the name, the user's value as the
         value (DSD:ERR:0005 names the concepts needed); any other name is DSD:ERR:0003.
         """
-        args = {name: request.args.getlist(name) for name in request.args}
-        query_ids = args.pop("queryId", [])
-        try:
-            if len(query_ids) != 1 or query_ids[0] not in QUERIES:
-                eb = any(q.startswith(EB_PREFIX) for q in query_ids)
-                raise RegRepException("EB:ERR:0007" if eb else "DSD:ERR:0004",
-                                      query_ids[0] if len(query_ids) == 1 else "queryId")
-            run, slot, build = QUERIES[query_ids[0]]
-            objects = run(read_conn(), args,
-                          illustrative=current_app.config["REGMAP_ROUTING_ILLUSTRATIVE"])
-        except RegRepException as failure:
-            status = 404 if failure.exception_type.endswith("ObjectNotFoundExceptionType") \
-                else 400
-            return _xml(documents.failure(failure), status)
-        return _xml(documents.registry_objects(objects, slot, build), 200)
+        # Read from the primary: an answer is cached under the catalogue version read
+        # before it, so it must never be older than that version (a replica may be).
+        key = answers.cache_key(request.args.items(multi=True))
+        version = answers.version(current_app, get_conn)
+        found = answers.answers.get(version, key)
+        if found is None:
+            found = _answer(get_conn())
+            answers.answers.put(version, key, found)
+        return Response(found[1], status=found[0], mimetype=documents.MEDIA_TYPE)
 
 
-def _xml(body, status):
-    return Response(body, status=status, mimetype=documents.MEDIA_TYPE)
+def _answer(conn):
+    """(status, body) of the query the request asks."""
+    args = {name: request.args.getlist(name) for name in request.args}
+    query_ids = args.pop("queryId", [])
+    try:
+        if len(query_ids) != 1 or query_ids[0] not in QUERIES:
+            eb = any(q.startswith(EB_PREFIX) for q in query_ids)
+            raise RegRepException("EB:ERR:0007" if eb else "DSD:ERR:0004",
+                                  query_ids[0] if len(query_ids) == 1 else "queryId")
+        run, slot, build = QUERIES[query_ids[0]]
+        objects = run(conn, args,
+                      illustrative=current_app.config["REGMAP_ROUTING_ILLUSTRATIVE"])
+    except RegRepException as failure:
+        status = 404 if failure.exception_type == OBJECT_NOT_FOUND else 400
+        return status, documents.failure(failure)
+    return 200, documents.registry_objects(objects, slot, build)

@@ -48,8 +48,9 @@ def register(row):
 def evidence_type(row):
     return _document("evidence-type", evidence_types, row, title=row["title_de"],
                      text=_join(row["title_en"], row["description_de"], row["description_en"],
-                                row["register_names"]),
-                     keys=[row["code"], row["uri"]])
+                                row["register_names"], row["concept_texts"]),
+                     # The OOTS classification URI finds it as exactly as its own URI.
+                     keys=[row["code"], row["uri"], row["oots_classification_uri"]])
 
 
 def service(row):

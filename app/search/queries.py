@@ -27,7 +27,10 @@ def registers(conn, codes=None):
 def evidence_types(conn, codes=None):
     return _rows(conn, """
         SELECT t.id, t.code, t.uri, t.title_de, t.title_en, t.description_de,
-               t.description_en, t.status,
+               t.description_en, t.status, t.oots_classification_uri,
+               (SELECT string_agg(concat_ws(' ', c->'description'->>'de',
+                                            c->'description'->>'en'), ' ')
+                FROM jsonb_array_elements(t.classification_concepts) c) AS concept_texts,
                (SELECT string_agg(r.name, ' ') FROM evidence_type_register er
                 JOIN register r ON r.id = er.register_id
                 WHERE er.evidence_type_id = t.id) AS register_names

@@ -1,5 +1,6 @@
 """How catalogue objects appear on the pages: German labels, which fields a list shows, and
 which codes link to other objects. Documents are the API's own (same visibility rules)."""
+from ..catalog.eu_requirements import eu_requirements
 from ..catalog.evidence_types import evidence_types
 from ..catalog.offers import offers
 from ..catalog.organisations import organisations
@@ -56,18 +57,22 @@ KINDS = {k.name: k for k in (
          [("code", "Code"), ("consumer", "Datennutzer"), ("service", "Leistung"),
           ("evidence_type", "Nachweistyp"), ("provider", "von"), ("status", "Status")],
          readers=PERMISSION_READERS),
+    Kind(eu_requirements, "EU-Anforderungen", "EU-Anforderung", ("procedure", "evidence_type"),
+         [("code", "Code"), ("name", "Bezeichnung"), ("identifier", "Kennung (EU)"),
+          ("status", "Status")]),
 )}
 
 FILTER_LABELS = {"art": "Art", "consumer": "Datennutzer (Code)", "service": "Leistung (Code)",
                  "name": "Name enthält", "kind": "Art", "keeper": "Registerführung (Code)",
                  "register": "Register (Code)", "evidence_type": "Nachweistyp (Code)",
-                 "provider": "Datenbereitsteller (Code)", "area": "Gebietsschlüssel"}
+                 "provider": "Datenbereitsteller (Code)", "area": "Gebietsschlüssel",
+                 "procedure": "EU-Verfahren (z. B. R1)"}
 
 # Fields whose values are codes of other objects: where they link.
 LINKS = {"registers": "registers", "keepers": "organisations",
          "federal_counterparts": "organisations", "provider": "organisations",
          "evidence_type": "evidence-types", "consumer": "organisations",
-         "service": "services", "register": "registers"}
+         "service": "services", "register": "registers", "access_service": "organisations"}
 
 LABELS = {
     "code": "Code", "uri": "URI", "title": "Bezeichnung", "name": "Bezeichnung",
@@ -89,6 +94,15 @@ LABELS = {
     "updated_at": "geändert", "pending_change": "Wartende Änderung", "consumer": "Datennutzer",
     "service": "Leistung", "may_use_identification_number": "Darf Identifikationsnummer nutzen",
     "environment": "Umgebung",
+    # EU OOTS (issue 15)
+    "name_en": "Name (englisch)", "address": "Anschrift",
+    "edelivery_party_id": "eDelivery-Kennung (OOTS)",
+    "classification_concepts": "Klassifikationsmerkmale (OOTS)",
+    "distributions": "Formate (OOTS)", "level_of_assurance": "Vertrauensniveau (eIDAS)",
+    "jurisdiction_context": "Zuständigkeitsbezug", "classification": "Klassifikation",
+    "access_service": "Zugang über (OOTS)", "identifier": "Kennung (EU)",
+    "reference_frameworks": "Rechtsrahmen (EU-Verfahren)",
+    "evidence_type_lists": "Nachweistyp-Listen",
 }
 HIDDEN = {"provider_name"}
 

@@ -1,0 +1,124 @@
+"""The Evidence Broker's two queries for the German catalogue:
+
+- `urn:fdc:oots:eb:ebxml-regrep:queries:requirements-by-procedure-and-jurisdiction`: the EU
+  requirements of a procedure (Procedures code list) whose legal framework applies in the
+  jurisdiction asked about;
+- `urn:fdc:oots:eb:ebxml-regrep:queries:evidence-types-by-requirement-and-jurisdiction`: the
+  lists of German evidence types (active, with an OOTS classification) that satisfy a
+  requirement.
+
+Answers come from the EU requirements of the catalogue (catalog/eu_requirements.py). A
+framework's jurisdiction is DE or a Land (NUTS 1); it applies to a jurisdiction asked about
+at or below it."""
+import re
+import uuid
+
+from .. import identifiers
+from ..catalog import oots_codes
+from ..dates import berlin_today
+from . import queries
+from .errors import RegRepException
+
+REQUIREMENTS_QUERY = \
+    "urn:fdc:oots:eb:ebxml-regrep:queries:requirements-by-procedure-and-jurisdiction"
+EVIDENCE_TYPES_QUERY = \
+    "urn:fdc:oots:eb:ebxml-regrep:queries:evidence-types-by-requirement-and-jurisdiction"
+_JURISDICTION = ("country-code", "jurisdiction-admin-l2", "jurisdiction-admin-l3")
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regmap.example/oots/eb")
+_COUNTRY = re.compile("[A-Z]{2}")
+_AGS = re.compile(identifiers.AGS)
+_NUTS = re.compile(identifiers.NUTS_DE)
+
+
+def requirements(conn, args, *, illustrative):
+    args = _single(args, ("procedure-id", *_JURISDICTION),
+                   required=("procedure-id", "country-code"))
+    if args["procedure-id"] not in oots_codes.PROCEDURES:
+        raise RegRepException("EB:ERR:0005", "procedure-id")
+    keys = _jurisdiction(conn, args)
+    found = []
+    for row in queries.eu_requirements(conn, procedure=args["procedure-id"],
+                                       illustrative=illustrative):
+        frameworks = _frameworks(conn, row, keys, args["procedure-id"])
+        if frameworks:
+            found.append(_document(row, frameworks))
+    if not found:
+        raise RegRepException("EB:ERR:0001", "no requirement of this procedure applies in "
+                                             "the jurisdiction given")
+    return found
+
+
+def evidence_types(conn, args, *, illustrative):
+    args = _single(args, ("requirement-id", *_JURISDICTION),
+                   required=("requirement-id", "country-code"))
+    row = queries.eu_requirement_by_identifier(conn, args["requirement-id"], illustrative)
+    if row is None:
+        raise RegRepException("EB:ERR:0002", args["requirement-id"])
+    keys = _jurisdiction(conn, args)
+    frameworks = _frameworks(conn, row, keys, None)
+    lists = []
+    for lst, types in zip(row["evidence_type_lists"],
+                          queries.evidence_types_of_lists(conn, row["id"], berlin_today())):
+        published = [{"classification": t["oots_classification_uri"],
+                      "title": {"en": t["title_en"], "de": t["title_de"]},
+                      "description": {"en": t["description_en"], "de": t["description_de"]}}
+                     for t in types if t["oots_classification_uri"]]
+        if published:
+            lists.append({**lst, "evidence_types": published})
+    if not frameworks or not lists:
+        raise RegRepException("EB:ERR:0001", "no German evidence type satisfies this "
+                                             "requirement in the jurisdiction given")
+    return [{**_document(row, frameworks), "evidence_type_lists": lists}]
+
+
+def _single(args, known, required):
+    unknown = sorted(set(args) - set(known))
+    if unknown:
+        raise RegRepException("EB:ERR:0003", ", ".join(unknown))
+    for name, values in args.items():
+        if len(values) > 1:
+            raise RegRepException("EB:ERR:0003", f"{name} given more than once")
+    args = {name: values[0] for name, values in args.items()}
+    for name in required:
+        if not args.get(name):
+            raise RegRepException("EB:ERR:0003", name)
+    return args
+
+
+def _jurisdiction(conn, args):
+    """The keys a framework may have to apply to the jurisdiction asked about (None: any)."""
+    country = args["country-code"]
+    if not _COUNTRY.fullmatch(country):
+        raise RegRepException("EB:ERR:0006", "country-code")
+    if country != "DE":
+        raise RegRepException("EB:ERR:0001", f"this broker serves DE, not {country}")
+    l2, l3 = args.get("jurisdiction-admin-l2"), args.get("jurisdiction-admin-l3")
+    if l3:
+        municipality = queries.municipality(conn, l3, berlin_today()) \
+            if _AGS.fullmatch(l3) else None
+        if municipality is None:
+            raise RegRepException("EB:ERR:0004", l3)
+        return {"DE", l3[:2]}
+    if l2:
+        area = queries.area_by_nuts(conn, l2) if _NUTS.fullmatch(l2) else None
+        if area is None:
+            raise RegRepException("EB:ERR:0004", l2)
+        return {"DE", area["key"][:2]}
+    return None
+
+
+def _frameworks(conn, row, keys, procedure):
+    """The requirement's frameworks (of `procedure`, if given) applying in `keys`, with
+    their jurisdiction as NUTS code."""
+    chosen = [f for f in row["reference_frameworks"]
+              if (procedure is None or f["procedure"] == procedure)
+              and (keys is None or f["jurisdiction"] in keys)]
+    nuts = queries.nuts_of(conn, [f["jurisdiction"] for f in chosen])
+    return [{**f, "jurisdiction": {"nuts": nuts.get(f["jurisdiction"])}} for f in chosen]
+
+
+def _document(row, frameworks):
+    return {"identifier": row["identifier"],
+            "registry_id": f"urn:uuid:{uuid.uuid5(_NAMESPACE, row['identifier'])}",
+            "name": {"en": row["name_en"], "de": row["name_de"]},
+            "reference_frameworks": frameworks}
