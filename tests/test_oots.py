@@ -750,3 +750,26 @@ def test_search_finds_an_evidence_type_by_its_oots_classification(client, birth_
         r = client.get(f"{API}/search", query_string={"q": q})
         assert r.status_code == 200, r.json
         assert "geburtsurkunde" in [hit["code"] for hit in r.json["items"]], q
+
+
+def test_editing_an_offer_on_its_page_keeps_what_the_form_does_not_show(
+        client, conn, birth_certificates):
+    """The offer form shows no OOTS fields; saving it must not wipe them (found in review:
+    the form replaces the whole offer)."""
+    from .web_helpers import post_form, sign_in, web_user
+    code = birth_certificates["code"]
+    sign_in(client, web_user(conn, "data_manager"))
+    r = post_form(client, f"/angebote/{code}/bearbeiten", {
+        "evidence_type": "geburtsurkunde", "areas": "11000000",
+        "provider": "standesamt-i-berlin", "service_id": "urn:test:geburtsurkunde",
+        "endpoint_url": "https://neu.example/api", "environment": "production",
+        "valid_from": birth_certificates["valid_from"],
+        "version": str(birth_certificates["version"])})
+    assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    row = conn.execute("SELECT endpoint_url, classification, jurisdiction_context, "
+                       "level_of_assurance, distributions FROM offer WHERE code = %s",
+                       (code,)).fetchone()
+    assert row["endpoint_url"] == "https://neu.example/api"
+    assert row["classification"] == {"countryresidence": [NEVER, BEEN]}
+    assert (row["jurisdiction_context"], row["level_of_assurance"]) == ("place-of-birth", "High")
+    assert row["distributions"] == BIRTH_DISTRIBUTIONS

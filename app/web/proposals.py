@@ -131,6 +131,9 @@ def edit_offer(code):
         return _offer_form_page(form, offer=row, status=422)
     # A form without its version cannot prove it saw the current state: refused (412).
     expected = int(form.get("version")) if form.get("version").isdigit() else -1
+    # The form replaces what it shows; what it does not show (the OOTS fields) stays.
+    data = {**{k: v for k, v in offers.editable(row).items() if k not in OFFER_FIELDS},
+            **data}
     try:
         offers.change(conn, actor, code, data, expected, partial=False)
     except Problem as problem:
