@@ -87,7 +87,8 @@ def _run(kind, xml_bytes):
                                       .encode("utf-8"))
             for failed in report.iter(f"{{{SVRL}}}failed-assert"):
                 text = " ".join("".join(failed.itertext()).split())
-                failures.append({"rule_file": name, "id": failed.get("id"), "text": text})
+                failures.append({"rule_file": name, "id": failed.get("id"),
+                                 "role": failed.get("role"), "text": text})
     return failures
 
 

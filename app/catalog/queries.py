@@ -127,15 +127,17 @@ def insert_organisations(conn, values_list):
     """Many organisations in one statement (bulk writes); returns {code: id}."""
     columns = ("code", "name", "abbreviation", "kind", "seat_ags", "dvdv_key", "status",
                "illustrative")
-    params = {c: [v.get(c) for v in values_list] for c in columns}
-    params["contact"] = [json.dumps(v["contact"]) if v.get("contact") else None
-                         for v in values_list]
+    params = {c: [v.get(c) for v in values_list] for c in columns + ("name_en",)}
+    for column in ("contact", "address", "edelivery_party_id"):
+        params[column] = [json.dumps(v[column]) if v.get(column) else None
+                          for v in values_list]
     rows = conn.execute("""
         INSERT INTO organisation (code, name, abbreviation, kind, seat_ags, contact, dvdv_key,
-                                  status, illustrative)
+                                  name_en, address, edelivery_party_id, status, illustrative)
         SELECT * FROM unnest(%(code)s::text[], %(name)s::text[], %(abbreviation)s::text[],
                              %(kind)s::text[], %(seat_ags)s::text[], %(contact)s::jsonb[],
-                             %(dvdv_key)s::text[], %(status)s::text[],
+                             %(dvdv_key)s::text[], %(name_en)s::text[], %(address)s::jsonb[],
+                             %(edelivery_party_id)s::jsonb[], %(status)s::text[],
                              %(illustrative)s::boolean[])
         RETURNING id, code
     """, params).fetchall()

@@ -118,6 +118,10 @@ class AddressSchema(Strict):
     city = text(200, allow_none=True, metadata={"example": "Berlin"})
     full = text(500, allow_none=True, metadata={
         "description": "the whole address in one line; derived from the parts when left out"})
+    nuts = ma.fields.String(allow_none=True, validate=validate.Regexp(
+        identifiers.anchored(identifiers.NUTS_DE), error="a German NUTS code"), metadata={
+        "description": "the NUTS region OOTS answers name for the address; the seat's Land "
+                       "when left out", "example": "DEB11"})
 
 
 class PartyIdSchema(Strict):

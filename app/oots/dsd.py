@@ -216,7 +216,7 @@ def _address(offer):
         street = " ".join(filter(None, (address.get("street"), address.get("number"))))
         place = " ".join(filter(None, (address.get("postcode"), address.get("city"))))
         address["full"] = ", ".join(filter(None, (street, place))) or None
-    address["nuts"] = offer["seat_nuts"]
+    address["nuts"] = address.get("nuts") or offer["seat_nuts"]
     return address
 
 
