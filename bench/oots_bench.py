@@ -95,7 +95,7 @@ def main():
         # warm both: the competence index and the answers of every lookup.
         cold = wrk(api, connections=CONNECTIONS, duration="5s", script=dsd_script)
         wrk(api, connections=CONNECTIONS, duration="20s", script=json_script, headers=routing)
-        wrk(api, connections=CONNECTIONS, duration="10s", script=dsd_script)
+        wrk(api, connections=CONNECTIONS, duration="20s", script=dsd_script)
         for _ in range(RUNS):
             results["hello"].append(wrk(f"{hello}/hello", connections=CONNECTIONS,
                                         duration=DURATION))

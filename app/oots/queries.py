@@ -47,8 +47,20 @@ def published_offers(conn, evidence_type_id, *, today, illustrative, at_keys=Non
     """The active production offers of an evidence type that OOTS can reach on `today`:
     with an access service and a provider that have eDelivery party ids. Per offer its area
     keys (with level and NUTS code): all of them, or those among `at_keys` or below
-    `below_key` when a jurisdiction is asked for."""
-    return conn.execute("""
+    `below_key` when a jurisdiction is asked for — read through the offer–area index on
+    (evidence type, key), so a question about one place reads the offers of that place."""
+    if at_keys is None and below_key is None:
+        chosen = "SELECT offer_id, area_key FROM offer_area WHERE evidence_type_id = %(type)s"
+    else:
+        chosen = """
+            SELECT offer_id, area_key FROM offer_area
+            WHERE evidence_type_id = %(type)s AND area_key = ANY(%(at_keys)s::text[])
+            UNION ALL
+            SELECT offer_id, area_key FROM offer_area
+            WHERE evidence_type_id = %(type)s AND %(below)s::text IS NOT NULL
+              AND area_key > %(below)s AND area_key < %(below_end)s"""
+    return conn.execute(f"""
+        WITH chosen AS MATERIALIZED ({chosen})
         SELECT o.code, o.distributions, o.level_of_assurance, o.jurisdiction_context,
                o.classification, p.name AS provider_name, p.name_en AS provider_name_en,
                p.address AS provider_address, p.edelivery_party_id AS provider_party_id,
@@ -57,26 +69,25 @@ def published_offers(conn, evidence_type_id, *, today, illustrative, at_keys=Non
                array_agg(a.key ORDER BY a.key) AS area_keys,
                array_agg(a.level ORDER BY a.key) AS area_levels,
                array_agg(a.nuts ORDER BY a.key) AS area_nuts
-        FROM offer o
+        FROM chosen c
+        JOIN offer o ON o.id = c.offer_id
         JOIN organisation p ON p.id = o.provider_id
         JOIN organisation s ON s.id = o.access_service_id
-        JOIN offer_area oa ON oa.offer_id = o.id
-        JOIN area a ON a.key = oa.area_key
-        WHERE o.evidence_type_id = %(type)s AND o.status = 'active'
-          AND o.environment = 'production' AND (%(illustrative)s OR NOT o.illustrative)
+        JOIN area a ON a.key = c.area_key
+        WHERE o.status = 'active' AND o.environment = 'production'
+          AND (%(illustrative)s OR NOT o.illustrative)
           AND (o.valid_from IS NULL OR o.valid_from <= %(today)s)
           AND (o.valid_to IS NULL OR o.valid_to > %(today)s)
           AND p.status = 'active' AND s.status = 'active'
           AND p.edelivery_party_id IS NOT NULL AND s.edelivery_party_id IS NOT NULL
-          AND (%(at_keys)s::text[] IS NULL AND %(below)s::text IS NULL
-               OR a.key = ANY(%(at_keys)s::text[])
-               OR (%(below)s::text IS NOT NULL AND a.key LIKE %(below)s || '%%'
-                   AND a.key <> %(below)s))
         GROUP BY o.id, p.id, s.id
         ORDER BY o.code
     """, {"type": evidence_type_id, "today": today, "illustrative": illustrative,
-          "at_keys": list(at_keys) if at_keys is not None else None,
-          "below": below_key}).fetchall()
+          "at_keys": list(at_keys or ()), "below": below_key,
+          # Keys are digits (or DE): the keys below `below` sort between it and the key
+          # whose last digit is one higher.
+          "below_end": below_key[:-1] + chr(ord(below_key[-1]) + 1) if below_key else None,
+          }).fetchall()
 
 
 def eu_requirements(conn, *, procedure, illustrative):
