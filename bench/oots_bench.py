@@ -9,7 +9,9 @@ DSD: 4,000 distinct second-step queries (context and classification given), each
 municipality with both classification values: "has lived in Germany" finds its registry
 office (200), "never lived in Germany" finds none outside Berlin (DSD:ERR:0001, 404), as the
 EU's requesters would see it. JSON: the same 2,000 municipalities x the three evidence types
-of the writes benchmark, with a routing token.
+of the writes benchmark, with a routing token. Each round measures both quiet and while the
+writes benchmark's writer works (organisation edits, offer edit proposals and approvals, token
+creation at WRITES_PER_SECOND): changes that do not reach OOTS answers keep the DSD's cache.
 
     .venv/bin/python bench/oots_bench.py
 Needs wrk and a database (DATABASE_URL, else the embedded one); seeds the demo catalogue.
@@ -21,6 +23,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -28,7 +32,15 @@ from app.config import Config  # noqa: E402
 from app.db import resolve_database_url  # noqa: E402
 from app.oots.dsd import QUERY_ID  # noqa: E402
 from bench.harness import gunicorn, lua_paths, regmap, wrk  # noqa: E402
-from bench.writes_bench import CONNECTIONS, DURATION, RUNS, WORKERS, lookups  # noqa: E402
+from bench.writes_bench import (  # noqa: E402
+    CONNECTIONS,
+    DURATION,
+    RUNS,
+    WORKERS,
+    WRITES_PER_SECOND,
+    Writer,
+    lookups,
+)
 
 BIRTH = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/" \
         "ca8afed6-2dc0-422a-a931-d21c3d8d370e"
@@ -87,7 +99,20 @@ def main():
     routing = {"Authorization": "Bearer " + regmap(
         "token", "create", "--email", "bench-routing@regmap.example", "--role", "routing",
         env=env)}
-    results = {"hello": [], "json": [], "dsd": []}
+    # The writes benchmark's writer: organisation edits, offer edit proposals and approvals
+    # (of a municipality's Gewerbeanzeige offer), token creation.
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        orgs = [r[0] for r in conn.execute(
+            "SELECT code FROM organisation WHERE code LIKE 'gemeinde-%' ORDER BY md5(code) "
+            "LIMIT 500")]
+    provider_org = f"gemeinde-{ags_list[-1]}"
+    dm = {"Authorization": "Bearer " + regmap(
+        "token", "create", "--email", "bench-dm@regmap.example", "--role", "data_manager",
+        env=env)}
+    provider = {"Authorization": "Bearer " + regmap(
+        "token", "create", "--email", f"bench-{provider_org}@regmap.example",
+        "--role", "provider_admin", "--org", provider_org, env=env)}
+    results = {"hello": [], "json": [], "dsd": [], "json_writes": [], "dsd_writes": []}
     with gunicorn("bench.hello_app:app", 18393, "/hello", workers=WORKERS) as hello, \
             gunicorn("app.wsgi:app", 18394, "/readyz", workers=WORKERS,
                      env={"DATABASE_URL": env["DATABASE_URL"]}) as api:
@@ -103,11 +128,22 @@ def main():
                                        script=json_script, headers=routing))
             results["dsd"].append(wrk(api, connections=CONNECTIONS, duration=DURATION,
                                       script=dsd_script))
+            for name, script, headers in (("json_writes", json_script, routing),
+                                          ("dsd_writes", dsd_script, {})):
+                writer = Writer(api, dm, provider, f"demo-gewerbe-{ags_list[-1]}", orgs)
+                writer.start()
+                results[name].append(wrk(api, connections=CONNECTIONS, duration=DURATION,
+                                         script=script, headers=headers))
+                writer.stop.set()
+                writer.join()
     hello_rps = statistics.median(r["rps"] for r in results["hello"])
     print(f"gunicorn {WORKERS} workers; wrk {CONNECTIONS} connections, {DURATION} per run, "
           f"median of {RUNS}")
+    print(f"writes while measuring '… with writes': {WRITES_PER_SECOND}/s, as in "
+          "bench/writes_bench.py")
     for name, label in (("hello", "bare Flask hello"), ("json", "JSON competence"),
-                        ("dsd", "DSD query (XML)")):
+                        ("dsd", "DSD query (XML)"), ("json_writes", "JSON, with writes"),
+                        ("dsd_writes", "DSD, with writes")):
         rps = statistics.median(r["rps"] for r in results[name])
         print(f"{label:<20} {rps:>8.0f} req/s ({rps / hello_rps:4.2f}x hello)  "
               f"p50 {statistics.median(r['p50_ms'] for r in results[name]):6.2f} ms  "
@@ -118,6 +154,9 @@ def main():
     dsd = statistics.median(r["rps"] for r in results["dsd"])
     json_rps = statistics.median(r["rps"] for r in results["json"])
     print(f"DSD / JSON: {dsd / json_rps:4.2f}")
+    dsd_w = statistics.median(r["rps"] for r in results["dsd_writes"])
+    json_w = statistics.median(r["rps"] for r in results["json_writes"])
+    print(f"DSD / JSON, with writes: {dsd_w / json_w:4.2f}")
 
 
 if __name__ == "__main__":

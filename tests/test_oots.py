@@ -947,3 +947,24 @@ def test_organisations_written_in_bulk_keep_their_oots_fields(conn):
     row = organisations.load(conn, "bulk-standesamt")
     assert (row["name_en"], row["address"], row["edelivery_party_id"]) == (
         "Registry office Bulk", {"city": "Kiel"}, party("0204", "bulk-1"))
+
+
+def test_only_changes_that_reach_oots_answers_empty_the_cache(client, dm, birth_certificates):
+    from app.oots.answers import answers
+    params = {"queryId": DSD_QUERY, "evidence-type-classification": BIRTH,
+              "country-code": "DE", "jurisdiction-context-id": PLACE_OF_BIRTH,
+              RESIDENCE: NEVER}
+    client.get("/rest/search", query_string=params)
+    generation = answers.generation
+    # An organisation no OOTS offer names, a token, a service: the cache stays.
+    assert change(client, dm, "organisations", "kba", {"abbreviation": "KBA2"}).status_code \
+        == 200
+    create(client, dm, "services", {"code": "irgendwas", "name": {"de": "Irgendwas"}})
+    assert client.get("/rest/search", query_string=params).status_code == 200
+    assert answers.generation == generation
+    # The registry office's English name appears in answers: the cache starts afresh.
+    assert change(client, dm, "organisations", "standesamt-i-berlin",
+                  {"name_en": "Registry Office Berlin I"}).status_code == 200
+    r = client.get("/rest/search", query_string=params)
+    assert answers.generation == generation + 1
+    assert b"Registry Office Berlin I" in r.data

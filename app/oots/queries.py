@@ -131,3 +131,27 @@ def evidence_types_of_lists(conn, requirement_id, today):
 def nuts_of(conn, keys):
     return {r["key"]: r["nuts"] for r in conn.execute(
         "SELECT key, nuts FROM area WHERE key = ANY(%(keys)s)", {"keys": list(keys)})}
+
+
+def any_oots_evidence_type(conn, codes):
+    """Whether one of these evidence types has (or is among types with) an OOTS
+    classification."""
+    return conn.execute("""
+        SELECT EXISTS (SELECT 1 FROM evidence_type WHERE code = ANY(%(codes)s)
+                       AND oots_classification_uri IS NOT NULL) AS found
+    """, {"codes": [c for c in codes if c]}).fetchone()["found"]
+
+
+def organisation_in_oots(conn, code):
+    """Whether an organisation provides or gives access to an offer of an evidence type with
+    an OOTS classification (its name, address or party id appear in DSD answers)."""
+    return conn.execute("""
+        WITH g AS (SELECT id FROM organisation WHERE code = %(code)s)
+        SELECT EXISTS (
+            SELECT 1 FROM offer o JOIN evidence_type t ON t.id = o.evidence_type_id
+            WHERE o.provider_id = (SELECT id FROM g) AND t.oots_classification_uri IS NOT NULL
+            UNION ALL
+            SELECT 1 FROM offer o JOIN evidence_type t ON t.id = o.evidence_type_id
+            WHERE o.access_service_id = (SELECT id FROM g)
+              AND t.oots_classification_uri IS NOT NULL) AS found
+    """, {"code": code}).fetchone()["found"]

@@ -57,11 +57,14 @@ def upgrade():
         ADD COLUMN jurisdiction_context text REFERENCES jurisdiction_context (code),
         ADD COLUMN classification jsonb NOT NULL DEFAULT '{}',
         ADD COLUMN access_service_id bigint REFERENCES organisation (id);
+    CREATE INDEX offer_access_service ON offer (access_service_id)
+        WHERE access_service_id IS NOT NULL;
     """)
 
 
 def downgrade():
     op.execute("""
+    DROP INDEX offer_access_service;
     ALTER TABLE offer DROP COLUMN access_service_id, DROP COLUMN classification,
         DROP COLUMN jurisdiction_context, DROP COLUMN level_of_assurance,
         DROP COLUMN distributions;
