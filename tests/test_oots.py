@@ -968,3 +968,25 @@ def test_only_changes_that_reach_oots_answers_empty_the_cache(client, dm, birth_
     r = client.get("/rest/search", query_string=params)
     assert answers.generation == generation + 1
     assert b"Registry Office Berlin I" in r.data
+
+
+def test_a_data_manager_gives_an_organisation_its_oots_details_on_its_page(client, conn, dm):
+    from .web_helpers import post_form, sign_in, web_user
+    organisation(client, dm, "standesamt-kiel", "Standesamt Kiel", kind="Standesamt",
+                 address={"street": "Fleethörn", "number": "9", "postcode": "24103",
+                          "city": "Kiel", "nuts": "DEF02"})
+    sign_in(client, web_user(conn, "data_manager"))
+    page = "/katalog/organisations/standesamt-kiel/bearbeiten"
+    assert 'value="DEF02"' in client.get(page).get_data(as_text=True)
+    r = post_form(client, page, {
+        "name": "Standesamt Kiel", "kind": "Standesamt", "name_en": "Registry Office Kiel",
+        "address_street": "Fleethörn", "address_number": "9", "address_postcode": "24103",
+        "address_city": "Kiel", "address_nuts": "DEF02",
+        "edelivery_party_id_scheme": "urn:cef.eu:names:identifier:EAS:0204",
+        "edelivery_party_id_value": "01-Kiel-1", "version": "1"})
+    assert r.status_code == 303, r.get_data(as_text=True)[:300]
+    row = conn.execute("SELECT name_en, address, edelivery_party_id FROM organisation "
+                       "WHERE code = 'standesamt-kiel'").fetchone()
+    assert row["name_en"] == "Registry Office Kiel"
+    assert row["address"]["nuts"] == "DEF02" and row["address"]["street"] == "Fleethörn"
+    assert row["edelivery_party_id"] == party("0204", "01-Kiel-1")
