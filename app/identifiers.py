@@ -18,6 +18,8 @@ ARS = r"[0-9]{12}"           # Amtlicher Regionalschlüssel: Kreis 5 + Verband 4
 PLZ = r"[0-9]{5}"
 KREIS = r"[0-9]{5}"
 LEISTUNGSSCHLUESSEL = r"[0-9]{14}"
+# The whole federation or a Land: where a law applies (an EU requirement's framework).
+FEDERATION_OR_LAND = r"DE|[0-9]{2}"
 # A provider-classification value named in a lookup: `<concept code>:<value>`.
 CLASSIFICATION_VALUE = rf"(?:{CODE}):[^\x00-\x1f]{{1,200}}"
 # A German NUTS 2016 region: DE + NUTS 1 (one character), NUTS 2 (two), NUTS 3 (three).

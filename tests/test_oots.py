@@ -990,3 +990,18 @@ def test_a_data_manager_gives_an_organisation_its_oots_details_on_its_page(clien
     assert row["name_en"] == "Registry Office Kiel"
     assert row["address"]["nuts"] == "DEF02" and row["address"]["street"] == "Fleethörn"
     assert row["edelivery_party_id"] == party("0204", "01-Kiel-1")
+
+
+def test_a_requirements_framework_applies_in_germany_or_a_land(client, dm):
+    body = {"code": "r", "identifier": "https://sr.oots.tech.europa.eu/requirements/r",
+            "name": {"en": "R"}, "reference_frameworks": [{
+                "identifier": "0b7c6d1e-0000-4000-8000-000000000009", "procedure": "R1",
+                "title": {"en": "R"}, "jurisdiction": "01054"}]}
+    r = client.post(f"{API}/eu-requirements", json=body, headers=dm)
+    assert r.status_code == 422
+    assert r.json["errors"][0]["name"] == "reference_frameworks.0.jurisdiction"
+    body["reference_frameworks"][0]["jurisdiction"] = "77"
+    r = client.post(f"{API}/eu-requirements", json=body, headers=dm)
+    assert r.status_code == 422
+    assert r.json["errors"] == [{"name": "reference_frameworks", "in": "body",
+                                 "detail": "unknown area key '77'"}]

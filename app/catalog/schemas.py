@@ -625,9 +625,10 @@ class ReferenceFrameworkSchema(Strict):
                                  validate=validate.OneOf(sorted(oots_codes.PROCEDURES)),
                                  metadata={"description": "Procedures code list (SDG Annex II)",
                                            "example": "R1"})
-    jurisdiction = ma.fields.String(required=True, validate=AREA_KEY, metadata={
-        "description": "the area whose law sets the requirement: DE or a Land key",
-        "example": "DE"})
+    jurisdiction = ma.fields.String(required=True, validate=validate.Regexp(
+        identifiers.anchored(identifiers.FEDERATION_OR_LAND), error="DE or a Land key"),
+        metadata={"description": "the area whose law sets the requirement: DE or a Land key "
+                                 "(the Evidence Broker answers by Land)", "example": "DE"})
 
 
 class EvidenceTypeListSchema(Strict):
