@@ -15,6 +15,7 @@ import threading
 from urllib.parse import parse_qsl
 
 from ..dates import berlin_today
+from ..db import get_conn
 from ..observability import REQUEST_ID_HEADER, new_request_id, sane_request_id
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
@@ -135,7 +136,6 @@ class OotsFastPath:
             return version(self.app, None)
         # Checking on every request (tests): ask the database, as the Flask view does.
         with self.app.app_context():
-            from ..db import get_conn
             return version(self.app, get_conn)
 
 

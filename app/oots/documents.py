@@ -54,7 +54,7 @@ def _response(status, **attributes):
     return root
 
 
-def _slot(parent, name, ns=RIM):
+def _slot(parent, name):
     slot = _sub(parent, "Slot", ns=RIM, name=name)
     value = _sub(slot, "SlotValue", ns=RIM)
     _xsi_type(value, "rim:AnyValueType")
@@ -139,12 +139,7 @@ def _access_service(parent, service):
     _sub(address, "AdminUnitLevel1", "DE")
     if publisher["address"].get("nuts"):
         _sub(address, "AdminUnitLevel2", publisher["address"]["nuts"])
-    jurisdiction = _sub(agent, "Jurisdiction")
-    _sub(jurisdiction, "AdminUnitLevel1", "DE")
-    if publisher["jurisdiction"].get("nuts"):
-        _sub(jurisdiction, "AdminUnitLevel2", publisher["jurisdiction"]["nuts"])
-    if publisher["jurisdiction"].get("lau"):
-        _sub(jurisdiction, "AdminUnitLevel3", publisher["jurisdiction"]["lau"])
+    _jurisdiction(agent, publisher["jurisdiction"])
     for concept, values in publisher["concepts"]:
         classification_concept(agent, concept, tag="ClassificationConcept", values=values)
 

@@ -100,7 +100,8 @@ def _jurisdiction(conn, args, today):
         if municipality is None:
             raise RegRepException("DSD:ERR:0006", "jurisdiction-admin-l3")
         keys = [l3, *ancestor_keys(l3, municipality["ars"])]
-        if l2 and not (_NUTS.fullmatch(l2) and _area_of_nuts(conn, l2)["key"] in keys):
+        area = queries.area_by_nuts(conn, l2) if l2 and _NUTS.fullmatch(l2) else None
+        if l2 and (area is None or area["key"] not in keys):
             raise RegRepException("DSD:ERR:0006", "jurisdiction-admin-l2")
         return keys, None
     if l2:
@@ -109,10 +110,6 @@ def _jurisdiction(conn, args, today):
             raise RegRepException("DSD:ERR:0006", "jurisdiction-admin-l2")
         return [area["key"], *_keys_above(area["key"])], area["key"]
     return None, None
-
-
-def _area_of_nuts(conn, nuts):
-    return queries.area_by_nuts(conn, nuts) or {"key": None}
 
 
 def _keys_above(key):

@@ -58,7 +58,8 @@ def evidence_types(conn, args, *, illustrative):
     frameworks = _frameworks(conn, row, keys, None)
     lists = []
     for lst, types in zip(row["evidence_type_lists"],
-                          queries.evidence_types_of_lists(conn, row["id"], berlin_today())):
+                          queries.evidence_types_of_lists(
+                              conn, row["id"], len(row["evidence_type_lists"]))):
         published = [{"classification": t["oots_classification_uri"],
                       "title": {"en": t["title_en"], "de": t["title_de"]},
                       "description": {"en": t["description_en"], "de": t["description_de"]}}

@@ -110,8 +110,9 @@ def eu_requirement_by_identifier(conn, identifier, illustrative):
     """, {"identifier": identifier, "illustrative": illustrative}).fetchone()
 
 
-def evidence_types_of_lists(conn, requirement_id, today):
-    """Per list position of the requirement: its active evidence types, in order."""
+def evidence_types_of_lists(conn, requirement_id, list_count):
+    """Per list position of the requirement (`list_count` lists): its active evidence types,
+    in order."""
     rows = conn.execute("""
         SELECT e.list_position, et.oots_classification_uri, et.title_en, et.title_de,
                et.description_en, et.description_de
@@ -119,10 +120,7 @@ def evidence_types_of_lists(conn, requirement_id, today):
         WHERE e.requirement_id = %(id)s AND et.status = 'active'
         ORDER BY e.list_position, e.position
     """, {"id": requirement_id}).fetchall()
-    count = conn.execute("SELECT jsonb_array_length(evidence_type_lists) AS n "
-                         "FROM eu_requirement WHERE id = %(id)s",
-                         {"id": requirement_id}).fetchone()["n"]
-    lists = [[] for _ in range(count)]
+    lists = [[] for _ in range(list_count)]
     for r in rows:
         lists[r["list_position"]].append(r)
     return lists
