@@ -1,10 +1,11 @@
 """regmap: the Registerlandkarte of NOOTS. `create_app` builds the WSGI application."""
 from flask import Flask
 
-from . import db, errors, observability
-from .api import Api, StrictJSONProvider
 from .config import Config
-from .http import (
+from .db import pool
+from .http import errors, observability
+from .http.api import Api, StrictJSONProvider
+from .http.conventions import (
     apply_response_headers,
     limit_chunked_body,
     options_response,
@@ -20,7 +21,7 @@ def create_app(config=None):
     """Build the app. `config` overrides settings read from the environment (tests)."""
     settings = Config.from_env(config)
     app = Flask(__name__)
-    app.json = StrictJSONProvider(app)  # request bodies parsed with limits (app/api.py)
+    app.json = StrictJSONProvider(app)  # request bodies parsed with limits (http/api.py)
     app.config.from_object(settings)
     app.config.update(
         API_TITLE=API_TITLE,
@@ -30,7 +31,7 @@ def create_app(config=None):
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
-        # ETags are ours (derived from versions or content), see app/http.py.
+        # ETags are ours (derived from versions or content), see http/conventions.py.
         ETAG_DISABLED=True,
         JSON_SORT_KEYS=False,
         # Bodies above this are 413 (a batch of 20,000 lookups stays well below).
@@ -40,7 +41,7 @@ def create_app(config=None):
             "Once-Only Technical System (NOOTS). Errors are RFC 9457 problem+json.")}},
     )
     observability.configure_logging(settings.LOG_LEVEL)
-    db.init_app(app, settings)
+    pool.init_app(app, settings)
     from .competence import check_log
     check_log.init_app(app, settings)
     errors.init_app(app)
@@ -79,20 +80,32 @@ def create_app(config=None):
     app.register_blueprint(web_blp)
     app.extensions["regmap.api"] = api
     from .search import engine as search_engine
-    from .search.gate import SearchGate
     search_engine.init_app(app)
-    app.wsgi_app = SearchGate(app, app.wsgi_app)
-    # The routing service's hot path meets nothing before it but its signature (when asked
-    # for), the rate limit and, behind reverse proxies, the client address they forward.
-    from .oots.answers import OotsFastPath
-    app.wsgi_app = OotsFastPath(app, app.wsgi_app)
+    wrap_edge(app, settings)
+    return app
+
+
+# The competence answers an integrator may ask to be signed (RFC 9421).
+SIGNED_PATHS = ("/api/v1/competence", "/api/v1/competence/batch")
+
+
+def wrap_edge(app, settings):
+    """The WSGI layers in front of Flask, outermost first as a request meets them:
+    ProxyFix (behind TRUSTED_PROXY_HOPS proxies) > RateLimit > AnswerSigner >
+    CompetenceFastPath > OotsFastPath > SearchGate > Flask. The routing service's hot path
+    meets nothing before it but the client address, the rate limit and its signature."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from .competence.fastpath import CompetenceFastPath
+    from .edge.ratelimit import RateLimit
+    from .edge.signing import AnswerSigner
+    from .oots.answers import OotsFastPath
+    from .search.gate import SearchGate
+
+    app.wsgi_app = SearchGate(app, app.wsgi_app)
+    app.wsgi_app = OotsFastPath(app, app.wsgi_app)
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
-    from .signing import AnswerSigner
-    app.wsgi_app = AnswerSigner(app, app.wsgi_app)
-    from .ratelimit import RateLimit
+    app.wsgi_app = AnswerSigner(app, app.wsgi_app, SIGNED_PATHS)
     app.wsgi_app = RateLimit(app, app.wsgi_app)
     if settings.TRUSTED_PROXY_HOPS:
-        from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXY_HOPS)
-    return app

@@ -9,13 +9,15 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
 
-from . import create_app, embedded_pg, migrate, observability
+from . import create_app
+from .db import embedded_pg, migrate
+from .http import observability
 from .access.roles import ORGANISATION_ROLES, ROLES
 from .config import Config
-from .dates import parse_iso_date
-from .db import resolve_database_url
-from .environments import ENVIRONMENTS
-from .errors import Problem
+from .values.dates import parse_iso_date
+from .db.pool import resolve_database_url
+from .access.environments import ENVIRONMENTS
+from .http.errors import Problem
 
 # Commands print their result and warnings only; --verbose (or LOG_LEVEL) shows the log.
 _verbosity = {"verbose": False}
@@ -93,7 +95,7 @@ def seed(demo, national):
     from .access.actor import system_actor
     from .areas.seed import seed_areas
     from .catalog.seed import seed_catalog, seed_demo
-    from .db import get_conn
+    from .db.pool import get_conn
 
     conn, seed_dir = get_conn(), current_app.config["SEED_DIR"]
     actor = system_actor(f"cli:{getpass.getuser()}:seed")
@@ -124,7 +126,7 @@ def demo_retire():
     organisation in one audited change (the evidence types the plain seed ships stay)."""
     from .access.actor import system_actor
     from .catalog.demo import retire_demo
-    from .db import get_conn
+    from .db.pool import get_conn
 
     counts = retire_demo(get_conn(), system_actor(f"cli:{getpass.getuser()}:demo-retire"))
     click.echo("retired: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
@@ -144,7 +146,7 @@ def checks_prune(older_than):
     one audited change."""
     from .access.actor import system_actor
     from .competence import check_log
-    from .db import get_conn
+    from .db.pool import get_conn
 
     deleted = check_log.prune(get_conn(), system_actor(f"cli:{getpass.getuser()}:checks-prune"),
                               older_than)
@@ -171,8 +173,8 @@ def areas_import(file):
     from .access.actor import system_actor
     from .areas import editions
     from .catalog.area_imports import document
-    from .csv_input import decode
-    from .db import get_conn
+    from .http.csv_input import decode
+    from .db.pool import get_conn
 
     conn = get_conn()
     try:
@@ -203,7 +205,7 @@ def areas_import(file):
 def succession_add(old, new, effective_on):
     """Record that area OLD is succeeded by NEW from --date on."""
     from .areas.succession import add_succession
-    from .db import get_conn
+    from .db.pool import get_conn
 
     try:
         day = parse_iso_date(effective_on)
@@ -240,7 +242,7 @@ def token():
 def token_create(email, role, organisation, expires_days, environment):
     """Print a new token for the user with E-MAIL (created with ROLE if missing)."""
     from .access.actor import system_actor
-    from .db import get_conn
+    from .db.pool import get_conn
     from .governance.users import ensure_user_with_role, issue_token
 
     _check_org_option(role, organisation)
@@ -268,7 +270,7 @@ def signing_key():
 def signing_key_create(file, kind):
     """Write a new private key to FILE (readable by its owner only; never overwrites) and
     print its key id. Keep it outside the repository; list it first in SIGNING_KEYS."""
-    from .signing import load_keys, new_private_key_pem
+    from .edge.signing import load_keys, new_private_key_pem
 
     try:
         descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -294,7 +296,7 @@ def user_password(email, role, organisation, password_stdin):
     """Set the web sign-in password of the user with E-MAIL (created with ROLE if missing).
     Asks for the password unless --password-stdin; it is never an argument (shell history)."""
     from .access.actor import system_actor
-    from .db import get_conn
+    from .db.pool import get_conn
     from .governance.users import ensure_user_with_role, set_password
 
     _check_org_option(role, organisation)
@@ -320,7 +322,7 @@ def search():
 @with_appcontext
 def search_reindex():
     """Rebuild the search index from the database (the running service switches to it)."""
-    from .db import get_conn
+    from .db.pool import get_conn
     from .search.index import rebuild
 
     with tqdm(desc="search index", unit="doc", disable=not sys.stderr.isatty(),
@@ -336,7 +338,7 @@ def search_reindex():
 @with_appcontext
 def export(fmt, out):
     """Write the public catalogue as RDF to OUT (N-Triples and Turtle are streamed)."""
-    from .db import get_conn
+    from .db.pool import get_conn
     from .export.routes import public_graph
     from .export.serialize import STREAMED, serialize, stream
 
@@ -366,8 +368,8 @@ def offers_import(file, dry_run):
     """Import offers from a CSV FILE: all rows or none (see the README for the columns)."""
     from .access.actor import system_actor
     from .catalog.importer import import_offers
-    from .csv_input import decode
-    from .db import get_conn
+    from .http.csv_input import decode
+    from .db.pool import get_conn
 
     try:
         with open(file, "rb") as f:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
-from app.db import resolve_database_url  # noqa: E402
+from app.db.pool import resolve_database_url  # noqa: E402
 from bench.harness import gunicorn, regmap, wrk  # noqa: E402
 
 EVIDENCE_TYPES = ("meldebescheinigung", "gewerbeanzeige", "fahrzeugdaten-zb1")

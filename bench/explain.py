@@ -11,7 +11,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import Config  # noqa: E402
-from app.db import resolve_database_url  # noqa: E402
+from app.db.pool import resolve_database_url  # noqa: E402
 
 QUERIES = {
     "catalogue version (each poll, 4x per second per process)":

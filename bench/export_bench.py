@@ -24,7 +24,7 @@ def run_variant(variant, out):
     from psycopg.rows import dict_row
 
     from app.config import Config
-    from app.db import resolve_database_url
+    from app.db.pool import resolve_database_url
     from app.export.graph import CatalogueGraph
     from app.export.serialize import graph_of, stream
 

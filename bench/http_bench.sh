@@ -10,7 +10,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 
 WORKERS="${WORKERS:-2}" THREADS="${THREADS:-4}" CONNECTIONS="${CONNECTIONS:-8}"
 DURATION="${DURATION:-15s}"
-export DATABASE_URL="${DATABASE_URL:-$(python -c 'from app.config import Config; from app.db import resolve_database_url; print(resolve_database_url(Config.from_env()))')}"
+export DATABASE_URL="${DATABASE_URL:-$(python -c 'from app.config import Config; from app.db.pool import resolve_database_url; print(resolve_database_url(Config.from_env()))')}"
 regmap db upgrade >/dev/null 2>&1
 regmap seed >/dev/null 2>&1
 python - <<'PY' > bench/ags_sample.txt

@@ -73,7 +73,7 @@ def worker_rss_mb(port):
 def force_rebuild(url):
     """One '<what>.create-many' entry of no offers: every index rebuilds (in the background)."""
     code = ("from app import create_app\nfrom app.access.actor import system_actor\n"
-            "from app.catalog.offers import offers\nfrom app.db import get_conn\n"
+            "from app.catalog.offers import offers\nfrom app.db.pool import get_conn\n"
             "app = create_app()\nwith app.app_context():\n"
             "    offers.submit_many(get_conn(), system_actor('bench'), [], "
             "one_entry={'bench': 'forced rebuild'})\n")

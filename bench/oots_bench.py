@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
-from app.db import resolve_database_url  # noqa: E402
+from app.db.pool import resolve_database_url  # noqa: E402
 from app.oots.dsd import QUERY_ID  # noqa: E402
 from bench.harness import gunicorn, lua_paths, regmap, wrk  # noqa: E402
 from bench.writes_bench import (  # noqa: E402
@@ -62,7 +62,7 @@ def registry_offices(database_url, ags_list):
     from app.access.actor import system_actor
     from app.catalog.offers import offers
     from app.catalog.organisations import organisations
-    from app.db import get_conn
+    from app.db.pool import get_conn
     app = create_app({"DATABASE_URL": database_url, "CACHE_POLL_SECONDS": 0})
     actor = system_actor("bench")
     with app.app_context():

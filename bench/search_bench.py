@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
-from app.db import resolve_database_url  # noqa: E402
+from app.db.pool import resolve_database_url  # noqa: E402
 from bench.harness import gunicorn  # noqa: E402
 
 # What data managers and registration forms type: whole words, parts, typos, prefixes,

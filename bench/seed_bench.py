@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import migrate  # noqa: E402
+from app.db import migrate  # noqa: E402
 from app.areas import queries, seed  # noqa: E402
 from tests import dbutil  # noqa: E402
 

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
-from app.db import resolve_database_url  # noqa: E402
-from app.signing import new_private_key_pem  # noqa: E402
+from app.db.pool import resolve_database_url  # noqa: E402
+from app.edge.signing import new_private_key_pem  # noqa: E402
 from bench.harness import gunicorn, regmap, wrk  # noqa: E402
 from bench.writes_bench import CONNECTIONS, DURATION, RUNS, WORKERS, lookups  # noqa: E402
 

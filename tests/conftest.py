@@ -9,7 +9,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from app import create_app, migrate
+from app import create_app
+from app.db import migrate
 from app.access.actor import system_actor
 from app.areas.seed import seed_areas
 from app.config import REPO_ROOT

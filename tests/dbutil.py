@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from app import embedded_pg
+from app.db import embedded_pg
 
 ROOT = Path(__file__).resolve().parent.parent
 

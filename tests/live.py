@@ -12,7 +12,7 @@ import psycopg
 import requests
 from psycopg.rows import dict_row
 
-from app import migrate
+from app.db import migrate
 from app.access.actor import system_actor
 from app.areas.seed import seed_areas
 from app.config import REPO_ROOT

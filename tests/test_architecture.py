@@ -54,11 +54,26 @@ def test_a_wrong_import_breaks_the_contracts(tmp_path, module, wrong_import, bro
     assert broken in " ".join(result.stdout.split())
 
 
+def test_a_module_outside_every_layer_breaks_the_contracts(tmp_path):
+    # The layers contract is exhaustive: a new module directly in app/ must be given a layer.
+    shutil.copytree(APP, tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "setup.cfg", tmp_path / "setup.cfg")
+    (tmp_path / "app" / "stray.py").write_text('"""Placed nowhere."""\n', encoding="utf-8")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "app.stray" in result.stdout
+
+
+def test_only_app_factory_entry_points_and_settings_live_directly_in_app():
+    assert sorted(p.name for p in APP.glob("*.py")) == [
+        "__init__.py", "cli.py", "config.py", "gunicorn_conf.py", "wsgi.py"]
+
+
 def test_only_routes_web_pages_and_the_http_boundary_read_the_request():
     # Where reading the request is the module's job: routes and web pages, and the HTTP
     # boundary: its conventions (If-Match, paging, the Authorization header), the one error
     # mapping (a problem's `instance`) and request ids.
-    boundary = {"app/http.py", "app/errors.py", "app/observability.py"}
+    boundary = {"app/http/conventions.py", "app/http/errors.py", "app/http/observability.py"}
     readers = set()
     for name, tree in modules():
         for node in ast.walk(tree):
@@ -96,7 +111,7 @@ def test_who_sees_connection_parameters_is_written_once():
 
 
 def test_code_and_key_patterns_live_in_identifiers():
-    """The code pattern and the area-key patterns are spelled in app/identifiers.py only."""
+    """The code pattern and the area-key patterns are spelled in app/values/identifiers.py only."""
     spellings = ("[a-z0-9][a-z0-9.-]", "[0-9]{8}", "[0-9]{12}", "[0-9]{9}")
     found = []
     for name, tree in modules():
@@ -104,4 +119,4 @@ def test_code_and_key_patterns_live_in_identifiers():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                     and any(s in node.value for s in spellings):
                 found.append(name)
-    assert set(found) == {"app/identifiers.py"}
+    assert set(found) == {"app/values/identifiers.py"}

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from app import migrate
+from app.db import migrate
 from app.access.actor import system_actor
 from app.record import audit, queries
 

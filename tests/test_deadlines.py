@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
-from app.dates import berlin_today
+from app.values.dates import berlin_today
 
 from .catalog_helpers import API, create, offer, organisation
 from .helpers import assert_problem

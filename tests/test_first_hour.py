@@ -12,10 +12,10 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from app import embedded_pg
+from app.db import embedded_pg
 from app.catalog import kinds
 from app.config import REPO_ROOT
-from app.dates import berlin_today
+from app.values.dates import berlin_today
 from app.web import places
 
 from .catalog_helpers import API, evidence_type, offer, organisation

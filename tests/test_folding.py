@@ -1,7 +1,7 @@
 """The one folding function that name filters and search share."""
 import pytest
 
-from app.folding import fold
+from app.values.folding import fold
 
 
 @pytest.mark.parametrize("a, b", [

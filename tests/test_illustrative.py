@@ -10,7 +10,7 @@ from app.access.actor import system_actor
 from app.catalog.offers import offers
 from app.catalog.organisations import organisations
 from app.cli import main
-from app.dates import berlin_today
+from app.values.dates import berlin_today
 
 from .catalog_helpers import API, change, create, offer, organisation, review
 from .helpers import assert_problem

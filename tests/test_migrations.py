@@ -1,7 +1,7 @@
 """Migrations run up, down and up again on an empty database."""
 import psycopg
 
-from app import migrate
+from app.db import migrate
 
 from . import dbutil
 

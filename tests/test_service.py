@@ -3,7 +3,8 @@ import logging
 
 import pytest
 
-from app import create_app, migrate
+from app import create_app
+from app.db import migrate
 
 from . import dbutil
 from .helpers import assert_problem
@@ -67,7 +68,7 @@ def test_request_id_in_problems_and_log_lines(client, caplog):
 
     log = logging.getLogger("tests")
     with client.application.test_request_context(headers={"X-Request-ID": "trace-2"}):
-        from app.observability import RequestIdFilter, start_request
+        from app.http.observability import RequestIdFilter, start_request
         start_request()
         record = log.makeRecord("tests", logging.INFO, __file__, 1, "hello", (), None)
         RequestIdFilter().filter(record)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from app.access.actor import system_actor
-from app.dates import berlin_today
+from app.values.dates import berlin_today
 from app.governance import queries as governance_queries
 from app.governance.users import issue_token
 

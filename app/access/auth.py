@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 
-from ..api import document_problems
-from ..errors import Forbidden, Unauthorized
-from ..http import authorization_header
+from ..http.api import document_problems
+from ..http.errors import Forbidden, Unauthorized
+from ..http.conventions import authorization_header
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from ..record.replica import read_conn, replica_behind

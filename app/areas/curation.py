@@ -6,10 +6,10 @@ change what postcode lookups consider; the seed never touches them.
 Lifecycle of a curation: pending -> active | rejected; a pending one can be withdrawn. An
 active one is undone by curating the opposite change.
 """
-from ..errors import Conflict, NotFound, Problem, ValidationFailed, param_error
-from ..folding import fold
-from ..http import version_etag
-from ..identifiers import new_code
+from ..http.errors import Conflict, NotFound, Problem, ValidationFailed, param_error
+from ..values.folding import fold
+from ..http.conventions import version_etag
+from ..values.identifiers import new_code
 from ..record import audit
 from ..review import proposals
 from . import keys, queries

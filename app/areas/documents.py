@@ -1,9 +1,9 @@
 """Area lookups as the API answers them: rows shaped into documents, unknown keys raised."""
 from datetime import date
 
-from ..dates import berlin_today
-from ..errors import InvalidParameter, NotFound
-from ..folding import fold
+from ..values.dates import berlin_today
+from ..http.errors import InvalidParameter, NotFound
+from ..values.folding import fold
 from . import queries
 from .errors import UnknownArea
 

@@ -9,7 +9,7 @@ catalog/area_imports.py, which calls these functions.
 """
 from datetime import date
 
-from ..errors import (
+from ..http.errors import (
     Conflict,
     InvalidParameter,
     NotFound,
@@ -17,7 +17,7 @@ from ..errors import (
     ValidationFailed,
     param_error,
 )
-from ..identifiers import new_code
+from ..values.identifiers import new_code
 from ..record import audit
 from . import gv100ad, queries
 from .keys import municipality_key

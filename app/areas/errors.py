@@ -1,5 +1,5 @@
 """Problems of the reference geography."""
-from ..errors import NotFound, Problem
+from ..http.errors import NotFound, Problem
 
 
 class UnknownArea(NotFound):

@@ -5,7 +5,7 @@ checks that the shipped edition parses to exactly the rows the seed loads from i
 """
 from datetime import date
 
-from ..folding import fold
+from ..values.folding import fold
 from .keys import FEDERATION, ancestor_keys
 
 # Textkennzeichen (positions 123-124) -> type names.

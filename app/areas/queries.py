@@ -1,5 +1,5 @@
 """SQL for reference areas. Every function takes the connection first and returns dict rows."""
-from ..db import contains_pattern, jsonb, starts_pattern
+from ..db.pool import contains_pattern, jsonb, starts_pattern
 
 # A key is retired when the reference data says so, or once a recorded end of validity has
 # passed. `today` is the Europe/Berlin date of the request.

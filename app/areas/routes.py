@@ -1,13 +1,13 @@
 from flask import request, url_for
 from flask.views import MethodView
 
-from .. import csv_input
+from ..http import csv_input
 from ..access.auth import current_actor, requires
 from ..access.roles import CURATORS, OVERSIGHT
-from ..api import Blueprint
-from ..db import get_conn
-from ..errors import UnsupportedMediaType
-from ..http import REVIEWED_IF_MATCH, conditional, etag_of, page_of, page_window, reviewed_version
+from ..http.api import Blueprint
+from ..db.pool import get_conn
+from ..http.errors import UnsupportedMediaType
+from ..http.conventions import REVIEWED_IF_MATCH, conditional, etag_of, page_of, page_window, reviewed_version
 from ..record.replica import read_conn
 from . import curation, documents, keys, queries
 from .schemas import (

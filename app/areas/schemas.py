@@ -1,8 +1,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from .. import identifiers, openapi
-from ..api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
+from ..values import identifiers
+from ..http import openapi
+from ..http.api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
 from .keys import LEVELS
 
 STATUSES = ("current", "retired")

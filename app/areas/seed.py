@@ -10,9 +10,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-from .. import identifiers
+from ..values import identifiers
 from ..access.actor import system_actor
-from ..folding import fold
+from ..values.folding import fold
 from ..record import audit
 from . import queries
 from .keys import FEDERATION, ancestor_keys

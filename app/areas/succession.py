@@ -1,7 +1,7 @@
 """Recording that an area was succeeded by another (mergers). Only people record these:
 the reference data has no dates, and a guessed successor would route evidence wrongly."""
 from ..access.actor import system_actor
-from ..errors import Conflict, ValidationFailed, param_error
+from ..http.errors import Conflict, ValidationFailed, param_error
 from ..record import audit
 from . import queries
 from .errors import UnknownArea

@@ -5,7 +5,7 @@ offers' own write path (overlap rule, audit). Where following would be ambiguous
 another offer already covers the successor) the offer stays on the retired key and the
 coverage report lists it. The areas part is areas/editions.py."""
 from ..areas import editions
-from ..errors import Problem
+from ..http.errors import Problem
 from . import queries
 from .offers import offers
 from .references import References

@@ -9,9 +9,9 @@ which kind of collection they hold. Nothing is ever hard-deleted; a stale If-Mat
 """
 from ..access.actor import FULL_VIEW
 from ..access.policy import may_see
-from ..dates import berlin_today
-from ..errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
-from ..http import version_etag
+from ..values.dates import berlin_today
+from ..http.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from ..http.conventions import version_etag
 from ..record import audit
 from . import queries
 from .references import References

@@ -9,10 +9,10 @@ late and who is due within DUE_SOON_DAYS.
 """
 from datetime import timedelta
 
-from ..dates import berlin_today
-from ..errors import ValidationFailed, param_error
-from ..http import csv_text
-from ..identifiers import new_code
+from ..values.dates import berlin_today
+from ..http.errors import ValidationFailed, param_error
+from ..http.conventions import csv_text
+from ..values.identifiers import new_code
 from . import queries
 from .collection import Collection
 from .references import filter_id

@@ -1,5 +1,5 @@
 """The catalogue's own problems, and what to tell users about its constraints."""
-from ..errors import Conflict, explain_constraints
+from ..http.errors import Conflict, explain_constraints
 
 
 class OverlappingOffer(Conflict):

@@ -4,7 +4,7 @@ frameworks (per procedure and area), and the lists of German evidence types sati
 any one list suffices, as in CCCEV. Curated by data managers; the identifiers are those of the
 OOTS Semantic Repository."""
 from ..access.policy import visible_statuses
-from ..errors import ValidationFailed, param_error
+from ..http.errors import ValidationFailed, param_error
 from . import queries
 from .collection import Collection
 from .references import filter_id

@@ -3,7 +3,7 @@ formats, and what a request must carry to identify the person or company."""
 from flask import current_app
 
 from ..access.policy import visible_statuses
-from ..errors import ValidationFailed, param_error
+from ..http.errors import ValidationFailed, param_error
 from . import queries
 from .collection import Collection
 from .references import filter_id

@@ -10,8 +10,8 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from ..errors import NotFound, ValidationFailed, param_error
-from ..identifiers import new_code
+from ..http.errors import NotFound, ValidationFailed, param_error
+from ..values.identifiers import new_code
 from ..record import audit
 from . import queries
 from .references import References, filter_id

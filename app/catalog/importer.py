@@ -6,9 +6,9 @@ import json
 
 import marshmallow as ma
 
-from ..api import strict_json_loads
-from ..csv_input import read_rows
-from ..errors import ValidationFailed, flatten_messages, param_error
+from ..http.api import strict_json_loads
+from ..http.csv_input import read_rows
+from ..http.errors import ValidationFailed, flatten_messages, param_error
 from .collection import MAX_REPORTED_ERRORS
 from .offers import offers
 from .schemas import OfferCreateSchema

@@ -1,12 +1,12 @@
 """Evidence offers (Nachweisangebote): provider x evidence type x areas x endpoint x
 validity. This is what the routing service resolves to."""
-from .. import environments
+from ..access import environments
 from ..access.policy import sees_connection_parameters, visible_statuses
 from ..access.roles import PROVIDER_ADMIN
 from ..areas.keys import area_key
-from ..dates import berlin_today
-from ..errors import ValidationFailed, param_error
-from ..identifiers import new_code
+from ..values.dates import berlin_today
+from ..http.errors import ValidationFailed, param_error
+from ..values.identifiers import new_code
 from . import queries
 from .errors import OverlappingOffer
 from .references import References, filter_id

@@ -10,11 +10,11 @@ taken from the `connected_on` milestone where it does not.
 from datetime import date
 
 from ..access.roles import ORGANISATION_ROLES
-from ..dates import berlin_today
-from ..environments import ENVIRONMENTS
-from ..errors import ValidationFailed, param_error
-from ..http import csv_text
-from ..identifiers import new_code
+from ..values.dates import berlin_today
+from ..access.environments import ENVIRONMENTS
+from ..http.errors import ValidationFailed, param_error
+from ..http.conventions import csv_text
+from ..values.identifiers import new_code
 from . import queries
 from .collection import Collection
 from .references import filter_id

@@ -1,7 +1,7 @@
 """Organisations: authorities that keep registers, provide evidence or consume it."""
 from ..access.policy import sees_contact, visible_statuses
-from ..errors import ValidationFailed, param_error
-from ..folding import fold
+from ..http.errors import ValidationFailed, param_error
+from ..values.folding import fold
 from . import queries
 from .collection import Collection
 from .rules import illustrative

@@ -1,10 +1,10 @@
 """Abstract permissions: may this consumer, for this purpose (Leistung, legal basis), receive
 this evidence type (from this provider, or any), and use the identification number?"""
-from .. import environments
+from ..access import environments
 from ..access.policy import visible_statuses
 from ..access.roles import CONSUMER_ADMIN
-from ..errors import NotFound
-from ..identifiers import new_code
+from ..http.errors import NotFound
+from ..values.identifiers import new_code
 from . import queries
 from .references import filter_id
 from .reviewed import ReviewedCollection

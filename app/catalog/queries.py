@@ -7,7 +7,7 @@ import json
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from ..db import contains_pattern
+from ..db.pool import contains_pattern
 
 # Tables whose rows are referenced by code from request bodies.
 _CODED_TABLES = {"organisation", "register", "evidence_type", "service", "offer",

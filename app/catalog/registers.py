@@ -1,6 +1,6 @@
 """Registers: data holdings named in the IDNrG annex (or beyond), and who keeps them."""
 from ..access.policy import visible_statuses
-from ..errors import ValidationFailed, param_error
+from ..http.errors import ValidationFailed, param_error
 from . import queries
 from .collection import Collection
 from .references import filter_id

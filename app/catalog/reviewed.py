@@ -8,11 +8,11 @@ directly and are audited, and so do owners' writes outside production (reference
 environments, issue 16; promoting an object to production is a reviewed change). The verbs
 are the plain collection's, overridden: callers do not need to know which kind they hold.
 """
-from .. import environments
+from ..access import environments
 from ..access.policy import may_see, sees_review_state
-from ..dates import berlin_today
-from ..errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
-from ..http import version_etag
+from ..values.dates import berlin_today
+from ..http.errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
+from ..http.conventions import version_etag
 from ..record import audit
 from ..review import proposals
 from .collection import Collection, check_version

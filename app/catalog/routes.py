@@ -6,7 +6,7 @@ import functools
 from flask import Response, request, url_for
 from flask.views import MethodView
 
-from .. import csv_input
+from ..http import csv_input
 from ..access.auth import current_actor, requires
 from ..access.policy import history_entry, sees_review_state
 from ..access.roles import (
@@ -18,11 +18,11 @@ from ..access.roles import (
     ROLES,
     ROUTING,
 )
-from ..api import Blueprint, QueryArgsSchema
+from ..http.api import Blueprint, QueryArgsSchema
 from ..areas import editions
-from ..db import get_conn
-from ..errors import Forbidden, UnsupportedMediaType, ValidationFailed, param_error
-from ..http import (
+from ..db.pool import get_conn
+from ..http.errors import Forbidden, UnsupportedMediaType, ValidationFailed, param_error
+from ..http.conventions import (
     IF_MATCH,
     REVIEWED_IF_MATCH,
     conditional,

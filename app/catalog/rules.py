@@ -1,6 +1,6 @@
 """Rules several catalogue collections share."""
-from ..environments import PRODUCTION
-from ..errors import ValidationFailed, param_error
+from ..access.environments import PRODUCTION
+from ..http.errors import ValidationFailed, param_error
 
 # Set by `regmap seed` only (no API schema lets it through): the shipped data declares an
 # entry real that an older demo seed created as illustrative.

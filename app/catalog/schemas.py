@@ -3,9 +3,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from .. import identifiers
-from ..api import NoNulSchema, PageArgsSchema, page_schema
-from ..environments import ENVIRONMENTS
+from ..values import identifiers
+from ..http.api import NoNulSchema, PageArgsSchema, page_schema
+from ..access.environments import ENVIRONMENTS
 from . import oots_codes
 
 CODE = validate.Regexp(identifiers.anchored(identifiers.CODE),

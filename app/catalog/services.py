@@ -1,8 +1,8 @@
 """Public services (Leistungen) and their requirements: each requirement is met by any one
 of its evidence type lists, and every type within a list is needed (CCCEV)."""
 from ..access.policy import visible_statuses
-from ..errors import ValidationFailed, param_error
-from ..folding import fold
+from ..http.errors import ValidationFailed, param_error
+from ..values.folding import fold
 from . import queries
 from .collection import Collection
 from .references import filter_id

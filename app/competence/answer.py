@@ -6,11 +6,11 @@ import hashlib
 import json
 from typing import NamedTuple
 
-from .. import environments
+from ..access import environments
 from ..access.policy import sees_connection_parameters, sees_illustrative_offers
-from ..environments import PRODUCTION
-from ..errors import Problem
-from ..folding import fold
+from ..access.environments import PRODUCTION
+from ..http.errors import Problem
+from ..values.folding import fold
 from . import resolve
 from .reads import Reads
 

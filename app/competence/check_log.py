@@ -20,9 +20,9 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app, g
 from prometheus_client import Counter
 
-from ..dates import berlin_today
-from ..db import get_conn
-from ..http import csv_cell
+from ..values.dates import berlin_today
+from ..db.pool import get_conn
+from ..http.conventions import csv_cell
 from ..record import audit
 from . import queries
 

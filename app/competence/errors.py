@@ -1,6 +1,6 @@
 """Why a competence lookup has no answer (modelled on the EU OOTS Data Service Directory:
 not found, or "additional parameters required")."""
-from ..errors import Conflict, NotFound, Problem
+from ..http.errors import Conflict, NotFound, Problem
 
 
 class UnknownEvidenceType(NotFound):

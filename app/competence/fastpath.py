@@ -9,7 +9,7 @@ import time
 from urllib.parse import parse_qsl
 
 from ..access.auth import cached_actor
-from ..observability import (
+from ..http.observability import (
     REQUEST_ID_HEADER,
     SERVED_BY_HEADER,
     new_request_id,

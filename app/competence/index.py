@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 from ..areas import queries as area_queries
 from ..areas.keys import ancestor_keys
 from ..catalog.collection import BATCH_CODE
-from ..db import read_database_url
+from ..db.pool import read_database_url
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from ..record.replica import read_conn, replica_behind

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from .. import environments, identifiers
-from ..dates import berlin_today
-from ..errors import InvalidParameter
+from ..access import environments
+from ..values import identifiers
+from ..values.dates import berlin_today
+from ..http.errors import InvalidParameter
 
 
 @dataclass(frozen=True)

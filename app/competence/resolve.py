@@ -12,9 +12,9 @@ from typing import NamedTuple
 from ..areas.errors import AreaRetired, UnknownArea
 from ..areas.keys import LEVEL_BY_LENGTH
 from ..catalog import user_attributes
-from ..environments import PRODUCTION
-from ..errors import Problem, param_error
-from ..folding import fold
+from ..access.environments import PRODUCTION
+from ..http.errors import Problem, param_error
+from ..values.folding import fold
 from .errors import (
     AmbiguousOffers,
     NeedsMoreInformation,

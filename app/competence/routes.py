@@ -7,15 +7,15 @@ import json
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
-from .. import environments
+from ..access import environments
 from ..access.auth import current_actor, requires
 from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..access.roles import OVERSIGHT, ROUTING
-from ..api import Blueprint, json_body
-from ..dates import berlin_today
-from ..db import get_conn
-from ..errors import PayloadTooLarge, Problem, ValidationFailed, param_error
-from ..http import csv_cell, page_of, page_window, wants_csv
+from ..http.api import Blueprint, json_body
+from ..values.dates import berlin_today
+from ..db.pool import get_conn
+from ..http.errors import PayloadTooLarge, Problem, ValidationFailed, param_error
+from ..http.conventions import csv_cell, page_of, page_window, wants_csv
 from ..record.replica import read_conn
 from . import answer, check_log, coverage, parameters, permission_check, resolve
 from .index import current_index

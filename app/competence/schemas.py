@@ -1,9 +1,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
+from ..http.api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
 from ..catalog.schemas import CODE
-from ..environments import DESCRIPTION, ENVIRONMENTS
+from ..access.environments import DESCRIPTION, ENVIRONMENTS
 
 
 def environment_arg():

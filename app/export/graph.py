@@ -15,9 +15,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from ..catalog import queries as catalog_queries
-from ..environments import PRODUCTION
-from ..folding import fold
-from ..identifiers import safe_uri
+from ..access.environments import PRODUCTION
+from ..values.folding import fold
+from ..values.identifiers import safe_uri
 from . import queries
 from .namespaces import CCCEV, CPSV, DCATDE, GEOCODING, HYDRA
 

@@ -1,7 +1,7 @@
 """SQL for the export: public catalogue objects only (no contacts, no connection
 parameters, no illustrative entries unless asked for); offers and permissions of one
 environment, production unless asked for."""
-from ..environments import PRODUCTION
+from ..access.environments import PRODUCTION
 
 
 def _illustrative(include):

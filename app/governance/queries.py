@@ -1,5 +1,5 @@
 """SQL for governance: users, tokens, registrations."""
-from ..db import jsonb
+from ..db.pool import jsonb
 
 # --- tokens and users ---------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from ..access.policy import sees_every_status
 from ..access.secrets import hash_password, new_claim_secret, sha256
 from ..catalog import kinds
 from ..catalog.organisations import organisations
-from ..errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
-from ..identifiers import new_code
+from ..http.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
+from ..values.identifiers import new_code
 from ..record import audit
 from ..review import proposals
 from . import queries, throttle

@@ -15,10 +15,10 @@ from ..access.roles import (
     ROLES,
     ROUTING,
 )
-from ..api import Blueprint
+from ..http.api import Blueprint
 from ..catalog.organisations import organisations
-from ..db import get_conn
-from ..http import client_address, page_of, page_window
+from ..db.pool import get_conn
+from ..http.conventions import client_address, page_of, page_window
 from ..record import queries as record_queries
 from ..record.replica import read_conn
 from ..review import proposals

@@ -9,7 +9,7 @@ from ..access.actor import Actor
 from ..access.roles import ADMIN, ORGANISATION_ROLES
 from ..access.secrets import hash_password, new_token, password_matches, sha256
 from ..catalog import queries as catalog_queries
-from ..errors import (
+from ..http.errors import (
     Conflict,
     Forbidden,
     NotFound,
@@ -18,7 +18,7 @@ from ..errors import (
     ValidationFailed,
     param_error,
 )
-from ..identifiers import new_code
+from ..values.identifiers import new_code
 from ..record import audit
 from . import queries, throttle
 from .schemas import PASSWORD_LENGTH

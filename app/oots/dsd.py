@@ -15,10 +15,10 @@ import json
 import re
 import uuid
 
-from .. import identifiers
+from ..values import identifiers
 from ..areas.keys import ancestor_keys
 from ..catalog import oots_codes, user_attributes
-from ..dates import berlin_today
+from ..values.dates import berlin_today
 from . import documents, queries
 from .errors import RegRepException
 

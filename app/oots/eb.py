@@ -13,9 +13,9 @@ at or below it."""
 import re
 import uuid
 
-from .. import identifiers
+from ..values import identifiers
 from ..catalog import oots_codes
-from ..dates import berlin_today
+from ..values.dates import berlin_today
 from . import queries
 from .errors import RegRepException
 

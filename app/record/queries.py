@@ -1,5 +1,5 @@
 """SQL for the record: audit entries, change-feed positions, the catalogue version."""
-from ..db import jsonb
+from ..db.pool import jsonb
 
 # Commits that wrote changes are announced on this channel (record/freshness.py listens).
 CHANGES_CHANNEL = "regmap_changes"

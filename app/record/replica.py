@@ -11,9 +11,9 @@ import logging
 
 from flask import current_app, g
 
-from ..db import get_conn, replica_conn
-from ..errors import ServiceUnavailable
-from ..http import read_only_request
+from ..db.pool import get_conn, replica_conn
+from ..http.errors import ServiceUnavailable
+from ..http.conventions import read_only_request
 from . import queries
 from .freshness import catalogue_version
 

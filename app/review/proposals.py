@@ -9,7 +9,7 @@ is pending: a newer one supersedes the older.
 its internal id. Callers run these inside their write transaction.
 """
 from ..access.policy import redact
-from ..errors import Conflict, Forbidden, PreconditionFailed
+from ..http.errors import Conflict, Forbidden, PreconditionFailed
 from . import queries
 
 CREATE, UPDATE, RETIRE = "create", "update", "retire"

@@ -1,5 +1,5 @@
 """SQL for review: proposals and their decisions."""
-from ..db import jsonb
+from ..db.pool import jsonb
 
 
 def pending_proposal(conn, collection, object_id, for_update=False):

@@ -3,7 +3,7 @@
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter
 from whoosh.lang import stemmer_for_language
 
-from ..folding import fold
+from ..values.folding import fold
 
 _stem = stemmer_for_language("de")
 

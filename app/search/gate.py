@@ -8,7 +8,7 @@ rule (this is only a cheap early look at it).
 """
 import json
 
-from ..observability import REQUEST_ID_HEADER, new_request_id, series_for
+from ..http.observability import REQUEST_ID_HEADER, new_request_id, series_for
 from . import engine
 
 PATH = "/api/v1/search"

@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 
-from ..errors import ServiceUnavailable
+from ..http.errors import ServiceUnavailable
 
 NICENESS = 10
 # Longer than the search's own time budget: past it, the child is considered stuck.

@@ -1,7 +1,7 @@
 from flask.views import MethodView
 
 from ..access.auth import current_actor
-from ..api import Blueprint
+from ..http.api import Blueprint
 from . import engine
 from .schemas import SearchQueryArgsSchema, SearchResultsSchema
 

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..api import PageArgsSchema
+from ..http.api import PageArgsSchema
 from .engine import MAX_QUERY
 
 

@@ -6,8 +6,8 @@ from ..access.auth import current_actor, ensure_role
 from ..access.roles import CONSUMER_ADMIN, ORGANISATION_ROLES, PROVIDER_ADMIN, ROLES
 from ..catalog.offers import offers
 from ..catalog.permissions import permissions
-from ..db import get_conn
-from ..errors import Problem, Unauthorized
+from ..db.pool import get_conn
+from ..http.errors import Problem, Unauthorized
 from ..governance import users
 from ..governance.schemas import TokenCreateSchema, UserCreateSchema
 from . import forms

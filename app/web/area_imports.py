@@ -8,9 +8,9 @@ from ..access.policy import may_decide_reviews
 from ..access.roles import CURATORS, OVERSIGHT
 from ..areas import editions
 from ..catalog import area_imports
-from ..db import get_conn
-from ..errors import Problem
-from ..http import parse_version_etag
+from ..db.pool import get_conn
+from ..http.errors import Problem
+from ..http.conventions import parse_version_etag
 from . import forms
 from .blueprint import blp
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Response, abort, jsonify, render_template, request
 
-from .. import identifiers
+from ..values import identifiers
 from ..access.auth import current_actor, ensure_role
 from ..access.policy import history_entry, sees_review_state
 from ..access.roles import OVERSIGHT
@@ -15,10 +15,10 @@ from ..competence import answer as competence_answer
 from ..competence import coverage
 from ..competence.index import current_index
 from ..competence.parameters import Lookup
-from ..dates import berlin_today
-from ..db import get_conn
-from ..environments import PRODUCTION
-from ..errors import Problem
+from ..values.dates import berlin_today
+from ..db.pool import get_conn
+from ..access.environments import PRODUCTION
+from ..http.errors import Problem
 from ..record import queries as record_queries
 from ..search.engine import search as run_search
 from . import forms, places, present

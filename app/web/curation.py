@@ -8,8 +8,8 @@ from flask import abort, redirect, render_template, request, url_for
 from ..access.auth import ensure_role
 from ..access.roles import CURATORS
 from ..catalog import schemas
-from ..db import get_conn
-from ..errors import Problem
+from ..db.pool import get_conn
+from ..http.errors import Problem
 from . import forms, places, present
 from .blueprint import blp
 

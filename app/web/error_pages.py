@@ -7,8 +7,8 @@ import psycopg
 from flask import redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import errors
-from ..errors import Problem
+from ..http import errors
+from ..http.errors import Problem
 from . import messages, sessions
 from .blueprint import blp
 

@@ -2,7 +2,7 @@
 lost) and the German errors tied to each field."""
 import marshmallow as ma
 
-from ..errors import ValidationFailed
+from ..http.errors import ValidationFailed
 from . import messages
 
 

@@ -3,7 +3,7 @@ way a clerk in a Bürgeramt would want to read them. The rules stay the API's ow
 marshmallow schemas and domain checks run); only the words change here."""
 import re
 
-from ..errors import flatten_messages
+from ..http.errors import flatten_messages
 
 # API message (regular expression) -> German text; groups are carried over.
 _TRANSLATIONS = [

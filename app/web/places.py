@@ -4,10 +4,10 @@ postcode that fits several municipalities comes back as a list to choose from.""
 import re
 from dataclasses import dataclass, field
 
-from .. import identifiers
+from ..values import identifiers
 from ..areas import queries as area_queries
-from ..dates import berlin_today
-from ..folding import fold
+from ..values.dates import berlin_today
+from ..values.folding import fold
 
 _KEY_IN_TEXT = identifiers.in_parentheses(identifiers.AREA_KEY)
 _IS_AREA_KEY = identifiers.matcher(identifiers.AREA_KEY)

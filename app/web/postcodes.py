@@ -6,9 +6,9 @@ from ..access.auth import current_actor, ensure_role
 from ..access.policy import may_decide_reviews
 from ..access.roles import CURATORS, OVERSIGHT
 from ..areas import curation, documents, keys, queries
-from ..db import get_conn
-from ..errors import InvalidParameter, PreconditionRequired, Problem
-from ..http import parse_version_etag
+from ..db.pool import get_conn
+from ..http.errors import InvalidParameter, PreconditionRequired, Problem
+from ..http.conventions import parse_version_etag
 from . import forms
 from .blueprint import blp
 

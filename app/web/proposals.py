@@ -9,8 +9,8 @@ from ..access.roles import CONSUMER_ADMIN, CURATORS, PROVIDER_ADMIN
 from ..catalog.offers import offers
 from ..catalog.permissions import permissions
 from ..catalog.schemas import OfferCreateSchema, PermissionCreateSchema
-from ..db import get_conn
-from ..errors import Problem
+from ..db.pool import get_conn
+from ..http.errors import Problem
 from . import forms, places
 from .blueprint import blp
 from .choices import active_evidence_types, active_services, code_in

@@ -6,11 +6,11 @@ from flask import g, redirect, render_template, request, url_for
 from ..access.actor import ANONYMOUS_ACTOR
 from ..catalog import kinds
 from ..catalog.organisations import organisations
-from ..db import get_conn
-from ..errors import Problem, Unauthorized
+from ..db.pool import get_conn
+from ..http.errors import Problem, Unauthorized
 from ..governance import registrations
 from ..governance.schemas import RegistrationCreateSchema, RegistrationResubmitSchema
-from ..http import client_address
+from ..http.conventions import client_address
 from . import forms, places, sessions
 from .blueprint import blp
 

@@ -9,11 +9,11 @@ from ..access.roles import CURATORS, OVERSIGHT
 from ..catalog.offers import offers
 from ..catalog.organisations import organisations
 from ..catalog.permissions import permissions
-from ..db import get_conn
-from ..errors import PreconditionRequired, Problem
+from ..db.pool import get_conn
+from ..http.errors import PreconditionRequired, Problem
 from ..governance import queries as governance_queries
 from ..governance import registrations
-from ..http import parse_version_etag
+from ..http.conventions import parse_version_etag
 from ..review import proposals as review_proposals
 from . import forms, present
 from .blueprint import blp

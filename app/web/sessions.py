@@ -14,8 +14,8 @@ from flask import current_app, g, request
 
 from ..access.actor import ANONYMOUS_ACTOR, Actor
 from ..access.secrets import sha256
-from ..db import get_conn
-from ..errors import InvalidParameter
+from ..db.pool import get_conn
+from ..http.errors import InvalidParameter
 from ..record import audit
 from . import queries
 

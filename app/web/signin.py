@@ -4,10 +4,10 @@ import unicodedata
 
 from flask import redirect, render_template, request, url_for
 
-from ..db import get_conn
-from ..errors import Problem
+from ..db.pool import get_conn
+from ..http.errors import Problem
 from ..governance import users
-from ..http import client_address
+from ..http.conventions import client_address
 from . import forms, sessions
 from .blueprint import blp
 

@@ -25,7 +25,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from .observability import REQUEST_ID_HEADER, new_request_id, series_for
+from ..http.observability import REQUEST_ID_HEADER, new_request_id, series_for
 
 # Paths whose answers are limited: the JSON API and the RegRep binding; web pages, probes
 # and metrics are not.

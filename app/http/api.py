@@ -20,7 +20,8 @@ from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.routing import BaseConverter
 
-from . import errors, identifiers, openapi
+from . import errors, openapi
+from ..values import identifiers
 
 PROBLEM_CONTENT_TYPE = errors.PROBLEM_MIMETYPE
 MAX_PAGE_SIZE = 500
@@ -181,7 +182,7 @@ class Moment(ma.fields.Field):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from .dates import BERLIN, parse_iso_date
+        from ..values.dates import BERLIN, parse_iso_date
         if not isinstance(value, str):
             raise ma.ValidationError("a day (YYYY-MM-DD) or a timestamp with time zone")
         try:

@@ -10,7 +10,7 @@ a request is refused at once with 503 and Retry-After instead of queueing on a t
 import threading
 from contextlib import contextmanager
 
-from .errors import ServiceUnavailable
+from ..http.errors import ServiceUnavailable
 
 
 class Lane:

@@ -1,4 +1,4 @@
-"""Signed competence answers (API.md, "Signed answers"): RFC 9421 HTTP Message Signatures
+"""Signed answers (docs/api-conventions.md, "Signed answers"): RFC 9421 HTTP Message Signatures
 with an RFC 9530 `Content-Digest`, so that an integrator can prove an answer came from regmap
 and answers the question it asked.
 
@@ -13,7 +13,7 @@ Each signature (label and tag `regmap`) covers the status, Content-Type, Content
 the request's method, path and query (`;req`): a signed answer cannot be replayed as the
 answer to another lookup. Answers are signed when the request carries `Accept-Signature`
 (RFC 9421 section 5), or always with SIGN_ANSWERS=always. Applied as plain WSGI around the
-competence paths, the fast path included. The same answer to the same request is signed once
+paths the factory names (the competence answers), the fast path included. The same answer to the same request is signed once
 a minute (REUSE_SECONDS) and otherwise carries its remembered signature.
 """
 import datetime
@@ -27,7 +27,6 @@ from http_message_signatures import HTTPMessageSigner, algorithms
 from http_message_signatures.resolvers import MappingKeyResolver
 from joserfc.jwk import ECKey, OKPKey
 
-SIGNED_PATHS = ("/api/v1/competence", "/api/v1/competence/batch")
 LABEL = TAG = "regmap"
 COVERED = ("@status", "content-type", "content-digest", '"@method";req', '"@path";req',
            '"@query";req')
@@ -75,8 +74,8 @@ def new_private_key_pem(kind="Ed25519"):
 
 
 class AnswerSigner:
-    def __init__(self, app, wsgi_app):
-        self.wsgi_app = wsgi_app
+    def __init__(self, app, wsgi_app, paths):
+        self.wsgi_app, self.paths = wsgi_app, frozenset(paths)
         self.keys = load_keys(app.config["SIGNING_KEYS"])
         app.extensions["regmap.jwks"] = jwk_set(self.keys)
         self.always = app.config["SIGN_ANSWERS"] == "always"
@@ -90,7 +89,7 @@ class AnswerSigner:
                                                 private_keys={kid: key.get_op_key("sign")}))
 
     def __call__(self, environ, start_response):
-        if not self.keys or environ.get("PATH_INFO") not in SIGNED_PATHS or not (
+        if not self.keys or environ.get("PATH_INFO") not in self.paths or not (
                 self.always or "HTTP_ACCEPT_SIGNATURE" in environ):
             return self.wsgi_app(environ, start_response)
         captured = {}

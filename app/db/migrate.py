@@ -5,8 +5,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 
-from .config import REPO_ROOT
-from .db import sqlalchemy_url
+from ..config import REPO_ROOT
+from .pool import sqlalchemy_url
 
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 

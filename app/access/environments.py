@@ -4,7 +4,7 @@ and coverage answer for one environment, `production` unless asked, with no fall
 to another (API.md, "Filters before resolution"); the public exports are production's. A
 token bound to an environment sees only that one, in answers and in the lists of offers and
 permissions."""
-from .errors import Forbidden, InvalidParameter
+from ..http.errors import Forbidden, InvalidParameter
 
 ENVIRONMENTS = ("reference", "test", "production")
 PRODUCTION = "production"

@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from . import embedded_pg
-from .errors import ServiceUnavailable
+from ..http.errors import ServiceUnavailable
 from .lanes import Lane
 from .stall import StallGuard
 

@@ -1,0 +1,1 @@
+"""The database: connection pool and lanes, stall guard, embedded PostgreSQL, migrations."""

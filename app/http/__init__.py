@@ -1,0 +1,1 @@
+"""The HTTP conventions every blueprint shares: the Api, problem+json errors, headers, logs."""

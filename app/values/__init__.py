@@ -1,0 +1,1 @@
+"""Value rules with no dependency: key patterns, dates, text folding."""
