@@ -61,6 +61,7 @@ def create_app(config=None):
     from .export.routes import blp as export_blp
     from .export.routes import ids as export_ids_blp
     from .governance.routes import blp as governance_blp
+    from .onboarding.routes import blp as onboarding_blp
     from .oots.routes import blp as oots_blp
     from .search.routes import blp as search_blp
     from .system.routes import blp as system_blp
@@ -70,6 +71,7 @@ def create_app(config=None):
     api.register_blueprint(areas_blp)
     api.register_blueprint(competence_blp)
     api.register_blueprint(catalog_blp)
+    api.register_blueprint(onboarding_blp)
     api.register_blueprint(governance_blp)
     api.register_blueprint(search_blp)
     api.register_blueprint(export_blp)

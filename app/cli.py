@@ -10,14 +10,14 @@ from flask.cli import FlaskGroup, with_appcontext
 from tqdm import tqdm
 
 from . import create_app
-from .db import embedded_pg, migrate
-from .http import observability
+from .access.environments import ENVIRONMENTS
 from .access.roles import ORGANISATION_ROLES, ROLES
 from .config import Config
-from .values.dates import parse_iso_date
+from .db import embedded_pg, migrate
 from .db.pool import resolve_database_url
-from .access.environments import ENVIRONMENTS
+from .http import observability
 from .http.errors import Problem
+from .values.dates import parse_iso_date
 
 # Commands print their result and warnings only; --verbose (or LOG_LEVEL) shows the log.
 _verbosity = {"verbose": False}
@@ -96,15 +96,19 @@ def seed(demo, national):
     from .areas.seed import seed_areas
     from .catalog.seed import seed_catalog, seed_demo
     from .db.pool import get_conn
+    from .onboarding.seed import seed_demo_onboarding, seed_onboarding
 
     conn, seed_dir = get_conn(), current_app.config["SEED_DIR"]
     actor = system_actor(f"cli:{getpass.getuser()}:seed")
     with tqdm(desc="areas and postcodes", unit="row", disable=not sys.stderr.isatty(),
               file=sys.stderr) as bar:
         report = seed_areas(conn, seed_dir, progress=bar)
-    report["catalogue"] = seed_catalog(conn, seed_dir, actor)
+    report["catalogue"] = {**seed_catalog(conn, seed_dir, actor),
+                           **seed_onboarding(conn, seed_dir, actor)}
     if demo or national:
         report["demo catalogue"] = seed_demo(conn, seed_dir, actor)
+        report["demo catalogue"]["created"] += seed_demo_onboarding(
+            conn, seed_dir, actor)["created"]
     if national:
         from .catalog.generated import seed_national
         report["national catalogue"] = seed_national(conn, actor)
@@ -127,8 +131,10 @@ def demo_retire():
     from .access.actor import system_actor
     from .catalog.demo import retire_demo
     from .db.pool import get_conn
+    from .onboarding.onboarding import onboarding
 
-    counts = retire_demo(get_conn(), system_actor(f"cli:{getpass.getuser()}:demo-retire"))
+    counts = retire_demo(get_conn(), system_actor(f"cli:{getpass.getuser()}:demo-retire"),
+                         dependants=(onboarding,))
     click.echo("retired: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
@@ -173,8 +179,8 @@ def areas_import(file):
     from .access.actor import system_actor
     from .areas import editions
     from .catalog.area_imports import document
-    from .http.csv_input import decode
     from .db.pool import get_conn
+    from .http.csv_input import decode
 
     conn = get_conn()
     try:
@@ -368,8 +374,8 @@ def offers_import(file, dry_run):
     """Import offers from a CSV FILE: all rows or none (see the README for the columns)."""
     from .access.actor import system_actor
     from .catalog.importer import import_offers
-    from .http.csv_input import decode
     from .db.pool import get_conn
+    from .http.csv_input import decode
 
     try:
         with open(file, "rb") as f:

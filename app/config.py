@@ -45,13 +45,13 @@ class Config:
     # Do routing tokens' competence answers consider illustrative (demo) offers unless they
     # ask otherwise (illustrative=)? Everyone else's do.
     REGMAP_ROUTING_ILLUSTRATIVE: bool = True
-    # Rate limits on API answers (ratelimit.py; "<count>/<second|minute|hour>"): per token,
+    # Rate limits on API answers (edge/ratelimit.py; "<count>/<second|minute|hour>"): per token,
     # and per client address for requests without one. Counted per process unless
     # RATE_LIMIT_STORAGE_URL (e.g. redis://127.0.0.1:6379/0) shares one count.
     RATE_LIMIT_PER_TOKEN: str = "1000/second"
     RATE_LIMIT_PER_ADDRESS: str = "100/second"
     RATE_LIMIT_STORAGE_URL: str = ""
-    # Signed competence answers (signing.py): PEM files of Ed25519 or P-256 private keys,
+    # Signed competence answers (edge/signing.py): PEM files of Ed25519 or P-256 private keys,
     # comma-separated, kept outside the repository; the first signs, all are published at
     # /.well-known/jwks.json. SIGN_ANSWERS: "on-request" (Accept-Signature) or "always".
     SIGNING_KEYS: str = ""

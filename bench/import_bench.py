@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
-from app.db import migrate  # noqa: E402
 from app.access.actor import system_actor  # noqa: E402
 from app.areas.seed import seed_areas  # noqa: E402
+from app.db import migrate  # noqa: E402
 from app.governance.users import ensure_user_with_role, issue_token  # noqa: E402
 from bench.seed_bench import server  # noqa: E402
 from tests import dbutil  # noqa: E402

@@ -18,8 +18,8 @@ from psycopg.rows import dict_row
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.db import migrate  # noqa: E402
 from app.areas import queries, seed  # noqa: E402
+from app.db import migrate  # noqa: E402
 from tests import dbutil  # noqa: E402
 
 RUNS = int(os.environ.get("RUNS", "3"))

@@ -10,10 +10,10 @@ import pytest
 from psycopg.rows import dict_row
 
 from app import create_app
-from app.db import migrate
 from app.access.actor import system_actor
 from app.areas.seed import seed_areas
 from app.config import REPO_ROOT
+from app.db import migrate
 from app.governance.users import ensure_user_with_role, issue_token
 
 from . import dbutil

@@ -73,8 +73,10 @@ def seed_catalogue(conn, seed_dir):
     from app.access.actor import system_actor
     from app.catalog.seed import seed_catalog
     from app.config import Config
+    from app.onboarding.seed import seed_onboarding
 
     app = Flask("seed")
     app.config.from_mapping(vars(Config()))
     with app.app_context():
-        return seed_catalog(conn, seed_dir, system_actor("tests"))
+        actor = system_actor("tests")
+        return {**seed_catalog(conn, seed_dir, actor), **seed_onboarding(conn, seed_dir, actor)}

@@ -12,10 +12,10 @@ import psycopg
 import requests
 from psycopg.rows import dict_row
 
-from app.db import migrate
 from app.access.actor import system_actor
 from app.areas.seed import seed_areas
 from app.config import REPO_ROOT
+from app.db import migrate
 from app.governance.users import ensure_user_with_role, issue_token
 
 from . import dbutil

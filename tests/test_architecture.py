@@ -84,7 +84,7 @@ def test_only_routes_web_pages_and_the_http_boundary_read_the_request():
                     and isinstance(node.value, ast.Name) and node.value.id == "flask":
                 readers.add(name)
     outside = {n for n in readers - boundary
-               if not (n.endswith("/routes.py") or n.startswith("app/web/"))}
+               if not (n.endswith("routes.py") or n.startswith("app/web/"))}
     assert not outside, f"flask.request read outside routes and web modules: {outside}"
 
 

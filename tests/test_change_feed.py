@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from app.db import migrate
 from app.access.actor import system_actor
+from app.db import migrate
 from app.record import audit, queries
 
 from . import dbutil

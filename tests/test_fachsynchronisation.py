@@ -2,8 +2,8 @@
 attached to the organisations regmap holds; `regmap seed` records the August 2025 status of
 the NOOTS status report; data managers add entries, audited."""
 from app.access.actor import system_actor
-from app.catalog import fachsynchronisation
 from app.config import REPO_ROOT
+from app.onboarding import fachsynchronisation
 
 from .catalog_helpers import API
 from .helpers import assert_problem
@@ -38,7 +38,7 @@ def test_the_seed_records_the_august_2025_status_per_actor_and_register(client, 
 
 def test_a_second_seed_adds_nothing(conn):
     before = conn.execute("SELECT count(*) AS n FROM fachsynchronisation").fetchone()["n"]
-    from app.catalog.seed import _csv
+    from app.catalog.seed import shipped_csv as _csv
     abbreviations = {r["abbreviation"]: r["code"]
                      for r in _csv(SEED_DIR, "catalog/organisations.csv")}
     assert fachsynchronisation.seed(conn, SEED_DIR, system_actor("tests"), abbreviations) == 0

@@ -12,9 +12,9 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from app.db import embedded_pg
 from app.catalog import kinds
 from app.config import REPO_ROOT
+from app.db import embedded_pg
 from app.values.dates import berlin_today
 from app.web import places
 
@@ -80,7 +80,7 @@ class TestEmbeddedServerStops:
         assert upgraded.stderr == stopped.stderr == ""
 
     def test_a_server_started_for_a_process_with_stop_at_exit_ends_with_it(self, tmp_path):
-        script = ("import sys; from app import embedded_pg; "
+        script = ("import sys; from app.db import embedded_pg; "
                   "embedded_pg.start(sys.argv[1], database='postgres', stop_at_exit=True)")
         started = self.run(tmp_path, sys.executable, "-c", script, str(tmp_path / "pgdata"))
         assert started.returncode == 0, started.stderr

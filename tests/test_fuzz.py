@@ -11,7 +11,7 @@ from the app's own OpenAPI document.
 Schema-valid data must be accepted (positive_data_acceptance) except where a rule applies
 that no JSON Schema can state: RULES_NO_SCHEMA_CAN_STATE lists each, by operation, the input
 it names and the words of its refusal. Everything a schema can state, the OpenAPI document
-states (app/openapi.py).
+states (app/http/openapi.py).
 """
 import re
 

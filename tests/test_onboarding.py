@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from app.catalog import onboarding
 from app.config import REPO_ROOT
+from app.onboarding import onboarding
 
 from .catalog_helpers import API, change, create, offer, organisation
 from .helpers import assert_problem

@@ -12,8 +12,8 @@ from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 from joserfc.jwk import import_key
 
 from app import create_app
-from app.edge import signing
 from app.cli import main
+from app.edge import signing
 from app.edge.signing import COVERED, SigningKeyError, new_private_key_pem
 
 from .catalog_helpers import API, evidence_type, offer, organisation

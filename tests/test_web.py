@@ -9,9 +9,9 @@ from urllib.parse import quote
 import pytest
 
 from app.access.actor import system_actor
-from app.values.dates import berlin_today
 from app.governance import queries as governance_queries
 from app.governance.users import issue_token
+from app.values.dates import berlin_today
 
 from . import catalog_helpers as ch
 from .web_helpers import PASSWORD, csrf_of, post_form, post_review, sign_in, text, web_user
@@ -476,6 +476,7 @@ class TestPages:
         import csv as csv_module
 
         from app.catalog.fachsynchronisation import SHIPPED, register_numbers
+
         from app.config import REPO_ROOT
         sign_in(client, web_user(conn, "data_manager"))
         body = html.unescape(text(client.get("/anbindungen")))

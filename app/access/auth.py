@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from flask import current_app, g
 
 from ..http.api import document_problems
-from ..http.errors import Forbidden, Unauthorized
 from ..http.conventions import authorization_header
+from ..http.errors import Forbidden, Unauthorized
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from ..record.replica import read_conn, replica_behind

@@ -7,7 +7,15 @@ import hashlib
 import json
 
 from ..record import history
-from .roles import ADMIN, AUDITOR, CURATORS, DATA_MANAGER, OVERSIGHT, ROUTING
+from .roles import (
+    ADMIN,
+    AUDITOR,
+    CURATORS,
+    DATA_MANAGER,
+    ORGANISATION_ROLES,
+    OVERSIGHT,
+    ROUTING,
+)
 
 # Besides these roles, an offer's owning provider sees its own offers' parameters.
 CONNECTION_PARAMETER_ROLES = (ROUTING, DATA_MANAGER, ADMIN)
@@ -52,6 +60,12 @@ def may_see(actor, status, public, owner_id=None):
 def sees_review_state(actor, owner_id):
     """Pending proposals and histories: overseers, and the owning organisation."""
     return actor.role in OVERSIGHT or actor.acts_for(owner_id)
+
+
+def own_records_only(actor):
+    """The organisation whose records an organisation admin is limited to (-1 when it acts
+    for none: nothing), or None for everyone else (overseers read all)."""
+    return (actor.organisation_id or -1) if actor.role in ORGANISATION_ROLES else None
 
 
 def may_decide_reviews(actor):

@@ -6,12 +6,12 @@ change what postcode lookups consider; the seed never touches them.
 Lifecycle of a curation: pending -> active | rejected; a pending one can be withdrawn. An
 active one is undone by curating the opposite change.
 """
-from ..http.errors import Conflict, NotFound, Problem, ValidationFailed, param_error
-from ..values.folding import fold
 from ..http.conventions import version_etag
-from ..values.identifiers import new_code
+from ..http.errors import Conflict, NotFound, Problem, ValidationFailed, param_error
 from ..record import audit
 from ..review import proposals
+from ..values.folding import fold
+from ..values.identifiers import new_code
 from . import keys, queries
 from .errors import UnknownArea
 

@@ -1,8 +1,8 @@
 """Area lookups as the API answers them: rows shaped into documents, unknown keys raised."""
 from datetime import date
 
-from ..values.dates import berlin_today
 from ..http.errors import InvalidParameter, NotFound
+from ..values.dates import berlin_today
 from ..values.folding import fold
 from . import queries
 from .errors import UnknownArea

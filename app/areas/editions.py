@@ -17,8 +17,8 @@ from ..http.errors import (
     ValidationFailed,
     param_error,
 )
-from ..values.identifiers import new_code
 from ..record import audit
+from ..values.identifiers import new_code
 from . import gv100ad, queries
 from .keys import municipality_key
 

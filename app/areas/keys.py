@@ -4,8 +4,8 @@ AGS (8) = Land 2 + Regierungsbezirk 1 + Kreis 2 + Gemeinde 3; ARS (12) = Land+RB
 Gemeindeverband (4) + Gemeinde (3). Each level has its own key length, so the length names
 the level; `DE` is the whole federation.
 """
-from ..values import identifiers
 from ..http.errors import InvalidParameter
+from ..values import identifiers
 
 LEVEL_BY_LENGTH = {2: "land", 3: "regierungsbezirk", 5: "kreis", 8: "municipality",
                    9: "gemeindeverband"}

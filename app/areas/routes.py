@@ -1,13 +1,20 @@
 from flask import request, url_for
 from flask.views import MethodView
 
-from ..http import csv_input
 from ..access.auth import current_actor, requires
 from ..access.roles import CURATORS, OVERSIGHT
-from ..http.api import Blueprint
 from ..db.pool import get_conn
+from ..http import csv_input
+from ..http.api import Blueprint
+from ..http.conventions import (
+    REVIEWED_IF_MATCH,
+    conditional,
+    etag_of,
+    page_of,
+    page_window,
+    reviewed_version,
+)
 from ..http.errors import UnsupportedMediaType
-from ..http.conventions import REVIEWED_IF_MATCH, conditional, etag_of, page_of, page_window, reviewed_version
 from ..record.replica import read_conn
 from . import curation, documents, keys, queries
 from .schemas import (

@@ -1,9 +1,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..values import identifiers
 from ..http import openapi
 from ..http.api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
+from ..values import identifiers
 from .keys import LEVELS
 
 STATUSES = ("current", "retired")

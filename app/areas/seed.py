@@ -10,10 +10,10 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ..values import identifiers
 from ..access.actor import system_actor
-from ..values.folding import fold
 from ..record import audit
+from ..values import identifiers
+from ..values.folding import fold
 from . import queries
 from .keys import FEDERATION, ancestor_keys
 

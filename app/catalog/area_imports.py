@@ -6,8 +6,8 @@ another offer already covers the successor) the offer stays on the retired key a
 coverage report lists it. The areas part is areas/editions.py."""
 from ..areas import editions
 from ..http.errors import Problem
-from . import queries
 from .offers import offers
+from .queries import offers as queries
 from .references import References
 
 

@@ -9,11 +9,11 @@ which kind of collection they hold. Nothing is ever hard-deleted; a stale If-Mat
 """
 from ..access.actor import FULL_VIEW
 from ..access.policy import may_see
-from ..values.dates import berlin_today
-from ..http.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..http.conventions import version_etag
+from ..http.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from ..record import audit
-from . import queries
+from ..values.dates import berlin_today
+from .queries import common as queries
 from .references import References
 
 

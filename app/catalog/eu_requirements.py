@@ -5,8 +5,8 @@ any one list suffices, as in CCCEV. Curated by data managers; the identifiers ar
 OOTS Semantic Repository."""
 from ..access.policy import visible_statuses
 from ..http.errors import ValidationFailed, param_error
-from . import queries
 from .collection import Collection
+from .queries import eu_requirements as queries
 from .references import filter_id
 from .rules import illustrative
 

@@ -4,8 +4,8 @@ from flask import current_app
 
 from ..access.policy import visible_statuses
 from ..http.errors import ValidationFailed, param_error
-from . import queries
 from .collection import Collection
+from .queries import evidence_types as queries
 from .references import filter_id
 from .rules import illustrative
 

@@ -18,10 +18,10 @@ audited change-feed entry per collection, which the competence indexes answer wi
 import logging
 
 from ..record import audit
-from . import queries
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
+from .queries import demo as queries
 
 log = logging.getLogger(__name__)
 

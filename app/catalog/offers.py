@@ -4,11 +4,11 @@ from ..access import environments
 from ..access.policy import sees_connection_parameters, visible_statuses
 from ..access.roles import PROVIDER_ADMIN
 from ..areas.keys import area_key
-from ..values.dates import berlin_today
 from ..http.errors import ValidationFailed, param_error
+from ..values.dates import berlin_today
 from ..values.identifiers import new_code
-from . import queries
 from .errors import OverlappingOffer
+from .queries import offers as queries
 from .references import References, filter_id
 from .reviewed import ReviewedCollection
 from .rules import check_validity, environment, illustrative, outside_production

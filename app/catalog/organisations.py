@@ -2,8 +2,9 @@
 from ..access.policy import sees_contact, visible_statuses
 from ..http.errors import ValidationFailed, param_error
 from ..values.folding import fold
-from . import queries
 from .collection import Collection
+from .queries import common
+from .queries import organisations as queries
 from .rules import illustrative
 
 
@@ -11,7 +12,7 @@ def slug_from_name(conn, name):
     """A readable, unused code derived from a name: 'Amt Südtondern' -> 'amt-sudtondern'."""
     base = "-".join(fold(name).split())[:60].strip("-") or "organisation"
     code, n = base, 1
-    while queries.code_exists(conn, "organisation", code):
+    while common.code_exists(conn, "organisation", code):
         n += 1
         code = f"{base}-{n}"
     return code

@@ -5,7 +5,7 @@ from ..access.policy import visible_statuses
 from ..access.roles import CONSUMER_ADMIN
 from ..http.errors import NotFound
 from ..values.identifiers import new_code
-from . import queries
+from .queries import permissions as queries
 from .references import filter_id
 from .reviewed import ReviewedCollection
 from .rules import check_validity, environment, illustrative, outside_production

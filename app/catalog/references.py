@@ -4,7 +4,7 @@ One `References` serves one unit of work: a single write looks up what its body 
 bulk write warms it with every code of every row in one query per table, so checking
 50,000 rows costs a handful of queries, and both run the very same `prepare`."""
 from ..http.errors import ValidationFailed, param_error
-from . import queries
+from .queries import common as queries
 
 _UNKNOWN = object()
 

@@ -1,8 +1,8 @@
 """Registers: data holdings named in the IDNrG annex (or beyond), and who keeps them."""
 from ..access.policy import visible_statuses
 from ..http.errors import ValidationFailed, param_error
-from . import queries
 from .collection import Collection
+from .queries import registers as queries
 from .references import filter_id
 from .rules import illustrative
 

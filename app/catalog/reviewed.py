@@ -10,11 +10,11 @@ are the plain collection's, overridden: callers do not need to know which kind t
 """
 from ..access import environments
 from ..access.policy import may_see, sees_review_state
-from ..values.dates import berlin_today
-from ..http.errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
 from ..http.conventions import version_etag
+from ..http.errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
 from ..record import audit
 from ..review import proposals
+from ..values.dates import berlin_today
 from .collection import Collection, check_version
 from .references import References
 

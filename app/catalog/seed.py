@@ -1,6 +1,6 @@
 """`regmap seed`: the catalogue facts the product ships (IDNrG registers, their federal
 counterparts, real organisations, the three evidence types other tools rely on), and with
---demo the illustrative pilot catalogue.
+--demo the illustrative pilot catalogue. (The onboarding facts follow: onboarding/seed.py.)
 
 Idempotent: an object is created when missing and updated only when the shipped data
 differs from it, so a second run writes nothing.
@@ -11,11 +11,11 @@ import logging
 from pathlib import Path
 
 from ..record import audit
-from . import fachsynchronisation, queries
 from .evidence_types import evidence_types
 from .offers import offers
-from .onboarding import onboarding
 from .organisations import organisations
+from .queries import demo as demo_queries
+from .queries import offers as offer_queries
 from .references import References
 from .registers import registers
 from .rules import SHIPPED_AS_REAL
@@ -30,15 +30,9 @@ FEDERAL_COUNTERPARTS = "idnrg/fachsynchronisation_akteure_2025-08.csv"
 EVIDENCE_TYPES = "catalog/evidence_types.json"
 JURISDICTION_CONTEXTS = "catalog/oots_jurisdiction_contexts.csv"
 DEMO = "demo/catalog.json"
-DEMO_CONNECTIONS = "demo/anbindungen_dc_dp_2025-09.csv"
-# The status report's words for states and environments -> regmap's.
-_REPORT_STATES = {"in_vorbereitung": "in_preparation", "laufend": "running",
-                  "abgeschlossen": "completed"}
-_REPORT_ENVIRONMENTS = {"referenzumgebung": "reference", "testumgebung": "test",
-                        "produktivumgebung": "production"}
 
 
-def _csv(seed_dir, name):
+def shipped_csv(seed_dir, name):
     with open(Path(seed_dir) / name, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
@@ -60,22 +54,26 @@ def _ensure(conn, actor, collection, code, desired, counts):
         counts["updated"] += 1
 
 
+def organisation_codes(seed_dir):
+    """{abbreviation: code} of the shipped organisations."""
+    return {row["abbreviation"]: row["code"] for row in shipped_csv(seed_dir, ORGANISATIONS)}
+
+
 def seed_catalog(conn, seed_dir, actor):
     counts = {"created": 0, "updated": 0}
     with audit.write_transaction(conn):
-        abbreviation_to_code = {}
-        for row in _csv(seed_dir, ORGANISATIONS):
-            abbreviation_to_code[row["abbreviation"]] = row["code"]
+        abbreviation_to_code = organisation_codes(seed_dir)
+        for row in shipped_csv(seed_dir, ORGANISATIONS):
             _ensure(conn, actor, organisations, row["code"], {
                 "name": row["name"], "abbreviation": row["abbreviation"], "kind": row["kind"],
                 "seat_ags": row["seat_ags"] or None, "status": "active"}, counts)
 
-        details = {int(r["nr"]): r for r in _csv(seed_dir, REGISTER_DETAILS)}
+        details = {int(r["nr"]): r for r in shipped_csv(seed_dir, REGISTER_DETAILS)}
         counterparts = {}
-        for row in _csv(seed_dir, FEDERAL_COUNTERPARTS):
+        for row in shipped_csv(seed_dir, FEDERAL_COUNTERPARTS):
             counterparts.setdefault(int(row["register_nr"]), set()).add(
                 abbreviation_to_code[row["akteur"]])
-        for row in _csv(seed_dir, IDNRG_REGISTERS):
+        for row in shipped_csv(seed_dir, IDNRG_REGISTERS):
             number = int(row["nr"])
             detail = details.get(number, {})
             # The specialised law where the annex names it, always with the IDNrG line.
@@ -90,15 +88,12 @@ def seed_catalog(conn, seed_dir, actor):
                 "federal_counterparts": sorted(counterparts.get(number, ())),
                 "status": "active"}, counts)
 
-        contexts = queries.merge_jurisdiction_contexts(
-            conn, _csv(seed_dir, JURISDICTION_CONTEXTS))
+        contexts = offer_queries.merge_jurisdiction_contexts(
+            conn, shipped_csv(seed_dir, JURISDICTION_CONTEXTS))
         if contexts:
             audit.record(conn, actor, "jurisdiction-contexts.seed", "jurisdiction-contexts",
                          "reference-data", after={"changed": contexts})
         counts["jurisdiction contexts"] = contexts
-
-        counts["Fachsynchronisation entries"] = fachsynchronisation.seed(
-            conn, seed_dir, actor, abbreviation_to_code)
 
         # Real entries; a catalogue seeded by an older --demo holds them as illustrative
         # ones, which the shipped data declares real (audited like any update).
@@ -135,17 +130,16 @@ def seed_demo(conn, seed_dir, actor):
         # audit entries as any other write.
         new_orgs = organisations.submit_many(conn, actor, [
             {**row, "status": "active", "illustrative": True}
-            for row in queries.demo_organisations(conn, **kinds)])
+            for row in demo_queries.demo_organisations(conn, **kinds)])
         new_offers = offers.submit_many(conn, actor, [
             {"code": row["code"], "provider": row["provider"],
              "evidence_type": row["evidence_type"], "areas": [row["area_key"]],
              "service_id": row["service_id"], "endpoint_url": row["endpoint_url"],
              "connection_parameters": {"protocol": "XTA2"}, "status": "active",
              "illustrative": True}
-            for row in queries.demo_municipal_offers(
+            for row in demo_queries.demo_municipal_offers(
                 conn, endpoint_base=rules["endpoint_base"], **kinds)])
         counts["created"] += len(new_orgs) + len(new_offers)
-        counts["created"] += _demo_onboarding(conn, seed_dir, actor, demo["services"][0]["code"])
     log.info("seeded demo catalogue: %s", counts)
     return counts
 
@@ -164,25 +158,3 @@ def _demo_cross_border(conn, actor, demo, counts):
         if offers.load(conn, item["code"]) is None:
             offers.submit(conn, actor, {**item, "status": "active", "illustrative": True})
             counts["created"] += 1
-
-
-def _demo_onboarding(conn, seed_dir, actor, service):
-    """Illustrative onboarding records of demo authorities, one organisation per counted
-    connection, so that the DC/DP report equals the status report's table (providers of the
-    Meldebescheinigung, consumers for the first demo service). Codes are fixed, so a second
-    seed adds nothing."""
-    wanted = []
-    for row in _csv(seed_dir, DEMO_CONNECTIONS):
-        for role, column in (("consumer", "dc"), ("provider", "dp")):
-            wanted += [(role, _REPORT_STATES[row["stand"]],
-                        _REPORT_ENVIRONMENTS[row["umgebung"]])] * int(row[column])
-    authorities = queries.demo_authority_codes(conn, len(wanted))
-    bodies = []
-    for n, ((role, state, environment), org) in enumerate(zip(wanted, authorities), 1):
-        code = f"demo-anbindung-{n}"
-        if onboarding.load(conn, code) is None:
-            bodies.append({"code": code, "organisation": org, "role": role, "state": state,
-                           "environment": environment, "illustrative": True,
-                           **({"evidence_type": "meldebescheinigung"} if role == "provider"
-                              else {"service": service})})
-    return len(onboarding.submit_many(conn, actor, bodies)) if bodies else 0

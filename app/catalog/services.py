@@ -3,8 +3,8 @@ of its evidence type lists, and every type within a list is needed (CCCEV)."""
 from ..access.policy import visible_statuses
 from ..http.errors import ValidationFailed, param_error
 from ..values.folding import fold
-from . import queries
 from .collection import Collection
+from .queries import services as queries
 from .references import filter_id
 from .rules import illustrative
 

@@ -7,8 +7,8 @@ import json
 from typing import NamedTuple
 
 from ..access import environments
-from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..access.environments import PRODUCTION
+from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..http.errors import Problem
 from ..values.folding import fold
 from . import resolve

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app, g
 from prometheus_client import Counter
 
-from ..values.dates import berlin_today
 from ..db.pool import get_conn
 from ..http.conventions import csv_cell
 from ..record import audit
+from ..values.dates import berlin_today
 from . import queries
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import date, timedelta
 
-from ..values.dates import berlin_today
 from ..http.conventions import csv_cell
+from ..values.dates import berlin_today
 from . import queries, resolve
 
 

@@ -9,9 +9,9 @@ from datetime import date
 from typing import NamedTuple
 
 from ..access import environments
+from ..http.errors import InvalidParameter
 from ..values import identifiers
 from ..values.dates import berlin_today
-from ..http.errors import InvalidParameter
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The Vermittlungsstelle's abstract permission check (§ 7 Abs. 2 IDNrG): may this consumer,
 for this service (purpose), receive this evidence type from this provider?"""
-from ..values.dates import berlin_today
 from ..http.errors import NotFound, param_error
+from ..values.dates import berlin_today
 from . import queries
 
 

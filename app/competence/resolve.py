@@ -9,10 +9,10 @@ EU OOTS Data Service Directory: data service, not found, or "additional paramete
 """
 from typing import NamedTuple
 
+from ..access.environments import PRODUCTION
 from ..areas.errors import AreaRetired, UnknownArea
 from ..areas.keys import LEVEL_BY_LENGTH
 from ..catalog import user_attributes
-from ..access.environments import PRODUCTION
 from ..http.errors import Problem, param_error
 from ..values.folding import fold
 from .errors import (

@@ -11,12 +11,12 @@ from ..access import environments
 from ..access.auth import current_actor, requires
 from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..access.roles import OVERSIGHT, ROUTING
-from ..http.api import Blueprint, json_body
-from ..values.dates import berlin_today
 from ..db.pool import get_conn
-from ..http.errors import PayloadTooLarge, Problem, ValidationFailed, param_error
+from ..http.api import Blueprint, json_body
 from ..http.conventions import csv_cell, page_of, page_window, wants_csv
+from ..http.errors import PayloadTooLarge, Problem, ValidationFailed, param_error
 from ..record.replica import read_conn
+from ..values.dates import berlin_today
 from . import answer, check_log, coverage, parameters, permission_check, resolve
 from .index import current_index
 from .schemas import (

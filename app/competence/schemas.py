@@ -1,9 +1,9 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..http.api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
-from ..catalog.schemas import CODE
 from ..access.environments import DESCRIPTION, ENVIRONMENTS
+from ..catalog.schemas import CODE
+from ..http.api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
 
 
 def environment_arg():

@@ -17,8 +17,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from . import embedded_pg
 from ..http.errors import ServiceUnavailable
+from . import embedded_pg
 from .lanes import Lane
 from .stall import StallGuard
 

@@ -13,8 +13,9 @@ Each signature (label and tag `regmap`) covers the status, Content-Type, Content
 the request's method, path and query (`;req`): a signed answer cannot be replayed as the
 answer to another lookup. Answers are signed when the request carries `Accept-Signature`
 (RFC 9421 section 5), or always with SIGN_ANSWERS=always. Applied as plain WSGI around the
-paths the factory names (the competence answers), the fast path included. The same answer to the same request is signed once
-a minute (REUSE_SECONDS) and otherwise carries its remembered signature.
+paths the factory names (the competence answers), the fast path included. The same answer to
+the same request is signed once a minute (REUSE_SECONDS) and otherwise carries its remembered
+signature.
 """
 import datetime
 import hashlib

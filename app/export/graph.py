@@ -14,8 +14,9 @@ strings as well; DCAT's and CPSV's get @de / @en.
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
-from ..catalog import queries as catalog_queries
 from ..access.environments import PRODUCTION
+from ..catalog.queries import eu_requirements as eu_requirement_queries
+from ..catalog.queries import services as service_queries
 from ..values.folding import fold
 from ..values.identifiers import safe_uri
 from . import queries
@@ -81,10 +82,10 @@ class CatalogueGraph:
                           if r["keepers"] or r["keeping_authority_type"]}
         self.evidence_types = {r["code"]: r for r in queries.evidence_types(conn, include)}
         services = queries.services(conn, include)
-        self.requirements = catalog_queries.service_requirements(
+        self.requirements = service_queries.service_requirements(
             conn, [s["id"] for s in services])
         eu_requirements = queries.eu_requirements(conn, include)
-        self.eu_requirement_types = catalog_queries.eu_requirement_evidence_types(
+        self.eu_requirement_types = eu_requirement_queries.eu_requirement_evidence_types(
             conn, [r["id"] for r in eu_requirements])
         self.consumers = {}
         for row in queries.service_consumers(conn, include, environment):

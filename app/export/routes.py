@@ -6,10 +6,10 @@ import marshmallow as ma
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
-from ..http.api import Blueprint, PageArgsSchema
 from ..access.environments import ENVIRONMENTS, PRODUCTION
-from ..http.errors import NotFound, Problem
+from ..http.api import Blueprint, PageArgsSchema
 from ..http.conventions import conditional, etag_of
+from ..http.errors import NotFound, Problem
 from ..record import queries as record_queries
 from ..record.replica import read_conn
 from . import serialize

@@ -9,9 +9,9 @@ from ..access.secrets import hash_password, new_claim_secret, sha256
 from ..catalog import kinds
 from ..catalog.organisations import organisations
 from ..http.errors import Conflict, NotFound, RateLimited, Unauthorized, ValidationFailed
-from ..values.identifiers import new_code
 from ..record import audit
 from ..review import proposals
+from ..values.identifiers import new_code
 from . import queries, throttle
 
 CLAIM_HEADER = "X-Claim-Secret"

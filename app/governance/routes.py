@@ -15,9 +15,9 @@ from ..access.roles import (
     ROLES,
     ROUTING,
 )
-from ..http.api import Blueprint
 from ..catalog.organisations import organisations
 from ..db.pool import get_conn
+from ..http.api import Blueprint
 from ..http.conventions import client_address, page_of, page_window
 from ..record import queries as record_queries
 from ..record.replica import read_conn

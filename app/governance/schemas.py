@@ -1,13 +1,13 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from ..values import identifiers
-from ..http import openapi
+from ..access.environments import ENVIRONMENTS
 from ..access.roles import ORGANISATION_ROLES, ROLES
-from ..http.api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
 from ..catalog import kinds
 from ..catalog.schemas import AGS, CODE, ContactSchema, OrganisationSchema, Strict, text
-from ..access.environments import ENVIRONMENTS
+from ..http import openapi
+from ..http.api import Moment, PageArgsSchema, QueryArgsSchema, page_schema
+from ..values import identifiers
 
 # Web sign-in passwords (argon2-hashed): one rule for registration, new users and the CLI.
 PASSWORD_LENGTH = validate.Length(min=12, max=200)

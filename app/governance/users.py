@@ -8,7 +8,7 @@ import marshmallow as ma
 from ..access.actor import Actor
 from ..access.roles import ADMIN, ORGANISATION_ROLES
 from ..access.secrets import hash_password, new_token, password_matches, sha256
-from ..catalog import queries as catalog_queries
+from ..catalog.queries import common as catalog_queries
 from ..http.errors import (
     Conflict,
     Forbidden,
@@ -18,8 +18,8 @@ from ..http.errors import (
     ValidationFailed,
     param_error,
 )
-from ..values.identifiers import new_code
 from ..record import audit
+from ..values.identifiers import new_code
 from . import queries, throttle
 from .schemas import PASSWORD_LENGTH
 

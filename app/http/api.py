@@ -20,8 +20,8 @@ from webargs.core import missing
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.routing import BaseConverter
 
-from . import errors, openapi
 from ..values import identifiers
+from . import errors, openapi
 
 PROBLEM_CONTENT_TYPE = errors.PROBLEM_MIMETYPE
 MAX_PAGE_SIZE = 500
@@ -331,7 +331,7 @@ class Api(SmorestApi):
     def _init_spec(self, *args, **kwargs):
         super()._init_spec(*args, **kwargs)
         # Every consumer of the document (/openapi.json, `flask openapi write`) gets it with
-        # the rules apispec cannot derive from single fields (app/openapi.py).
+        # the rules apispec cannot derive from single fields (http/openapi.py).
         derived = self.spec.to_dict
         self.spec.to_dict = lambda: openapi.tightened(derived())
         self.spec.components.security_scheme(

@@ -14,11 +14,11 @@ version."""
 import threading
 from urllib.parse import parse_qsl
 
-from ..values.dates import berlin_today
 from ..db.pool import get_conn
 from ..http.observability import REQUEST_ID_HEADER, new_request_id, sane_request_id
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
+from ..values.dates import berlin_today
 from . import queries
 
 PATH = "/rest/search"

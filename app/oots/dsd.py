@@ -15,9 +15,9 @@ import json
 import re
 import uuid
 
-from ..values import identifiers
 from ..areas.keys import ancestor_keys
 from ..catalog import oots_codes, user_attributes
+from ..values import identifiers
 from ..values.dates import berlin_today
 from . import documents, queries
 from .errors import RegRepException

@@ -13,8 +13,8 @@ at or below it."""
 import re
 import uuid
 
-from ..values import identifiers
 from ..catalog import oots_codes
+from ..values import identifiers
 from ..values.dates import berlin_today
 from . import queries
 from .errors import RegRepException

@@ -4,10 +4,10 @@ OOTS clients read `rs:Exception` codes."""
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from ..values import identifiers
-from ..http.api import Blueprint
 from ..catalog import oots_codes
 from ..db.pool import get_conn
+from ..http.api import Blueprint
+from ..values import identifiers
 from . import answers, documents, dsd, eb
 from .errors import OBJECT_NOT_FOUND, RegRepException
 

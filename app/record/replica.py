@@ -12,8 +12,8 @@ import logging
 from flask import current_app, g
 
 from ..db.pool import get_conn, replica_conn
-from ..http.errors import ServiceUnavailable
 from ..http.conventions import read_only_request
+from ..http.errors import ServiceUnavailable
 from . import queries
 from .freshness import catalogue_version
 

@@ -1,5 +1,5 @@
 """German text analysis for the index and for queries: the same folding as the area filters
-(app/folding.py), then Snowball German stemming for inflections."""
+(values/folding.py), then Snowball German stemming for inflections."""
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter
 from whoosh.lang import stemmer_for_language
 

@@ -15,10 +15,10 @@ from whoosh.query import And, ConstantScoreQuery, FuzzyTerm, NullQuery, Or, Pref
 from whoosh.searching import ResultsPage
 
 from ..access.roles import OVERSIGHT
+from ..db.lanes import Lane
 from ..db.pool import get_conn, read_database_url
 from ..http.errors import InvalidParameter, ServiceUnavailable
 from ..values.folding import fold
-from ..db.lanes import Lane
 from . import analysis, process
 from .index import Follower, IndexUnavailable, open_index
 

@@ -6,10 +6,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import PoolTimeout
 from swagger_ui_bundle import swagger_ui_path
 
-from ..http.api import Blueprint
-from ..db.pool import get_conn, replica_conn
-from ..http.errors import ServiceUnavailable
 from ..db.migrate import head_revision
+from ..db.pool import get_conn, replica_conn
+from ..http.api import Blueprint
+from ..http.errors import ServiceUnavailable
 from ..http.observability import PRIMARY_AVAILABLE, metrics_registry
 from . import queries
 from .schemas import HealthSchema, JwkSetSchema, ReadinessSchema

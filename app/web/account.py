@@ -7,9 +7,9 @@ from ..access.roles import CONSUMER_ADMIN, ORGANISATION_ROLES, PROVIDER_ADMIN, R
 from ..catalog.offers import offers
 from ..catalog.permissions import permissions
 from ..db.pool import get_conn
-from ..http.errors import Problem, Unauthorized
 from ..governance import users
 from ..governance.schemas import TokenCreateSchema, UserCreateSchema
+from ..http.errors import Problem, Unauthorized
 from . import forms
 from .blueprint import blp
 from .filters import ROLE_NAMES

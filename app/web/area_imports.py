@@ -9,8 +9,8 @@ from ..access.roles import CURATORS, OVERSIGHT
 from ..areas import editions
 from ..catalog import area_imports
 from ..db.pool import get_conn
-from ..http.errors import Problem
 from ..http.conventions import parse_version_etag
+from ..http.errors import Problem
 from . import forms
 from .blueprint import blp
 

@@ -6,8 +6,8 @@ from datetime import date
 
 from flask import Response, abort, jsonify, render_template, request
 
-from ..values import identifiers
 from ..access.auth import current_actor, ensure_role
+from ..access.environments import PRODUCTION
 from ..access.policy import history_entry, sees_review_state
 from ..access.roles import OVERSIGHT
 from ..catalog.evidence_types import evidence_types
@@ -15,12 +15,12 @@ from ..competence import answer as competence_answer
 from ..competence import coverage
 from ..competence.index import current_index
 from ..competence.parameters import Lookup
-from ..values.dates import berlin_today
 from ..db.pool import get_conn
-from ..access.environments import PRODUCTION
 from ..http.errors import Problem
 from ..record import queries as record_queries
 from ..search.engine import search as run_search
+from ..values import identifiers
+from ..values.dates import berlin_today
 from . import forms, places, present
 from .blueprint import blp
 from .choices import active_evidence_types

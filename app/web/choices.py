@@ -1,9 +1,9 @@
 """What select boxes and type-aheads offer, and how a picked suggestion is read back."""
-from ..values import identifiers
 from ..access.auth import current_actor
 from ..catalog.evidence_types import evidence_types
 from ..catalog.services import services
 from ..db.pool import get_conn
+from ..values import identifiers
 from . import present
 
 _CODE_IN_TEXT = identifiers.in_parentheses(identifiers.CODE)

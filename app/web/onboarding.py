@@ -7,8 +7,8 @@ from flask import Response, render_template
 
 from ..access.auth import ensure_role
 from ..access.roles import OVERSIGHT
-from ..catalog import deadlines, fachsynchronisation, onboarding
 from ..db.pool import get_conn
+from ..onboarding import deadlines, fachsynchronisation, onboarding
 from .blueprint import blp
 
 STATES_DE = {"in_preparation": "in Vorbereitung", "running": "laufend",

@@ -4,8 +4,8 @@ postcode that fits several municipalities comes back as a list to choose from.""
 import re
 from dataclasses import dataclass, field
 
-from ..values import identifiers
 from ..areas import queries as area_queries
+from ..values import identifiers
 from ..values.dates import berlin_today
 from ..values.folding import fold
 

@@ -7,8 +7,8 @@ from ..access.policy import may_decide_reviews
 from ..access.roles import CURATORS, OVERSIGHT
 from ..areas import curation, documents, keys, queries
 from ..db.pool import get_conn
-from ..http.errors import InvalidParameter, PreconditionRequired, Problem
 from ..http.conventions import parse_version_etag
+from ..http.errors import InvalidParameter, PreconditionRequired, Problem
 from . import forms
 from .blueprint import blp
 

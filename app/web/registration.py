@@ -7,10 +7,10 @@ from ..access.actor import ANONYMOUS_ACTOR
 from ..catalog import kinds
 from ..catalog.organisations import organisations
 from ..db.pool import get_conn
-from ..http.errors import Problem, Unauthorized
 from ..governance import registrations
 from ..governance.schemas import RegistrationCreateSchema, RegistrationResubmitSchema
 from ..http.conventions import client_address
+from ..http.errors import Problem, Unauthorized
 from . import forms, places, sessions
 from .blueprint import blp
 

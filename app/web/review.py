@@ -10,10 +10,10 @@ from ..catalog.offers import offers
 from ..catalog.organisations import organisations
 from ..catalog.permissions import permissions
 from ..db.pool import get_conn
-from ..http.errors import PreconditionRequired, Problem
 from ..governance import queries as governance_queries
 from ..governance import registrations
 from ..http.conventions import parse_version_etag
+from ..http.errors import PreconditionRequired, Problem
 from ..review import proposals as review_proposals
 from . import forms, present
 from .blueprint import blp

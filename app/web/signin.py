@@ -5,9 +5,9 @@ import unicodedata
 from flask import redirect, render_template, request, url_for
 
 from ..db.pool import get_conn
-from ..http.errors import Problem
 from ..governance import users
 from ..http.conventions import client_address
+from ..http.errors import Problem
 from . import forms, sessions
 from .blueprint import blp
 

@@ -1,4 +1,4 @@
-"""Fachsynchronisation (issue 16, item 3): dated status entries of the federal actors - the
+"""Fachsynchronisation: dated status entries of the federal actors - the
 organisations regmap already holds as the registers' federal counterparts, no second list -
 per annex register, or for the actor as a whole where the report names no register.
 
@@ -10,11 +10,11 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from ..catalog.references import References, filter_id
 from ..http.errors import NotFound, ValidationFailed, param_error
-from ..values.identifiers import new_code
 from ..record import audit
+from ..values.identifiers import new_code
 from . import queries
-from .references import References, filter_id
 
 SHIPPED = "idnrg/fachsynchronisation_status_2025-08.csv"
 SHIPPED_ON = date(2025, 8, 31)  # the report's period: August 2025

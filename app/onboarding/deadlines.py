@@ -1,4 +1,4 @@
-"""Transition deadlines (Übergangsfristen, issue 16, item 4): per register or evidence type,
+"""Transition deadlines (Übergangsfristen): per register or evidence type,
 the day by which its providers must be connected in production, set by data managers with
 its legal source (the NOOTS state treaty, a specialised law).
 
@@ -9,14 +9,14 @@ late and who is due within DUE_SOON_DAYS.
 """
 from datetime import timedelta
 
-from ..values.dates import berlin_today
-from ..http.errors import ValidationFailed, param_error
+from ..catalog.collection import Collection
+from ..catalog.references import filter_id
+from ..catalog.rules import illustrative
 from ..http.conventions import csv_text
+from ..http.errors import ValidationFailed, param_error
+from ..values.dates import berlin_today
 from ..values.identifiers import new_code
 from . import queries
-from .collection import Collection
-from .references import filter_id
-from .rules import illustrative
 
 DUE_SOON_DAYS = 90
 

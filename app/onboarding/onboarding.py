@@ -1,4 +1,4 @@
-"""Onboarding records (Anbindungsvorhaben, issue 16): an organisation connecting to NOOTS in
+"""Onboarding records (Anbindungsvorhaben): an organisation connecting to NOOTS in
 one environment - as provider of a register or an evidence type, or as consumer for a
 service - with its state, dated milestones, a target date and notes.
 
@@ -9,16 +9,16 @@ taken from the `connected_on` milestone where it does not.
 """
 from datetime import date
 
-from ..access.roles import ORGANISATION_ROLES
-from ..values.dates import berlin_today
 from ..access.environments import ENVIRONMENTS
-from ..http.errors import ValidationFailed, param_error
+from ..access.policy import own_records_only
+from ..catalog.collection import Collection
+from ..catalog.references import filter_id
+from ..catalog.rules import environment, illustrative
 from ..http.conventions import csv_text
+from ..http.errors import ValidationFailed, param_error
+from ..values.dates import berlin_today
 from ..values.identifiers import new_code
 from . import queries
-from .collection import Collection
-from .references import filter_id
-from .rules import environment, illustrative
 
 MILESTONES = ("first_contact_on", "evidence_specified_on", "readiness_checked_on",
               "connected_on")
@@ -85,16 +85,14 @@ class Onboarding(Collection):
         queries.update_onboarding(conn, row["id"], values)
 
     def list(self, conn, actor, args, window):
-        # Readers are overseers and organisation admins; the latter see their own only.
-        owner = (actor.organisation_id or -1) if actor.role in ORGANISATION_ROLES else None
-        rows, total = queries.list_onboarding(conn, filters={
-            "organisation_id": filter_id(conn, "organisation", args.get("organisation")),
-            "register_id": filter_id(conn, "register", args.get("register")),
-            "evidence_type_id": filter_id(conn, "evidence_type", args.get("evidence_type")),
-            "service_id": filter_id(conn, "service", args.get("service")),
-            "role": args.get("role"), "environment": args.get("environment"),
-            "state": args.get("state"), "status": args.get("status"),
-        }, owner_id=owner, **window)
+        rows, total = queries.list_onboarding(
+            conn, organisation_id=filter_id(conn, "organisation", args.get("organisation")),
+            register_id=filter_id(conn, "register", args.get("register")),
+            evidence_type_id=filter_id(conn, "evidence_type", args.get("evidence_type")),
+            service_id=filter_id(conn, "service", args.get("service")),
+            role=args.get("role"), environment=args.get("environment"),
+            state=args.get("state"), status=args.get("status"),
+            only_organisation_id=own_records_only(actor), **window)
         return [self.document(r, actor) for r in rows], total
 
 
