@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from . import create_app
 from .access.environments import ENVIRONMENTS
-from .access.roles import ORGANISATION_ROLES, ROLES
+from .access.roles import ROLES, acts_for_an_organisation
 from .config import Config
 from .db import embedded_pg, migrate
 from .db.pool import resolve_database_url
@@ -226,9 +226,9 @@ def succession_add(old, new, effective_on):
 
 def _check_org_option(role, organisation):
     """--org names the organisation of a scoped role, and only then."""
-    if role in ORGANISATION_ROLES and not organisation:
+    if acts_for_an_organisation(role) and not organisation:
         raise click.UsageError(f"--org is required for {role}")
-    if role not in ORGANISATION_ROLES and organisation:
+    if not acts_for_an_organisation(role) and organisation:
         raise click.UsageError(f"{role} acts for no organisation: leave out --org")
 
 

@@ -110,6 +110,46 @@ def test_who_sees_connection_parameters_is_written_once():
     assert named_there == ["app/access/policy.py"]
 
 
+def role_tests(source):
+    """Where `source` decides by a role outside the policy: a comparison with an actor's
+    `.role` or with a role constant (`role in CURATORS`), or a role name spelled out."""
+    from app.access import roles
+    names = {n for n in vars(roles) if n.isupper()}
+    values = set(roles.ROLES) | {roles.ANONYMOUS}
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(s, ast.Attribute) and s.attr == "role"
+                   or isinstance(s, ast.Name) and s.id in names for s in sides):
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+        if isinstance(node, ast.Constant) and node.value in values:
+            found.append(f"{node.lineno}: {node.value!r}")
+    return found
+
+
+def test_roles_are_tested_only_in_access():
+    """Who sees and may do what is decided in app/access/ (policy.py); elsewhere code asks it
+    (`requires(*CURATORS)` names who may call, which is no test of a role)."""
+    found = {name: role_tests(path.read_text(encoding="utf-8"))
+             for path in sorted(APP.rglob("*.py"))
+             if not (name := path.relative_to(ROOT).as_posix()).startswith("app/access/")}
+    assert {name: lines for name, lines in found.items() if lines} == {}
+
+
+@pytest.mark.parametrize("wrong", [
+    "if actor.role == PROVIDER_ADMIN:\n    pass\n",
+    "mine = actor.role in ORGANISATION_ROLES\n",
+    "curator = role in CURATORS\n",
+    "ADMIN_NAME = 'admin'\n",
+])
+def test_a_role_test_outside_access_is_refused(wrong):
+    # The same check on a deliberately wrong line appended to a real module.
+    source = (APP / "catalog" / "offers.py").read_text(encoding="utf-8")
+    assert role_tests(source) == []
+    assert role_tests(source + wrong)
+
+
 def test_code_and_key_patterns_live_in_identifiers():
     """The code pattern and the area-key patterns are spelled in app/values/identifiers.py only."""
     spellings = ("[a-z0-9][a-z0-9.-]", "[0-9]{8}", "[0-9]{12}", "[0-9]{9}")

@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 
 from app.competence import queries
 from app.config import REPO_ROOT
+from app.values.dates import berlin_today
 
 from .catalog_helpers import API, create, organisation
 from .helpers import assert_problem
@@ -85,7 +86,8 @@ def test_filters_narrow_the_log(client, conn, login, permitted):
     assert log(client, auditor, token=token_code(conn, "routing.fks@test.example"))[
         "total"] == 2
     assert log(client, auditor, consumer="anderer")["total"] == 0
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).date().isoformat()
+    # Days are Berlin days (between 23:00 and 0:00 UTC, UTC's tomorrow is Berlin's today).
+    tomorrow = (berlin_today() + timedelta(days=1)).isoformat()
     assert log(client, auditor, **{"from": tomorrow})["total"] == 0
     assert log(client, auditor, until=tomorrow)["total"] == 3
     oldest_first = log(client, auditor, order="oldest")["items"]

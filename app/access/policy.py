@@ -10,6 +10,7 @@ from ..record import history
 from .roles import (
     ADMIN,
     AUDITOR,
+    CONSUMER_ADMIN,
     CURATORS,
     DATA_MANAGER,
     ORGANISATION_ROLES,
@@ -19,6 +20,10 @@ from .roles import (
 
 # Besides these roles, an offer's owning provider sees its own offers' parameters.
 CONNECTION_PARAMETER_ROLES = (ROUTING, DATA_MANAGER, ADMIN)
+# Who reads abstract permissions (the API's permission paths and the catalogue pages).
+PERMISSION_READERS = (CONSUMER_ADMIN, ROUTING) + OVERSIGHT
+# Who reads onboarding records: the organisation's admins (their own) and overseers.
+ONBOARDING_READERS = ORGANISATION_ROLES + OVERSIGHT
 # Collections whose payloads the routing service may read in the change feed.
 _ROUTING_READS = ("organisations", "registers", "evidence-types", "services", "offers",
                   "permissions")
@@ -45,7 +50,12 @@ def sees_contact(actor, organisation_id):
 
 def sees_every_status(actor):
     """Overseers see objects in every state (pending, rejected, ...)."""
-    return actor.role in OVERSIGHT
+    return role_sees_every_status(actor.role)
+
+
+def role_sees_every_status(role):
+    """`sees_every_status` for callers that hold a role only (search, after its cache)."""
+    return role in OVERSIGHT
 
 
 def visible_statuses(actor, public):
@@ -60,6 +70,48 @@ def may_see(actor, status, public, owner_id=None):
 def sees_review_state(actor, owner_id):
     """Pending proposals and histories: overseers, and the owning organisation."""
     return actor.role in OVERSIGHT or actor.acts_for(owner_id)
+
+
+def may_read(actor, readers):
+    """May `actor` read what `readers` (roles; None or empty: everyone) may read?"""
+    return not readers or actor.role in readers
+
+
+def sees_postcode_curations(actor):
+    """Pending, rejected and withdrawn postcode curations: overseers; others the active."""
+    return sees_every_status(actor)
+
+
+def acts_as_owner(actor, owner_role):
+    """Is `actor` the organisation admin kind that owns a reviewed collection's objects
+    (provider_admin: offers, consumer_admin: permissions)? It acts for its own organisation
+    only, and sees its own objects in every state."""
+    return actor.role == owner_role
+
+
+def owner_filter(actor, owner_role):
+    """The organisation whose non-public objects a list adds for `actor` (None: none)."""
+    return actor.organisation_id if acts_as_owner(actor, owner_role) else None
+
+
+def manages_every_user(actor):
+    """Admins manage every user and token."""
+    return actor.role == ADMIN
+
+
+def manages_a_team(actor):
+    """Admins and organisation admins manage users (the latter their organisation's)."""
+    return manages_every_user(actor) or actor.role in ORGANISATION_ROLES
+
+
+def manages_users_of(actor, organisation_id):
+    return manages_every_user(actor) or (actor.role in ORGANISATION_ROLES
+                                         and actor.acts_for(organisation_id))
+
+
+def may_add_user_with_role(actor, role):
+    """Admins add users of every role; organisation admins a second user of their own."""
+    return manages_every_user(actor) or role == actor.role
 
 
 def own_records_only(actor):

@@ -1,4 +1,5 @@
-"""Roles (../shared/API.md); the README's role × endpoint matrix is the complete truth."""
+"""Roles (docs/api-conventions.md, "Roles"); the README's role × endpoint matrix is the
+complete truth."""
 
 ANONYMOUS = "anonymous"
 PROVIDER_ADMIN = "provider_admin"
@@ -14,3 +15,8 @@ ORGANISATION_ROLES = (PROVIDER_ADMIN, CONSUMER_ADMIN)
 # Who may see restricted fields of everything (contacts, connection parameters, pending).
 CURATORS = (DATA_MANAGER, ADMIN)
 OVERSIGHT = (DATA_MANAGER, AUDITOR, ADMIN)
+
+
+def acts_for_an_organisation(role):
+    """Does a user or token of `role` act for one organisation (and need one)?"""
+    return role in ORGANISATION_ROLES

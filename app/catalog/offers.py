@@ -1,7 +1,7 @@
 """Evidence offers (Nachweisangebote): provider x evidence type x areas x endpoint x
 validity. This is what the routing service resolves to."""
 from ..access import environments
-from ..access.policy import sees_connection_parameters, visible_statuses
+from ..access.policy import owner_filter, sees_connection_parameters, visible_statuses
 from ..access.roles import PROVIDER_ADMIN
 from ..areas.keys import area_key
 from ..http.errors import ValidationFailed, param_error
@@ -156,7 +156,7 @@ class Offers(ReviewedCollection):
             area_key=area, status=args.get("status"),
             environment=environments.list_filter(args.get("environment"), actor.environment),
             visible_statuses=visible_statuses(actor, self.public_statuses),
-            owner_id=actor.organisation_id if actor.role == PROVIDER_ADMIN else None, **window)
+            owner_id=owner_filter(actor, PROVIDER_ADMIN), **window)
         return self.documents(conn, rows, actor), total
 
 

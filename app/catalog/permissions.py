@@ -1,7 +1,7 @@
 """Abstract permissions: may this consumer, for this purpose (Leistung, legal basis), receive
 this evidence type (from this provider, or any), and use the identification number?"""
 from ..access import environments
-from ..access.policy import visible_statuses
+from ..access.policy import acts_as_owner, owner_filter, visible_statuses
 from ..access.roles import CONSUMER_ADMIN
 from ..http.errors import NotFound
 from ..values.identifiers import new_code
@@ -32,7 +32,7 @@ class Permissions(ReviewedCollection):
     def get(self, conn, actor, code):
         row = super().get(conn, actor, code)
         # Consumer admins see their own organisation's permissions only.
-        if actor.role == CONSUMER_ADMIN and not actor.acts_for(row["consumer_id"]):
+        if acts_as_owner(actor, CONSUMER_ADMIN) and not actor.acts_for(row["consumer_id"]):
             raise NotFound(self.what, code)
         return row
 
@@ -69,7 +69,7 @@ class Permissions(ReviewedCollection):
         queries.update_permission(conn, row["id"], values)
 
     def list(self, conn, actor, args, window):
-        consumer = actor.organisation_code if actor.role == CONSUMER_ADMIN \
+        consumer = actor.organisation_code if acts_as_owner(actor, CONSUMER_ADMIN) \
             else args.get("consumer")
         rows, total = queries.list_permissions(
             conn, consumer_id=filter_id(conn, "organisation", consumer),
@@ -78,7 +78,7 @@ class Permissions(ReviewedCollection):
             status=args.get("status"),
             environment=environments.list_filter(args.get("environment"), actor.environment),
             visible_statuses=visible_statuses(actor, self.public_statuses),
-            owner_id=actor.organisation_id if actor.role == CONSUMER_ADMIN else None, **window)
+            owner_id=owner_filter(actor, CONSUMER_ADMIN), **window)
         return self.documents(conn, rows, actor), total
 
 

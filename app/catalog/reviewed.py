@@ -9,7 +9,7 @@ environments, issue 16; promoting an object to production is a reviewed change).
 are the plain collection's, overridden: callers do not need to know which kind they hold.
 """
 from ..access import environments
-from ..access.policy import may_see, sees_review_state
+from ..access.policy import acts_as_owner, may_see, sees_review_state
 from ..http.conventions import version_etag
 from ..http.errors import Conflict, Forbidden, NotFound, ValidationFailed, param_error
 from ..record import audit
@@ -30,7 +30,7 @@ class ReviewedCollection(Collection):
         """Organisation admins act only for their own organisation (their default);
         curators must name one."""
         owner = data.get(self.owner_field)
-        if actor.role == self.owner_role:
+        if acts_as_owner(actor, self.owner_role):
             if owner not in (None, actor.organisation_code):
                 raise Forbidden(f"{self.owner_field} must be your own organisation "
                                 f"({actor.organisation_code})")

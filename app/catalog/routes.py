@@ -5,7 +5,8 @@ from flask import request, url_for
 from flask.views import MethodView
 
 from ..access.auth import current_actor, requires
-from ..access.roles import CONSUMER_ADMIN, CURATORS, OVERSIGHT, PROVIDER_ADMIN, ROUTING
+from ..access.policy import PERMISSION_READERS
+from ..access.roles import CONSUMER_ADMIN, CURATORS, OVERSIGHT, PROVIDER_ADMIN
 from ..areas import editions
 from ..db.pool import get_conn
 from ..http import csv_input
@@ -74,7 +75,7 @@ collection_routes(blp, offers, schemas.OfferSchema, schemas.OfferCreateSchema,
                   writers=CURATORS + (PROVIDER_ADMIN,))
 collection_routes(blp, permissions, schemas.PermissionSchema, schemas.PermissionCreateSchema,
                   schemas.PermissionQueryArgsSchema, schemas.PermissionPageSchema,
-                  readers=(CONSUMER_ADMIN, ROUTING) + OVERSIGHT,
+                  readers=PERMISSION_READERS,
                   writers=CURATORS + (CONSUMER_ADMIN,))
 collection_routes(blp, eu_requirements, schemas.EuRequirementSchema,
                   schemas.EuRequirementCreateSchema, schemas.EuRequirementQueryArgsSchema,

@@ -43,9 +43,15 @@ def view(actor, lookup, routing_illustrative):
     """The view of `lookup` for `actor`; `routing_illustrative`: the configured default of
     routing tokens (REGMAP_ROUTING_ILLUSTRATIVE). A token bound to another environment than
     the one asked about is a 403 (environments.chosen)."""
+    return view_of(actor, lookup.illustrative, lookup.environment, routing_illustrative)
+
+
+def view_of(actor, illustrative, environment, routing_illustrative):
+    """The view for `actor` of answers asked with `illustrative=` and `environment=` (None:
+    not given); `view` for a lookup, and the snapshot's rows."""
     return View(sees_connection_parameters(actor),
-                sees_illustrative_offers(actor, lookup.illustrative, routing_illustrative),
-                environments.chosen(lookup.environment, actor.environment))
+                sees_illustrative_offers(actor, illustrative, routing_illustrative),
+                environments.chosen(environment, actor.environment))
 
 
 def _key(lookup, view):

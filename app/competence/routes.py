@@ -9,7 +9,6 @@ from flask.views import MethodView
 
 from ..access import environments
 from ..access.auth import current_actor, requires
-from ..access.policy import sees_connection_parameters, sees_illustrative_offers
 from ..access.roles import OVERSIGHT, ROUTING
 from ..db.pool import get_conn
 from ..http.api import Blueprint, json_body
@@ -166,10 +165,8 @@ class CompetenceSnapshot(MethodView):
         day = args.get("at") or berlin_today()
         type_id = resolve.evidence_type_id(index, args["evidence_type"])
         actor = current_actor()
-        rows = _snapshot_rows(index, type_id, day, answer.View(
-            sees_connection_parameters(actor),
-            sees_illustrative_offers(actor, args.get("illustrative"), _routing_illustrative()),
-            environments.chosen(args.get("environment"), actor.environment)))
+        rows = _snapshot_rows(index, type_id, day, answer.view_of(
+            actor, args.get("illustrative"), args.get("environment"), _routing_illustrative()))
         as_csv = request.accept_mimetypes.best_match(
             ["application/x-ndjson", "application/json", "text/csv"]) == "text/csv"
         if as_csv:

@@ -6,7 +6,13 @@ from datetime import datetime, timedelta, timezone
 import marshmallow as ma
 
 from ..access.actor import Actor
-from ..access.roles import ADMIN, ORGANISATION_ROLES
+from ..access.policy import (
+    manages_a_team,
+    manages_every_user,
+    manages_users_of,
+    may_add_user_with_role,
+)
+from ..access.roles import acts_for_an_organisation
 from ..access.secrets import hash_password, new_token, password_matches, sha256
 from ..catalog.queries import common as catalog_queries
 from ..http.errors import (
@@ -38,9 +44,7 @@ def user_document(row):
 
 
 def _may_manage(actor, user_row):
-    """Admins manage everyone; organisation admins their organisation's users."""
-    return actor.role == ADMIN or (actor.role in ORGANISATION_ROLES
-                                   and actor.acts_for(user_row["organisation_id"]))
+    return manages_users_of(actor, user_row["organisation_id"])
 
 
 def get_user(conn, actor, code):
@@ -51,8 +55,8 @@ def get_user(conn, actor, code):
 
 
 def list_users(conn, actor, window):
-    org = None if actor.role == ADMIN else actor.organisation_id
-    if actor.role != ADMIN and org is None:
+    org = None if manages_every_user(actor) else actor.organisation_id
+    if not manages_every_user(actor) and org is None:
         raise Forbidden("only admins and organisation admins list users")
     return queries.list_users(conn, organisation_id=org, **window)
 
@@ -60,16 +64,16 @@ def list_users(conn, actor, window):
 def create_user(conn, actor, data):
     """Admins create any user; organisation admins a second user of their own kind."""
     role = data["role"]
-    if actor.role == ADMIN:
+    if manages_every_user(actor):
         organisation_code = data.get("organisation")
     else:
-        if role != actor.role or data.get("organisation") not in (None,
+        if not may_add_user_with_role(actor, role) or data.get("organisation") not in (None,
                                                                   actor.organisation_code):
             raise Forbidden(f"you may add {actor.role} users of {actor.organisation_code} only")
         organisation_code = actor.organisation_code
     with audit.write_transaction(conn):
         organisation_id = None
-        if role in ORGANISATION_ROLES:
+        if acts_for_an_organisation(role):
             if not organisation_code:
                 raise ValidationFailed("organisation: required for this role", errors=[
                     param_error("organisation", "body", f"required for {role}")])
@@ -171,9 +175,9 @@ def create_token(conn, actor, data):
 
 
 def list_tokens(conn, actor, window):
-    if actor.role == ADMIN:
+    if manages_every_user(actor):
         return queries.list_tokens(conn, **window)
-    if actor.role in ORGANISATION_ROLES:
+    if manages_a_team(actor):
         return queries.list_tokens(conn, organisation_id=actor.organisation_id, **window)
     return queries.list_tokens(conn, user_id=actor.user_id, **window)
 
@@ -181,8 +185,8 @@ def list_tokens(conn, actor, window):
 def revoke_token(conn, actor, code):
     with audit.write_transaction(conn):
         row = queries.get_token(conn, code, for_update=True)
-        if row is None or not (row["user_id"] == actor.user_id or actor.role == ADMIN or (
-                actor.role in ORGANISATION_ROLES and actor.acts_for(row["organisation_id"]))):
+        if row is None or not (row["user_id"] == actor.user_id
+                               or manages_users_of(actor, row["organisation_id"])):
             raise NotFound("token", code)
         if row["revoked_at"] is not None:
             raise Conflict(f"token {code} is revoked already")

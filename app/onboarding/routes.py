@@ -6,7 +6,8 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from ..access.auth import current_actor, requires
-from ..access.roles import CONSUMER_ADMIN, CURATORS, OVERSIGHT, PROVIDER_ADMIN
+from ..access.policy import ONBOARDING_READERS
+from ..access.roles import CURATORS, OVERSIGHT
 from ..catalog.collection_routes import collection_routes
 from ..db.pool import get_conn
 from ..http.api import Blueprint, QueryArgsSchema
@@ -124,4 +125,4 @@ collection_routes(blp, deadlines.deadlines, schemas.DeadlineSchema, schemas.Dead
 collection_routes(blp, onboarding.onboarding, schemas.OnboardingSchema,
                   schemas.OnboardingCreateSchema, schemas.OnboardingQueryArgsSchema,
                   schemas.OnboardingPageSchema,
-                  readers=(PROVIDER_ADMIN, CONSUMER_ADMIN) + OVERSIGHT)
+                  readers=ONBOARDING_READERS)

@@ -14,7 +14,7 @@ from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.query import And, ConstantScoreQuery, FuzzyTerm, NullQuery, Or, Prefix, Term
 from whoosh.searching import ResultsPage
 
-from ..access.roles import OVERSIGHT
+from ..access.policy import role_sees_every_status
 from ..db.lanes import Lane
 from ..db.pool import get_conn, read_database_url
 from ..http.errors import InvalidParameter, ServiceUnavailable
@@ -230,7 +230,7 @@ def _search(base, args, role, organisation_id):
     # Hidden documents are few: mask them out (a filter of everything visible would be
     # rebuilt from ~30,000 documents on every query).
     mask = None
-    if role not in OVERSIGHT:
+    if not role_sees_every_status(role):
         mask = set(searcher.docs_for_query(Term("visibility", "restricted")))
         if organisation_id:
             mask -= set(searcher.docs_for_query(Term("owner", str(organisation_id))))

@@ -3,7 +3,8 @@
 from flask import g, redirect, render_template, request, url_for
 
 from ..access.auth import current_actor, ensure_role
-from ..access.roles import CONSUMER_ADMIN, ORGANISATION_ROLES, PROVIDER_ADMIN, ROLES
+from ..access.policy import acts_as_owner, manages_a_team, manages_every_user
+from ..access.roles import ADMIN, CONSUMER_ADMIN, ORGANISATION_ROLES, PROVIDER_ADMIN, ROLES
 from ..catalog.offers import offers
 from ..catalog.permissions import permissions
 from ..db.pool import get_conn
@@ -35,15 +36,15 @@ def _render_account(user_form=None, token_form=None, new_token=None, status=200)
     conn = get_conn()
     window = {"limit": 200, "offset": 0}
     team = None
-    if actor.role in ORGANISATION_ROLES or actor.role == "admin":
+    if manages_a_team(actor):
         rows, _ = users.list_users(conn, actor, window)
         team = [users.user_document(r) for r in rows]
     token_rows, _ = users.list_tokens(conn, actor, window)
     own_offers = own_permissions = None
-    if actor.role == PROVIDER_ADMIN:
+    if acts_as_owner(actor, PROVIDER_ADMIN):
         own_offers, _ = offers.list(conn, actor, {"provider": actor.organisation_code},
                                     window)
-    if actor.role == CONSUMER_ADMIN:
+    if acts_as_owner(actor, CONSUMER_ADMIN):
         own_permissions, _ = permissions.list(conn, actor, {}, window)
     return render_template("web/account.html", team=team, roles=[
                                (r, ROLE_NAMES[r]) for r in ROLES],
@@ -56,11 +57,11 @@ def _render_account(user_form=None, token_form=None, new_token=None, status=200)
 
 @blp.route("/konto/nutzer", methods=["POST"])
 def add_user():
-    actor = ensure_role("admin", *ORGANISATION_ROLES)
+    actor = ensure_role(ADMIN, *ORGANISATION_ROLES)
     form = forms.from_request(request)
     payload = {"email": form.get("email"), "name": forms.blank_to_none(form.get("name")),
                "role": actor.role, "password": request.form.get("password", "")}
-    if actor.role == "admin":
+    if manages_every_user(actor):
         # Admins create users of every role; scoped roles name their organisation.
         payload["role"] = form.get("role")
         payload["organisation"] = forms.blank_to_none(form.get("organisation"))
@@ -80,7 +81,7 @@ def add_user():
 
 @blp.route("/konto/nutzer/<code>/deaktivieren", methods=["POST"])
 def deactivate_user(code):
-    actor = ensure_role("admin", *ORGANISATION_ROLES)
+    actor = ensure_role(ADMIN, *ORGANISATION_ROLES)
     users.deactivate_user(get_conn(), actor, code)
     return redirect(url_for("web.account") + "#team", 303)
 

@@ -8,7 +8,7 @@ from flask import Response, abort, jsonify, render_template, request
 
 from ..access.auth import current_actor, ensure_role
 from ..access.environments import PRODUCTION
-from ..access.policy import history_entry, sees_review_state
+from ..access.policy import history_entry, may_read, sees_review_state
 from ..access.roles import OVERSIGHT
 from ..catalog.evidence_types import evidence_types
 from ..competence import answer as competence_answer
@@ -41,7 +41,7 @@ def _page_number():
 @blp.route("/")
 def home():
     kinds = {name: k for name, k in present.KINDS.items()
-             if not k.readers or current_actor().role in k.readers}
+             if may_read(current_actor(), k.readers)}
     return render_template("web/home.html", kinds=kinds)
 
 
@@ -67,7 +67,7 @@ def catalogue_list(kind):
         except Problem:
             invalid = list(args)
     tabs = [(k.name, k.plural) for k in present.KINDS.values()
-            if not k.readers or current_actor().role in k.readers]
+            if may_read(current_actor(), k.readers)]
     return render_template("web/catalogue_list.html", spec=spec, items=items, total=total,
                            tabs=tabs,
                            page=page, page_size=PAGE_SIZE, filters=filters, invalid=invalid,

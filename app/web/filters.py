@@ -4,14 +4,29 @@ from zoneinfo import ZoneInfo
 
 from flask import g
 
-from ..access.roles import CURATORS, ORGANISATION_ROLES, OVERSIGHT, PROVIDER_ADMIN
+from ..access.policy import (
+    acts_as_owner,
+    manages_a_team,
+    manages_every_user,
+    may_decide_reviews,
+    sees_every_status,
+)
+from ..access.roles import (
+    ADMIN,
+    ANONYMOUS,
+    AUDITOR,
+    CONSUMER_ADMIN,
+    DATA_MANAGER,
+    PROVIDER_ADMIN,
+    ROUTING,
+)
 from . import present, sessions
 from .blueprint import blp
 
-ROLE_NAMES = {"anonymous": "nicht angemeldet", "provider_admin": "Datenbereitsteller",
-              "consumer_admin": "Datennutzer", "routing": "Registerdatennavigation",
-              "data_manager": "Datenmanagement (FKS)", "auditor": "Prüfung/Revision",
-              "admin": "Administration"}
+ROLE_NAMES = {ANONYMOUS: "nicht angemeldet", PROVIDER_ADMIN: "Datenbereitsteller",
+              CONSUMER_ADMIN: "Datennutzer", ROUTING: "Registerdatennavigation",
+              DATA_MANAGER: "Datenmanagement (FKS)", AUDITOR: "Prüfung/Revision",
+              ADMIN: "Administration"}
 STATUS_NAMES = {"active": "aktiv", "pending": "wartet auf Prüfung", "retired": "außer Kraft",
                 "rejected": "abgelehnt", "suspended": "gesperrt", "withdrawn": "zurückgezogen",
                 "approved": "freigegeben", "deactivated": "deaktiviert", "current": "aktuell",
@@ -75,9 +90,11 @@ def _action_name(action):
 @blp.app_context_processor
 def _page_context():
     actor = g.get("actor")
-    role = actor.role if actor else "anonymous"
+    role = actor.role if actor else ANONYMOUS
     return {"csrf_token": sessions.csrf_token, "csrf_field": sessions.CSRF_FIELD,
             "me": g.get("web_user"), "role": role, "role_name": ROLE_NAMES.get(role, role),
-            "is_curator": role in CURATORS, "is_overseer": role in OVERSIGHT,
-            "is_provider": role == PROVIDER_ADMIN,
-            "is_org_admin": role in ORGANISATION_ROLES}
+            "is_curator": bool(actor) and may_decide_reviews(actor),
+            "is_overseer": bool(actor) and sees_every_status(actor),
+            "is_provider": bool(actor) and acts_as_owner(actor, PROVIDER_ADMIN),
+            "is_org_admin": bool(actor) and manages_a_team(actor)
+            and not manages_every_user(actor)}

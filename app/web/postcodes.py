@@ -3,7 +3,7 @@ add or remove a pair or an Ortsteil (reviewed by a second data manager), review 
 from flask import abort, redirect, render_template, request, url_for
 
 from ..access.auth import current_actor, ensure_role
-from ..access.policy import may_decide_reviews
+from ..access.policy import may_decide_reviews, sees_postcode_curations
 from ..access.roles import CURATORS, OVERSIGHT
 from ..areas import curation, documents, keys, queries
 from ..db.pool import get_conn
@@ -51,12 +51,12 @@ def postcode_page(plz):
         table = documents.postcode(conn, plz)
     except Problem:
         table = None
-    oversees = actor.role in OVERSIGHT
+    oversees = sees_postcode_curations(actor)
     curations = [curation.document(r) for r in queries.curations_of(
         conn, plz, ("pending", "active", "rejected", "withdrawn") if oversees else ("active",))]
     return render_template("web/postcode.html", plz=plz, table=table, curations=curations,
                            form=form, change_names=CHANGE_NAMES, status_names=STATUS_NAMES,
-                           may_curate=actor.role in CURATORS,
+                           may_curate=may_decide_reviews(actor),
                            proposed=request.args.get("vorgeschlagen")), status
 
 

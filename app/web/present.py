@@ -1,5 +1,6 @@
 """How catalogue objects appear on the pages: German labels, which fields a list shows, and
 which codes link to other objects. Documents are the API's own (same visibility rules)."""
+from ..access.policy import PERMISSION_READERS
 from ..catalog.eu_requirements import eu_requirements
 from ..catalog.evidence_types import evidence_types
 from ..catalog.offers import offers
@@ -12,10 +13,6 @@ from ..search.engine import TYPE_PATHS
 # Singular type names (search hits, /id/<type>/<code> URIs) <-> collection names (pages).
 COLLECTION_OF_TYPE = TYPE_PATHS
 TYPE_OF_COLLECTION = {collection: kind for kind, collection in TYPE_PATHS.items()}
-
-
-# Who may read abstract permissions (as the API's permission endpoints).
-PERMISSION_READERS = ("consumer_admin", "routing", "data_manager", "auditor", "admin")
 
 
 # Query parameters of the list pages whose API names clash with the pages' own URL parts.

@@ -4,6 +4,7 @@ claim secret remembered by the browser, the status page, withdrawal and resubmis
 from flask import g, redirect, render_template, request, url_for
 
 from ..access.actor import ANONYMOUS_ACTOR
+from ..access.roles import PROVIDER_ADMIN
 from ..catalog import kinds
 from ..catalog.organisations import organisations
 from ..db.pool import get_conn
@@ -72,7 +73,7 @@ def _render_registration(form, status=200, resubmit=None):
 @blp.route("/registrierung", methods=["GET", "POST"])
 def register():
     if request.method == "GET":
-        return _render_registration(forms.Form({"role": "provider_admin"}))
+        return _render_registration(forms.Form({"role": PROVIDER_ADMIN}))
     form = forms.from_request(request)
     conn = get_conn()
     payload = _registration_payload(form, conn)
