@@ -1005,3 +1005,46 @@ def test_a_requirements_framework_applies_in_germany_or_a_land(client, dm):
     assert r.status_code == 422
     assert r.json["errors"] == [{"name": "reference_frameworks", "in": "body",
                                  "detail": "unknown area key '77'"}]
+
+
+def test_the_overlap_check_keeps_apart_exactly_what_the_request_rule_tells_apart(
+        client, conn, dm):
+    """The SQL overlap check (a 409 on the second offer) against the request rule of
+    catalog/user_attributes.py, over every pair of offers made of the shipped jurisdiction
+    contexts (or none) and the values of the birth certificate's real concept (or none)."""
+    from itertools import product
+
+    from app.catalog.user_attributes import both_serve_one_request
+
+    create(client, dm, "evidence-types", {
+        "code": "geburtsurkunde", "oots_classification_uri": BIRTH,
+        "title": {"de": "Geburtsurkunde", "en": "Certificate of Birth"}, "registers": [],
+        "classification_concepts": [{"code": "countryresidence", "identifier": RESIDENCE,
+                                     "value_expression": "https://sr.oots.tech.europa.eu/x",
+                                     "description": {"en": "Residence", "de": "Wohnsitz"},
+                                     "values": [NEVER, BEEN]}]})
+    organisation(client, dm, "standesamt-a", "Standesamt A", kind="Standesamt")
+    contexts = [None] + [r["code"] for r in conn.execute(
+        "SELECT code FROM jurisdiction_context ORDER BY code").fetchall()]
+    classifications = [{}, {"countryresidence": [NEVER]}, {"countryresidence": [BEEN]},
+                       {"countryresidence": [NEVER, BEEN]}]
+    kinds = list(product(contexts, classifications))
+    pairs = list(product(kinds, kinds))
+    keys = [r["key"] for r in conn.execute(
+        "SELECT key FROM area WHERE level = 'municipality' AND source_status = 'current' "
+        "ORDER BY key LIMIT %(n)s", {"n": len(pairs)}).fetchall()]
+    disagreements, outcomes = [], set()
+    for key, (a, b) in zip(keys, pairs):
+        for context, classification in (a, b):
+            r = client.post(f"{API}/offers", headers=dm, json={
+                "provider": "standesamt-a", "evidence_type": "geburtsurkunde",
+                "areas": [key], "service_id": "urn:test:geburtsurkunde",
+                "endpoint_url": "https://dp.test.example/api",
+                "jurisdiction_context": context, "classification": classification})
+        overlaps = r.status_code == 409
+        outcomes.add(overlaps)
+        assert r.status_code in (201, 409), r.get_data(as_text=True)
+        if overlaps != both_serve_one_request(a, b):
+            disagreements.append((a, b, r.status_code))
+    assert len(pairs) >= 4 * 4 * 3 and outcomes == {True, False}
+    assert disagreements == []

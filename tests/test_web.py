@@ -475,9 +475,8 @@ class TestPages:
     def test_the_fachsynchronisation_overview_lists_every_shipped_actor(self, client, conn):
         import csv as csv_module
 
-        from app.catalog.fachsynchronisation import SHIPPED, register_numbers
-
         from app.config import REPO_ROOT
+        from app.onboarding.fachsynchronisation import SHIPPED, register_numbers
         sign_in(client, web_user(conn, "data_manager"))
         body = html.unescape(text(client.get("/anbindungen")))
         with open(REPO_ROOT / "catalog_seed" / SHIPPED, encoding="utf-8") as f:

@@ -209,15 +209,6 @@ def curations_of(conn, plz, statuses):
                         "ORDER BY c.id", {"plz": plz, "s": list(statuses)}).fetchall()
 
 
-def list_curations(conn, *, status, limit, offset):
-    params = {"s": status, "limit": limit, "offset": offset}
-    total = conn.execute("SELECT count(*) AS n FROM postcode_curation WHERE status = %(s)s",
-                         params).fetchone()["n"]
-    rows = conn.execute(f"{_CURATION} WHERE c.status = %(s)s ORDER BY c.id "
-                        "LIMIT %(limit)s OFFSET %(offset)s", params).fetchall()
-    return rows, total
-
-
 def municipality_exists(conn, ags):
     return conn.execute("SELECT 1 FROM area WHERE key = %(k)s AND level = 'municipality'",
                         {"k": ags}).fetchone() is not None

@@ -12,7 +12,6 @@ of assurance and jurisdiction context; each (offer, area) is one AccessService w
 Publisher is the provider with that area as its jurisdiction. Identifiers of the groups are
 derived (UUID 5) from what they group, so the same catalogue gives the same identifiers."""
 import json
-import re
 import uuid
 
 from ..areas.keys import ancestor_keys
@@ -27,10 +26,9 @@ PARAMETERS = ("evidence-type-classification", "country-code", "jurisdiction-admi
               "jurisdiction-admin-l3", "jurisdiction-context-id")
 # uuid5 namespace of regmap's DSD identifiers (itself uuid5(NAMESPACE_URL, "regmap dsd")).
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regmap.example/oots/dsd")
-COUNTRY = "[A-Z]{2}"
-_COUNTRY = re.compile(COUNTRY)
-_AGS = re.compile(identifiers.AGS)
-_NUTS = re.compile(identifiers.NUTS_DE)
+_IS_COUNTRY = identifiers.matcher(identifiers.COUNTRY)
+_IS_AGS = identifiers.matcher(identifiers.AGS)
+_IS_NUTS = identifiers.matcher(identifiers.NUTS_DE)
 _LEVEL_ORDER = ("Country", "NUTS1", "NUTS2", "NUTS3", "LAU")
 
 
@@ -44,7 +42,7 @@ def search(conn, args, *, illustrative):
     for name in ("evidence-type-classification", "country-code"):
         if not args.get(name):
             raise RegRepException("DSD:ERR:0003", name)
-    if not _COUNTRY.fullmatch(args["country-code"]):
+    if not _IS_COUNTRY(args["country-code"]):
         raise RegRepException("DSD:ERR:0006", "country-code")
     types = queries.evidence_types_by_classification(conn, args["evidence-type-classification"])
     if not types:
@@ -96,16 +94,16 @@ def _jurisdiction(conn, args, today):
     """(keys at or above the asked jurisdiction, the key whose descendants also count)."""
     l2, l3 = args.get("jurisdiction-admin-l2"), args.get("jurisdiction-admin-l3")
     if l3:
-        municipality = queries.municipality(conn, l3, today) if _AGS.fullmatch(l3) else None
+        municipality = queries.municipality(conn, l3, today) if _IS_AGS(l3) else None
         if municipality is None:
             raise RegRepException("DSD:ERR:0006", "jurisdiction-admin-l3")
         keys = [l3, *ancestor_keys(l3, municipality["ars"])]
-        area = queries.area_by_nuts(conn, l2) if l2 and _NUTS.fullmatch(l2) else None
+        area = queries.area_by_nuts(conn, l2) if l2 and _IS_NUTS(l2) else None
         if l2 and (area is None or area["key"] not in keys):
             raise RegRepException("DSD:ERR:0006", "jurisdiction-admin-l2")
         return keys, None
     if l2:
-        area = queries.area_by_nuts(conn, l2) if _NUTS.fullmatch(l2) else None
+        area = queries.area_by_nuts(conn, l2) if _IS_NUTS(l2) else None
         if area is None:
             raise RegRepException("DSD:ERR:0006", "jurisdiction-admin-l2")
         return [area["key"], *_keys_above(area["key"])], area["key"]

@@ -10,7 +10,6 @@
 Answers come from the EU requirements of the catalogue (catalog/eu_requirements.py). A
 framework's jurisdiction is DE or a Land (NUTS 1); it applies to a jurisdiction asked about
 at or below it."""
-import re
 import uuid
 
 from ..catalog import oots_codes
@@ -25,9 +24,9 @@ EVIDENCE_TYPES_QUERY = \
     "urn:fdc:oots:eb:ebxml-regrep:queries:evidence-types-by-requirement-and-jurisdiction"
 _JURISDICTION = ("country-code", "jurisdiction-admin-l2", "jurisdiction-admin-l3")
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regmap.example/oots/eb")
-_COUNTRY = re.compile("[A-Z]{2}")
-_AGS = re.compile(identifiers.AGS)
-_NUTS = re.compile(identifiers.NUTS_DE)
+_IS_COUNTRY = identifiers.matcher(identifiers.COUNTRY)
+_IS_AGS = identifiers.matcher(identifiers.AGS)
+_IS_NUTS = identifiers.matcher(identifiers.NUTS_DE)
 
 
 def requirements(conn, args, *, illustrative):
@@ -89,19 +88,19 @@ def _single(args, known, required):
 def _jurisdiction(conn, args):
     """The keys a framework may have to apply to the jurisdiction asked about (None: any)."""
     country = args["country-code"]
-    if not _COUNTRY.fullmatch(country):
+    if not _IS_COUNTRY(country):
         raise RegRepException("EB:ERR:0006", "country-code")
     if country != "DE":
         raise RegRepException("EB:ERR:0001", f"this broker serves DE, not {country}")
     l2, l3 = args.get("jurisdiction-admin-l2"), args.get("jurisdiction-admin-l3")
     if l3:
         municipality = queries.municipality(conn, l3, berlin_today()) \
-            if _AGS.fullmatch(l3) else None
+            if _IS_AGS(l3) else None
         if municipality is None:
             raise RegRepException("EB:ERR:0004", l3)
         return {"DE", l3[:2]}
     if l2:
-        area = queries.area_by_nuts(conn, l2) if _NUTS.fullmatch(l2) else None
+        area = queries.area_by_nuts(conn, l2) if _IS_NUTS(l2) else None
         if area is None:
             raise RegRepException("EB:ERR:0004", l2)
         return {"DE", area["key"][:2]}

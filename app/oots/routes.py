@@ -39,7 +39,7 @@ _PARAMETERS = [
                "https://sr.oots.tech.europa.eu/requirements/"
                "315cfd75-6605-49c4-b0fe-799833b41099"),
     _parameter("country-code", "ISO 3166 country code (DSD: required); regmap answers DE",
-               "DE", pattern=f"^{dsd.COUNTRY}$"),
+               "DE", pattern=identifiers.anchored(identifiers.COUNTRY)),
     _parameter("jurisdiction-admin-l2", "NUTS 2016 code of a Land, Regierungsbezirk or Kreis",
                "DE3", pattern=identifiers.anchored(identifiers.NUTS_DE)),
     _parameter("jurisdiction-admin-l3", "LAU: for Germany the AGS of a municipality",

@@ -24,6 +24,8 @@ FEDERATION_OR_LAND = r"DE|[0-9]{2}"
 CLASSIFICATION_VALUE = rf"(?:{CODE}):[^\x00-\x1f]{{1,200}}"
 # A German NUTS 2016 region: DE + NUTS 1 (one character), NUTS 2 (two), NUTS 3 (three).
 NUTS_DE = r"DE[0-9A-G][0-9A-Z]{0,2}"
+# An ISO 3166-1 alpha-2 country code as OOTS queries send it (DE, FR, ...).
+COUNTRY = r"[A-Z]{2}"
 # Areas above a municipality: Land (2), Regierungsbezirk (3), Kreis (5), Gemeindeverband (9).
 AREA_ABOVE_MUNICIPALITY = r"[0-9]{2}|[0-9]{3}|[0-9]{5}|[0-9]{9}"
 # Any area key an offer or a lookup may name: DE, the areas above, or a municipality (8).
