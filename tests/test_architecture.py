@@ -1,6 +1,7 @@
 """The structure ARCHITECTURE.md draws, checked: the import-linter contracts of setup.cfg
 (layers, no cycles), and the rules that have one owner each."""
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -160,3 +161,55 @@ def test_code_and_key_patterns_live_in_identifiers():
                     and any(s in node.value for s in spellings):
                 found.append(name)
     assert set(found) == {"app/values/identifiers.py"}
+
+
+# The one package whose queries write each table (ARCHITECTURE.md, "Read models"): every
+# other package reads it through SQL of its own, never writes it.
+TABLE_OWNERS = {
+    "record": {"audit_log", "change_counter", "change_feed"},
+    "areas": {"area", "area_edition", "area_import", "area_succession", "former_ars",
+              "postcode_area", "postcode_curation"},
+    "review": {"proposal"},
+    "catalog": {"organisation", "register", "register_organisation", "evidence_type",
+                "evidence_type_register", "service", "service_requirement",
+                "requirement_evidence_list", "requirement_evidence_item", "offer",
+                "offer_area", "permission", "eu_requirement", "eu_requirement_evidence_type",
+                "jurisdiction_context"},
+    "onboarding": {"onboarding", "deadline", "fachsynchronisation"},
+    "governance": {"app_user", "api_token", "registration", "rate_event", "web_session"},
+    "competence": {"permission_check"},
+}
+_WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE|MERGE\s+INTO)\s+"
+                    r"([a-z_]+)\b")
+
+
+def table_writers(root=APP):
+    """{table: {package}} of the SQL strings in `root` that write a table the migrations
+    create."""
+    migrations = " ".join(p.read_text(encoding="utf-8")
+                          for p in (ROOT / "migrations" / "versions").glob("*.py"))
+    tables = set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?([a-z_]+)", migrations))
+    writers = {}
+    for path in sorted(root.rglob("*.py")):
+        package = path.relative_to(root).parts[0].removesuffix(".py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for table in set(_WRITE.findall(node.value)) & tables:
+                    writers.setdefault(table, set()).add(package)
+    return writers
+
+
+def test_each_table_is_written_by_its_owner_only():
+    owner_of = {t: package for package, tables in TABLE_OWNERS.items() for t in tables}
+    writers = table_writers()
+    assert set(writers) <= set(owner_of), "tables written without an owner"
+    assert {t: ws for t, ws in writers.items() if ws != {owner_of[t]}} == {}
+
+
+def test_a_write_from_another_package_breaks_the_rule(tmp_path):
+    shutil.copytree(APP, tmp_path / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    search = tmp_path / "app" / "search" / "queries.py"
+    search.write_text(search.read_text(encoding="utf-8") + (
+        "\n\ndef touch(conn):\n    conn.execute(\"UPDATE offer SET version = 1\")\n"),
+        encoding="utf-8")
+    assert table_writers(tmp_path / "app")["offer"] == {"catalog", "search"}

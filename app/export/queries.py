@@ -78,26 +78,26 @@ def service_consumers(conn, include_illustrative, environment=PRODUCTION):
     """, {"environment": environment}).fetchall()
 
 
-# One environment's offers (issue 16: production unless the export is asked for another).
-_OFFERS_WHERE = """t.status = 'active' AND t.environment = %(environment)s AND p.status = 'active'
-    AND EXISTS (SELECT 1 FROM evidence_type_register er JOIN register r ON r.id = er.register_id
-                WHERE er.evidence_type_id = t.evidence_type_id AND r.status = 'active'{r})"""
+def _published(include_illustrative):
+    """One environment's published offers (the published_offer read model); without the
+    demo, neither illustrative offers nor those whose registers are all illustrative."""
+    return "t.environment = %(environment)s" + (
+        "" if include_illustrative else " AND NOT t.illustrative AND t.real_register")
 
 
 def offer_count(conn, include_illustrative, modified_since=None, environment=PRODUCTION):
     since = " AND t.updated_at >= %(since)s" if modified_since else ""
     return conn.execute(f"""
-        SELECT count(*) AS n FROM offer t JOIN organisation p ON p.id = t.provider_id
-        WHERE {_OFFERS_WHERE.format(r=_illustrative(include_illustrative).replace('t.', 'r.'))}
-          {_illustrative(include_illustrative)}{since}
+        SELECT count(*) AS n FROM published_offer t
+        WHERE {_published(include_illustrative)}{since}
     """, {"since": modified_since, "environment": environment}).fetchone()["n"]
 
 
 def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0,
            after=None, only=None, environment=PRODUCTION):
-    """Active offers of active providers whose evidence type comes from a public register,
-    in code order; a window of them when `limit` is given (pages by offset, the whole
-    export by `after`, the last code read)."""
+    """Published offers (the published_offer read model), in code order; a window of them
+    when `limit` is given (pages by offset, the whole export by `after`, the last code
+    read)."""
     since = " AND t.updated_at >= %(since)s" if modified_since else ""
     if after is not None:
         since += " AND t.code > %(after)s"
@@ -114,10 +114,8 @@ def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0
                array_agg(a.ars ORDER BY oa.area_key) AS area_ars,
                array_agg(a.level ORDER BY oa.area_key) AS area_levels,
                array_agg(a.name ORDER BY oa.area_key) AS area_names
-        FROM (SELECT t.* FROM offer t JOIN organisation p ON p.id = t.provider_id
-              WHERE {_OFFERS_WHERE.format(
-                  r=_illustrative(include_illustrative).replace('t.', 'r.'))}
-                {_illustrative(include_illustrative)}{since}
+        FROM (SELECT t.* FROM published_offer t
+              WHERE {_published(include_illustrative)}{since}
               ORDER BY t.code LIMIT %(limit)s OFFSET %(offset)s) t
         JOIN organisation p ON p.id = t.provider_id
         JOIN evidence_type et ON et.id = t.evidence_type_id

@@ -15,9 +15,9 @@ from flask import current_app, g, request
 from ..access.actor import ANONYMOUS_ACTOR, Actor
 from ..access.secrets import sha256
 from ..db.pool import get_conn
+from ..governance import queries
 from ..http.errors import InvalidParameter
 from ..record import audit
-from . import queries
 
 SESSION_COOKIE = "regmap_session"
 CSRF_COOKIE = "regmap_csrf"
