@@ -78,3 +78,20 @@ def test_then_try_answers_as_the_readme_says(demo):
     ambiguous = next(body for command, body in answers.items()
                      if command.endswith("plz=21465'"))
     assert '"Reinbek, Stadt"' in ambiguous and '"Wentorf bei Hamburg"' in ambiguous
+
+
+def test_the_signature_snippet_verifies_a_signed_answer(demo_database, tmp_path):
+    """The README's verification snippet, run as written against a server that signs."""
+    from app.edge.signing import new_private_key_pem
+    text = README.read_text()
+    start = text.index("An integrator asks and verifies")
+    snippet = re.search(r"```python\n(.*?)```", text[start:], re.S).group(1)
+    snippet = "\n".join(line.removeprefix("  ") for line in snippet.splitlines())
+    key = tmp_path / "signing.pem"
+    key.write_bytes(new_private_key_pem())
+    with serving(demo_database, tmp_path / "var", env={"SIGNING_KEYS": str(key)}) as base:
+        done = subprocess.run([sys.executable, "-c",
+                               snippet.replace("http://localhost:8080", base)],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("verified with key ")

@@ -165,6 +165,22 @@ def test_always_signs_without_being_asked_and_no_keys_sign_nothing(signing_app, 
     assert unsigned.get("/.well-known/jwks.json").json == {"keys": []}
 
 
+def test_a_signature_asked_for_without_a_key_says_why_it_is_missing(signing_app, caplog):
+    from app.edge.signing import AnswerSigner
+    AnswerSigner._told = False
+    unsigned = signing_app()
+    with caplog.at_level("WARNING", logger="app.edge.signing"):
+        answers = [ask(unsigned), ask(unsigned)]
+    for answer in answers:
+        assert answer.status_code == 200 and "Signature" not in answer.headers
+        assert answer.headers["Signature-Status"] == \
+            'unsigned; reason="no signing key configured"'
+    assert [r.message for r in caplog.records].count(
+        next(r.message for r in caplog.records if "SIGNING_KEYS" in r.message)) == 1
+    # Not asked, nothing is said.
+    assert "Signature-Status" not in ask(unsigned, signed=False).headers
+
+
 def test_a_key_that_cannot_sign_is_refused_at_start(signing_app, tmp_path):
     not_a_key = tmp_path / "x.pem"
     not_a_key.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")

@@ -1,9 +1,9 @@
-"""The environments an offer or permission belongs to (issue 16): an authority connects in
+"""The environments an offer or permission belongs to: an authority connects in
 `reference`, then `test`, then `production`. Competence, batch, snapshot, permission check
-and coverage answer for one environment, `production` unless asked, with no fallback from one
-to another (API.md, "Filters before resolution"); the public exports are production's. A
-token bound to an environment sees only that one, in answers and in the lists of offers and
-permissions."""
+and coverage answer for one environment, `production` unless asked, with no fallback from
+one to another (docs/api-conventions.md, "Filters before resolution"); the public exports
+are production's. A token bound to an environment sees only that one, in answers and in the
+lists of offers and permissions."""
 from ..http.errors import Forbidden, InvalidParameter
 
 ENVIRONMENTS = ("reference", "test", "production")

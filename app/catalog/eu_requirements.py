@@ -1,4 +1,4 @@
-"""EU requirements (OOTS Evidence Broker, issue 15): what an EU procedure (Procedures code
+"""EU requirements (OOTS Evidence Broker): what an EU procedure (Procedures code
 list: R1 "Requesting a birth certificate", …) requires as proof, under which legal
 frameworks (per procedure and area), and the lists of German evidence types satisfying it —
 any one list suffices, as in CCCEV. Curated by data managers; the identifiers are those of the

@@ -1,5 +1,5 @@
 """`regmap seed --national`: a deterministic, illustrative catalogue of national scale, to
-measure on (issue 12). Every entry is flagged illustrative.
+measure on. Every entry is flagged illustrative.
 
 On top of the demo catalogue (a demo authority per municipality and per Verband that keeps
 the population register), it adds 120 evidence types and their offers, the way competence

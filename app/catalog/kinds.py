@@ -1,4 +1,4 @@
-"""The kinds of organisation a registering authority chooses from (issue 17): the kinds the
+"""The kinds of organisation a registering authority chooses from: the kinds the
 shipped catalogue uses — its organisations' kinds (federal seed, demo authorities) and the
 register map's keeping-authority types (tests keep both true) — a few more levels of German
 administration, and "Sonstige" with a text of its own. Data managers creating organisations
@@ -36,7 +36,7 @@ FUNCTIONAL = (
     "Zulassungsstelle nach dem Umweltauditgesetz",
     "Schulen, Schulbehörden und Bildungseinrichtungen", "Öffentlicher Arbeitgeber",
 )
-# The gateway between NOOTS and the EU Once-Only Technical System (issue 15): an access
+# The gateway between NOOTS and the EU Once-Only Technical System: an access
 # service in OOTS answers, and the provider of last resort for EU evidence types.
 INTERMEDIARY_PLATFORM = "Intermediäre Plattform"
 KINDS = (*ADMINISTRATIVE, *FUNCTIONAL, INTERMEDIARY_PLATFORM, OTHER)

@@ -101,7 +101,7 @@ class Offers(ReviewedCollection):
 
     def apply_rules(self, conn, actor, ids):
         """A real offer that becomes active displaces the illustrative offers of its
-        evidence type on the same key or below it (API.md, "One overlap rule"): an
+        evidence type on the same key or below it (docs/api-conventions.md, "One overlap rule"): an
         illustrative offer loses the keys covered; one left with none ends where the real
         offer starts, or is retired when it starts no earlier. Each change is audited."""
         for found in queries.illustrative_offers_displaced(conn, ids):
@@ -162,7 +162,8 @@ class Offers(ReviewedCollection):
 
 def _start(data, current, status):
     """An offer activated without a start starts on the Berlin day of its activation
-    (API.md, "Validity"); an active offer keeps the start it has (old rows: none)."""
+    (docs/api-conventions.md, "Dates and validity"); an active offer keeps the start it has (old
+    rows: none)."""
     if data.get("valid_from") or status != "active":
         return data.get("valid_from")
     if current is not None and current["status"] == "active":

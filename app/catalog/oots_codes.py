@@ -1,8 +1,8 @@
-"""The OOTS code lists the catalogue's fields are checked against (TDD ~1.0, as shipped in
-../shared/data/oots/codelists; upstream: European Commission, OOTS technical design
-documents). Kept here, in one place, because they are few and the write path must not read
-files: `OOTSMediaTypes-CodeList.gc`, `LevelsOfAssurance-CodeList.gc`, `JurisdictionLevel-
-CodeList.gc`, and the electronic address scheme of the eDelivery party identifiers."""
+"""The OOTS code lists the catalogue's fields are checked against (TDD ~1.0 code lists of the
+European Commission's OOTS technical design documents). Kept here, in one place, because
+they are few and the write path must not read files: `OOTSMediaTypes-CodeList.gc`,
+`LevelsOfAssurance-CodeList.gc`, `JurisdictionLevel-CodeList.gc`, and the electronic
+address scheme of the eDelivery party identifiers."""
 
 # OOTSMediaTypes-CodeList.gc (its svg row carries a stray tab, dropped here).
 MEDIA_TYPES = ("application/pdf", "application/xml", "application/json", "image/jpeg",

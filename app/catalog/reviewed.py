@@ -5,7 +5,7 @@ A proposed new object is stored with status 'pending'; a proposed edit or retire
 active one waits as a proposal (review.proposals) while routing keeps seeing the active
 version. Nobody approves what they proposed (four-eyes); data managers' own writes apply
 directly and are audited, and so do owners' writes outside production (reference and test
-environments, issue 16; promoting an object to production is a reviewed change). The verbs
+environments; promoting an object to production is a reviewed change). The verbs
 are the plain collection's, overridden: callers do not need to know which kind they hold.
 """
 from ..access import environments
@@ -104,7 +104,7 @@ class ReviewedCollection(Collection):
                     and data.get("status", "active") == "active":
                 return self._create(conn, actor, data)
             row = self._create(conn, actor, data, status="pending")
-            # The rule approval would apply, said now to the proposer (issue 13 f).
+            # The rule approval would apply, said now to the proposer.
             violations = self.rule_violations(conn, [row["id"]], proposed=True)
             if violations:
                 raise violations[0][1]

@@ -24,7 +24,7 @@ def check_validity(data):
 
 
 def outside_production(data, current=None):
-    """An owner's write that needs no review (issue 16): the object is outside production
+    """An owner's write that needs no review: the object is outside production
     before and after it. Promotion to production is reviewed like any production change."""
     return environment(data, current) != PRODUCTION and (
         current is None or current["environment"] != PRODUCTION)

@@ -36,7 +36,7 @@ class UrlPattern(validate.Regexp):
 
 
 class HttpsUrlPattern(UrlPattern):
-    """Production endpoints are reached over TLS only (issue 17)."""
+    """Production endpoints are reached over TLS only."""
 
     def __init__(self):
         super().__init__(identifiers.HTTPS_URL)

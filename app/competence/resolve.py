@@ -144,10 +144,10 @@ def _between_editions(index, predecessor, successor, day):
 
 def competent_offer(index, type_id, municipality, day, reads=None, *, illustrative=True,
                     environment=PRODUCTION, said=NOTHING_SAID):
-    """(offer, area key it was found at) or (None, None). Offers of other environments and,
-    without `illustrative`, demo offers are left out before the most specific one is
-    searched (API.md, "Filters before resolution": no fallback between environments); so
-    are offers the request's jurisdiction context or classification values exclude. If an
+    """(offer, area key it was found at) or (None, None). Offers of other environments and, without
+    `illustrative`, demo offers are left out before the most specific one is searched
+    (docs/api-conventions.md, "Filters before resolution": no fallback between environments); so are
+    offers the request's jurisdiction context or classification values exclude. If an
     offer anywhere along the chain depends on what the request does not say, the answer is
     the first of two steps (409 naming it): every key of the chain is read, since an offer
     above the most specific one may be the one for this case."""

@@ -1,5 +1,5 @@
-"""Rate limits on API answers (API.md, "Rate limits"), in front of everything — the competence
-fast path included — as plain WSGI.
+"""Rate limits on API answers (docs/api-conventions.md, "Rate limits"), in front of everything — the
+competence fast path included — as plain WSGI.
 
 A request with a token counts against that token (the storage sees a hash of it, never the
 token), one without against its client address (behind TRUSTED_PROXY_HOPS reverse proxies:

@@ -19,6 +19,7 @@ signature.
 """
 import datetime
 import hashlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -28,7 +29,11 @@ from http_message_signatures import HTTPMessageSigner, algorithms
 from http_message_signatures.resolvers import MappingKeyResolver
 from joserfc.jwk import ECKey, OKPKey
 
+log = logging.getLogger(__name__)
+
 LABEL = TAG = "regmap"
+# Sent instead of a signature when one is asked for and no key is configured.
+UNSIGNED = ("Signature-Status", 'unsigned; reason="no signing key configured"')
 COVERED = ("@status", "content-type", "content-digest", '"@method";req', '"@path";req',
            '"@query";req')
 _ALGORITHMS = {"OKP": (algorithms.ED25519, "EdDSA"),
@@ -90,9 +95,11 @@ class AnswerSigner:
                                                 private_keys={kid: key.get_op_key("sign")}))
 
     def __call__(self, environ, start_response):
-        if not self.keys or environ.get("PATH_INFO") not in self.paths or not (
+        if environ.get("PATH_INFO") not in self.paths or not (
                 self.always or "HTTP_ACCEPT_SIGNATURE" in environ):
             return self.wsgi_app(environ, start_response)
+        if not self.keys:
+            return self._unsigned(environ, start_response)
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -109,6 +116,20 @@ class AnswerSigner:
             headers = self._signed(environ, int(status[:3]), headers, body)
         start_response(status, headers)
         return [body]
+
+    _told = False  # the missing key is logged once per process
+
+    def _unsigned(self, environ, start_response):
+        """Asked for a signature without a key to make one: the answer as it is, saying why
+        it is unsigned (and the operator is told once)."""
+        if not AnswerSigner._told:
+            AnswerSigner._told = True
+            log.warning("a signed answer was asked for (Accept-Signature) but SIGNING_KEYS is "
+                        "empty: answers go out unsigned with %s", UNSIGNED[0])
+
+        def respond(status, headers, exc_info=None):
+            return start_response(status, [*headers, UNSIGNED], exc_info)
+        return self.wsgi_app(environ, respond)
 
     def _signed(self, environ, status_code, headers, body):
         """`headers` with Content-Digest, Signature-Input and Signature added (made anew, or

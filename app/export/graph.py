@@ -283,7 +283,7 @@ class CatalogueGraph:
         if row["description_de"]:
             yield node, DCTERMS.description, _de(row["description_de"])
         if row["oots_classification_uri"]:
-            # Its class in the OOTS Semantic Repository (issue 15).
+            # Its class in the OOTS Semantic Repository.
             classification = URIRef(safe_uri(row["oots_classification_uri"]))
             yield node, CCCEV.evidenceTypeClassification, classification
             yield classification, RDF.type, SKOS.Concept

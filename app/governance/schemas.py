@@ -131,7 +131,7 @@ class RegistrationSchema(ma.Schema):
     status = ma.fields.String(required=True)
     reason = ma.fields.String(allow_none=True)
     organisation = ma.fields.String(required=True)
-    # A schema, not a plain dict: its timestamps are ISO 8601 like every other (issue 13 c).
+    # A schema, not a plain dict: its timestamps are ISO 8601 like every other.
     organisation_details = ma.fields.Nested(OrganisationSchema)
     role = ma.fields.String(required=True)
     user = ma.fields.Dict(required=True)

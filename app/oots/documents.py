@@ -1,5 +1,5 @@
 """RegRep 4 query responses as the OOTS technical design shapes them (the examples in
-../shared/data/oots/examples): `query:QueryResponse` with one `rim:RegistryObject` per
+tests/oots/examples): `query:QueryResponse` with one `rim:RegistryObject` per
 answer object carrying an `sdg:` document in a slot, or an `rs:Exception`. Built with lxml
 from plain dicts (dsd.py, eb.py make them); element order follows the XSDs, which the tests
 validate every answer against, together with the official Schematron rules."""

@@ -1,5 +1,5 @@
-"""RegRep exceptions with the codes of the OOTS EB and DSD error code lists (TDD ~1.0,
-../shared/data/oots/codelists: `DSDErrorCodes-CodeList.gc`, `EBErrorCodes-CodeList.gc`).
+"""RegRep exceptions with the codes of the OOTS EB and DSD error code lists (TDD ~1.0
+code lists `DSDErrorCodes-CodeList.gc`, `EBErrorCodes-CodeList.gc`).
 On /rest/search every error is one of these, never problem+json."""
 import re
 

@@ -37,7 +37,7 @@ TYPO_THRESHOLD = 1
 # first and then its offers; with several, "Gewerbeanzeige Flensburg" finds the offer.
 CONTEXT_BOOST_ALONE = 0.3
 CONTEXT_BOOST = 1.0
-# Bounds on what one search may cost (issue 14): words shorter than MIN_PREFIX match whole
+# Bounds on what one search may cost: words shorter than MIN_PREFIX match whole
 # words only (a one-letter prefix stands for most of the index); a prefix stands for at most
 # MAX_EXPANSION terms; a search that has not finished within TIME_BUDGET_SECONDS is a 503;
 # at most SEARCH_LANE_WIDTH searches run at once per process (in its search process), and

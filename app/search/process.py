@@ -1,4 +1,4 @@
-"""Searches run in a process of their own, at a lower CPU priority (issue 14).
+"""Searches run in a process of their own, at a lower CPU priority.
 
 A worst-case search is tens to hundreds of milliseconds of Python. Inside a gunicorn worker
 it holds the interpreter lock that the competence answers of the same worker need, and the

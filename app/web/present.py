@@ -91,7 +91,7 @@ LABELS = {
     "updated_at": "geändert", "pending_change": "Wartende Änderung", "consumer": "Datennutzer",
     "service": "Leistung", "may_use_identification_number": "Darf Identifikationsnummer nutzen",
     "environment": "Umgebung",
-    # EU OOTS (issue 15)
+    # EU OOTS
     "name_en": "Name (englisch)", "address": "Anschrift",
     "edelivery_party_id": "eDelivery-Kennung (OOTS)",
     "classification_concepts": "Klassifikationsmerkmale (OOTS)",

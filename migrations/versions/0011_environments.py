@@ -1,4 +1,4 @@
-"""Environments (issue 16): every offer and permission belongs to one of `reference`, `test`
+"""Environments: every offer and permission belongs to one of `reference`, `test`
 and `production` (what exists is production); an API token may be bound to one, and then
 sees only it. The overlap rule holds within an environment.
 

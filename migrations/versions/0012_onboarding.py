@@ -1,4 +1,4 @@
-"""Onboarding records (Anbindungsvorhaben, issue 16): how far an organisation is in connecting
+"""Onboarding records (Anbindungsvorhaben): how far an organisation is in connecting
 to NOOTS in one environment - as a provider of a register or evidence type, or as a consumer
 for a service - with its state, dated milestones, a target date and notes. Versioned and
 audited like every catalogue object; data managers write them, the organisation reads its own.

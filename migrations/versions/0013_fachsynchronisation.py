@@ -1,4 +1,4 @@
-"""Fachsynchronisation (issue 16): dated status entries of the federal actors regmap holds as
+"""Fachsynchronisation: dated status entries of the federal actors regmap holds as
 organisations (the registers' federal counterparts), per annex register or for the actor as
 a whole. Entries are added, never changed: the latest per actor and register is the status.
 

@@ -1,4 +1,4 @@
-"""Transition deadlines (Übergangsfristen, issue 16): per register or evidence type, the day
+"""Transition deadlines (Übergangsfristen): per register or evidence type, the day
 by which its providers must be connected in production, with the legal source that sets it.
 Versioned and audited like every catalogue object; data managers write them.
 

@@ -1,4 +1,4 @@
-"""Each offer–area row carries its offer's evidence type (issue 12): the overlap rule asks
+"""Each offer–area row carries its offer's evidence type: the overlap rule asks
 "which other offers of this evidence type are on this key?", and without the type in the
 index it visited every offer on the key (about 50 per municipality at national scale) and
 fetched each one to compare types — 46 of the 95 seconds of `regmap seed --national`.

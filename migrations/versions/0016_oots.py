@@ -1,4 +1,4 @@
-"""What the EU Once-Only Technical System asks of the catalogue (issue 15).
+"""What the EU Once-Only Technical System asks of the catalogue.
 
 - `area.nuts`: the NUTS 2016 code of every Land (NUTS 1), Regierungsbezirk (NUTS 2) and Kreis
   (NUTS 3), loaded by the seed from the shipped correspondence table.

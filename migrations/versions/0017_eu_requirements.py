@@ -1,4 +1,4 @@
-"""EU requirements (issue 15): what an EU procedure (the SDG Annex II procedures, code list
+"""EU requirements: what an EU procedure (the SDG Annex II procedures, code list
 "Procedures") requires as proof, and the lists of German evidence types that satisfy it —
 what the OOTS Evidence Broker answers from.
 

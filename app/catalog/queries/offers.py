@@ -46,16 +46,16 @@ def analyze_offers(conn):
 
 
 def offer_overlaps(conn, offer_ids, statuses=("active",)):
-    """The one overlap rule, set-based: for each offer of `offer_ids` in one of `statuses`
-    (a proposal is checked as if it were active) and each of its area keys, one other active
+    """The one overlap rule, set-based: for each offer of `offer_ids` in one of `statuses` (a
+    proposal is checked as if it were active) and each of its area keys, one other active
     offer of the same environment and evidence type on that key whose validity overlaps
-    (half-open periods; an open end overlaps everything after it), whose jurisdiction context
-    is the same (or either has none) and whose classification values leave no request that
-    both would answer (../shared/API.md, "Additions"; `catalog/user_attributes.py` is the
-    same rule for one request). Between two offers of
-    `offer_ids` only the later one is named (it is the one that collides). One partner per
-    offer and key keeps the check linear: ten thousand imported offers on one key are ten
-    thousand lookups, not fifty million pairs."""
+    (half-open periods; an open end overlaps everything after it), whose jurisdiction
+    context is the same (or either has none) and whose classification values leave no
+    request that both would answer (docs/api-conventions.md, "One overlap rule";
+    `catalog/user_attributes.both_serve_one_request` is the same rule in Python, held to it
+    by a test). Between two offers of `offer_ids` only the later one is named (it is the one
+    that collides). One partner per offer and key keeps the check linear: ten thousand
+    imported offers on one key are ten thousand lookups, not fifty million pairs."""
     return conn.execute("""
         SELECT n.id, n.code, na.area_key, t.id AS other_id, t.code AS other_code
         FROM offer n
