@@ -213,3 +213,27 @@ def test_a_write_from_another_package_breaks_the_rule(tmp_path):
         "\n\ndef touch(conn):\n    conn.execute(\"UPDATE offer SET version = 1\")\n"),
         encoding="utf-8")
     assert table_writers(tmp_path / "app")["offer"] == {"catalog", "search"}
+
+
+def test_the_written_map_is_short_and_true():
+    """ARCHITECTURE.md: at most ~1,200 words; every package has its section; every module
+    its layer diagram names exists; every module path it cites exists."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert len(text.split()) <= 1200
+    packages = {p.parent.name for p in APP.glob("*/__init__.py")}
+    assert {p for p in packages if f"**{p}**" not in text} == set()
+    diagram = text.split("## Layers", 1)[1].split("```")[1]
+    named = set()
+    for line in diagram.splitlines():
+        layer, _, modules = line.partition("  ")
+        for name in re.findall(r"[a-z_]+", layer):
+            named.add(name)
+            for module in re.findall(r"[a-z_]+", modules):
+                assert (APP / name / f"{module}.py").exists(), (name, module)
+    assert {n for n in named if not ((APP / n).is_dir() or (APP / f"{n}.py").exists())} == set()
+    # Every module directly in app/ and every package is in the diagram (the contract's layers).
+    assert {p.stem for p in APP.glob("*.py") if p.stem != "__init__"} | packages <= named
+    for path in re.findall(r"`([a-z_/]+\.py)", text):
+        found = (APP / path).exists() or (ROOT / path).exists() if "/" in path \
+            else any(APP.rglob(path))
+        assert found, path
