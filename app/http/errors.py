@@ -119,6 +119,16 @@ _SLUG_BY_STATUS = {401: "unauthorized", 403: "forbidden", 404: "not-found",
                    428: "precondition-required", 429: "rate-limited"}
 
 
+def _utf8_json(body):
+    """UTF-8 like every other answer (umlauts as they are); escaped only where a detail
+    echoes text UTF-8 cannot carry (a lone surrogate)."""
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body).encode("ascii")
+
+
 def problem_response(status, title, detail=None, slug=None, errors=None, headers=None,
                      extensions=None):
     base = current_app.config["PROBLEM_BASE_URL"]
@@ -134,7 +144,7 @@ def problem_response(status, title, detail=None, slug=None, errors=None, headers
     if errors:
         body["errors"] = errors
     body.update(extensions or {})
-    response = current_app.response_class(json.dumps(body), status=status,
+    response = current_app.response_class(_utf8_json(body), status=status,
                                           mimetype=PROBLEM_MIMETYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
