@@ -21,7 +21,9 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 def worker_exit(server, worker):
     # A graceful stop loses no permission-check log entry (competence/check_log.py).
     from app.competence import check_log
+    from app.search import process
     check_log.flush_all(worker.wsgi)
+    process.stop()  # its search child ends with it (no traceback at Ctrl-C)
 
 
 def child_exit(server, worker):

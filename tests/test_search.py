@@ -7,6 +7,7 @@ import time
 import pytest
 
 from app import create_app
+from app.config import REPO_ROOT
 from app.search import engine, process
 
 from . import dbutil
@@ -266,3 +267,19 @@ class TestSearchProcess:
         r = client.get(f"{API}/search", query_string={"q": "Meldebescheinigung"})
         assert "did not answer" in assert_problem(r, 503)["detail"]
         assert search(client, "Meldebescheinigung")["total"] > 0
+
+
+def test_the_search_child_starts_from_a_script_on_standard_input_and_ends_quietly():
+    """An application embedded in `python - <<EOF` (no __main__ file for the spawned child to
+    re-run) still gets its search process, and the interpreter's exit ends it without a
+    traceback."""
+    import subprocess
+    import sys
+
+    script = ("import os\nfrom app.search import process\n"
+              "pool = process._get_pool()\n"
+              "print(pool.submit(os.getpid).result(timeout=30) != os.getpid())\n")
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True,
+                          text=True, timeout=60, cwd=REPO_ROOT)
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr

@@ -7,12 +7,16 @@ fast path and only gets the CPU the fast path leaves: under load, searches get s
 run into their time budget, a 503), competence answers do not.
 
 One child per worker process, started on the first search (spawn: nothing of the threaded
-parent is copied); a child whose parent is gone ends itself.
+parent is copied); a child whose parent is gone ends itself, and a parent ends its child
+when it exits (gunicorn's worker_exit, the interpreter's exit), so a stop prints nothing.
 """
+import atexit
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 
 from ..http.errors import ServiceUnavailable
@@ -36,6 +40,24 @@ def _child_start(parent_pid):
     threading.Thread(target=watch_parent, daemon=True).start()
 
 
+@contextlib.contextmanager
+def _main_not_rerun():
+    """A spawned child re-runs the parent's __main__ file; an application embedded in a
+    script read from standard input (`python - <<EOF`) has none to re-run ('<stdin>'), and
+    the search child needs nothing of it: hidden while the child starts."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    hide = path is not None and getattr(main, "__spec__", None) is None \
+        and not os.path.isfile(path)
+    if hide:
+        del main.__file__
+    try:
+        yield
+    finally:
+        if hide:
+            main.__file__ = path
+
+
 def _get_pool():
     global _pool
     with _pool_lock:
@@ -43,6 +65,8 @@ def _get_pool():
             _pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_child_start, initargs=(os.getpid(),))
+            with _main_not_rerun():
+                _pool.submit(os.getpid)  # the child starts now, while __main__ is hidden
         return _pool
 
 
@@ -60,7 +84,7 @@ def _discard_pool(pool):
 def prestart():
     """Start this worker's search process now, in the background: importing the application
     takes it about a second, which the first search should not wait for."""
-    _get_pool().submit(os.getpid)
+    _get_pool()
 
 
 def run(function, *args):
@@ -89,3 +113,6 @@ def stop():
         pool = _pool
     if pool is not None:
         _discard_pool(pool)
+
+
+atexit.register(stop)
