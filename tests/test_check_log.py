@@ -105,7 +105,7 @@ def test_csv_has_every_matching_entry(client, login, permitted):
     assert r.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
     assert len(rows) == 3  # every entry, not a page
-    assert rows[0]["allowed"] == "True" and rows[0]["consumer"] == "parkamt"
+    assert rows[0]["allowed"] == "true" and rows[0]["consumer"] == "parkamt"
 
 
 def test_only_auditors_and_data_managers_read_the_log(client, login, permitted):

@@ -1,6 +1,8 @@
 """Issue 14 (hardening): hostile input answered with a problem saying what is wrong, never a
 500, and nothing written. Other items have their tests next to their features (review,
 export, web sign-in, competence)."""
+import csv
+import io
 import json
 
 import pytest
@@ -82,6 +84,9 @@ def test_csv_answers_neutralise_formulas(client, dm, melde, login):
     cells = [line for line in lines if "HYPERLINK" in line]
     assert cells and all("'=HYPERLINK" in line and ",=HYPERLINK" not in line
                          for line in cells)
+    # Booleans as the JSON answers write them.
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert {row["illustrative"] for row in rows if row["offer"]} == {"false"}
 
 
 def test_metrics_labels_come_from_a_closed_set(client):

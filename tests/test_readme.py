@@ -95,3 +95,15 @@ def test_the_signature_snippet_verifies_a_signed_answer(demo_database, tmp_path)
                               capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("verified with key ")
+
+
+def test_the_registration_example_is_accepted(client):
+    """The README's registration body, as written, is a registration awaiting review."""
+    import json
+    text = README.read_text()
+    start = text.index("A complete registration")
+    block = code_blocks(text[start:])[0]
+    body = json.loads(block.split("-d '", 1)[1].rsplit("'", 1)[0])
+    r = client.post("/api/v1/registrations", json=body)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.json["status"] == "pending"

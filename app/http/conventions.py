@@ -61,9 +61,12 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_cell(value):
     """A value for a CSV answer: a text a spreadsheet would run as a formula (OWASP: it
-    starts with = + - @ tab or CR) gets a leading apostrophe; None is empty."""
+    starts with = + - @ tab or CR) gets a leading apostrophe; None is empty; booleans are
+    written as the JSON answers write them (true, false)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
