@@ -4,10 +4,9 @@ from zoneinfo import ZoneInfo
 
 from flask import g
 
+from ..access.actor import ANONYMOUS_ACTOR
 from ..access.policy import (
     acts_as_owner,
-    manages_a_team,
-    manages_every_user,
     may_decide_reviews,
     sees_every_status,
 )
@@ -19,6 +18,7 @@ from ..access.roles import (
     DATA_MANAGER,
     PROVIDER_ADMIN,
     ROUTING,
+    acts_for_an_organisation,
 )
 from . import present, sessions
 from .blueprint import blp
@@ -89,12 +89,10 @@ def _action_name(action):
 
 @blp.app_context_processor
 def _page_context():
-    actor = g.get("actor")
-    role = actor.role if actor else ANONYMOUS
+    actor = g.get("actor") or ANONYMOUS_ACTOR
     return {"csrf_token": sessions.csrf_token, "csrf_field": sessions.CSRF_FIELD,
-            "me": g.get("web_user"), "role": role, "role_name": ROLE_NAMES.get(role, role),
-            "is_curator": bool(actor) and may_decide_reviews(actor),
-            "is_overseer": bool(actor) and sees_every_status(actor),
-            "is_provider": bool(actor) and acts_as_owner(actor, PROVIDER_ADMIN),
-            "is_org_admin": bool(actor) and manages_a_team(actor)
-            and not manages_every_user(actor)}
+            "me": g.get("web_user"), "role": actor.role,
+            "role_name": ROLE_NAMES.get(actor.role, actor.role),
+            "is_curator": may_decide_reviews(actor), "is_overseer": sees_every_status(actor),
+            "is_provider": acts_as_owner(actor, PROVIDER_ADMIN),
+            "is_org_admin": acts_for_an_organisation(actor.role)}
