@@ -112,6 +112,11 @@ def test_two_instances_answer_each_others_writes_within_a_second(server_url, tmp
             assert writer.post(f"{one}{API}/organisations", json={
                 "code": "kreis-nf", "name": "Kreisverwaltung Nordfriesland",
                 "kind": "Kreis"}).status_code == 201
-            findable, after = wait_for(
-                lambda: found(two, "Kreisverwaltung Nordfriesland")[1][:1] == ["kreis-nf"], 3)
-            assert findable and after < 1.0
+            seen = []  # what the other instance answered, for the message of a failure
+
+            def findable_there():
+                seen.append(found(two, "Kreisverwaltung Nordfriesland"))
+                return seen[-1][1][:1] == ["kreis-nf"]
+
+            findable, after = wait_for(findable_there, 3)
+            assert findable and after < 1.0, f"after {after:.2f} s: {seen[-3:]}"

@@ -1,6 +1,7 @@
-"""Issue 17: a newcomer follows only the README. Its "Then try" block is run against a
+"""A newcomer follows only the README. Its "Then try" block is run against a
 served demo catalogue, and the project's documents point at nothing outside the repository.
 """
+import json
 import os
 import re
 import subprocess
@@ -78,6 +79,17 @@ def test_then_try_answers_as_the_readme_says(demo):
     ambiguous = next(body for command, body in answers.items()
                      if command.endswith("plz=21465'"))
     assert '"Reinbek, Stadt"' in ambiguous and '"Wentorf bei Hamburg"' in ambiguous
+    answered = {command.split("?", 1)[1].rstrip("'"): json.loads(body)
+                for command, body in answers.items() if "competence?" in command}
+    # A past day: the dissolved Gemeinde's own authority, not its successor's.
+    then = answered["evidence_type=gewerbeanzeige&ags=16061097&at=2023-06-01"]
+    assert (then["provider"]["code"], then["municipality"]["ags"]) == \
+        ("gemeinde-16061097", "16061097")
+    # By Leistungsschlüssel: the service and the one evidence type it requires.
+    by_leika = answered["leika=99050012104000&ags=05315000"]
+    assert (by_leika["evidence_type"], by_leika["provider"]["code"]) == \
+        ("gewerbeanzeige", "gemeinde-05315000")
+    assert by_leika["service"]["code"] == "gewerbeanmeldung"
 
 
 def test_the_signature_snippet_verifies_a_signed_answer(demo_database, tmp_path):
@@ -99,7 +111,6 @@ def test_the_signature_snippet_verifies_a_signed_answer(demo_database, tmp_path)
 
 def test_the_registration_example_is_accepted(client):
     """The README's registration body, as written, is a registration awaiting review."""
-    import json
     text = README.read_text()
     start = text.index("A complete registration")
     block = code_blocks(text[start:])[0]

@@ -8,6 +8,7 @@ differs from it, so a second run writes nothing.
 import csv
 import json
 import logging
+from datetime import date
 from pathlib import Path
 
 from ..record import audit
@@ -117,7 +118,7 @@ def seed_demo(conn, seed_dir, actor):
                     counts)
         for item in demo["federal_offers"]:
             if offers.load(conn, item["code"]) is None:
-                offers.submit(conn, actor, {**item, "illustrative": True})
+                offers.submit(conn, actor, {**_dated(item), "illustrative": True})
                 counts["created"] += 1
         _demo_cross_border(conn, actor, demo["cross_border"], counts)
 
@@ -136,6 +137,7 @@ def seed_demo(conn, seed_dir, actor):
              "evidence_type": row["evidence_type"], "areas": [row["area_key"]],
              "service_id": row["service_id"], "endpoint_url": row["endpoint_url"],
              "connection_parameters": {"protocol": "XTA2"}, "status": "active",
+             "valid_from": date.fromisoformat(rules["valid_from"]), "valid_to": row["valid_to"],
              "illustrative": True}
             for row in demo_queries.demo_municipal_offers(
                 conn, endpoint_base=rules["endpoint_base"], **kinds)])
@@ -156,5 +158,13 @@ def _demo_cross_border(conn, actor, demo, counts):
                 counts)
     for item in demo["offers"]:
         if offers.load(conn, item["code"]) is None:
-            offers.submit(conn, actor, {**item, "status": "active", "illustrative": True})
+            offers.submit(conn, actor, {**_dated(item), "status": "active",
+                                        "illustrative": True})
             counts["created"] += 1
+
+
+def _dated(item):
+    """A seed file's offer with its ISO validity days as dates (as the API's schema loads
+    them)."""
+    return {**item, **{k: date.fromisoformat(item[k]) for k in ("valid_from", "valid_to")
+                       if item.get(k)}}

@@ -10,15 +10,32 @@ _MELDE_VERBAND = ("v.level = 'gemeindeverband' AND v.source_status = 'current' A
                   "left(v.key, 2) || ':' || v.area_type = ANY(%(land_types)s))")
 
 
+# Municipalities dissolved on a recorded day (a dated succession): their own authority was
+# competent until that day, so a lookup for a past day (`at=`) finds it.
+_PLACES = f"""
+    place AS (
+        SELECT a.key, a.name, a.ars, NULL::date AS ends FROM area a WHERE {_ADMINISTERED}
+        UNION ALL
+        SELECT a.key, a.name, a.ars, dissolved.ends FROM area a
+        JOIN (SELECT predecessor_key, min(effective_on) AS ends FROM area_succession
+              WHERE effective_on IS NOT NULL GROUP BY predecessor_key) dissolved
+          ON dissolved.predecessor_key = a.key
+        WHERE a.level = 'municipality' AND a.source_status = 'retired'
+          AND coalesce(a.area_type_code, '') NOT IN ('65', '66')  -- retired keys have none
+    )"""
+
+
 def demo_organisations(conn, *, verband_types, land_verband_types):
-    """Bodies of the demo authorities not yet there: one per municipality, and one per
-    Verband that keeps the population register for its members."""
+    """Bodies of the demo authorities not yet there: one per municipality (current, or
+    dissolved on a recorded day), and one per Verband that keeps the population register for
+    its members."""
     params = {"types": verband_types, "land_types": land_verband_types}
     return conn.execute(f"""
+        WITH {_PLACES}
         SELECT * FROM (
-            SELECT 'gemeinde-' || a.key AS code, a.name, 'Gemeinde' AS kind,
-                   a.key AS seat_ags
-            FROM area a WHERE {_ADMINISTERED}
+            SELECT 'gemeinde-' || p.key AS code, p.name, 'Gemeinde' AS kind,
+                   p.key AS seat_ags
+            FROM place p
             UNION ALL
             SELECT 'verband-' || v.key, v.area_type || ' ' || v.name, v.area_type, NULL
             FROM area v WHERE {_MELDE_VERBAND}
@@ -31,26 +48,28 @@ def demo_organisations(conn, *, verband_types, land_verband_types):
 def demo_municipal_offers(conn, *, endpoint_base, verband_types, land_verband_types):
     """Bodies of the demo offers not yet there: Gewerbeanzeige from every municipality;
     Meldebescheinigung from the Verband where it keeps the register, else from the
-    municipality."""
+    municipality. A dissolved municipality's offers end (`valid_to`) on the day of its
+    succession."""
     params = {"types": verband_types, "land_types": land_verband_types,
               "base": endpoint_base}
     return conn.execute(f"""
         WITH melde_verband AS (SELECT v.key FROM area v WHERE {_MELDE_VERBAND}),
+        {_PLACES},
         wanted AS (
-            SELECT 'demo-gewerbe-' || a.key AS code, 'gemeinde-' || a.key AS provider,
-                   'gewerbeanzeige' AS evidence_type, a.key AS area_key, 'gewerbe' AS kind
-            FROM area a WHERE {_ADMINISTERED}
+            SELECT 'demo-gewerbe-' || p.key AS code, 'gemeinde-' || p.key AS provider,
+                   'gewerbeanzeige' AS evidence_type, p.key AS area_key, 'gewerbe' AS kind,
+                   p.ends AS valid_to
+            FROM place p
             UNION ALL
             SELECT 'demo-melde-' || v.key, 'verband-' || v.key, 'meldebescheinigung', v.key,
-                   'melde'
+                   'melde', NULL
             FROM melde_verband v
             UNION ALL
-            SELECT 'demo-melde-' || a.key, 'gemeinde-' || a.key, 'meldebescheinigung', a.key,
-                   'melde'
-            FROM area a WHERE {_ADMINISTERED}
-              AND left(a.ars, 9) NOT IN (SELECT key FROM melde_verband)
+            SELECT 'demo-melde-' || p.key, 'gemeinde-' || p.key, 'meldebescheinigung', p.key,
+                   'melde', p.ends
+            FROM place p WHERE left(p.ars, 9) NOT IN (SELECT key FROM melde_verband)
         )
-        SELECT w.code, w.provider, w.evidence_type, w.area_key,
+        SELECT w.code, w.provider, w.evidence_type, w.area_key, w.valid_to,
                'urn:demo:' || w.kind || ':' || w.area_key AS service_id,
                %(base)s || '/' || w.kind || '/' || w.area_key AS endpoint_url
         FROM wanted w
@@ -91,7 +110,8 @@ _GENERATED_PLACES = {
     "melde": "SELECT p.code AS provider, oa.area_key FROM offer o "
              "JOIN organisation p ON p.id = o.provider_id "
              "JOIN offer_area oa ON oa.offer_id = o.id "
-             f"WHERE o.code LIKE 'demo-melde-%%' AND {_IN_LAND.format('oa.area_key')} "
+             "WHERE o.code LIKE 'demo-melde-%%' AND o.valid_to IS NULL "
+             f"AND {_IN_LAND.format('oa.area_key')} "
              "ORDER BY oa.area_key",
     "kreis": "SELECT 'kreis-' || key AS provider, key AS area_key FROM area "
              f"WHERE level = 'kreis' AND source_status = 'current' AND "
