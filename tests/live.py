@@ -1,6 +1,7 @@
 """Real gunicorn servers against databases of their own, for tests about what several worker
 processes, instances or a replica see (cache freshness)."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,9 +43,11 @@ def prepare(url, demo=True):
 
 
 @contextmanager
-def serving(url, work_dir, workers=2, env=None):
+def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM):
     """`regmap serve` on a free port against `url`, with a VAR_DIR (search index, metrics)
-    of its own: `work_dir`; its base URL once /readyz answers."""
+    of its own: `work_dir`; its base URL once /readyz answers. Its stderr is kept in
+    `work_dir`/gunicorn.log. At the end `stop` goes to its whole process group, as Ctrl-C
+    in a terminal sends SIGINT to every process of the foreground job."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -60,7 +63,8 @@ def serving(url, work_dir, workers=2, env=None):
         # The access log goes to stdout: not kept.
         process = subprocess.Popen(
             [str(regmap), "serve", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
+            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
+            start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -76,8 +80,9 @@ def serving(url, work_dir, workers=2, env=None):
             time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        if process.poll() is None:
+            os.killpg(process.pid, stop)
+        process.wait(timeout=30)
 
 
 @contextmanager

@@ -338,3 +338,11 @@ class TestAudit:
         assert "ein langes Passwort" not in dump
         assert secret["X-Claim-Secret"] not in dump
         assert "argon2" not in dump and "rmt_" not in dump
+
+
+def test_a_registration_without_a_contact_point_is_accepted(client):
+    """As on the web form: the applicant's own e-mail is enough to reach them."""
+    r = client.post("/api/v1/registrations", json={
+        "organisation": {"name": "Amt Ohne Postfach", "kind": "Amt"}, "role": "provider_admin",
+        "user": {"email": "leitung@ohne-postfach.example", "password": "ein langes Passwort"}})
+    assert r.status_code == 201, r.get_data(as_text=True)

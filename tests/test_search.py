@@ -1,6 +1,7 @@
 """Search as data managers and registration forms use it: German words as people type them."""
 import os
 import shutil
+import signal
 import threading
 import time
 
@@ -283,3 +284,41 @@ def test_the_search_child_starts_from_a_script_on_standard_input_and_ends_quietl
                           text=True, timeout=60, cwd=REPO_ROOT)
     assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+def test_ctrl_c_after_searches_stops_the_server_without_a_traceback(server_url, tmp_path):
+    """Ctrl-C (SIGINT to the whole foreground job: server, workers, search children) after
+    searches in every worker: the log shows no traceback of a search child's shutdown."""
+    import requests
+
+    from .live import prepare, serving, wait_for
+    with dbutil.fresh_database(server_url) as url:
+        prepare(url, demo=False)
+        with serving(url, tmp_path, workers=2, stop=signal.SIGINT) as base:
+            statuses = []
+
+            def searched():  # fresh connections: both workers get some
+                statuses[:] = [requests.get(f"{base}{API}/search", params={"q": "Meldebehörde"},
+                                            headers={"Connection": "close"},
+                                            timeout=10).status_code for _ in range(6)]
+                return set(statuses) == {200}
+            assert wait_for(searched, 120, step=0.2)[0], statuses
+    log = (tmp_path / "gunicorn.log").read_text(errors="replace")
+    assert "Traceback" not in log and "Exception ignored" not in log, log[-3000:]
+
+
+def test_a_search_of_an_empty_index_follows_its_first_documents(tmp_path):
+    """A catalogue without objects has an index without segments; once the follower adds
+    the first documents, the next search reads them (whoosh cannot refresh an empty reader)."""
+    from whoosh import index as whoosh_index
+
+    from app.search.index import SCHEMA
+    (tmp_path / "index-1").mkdir()
+    whoosh_index.create_in(str(tmp_path / "index-1"), SCHEMA)
+    (tmp_path / "current").symlink_to("index-1")
+    searcher = engine.Searcher()
+    assert searcher.get(tmp_path)[0].doc_count() == 0
+    writer = whoosh_index.open_dir(str(tmp_path / "index-1")).writer()
+    writer.add_document(id="organisation:amt", type="organisation", code="amt", title="Amt")
+    writer.commit()
+    assert searcher.get(tmp_path)[0].doc_count() == 1

@@ -199,8 +199,9 @@ class TestRegistration:
         r = post_form(manager, f"/pruefung/registrierungen/{code}",
                       {"decision": "reject", "reason": ""})
         assert r.status_code == 422 and "Bitte begründen Sie die Ablehnung" in text(r)
-        post_form(manager, f"/pruefung/registrierungen/{code}",
-                  {"decision": "reject", "reason": "Sitz stimmt nicht"})
+        r = post_form(manager, f"/pruefung/registrierungen/{code}",
+                      {"decision": "reject", "reason": "Sitz stimmt nicht"})
+        assert f"{code} ist abgelehnt" in text(manager.get(r.headers["Location"]))
         status = text(client.get("/registrierung/status"))
         assert "Sitz stimmt nicht" in status and "erneut einreichen" in status
         page = text(client.get("/registrierung/erneut"))
@@ -743,3 +744,59 @@ def test_a_failure_is_a_german_page_with_the_request_id(app, client, monkeypatch
     body = text(r)
     assert "Ein unerwarteter Fehler" in body and "abc123" in body and "kaputt" not in body
     assert "unhandled error" in caplog.text
+
+
+def test_catalogue_pages_name_fields_and_values_in_german(client, conn, dm, flensburg_type):
+    """Contact parts, the changed fields of the history and coded values are German words,
+    not the API's field names and codes."""
+    org = ch.organisation(client, dm, "amt-deutsch", contact={"email": "post@amt.example"})
+    assert ch.change(client, dm, "organisations", "amt-deutsch", {"abbreviation": "AD"},
+                     version=org["version"]).status_code == 200
+    offer_code = ch.offer(client, dm, flensburg_type, ["01001000"],
+                          provider="amt-deutsch")["code"]
+    manager = client.application.test_client()
+    sign_in(manager, web_user(conn, "data_manager"))
+    page = html.unescape(text(manager.get("/katalog/organisations/amt-deutsch")))
+    assert "E-Mail: post@amt.example" in page and "email:" not in page
+    history = page.split("<h2>Verlauf</h2>")[1]
+    assert "Kurzbezeichnung" in history and "abbreviation" not in history
+    offer_page = text(manager.get(f"/katalog/offers/{offer_code}"))
+    assert "<dt>Umgebung</dt>" in offer_page
+    assert "Produktivumgebung" in offer_page and ">production<" not in offer_page
+
+
+def test_the_pages_have_an_icon(client):
+    assert 'rel="icon"' in text(client.get("/"))
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301
+    with client.get(r.headers["Location"]) as icon:  # a file response: closed after use
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert icon.get_data(as_text=True).startswith("<svg")
+
+
+def test_the_registration_form_and_the_api_require_the_same_fields():
+    """What the form marks as a required field is what the API's schema requires, and the
+    other way round (one list of what a registration must say)."""
+    from app.config import REPO_ROOT
+    from app.governance.schemas import RegistrationCreateSchema
+    from app.web.registration import REGISTRATION_FIELDS
+
+    def required(schema, prefix=""):
+        paths = set()
+        for name, field in schema.fields.items():
+            if field.required:
+                paths.add(prefix + name)
+                if hasattr(field, "schema"):
+                    paths |= required(field.schema, f"{prefix}{name}.")
+        return paths
+
+    api = {REGISTRATION_FIELDS[path] for path in required(RegistrationCreateSchema())
+           if path in REGISTRATION_FIELDS}
+    template = (REPO_ROOT / "app/web/templates/web/register.html").read_text()
+    form = set(re.findall(r'(?:input|select)\(form, "(\w+)"[^)]*required=true', template))
+    role_at = template.index('name="role"')
+    if "(Pflichtfeld)" in template[template.rindex("<fieldset", 0, role_at):role_at]:
+        form.add("role")  # a group of radio buttons, marked in its legend
+    # The form asks for the password twice (password2 only checks the typing).
+    assert api == form - {"password2"}
+    assert "contact_email" not in api  # optional on both (tested by the README example too)

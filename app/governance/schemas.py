@@ -85,7 +85,8 @@ class RegistrationOrganisationSchema(Strict):
     kind_other = text(200, metadata={"description": f"with kind '{kinds.OTHER}': what kind "
                                                    "of body it is"})
     seat_ags = ma.fields.String(validate=AGS, allow_none=True)
-    contact = ma.fields.Nested(ContactSchema, required=True)
+    # Optional, as on the web form: the applicant's own e-mail (user.email) reaches them.
+    contact = ma.fields.Nested(ContactSchema, allow_none=True)
     dvdv_key = text(200, allow_none=True)
 
     # other_kind_named below, for the OpenAPI document.

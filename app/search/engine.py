@@ -140,10 +140,15 @@ class Searcher:
                         log.debug("closing the previous searcher failed", exc_info=True)
                 self._searcher, self._path = open_index(base).searcher(), path
                 self._facet_values = None
-            else:
-                refreshed = self._searcher.refresh()
-                if refreshed is not self._searcher:
-                    self._searcher, self._facet_values = refreshed, None
+            elif not self._searcher.up_to_date():
+                if self._searcher.reader().segments() is None:
+                    # An empty index's reader has no segments, and whoosh's refresh would
+                    # reuse them (TypeError): open it anew.
+                    self._searcher.close()
+                    self._searcher = open_index(base).searcher()
+                else:
+                    self._searcher = self._searcher.refresh()
+                self._facet_values = None
             if self._facet_values is None:
                 self._facet_values = _facet_values(self._searcher.reader())
             return self._searcher, self._facet_values

@@ -4,7 +4,7 @@ fields."""
 import re
 from datetime import date
 
-from flask import Response, abort, jsonify, render_template, request
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 
 from ..access.auth import current_actor, ensure_role
 from ..access.environments import PRODUCTION
@@ -43,6 +43,12 @@ def home():
     kinds = {name: k for name, k in present.KINDS.items()
              if may_read(current_actor(), k.readers)}
     return render_template("web/home.html", kinds=kinds)
+
+
+@blp.route("/favicon.ico")
+def favicon():
+    # Browsers ask for it on every page they show, the API documentation's too.
+    return redirect(url_for("web.static", filename="favicon.svg"), 301)
 
 
 @blp.route("/katalog/<kind>")

@@ -87,6 +87,12 @@ def _action_name(action):
     return ACTION_NAMES.get(verb, ACTION_NAMES.get(verb.split("-", 1)[0], action))
 
 
+@blp.app_template_filter("label_de")
+def _label_de(field):
+    """'abbreviation' -> 'Kurzbezeichnung' (field names, for people)."""
+    return present.label_of(field)
+
+
 @blp.app_context_processor
 def _page_context():
     actor = g.get("actor") or ANONYMOUS_ACTOR
@@ -95,4 +101,5 @@ def _page_context():
             "role_name": ROLE_NAMES.get(actor.role, actor.role),
             "is_curator": may_decide_reviews(actor), "is_overseer": sees_every_status(actor),
             "is_provider": acts_as_owner(actor, PROVIDER_ADMIN),
-            "is_org_admin": acts_for_an_organisation(actor.role)}
+            "is_org_admin": acts_for_an_organisation(actor.role),
+            "label_of": present.label_of, "field_text": present.field_text}

@@ -9,12 +9,12 @@ from ..access.auth import ensure_role
 from ..access.roles import OVERSIGHT
 from ..db.pool import get_conn
 from ..onboarding import deadlines, fachsynchronisation, onboarding
+from . import present
 from .blueprint import blp
 
 STATES_DE = {"in_preparation": "in Vorbereitung", "running": "laufend",
              "completed": "abgeschlossen", "planned": "geplant", "paused": "pausiert"}
-ENVIRONMENTS_DE = {"reference": "Referenzumgebung", "test": "Testumgebung",
-                   "production": "Produktivumgebung"}
+ENVIRONMENTS_DE = present.ENVIRONMENT_NAMES
 STANDINGS_DE = {"late": "überfällig", "due": "fällig in 90 Tagen", "open": "offen",
                 "connected": "angebunden"}
 

@@ -102,6 +102,26 @@ LABELS = {
     "evidence_type_lists": "Nachweistyp-Listen",
 }
 HIDDEN = {"provider_name"}
+# Names of the parts of structured values (contact, connection parameters).
+PART_LABELS = {"email": "E-Mail", "phone": "Telefon", "name": "Ansprechperson",
+               "protocol": "Protokoll", "dvdv_service": "DVDV-Dienst"}
+ENVIRONMENT_NAMES = {"production": "Produktivumgebung", "test": "Testumgebung",
+                     "reference": "Referenzumgebung"}
+# Fields whose values are codes that people read in German.
+VALUE_NAMES = {"environment": ENVIRONMENT_NAMES}
+
+
+def label_of(field):
+    """The German name of a field, or of a part of a structured value."""
+    return LABELS.get(field) or PART_LABELS.get(field, field)
+
+
+def field_text(field, value):
+    """A field's value for people: coded values by their German names, else text_of."""
+    names = VALUE_NAMES.get(field)
+    if names and isinstance(value, str):
+        return names.get(value, value)
+    return text_of(value)
 
 
 def text_of(value):
@@ -117,5 +137,5 @@ def text_of(value):
 
 def detail_rows(document):
     """(field, label, value) for a detail page, in the document's order."""
-    return [(field, LABELS.get(field, field), value) for field, value in document.items()
+    return [(field, label_of(field), value) for field, value in document.items()
             if field not in HIDDEN and value not in (None, [], {}, "")]

@@ -11,7 +11,7 @@ from ..catalog.permissions import permissions
 from ..catalog.schemas import OfferCreateSchema, PermissionCreateSchema
 from ..db.pool import get_conn
 from ..http.errors import Problem
-from . import forms, places
+from . import forms, places, present
 from .blueprint import blp
 from .choices import active_evidence_types, active_services, code_in
 
@@ -19,8 +19,7 @@ OFFER_FIELDS = {"evidence_type": "evidence_type", "areas": "areas", "service_id"
                 "endpoint_url": "endpoint_url", "valid_from": "valid_from",
                 "valid_to": "valid_to", "provider": "provider", "status": "_form",
                 "connection_parameters": "connection_parameters", "environment": "environment"}
-ENVIRONMENT_CHOICES = [("production", "Produktivumgebung"), ("test", "Testumgebung"),
-                       ("reference", "Referenzumgebung")]
+ENVIRONMENT_CHOICES = list(present.ENVIRONMENT_NAMES.items())
 
 
 def _offer_form_page(form, *, offer=None, status=200):

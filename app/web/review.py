@@ -6,20 +6,23 @@ from flask import abort, redirect, render_template, request, url_for
 from ..access.auth import ensure_role
 from ..access.policy import may_decide_reviews
 from ..access.roles import CURATORS, OVERSIGHT
+from ..catalog.evidence_types import evidence_types
 from ..catalog.offers import offers
 from ..catalog.organisations import organisations
 from ..catalog.permissions import permissions
+from ..catalog.services import services
 from ..db.pool import get_conn
 from ..governance import queries as governance_queries
 from ..governance import registrations
 from ..http.conventions import parse_version_etag
 from ..http.errors import PreconditionRequired, Problem
 from ..review import proposals as review_proposals
-from . import forms, present
+from . import filters, forms, places, present
 from .blueprint import blp
 
 REVIEWED = {"offers": offers, "permissions": permissions}
 KIND_NAMES = {"create": "neu", "update": "Änderung", "retire": "Außerkraftsetzung"}
+OUTCOMES = {True: "freigegeben", False: "abgelehnt"}  # said on the queue after a decision
 
 
 @blp.route("/pruefung")
@@ -48,14 +51,15 @@ def review_registration(code):
         form = forms.decision_form(request)
         if not form.has_errors:
             try:
-                registrations.decide(conn, actor, code,
-                                     approve=form.get("decision") == "approve",
+                approve = form.get("decision") == "approve"
+                registrations.decide(conn, actor, code, approve=approve,
                                      reason=forms.blank_to_none(form.get("reason")))
             except Problem as problem:
                 forms.refused(form, problem, {"reason": "reason"})
                 status = problem.status
             else:
-                return redirect(url_for("web.review_queue", erledigt=code), 303)
+                return redirect(url_for("web.review_queue", erledigt=code,
+                                        ergebnis=OUTCOMES[approve]), 303)
         else:
             status = 422
     org = organisations.load(conn, row["organisation_code"])
@@ -86,7 +90,8 @@ def review_proposal(collection, code):
                 seen = parse_version_etag(form.get("seen"))
                 if seen is None:
                     raise PreconditionRequired("the form did not name what was reviewed")
-                if form.get("decision") == "approve":
+                approve = form.get("decision") == "approve"
+                if approve:
                     reviewed.approve(conn, actor, code, seen)
                 else:
                     reviewed.reject(conn, actor, code, form.get("reason"), seen)
@@ -94,7 +99,8 @@ def review_proposal(collection, code):
                 forms.refused(form, problem, {})
                 status = problem.status
             else:
-                return redirect(url_for("web.review_queue", erledigt=code), 303)
+                return redirect(url_for("web.review_queue", erledigt=code,
+                                        ergebnis=OUTCOMES[approve]), 303)
         else:
             status = 422
     row = reviewed.require(conn, code)
@@ -102,26 +108,57 @@ def review_proposal(collection, code):
     pending = document.get("pending_change")
     return render_template("web/review_proposal.html", collection=collection, doc=document,
                            seen=reviewed.etag(conn, row),
-                           pending=pending, diff=_diff(reviewed, row, pending), form=form,
+                           pending=pending, diff=_diff(conn, reviewed, row, pending), form=form,
                            may_decide=may_decide_reviews(actor), kind_names=KIND_NAMES,
                            text_of=present.text_of), status
 
 
-def _diff(reviewed, row, pending):
-    """(label, active value, proposed value, changed?) per editable field."""
-    current = {k: v for k, v in reviewed.editable(row).items()
+def _diff(conn, reviewed, row, pending):
+    """(label, active value, proposed value, changed?) per editable field, codes shown with
+    their names. A new object shows the fields it fills; a change marks only what differs."""
+    current = {k: _comparable(v) for k, v in reviewed.editable(row).items()
                if k not in ("status", "connection_parameters")}
     if pending is None:
         return []
     if pending["kind"] == "create":
-        return [(present.LABELS.get(k, k), None, v, True) for k, v in current.items()]
+        return [(present.label_of(k), None, _shown(conn, k, v), True)
+                for k, v in current.items() if v not in (None, [], {}, "")]
     if pending["kind"] == "retire":
-        return [(present.LABELS["status"], row["status"], "retired", True)]
+        return [(present.LABELS["status"], filters.STATUS_NAMES[row["status"]],
+                 filters.STATUS_NAMES["retired"], True)]
     proposed = pending["changes"] or {}
     result = []
     for field, before in current.items():
-        after = proposed.get(field, before)
-        if hasattr(before, "isoformat"):
-            before = before.isoformat()
-        result.append((present.LABELS.get(field, field), before, after, before != after))
+        after = _comparable(proposed.get(field, before))
+        if field == "areas" and after is not None:
+            after = sorted(after)
+        if before in (None, [], {}, "") and after in (None, [], {}, ""):
+            continue
+        result.append((present.label_of(field), _shown(conn, field, before),
+                       _shown(conn, field, after), before != after))
     return result
+
+
+def _comparable(value):
+    """Dates as the API writes them (a proposal's changes are stored as JSON)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+# Fields naming another catalogue object by its code: how its name is found.
+_NAMED = {"provider": (organisations, "name"), "access_service": (organisations, "name"),
+          "consumer": (organisations, "name"), "evidence_type": (evidence_types, "title_de"),
+          "service": (services, "name_de")}
+
+
+def _shown(conn, field, value):
+    """A value as the data manager reads it: "Name (code)" for codes of objects and areas,
+    German names for coded values."""
+    if value in (None, [], {}, ""):
+        return None
+    if field == "areas":
+        return [area["label"] for area in places.describe_keys(conn, value)]
+    if field in _NAMED and isinstance(value, str):
+        collection, name_field = _NAMED[field]
+        found = collection.load(conn, value)
+        return f"{found[name_field]} ({value})" if found else value
+    return present.field_text(field, value)

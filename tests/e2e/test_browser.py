@@ -78,7 +78,7 @@ def test_register_approve_propose_approve_find(new_page, check):
     expect(manager.get_by_text(AUTHORITY)).to_be_visible()
     check(manager, "07-registrierung-pruefen")
     manager.get_by_role("button", name="Freigeben").click()
-    expect(manager.get_by_text(f"{registration} ist entschieden")).to_be_visible()
+    expect(manager.get_by_text(f"{registration} ist freigegeben")).to_be_visible()
 
     # The authority sees the approval, signs in and proposes an offer for Flensburg.
     authority.goto("/registrierung/status")
@@ -108,10 +108,12 @@ def test_register_approve_propose_approve_find(new_page, check):
     # The data manager reviews the diff and approves.
     manager.goto("/pruefung")
     manager.get_by_role("link", name=f"Angebot {offer}").click()
-    expect(manager.get_by_role("table")).to_contain_text("01001000")
+    # Names beside the codes: the area and the provider, as the data manager knows them.
+    expect(manager.get_by_role("table")).to_contain_text("Flensburg, Stadt (01001000)")
+    expect(manager.get_by_role("table")).to_contain_text(AUTHORITY)
     check(manager, "11-angebot-pruefen")
     manager.get_by_role("button", name="Freigeben").click()
-    expect(manager.get_by_text(f"{offer} ist entschieden")).to_be_visible()
+    expect(manager.get_by_text(f"{offer} ist freigegeben")).to_be_visible()
     manager.goto("/abdeckung?nachweistyp=meldebescheinigung")
     expect(manager.get_by_text("Gemeinden ohne Datenbereitsteller")).to_be_visible()
     check(manager, "12-abdeckung")
@@ -230,7 +232,7 @@ def test_curation_pages(new_page, check):
 # Every HTML page the app serves (GET), with a URL that opens it. The test below checks that
 # this list covers the app's routes, so a new page cannot escape axe-core.
 NOT_PAGES = {"web.static", "web.suggest_search", "web.suggest_places", "web.coverage_csv",
-             "web.suggest_organisations", "web.onboarding_csv"}
+             "web.suggest_organisations", "web.onboarding_csv", "web.favicon"}
 
 
 def every_page(offer, registration, permission, curation, area_import):
@@ -370,9 +372,12 @@ def test_a_provider_goes_from_a_test_endpoint_to_a_reviewed_production_offer(
     sign_in(manager, DM_EMAIL, DM_PASSWORD)
     manager.goto("/pruefung")
     manager.get_by_role("link", name=f"Angebot {offer}").click()
-    expect(manager.get_by_role("main")).to_contain_text("production")
+    expect(manager.get_by_role("main")).to_contain_text("Produktivumgebung")
+    # Only what the proposal changes is marked as changed.
+    expect(manager.locator("tr.changed th")).to_have_text(["Endpunkt (geändert)",
+                                                           "Umgebung (geändert)"])
     manager.get_by_role("button", name="Freigeben").click()
-    expect(manager.get_by_text(f"{offer} ist entschieden")).to_be_visible()
+    expect(manager.get_by_text(f"{offer} ist freigegeben")).to_be_visible()
     answer = competence()
     assert answer["offer"]["code"] == offer and answer["environment"] == "production"
     assert answer["offer"]["endpoint_url"] == "https://husum.example/noots"
