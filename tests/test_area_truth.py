@@ -34,17 +34,38 @@ def test_the_seed_applies_the_shipped_successions(client, providers):
     assert r.json["resolved_via_successor"] == {"requested": OSTRAU, "successor": JAHNATAL,
                                                 "effective_on": "2023-01-01"}
     # On a day Ostrau itself existed, Ostrau's own offer answers.
-    assert ask(client, ags=OSTRAU, at="2022-06-01").json["provider"]["code"] == "ostrau"
+    assert ask(client, ags=OSTRAU, at="2022-12-31").json["provider"]["code"] == "ostrau"
 
 
 def test_a_successor_is_never_answered_before_it_existed(client, providers):
     providers("jahnatal", [JAHNATAL])
-    body = assert_problem(ask(client, ags=JAHNATAL, at="2020-01-01"), 409,
+    body = assert_problem(ask(client, ags=JAHNATAL, at="2022-12-31"), 409,
                           "needs-more-information")
     # Two predecessors merged: both are the candidates of that day.
     assert [c["ags"] for c in body["candidates"]] == [OSTRAU, ZSCHAITZ]
     assert "2023-01-01" in body["detail"]
     assert ask(client, ags=JAHNATAL, at="2023-01-01").status_code == 200
+
+
+@pytest.mark.parametrize("ags, day", [
+    ("06437016", "2015-01-01"),   # Oberzent, formed 2018: the data does not know that
+    ("16064076", "2012-01-01"),   # Unstrut-Hainich, formed 2019
+    ("12073032", "2021-06-01"),   # Berkholz-Meyenburg, merged into Schwedt/Oder in 2022
+    (FLENSBURG, "2022-12-30"),    # the day before the earliest shipped edition
+])
+def test_no_day_before_the_area_data_is_answered(client, dm, providers, ags, day):
+    """The shipped area history starts with the Gemeindeverzeichnis of 31.12.2022: a day
+    before it is a 422 that says so, never an answer about keys the data cannot place."""
+    providers("land-weit", ["DE"])
+    body = assert_problem(ask(client, ags=ags, at=day), 422)
+    assert body["area_data_starts"] == "2022-12-31"
+    assert body["errors"] == [{"name": "at", "in": "query",
+                               "detail": "must be 2022-12-31 or later"}]
+    # The same for a postcode and for the snapshot.
+    assert_problem(ask(client, plz="24937", at=day), 422)
+    assert_problem(client.get(f"{API}/competence/snapshot", headers=dm,
+                              query_string={"evidence_type": MELDE, "at": day}), 422)
+    assert ask(client, ags=FLENSBURG, at="2022-12-31").status_code == 200
 
 
 def test_a_new_key_without_a_dated_source_starts_with_the_edition_listing_it(client,

@@ -215,6 +215,9 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
                                               for r in _read_csv(seed_dir, NUTS)]),
         }
         queries.record_edition(conn, GEBIETSSTAND, SOURCE_GV100AD)
+        # The change list describes every key from its first day on: the area data starts
+        # there, and no day before it is answered.
+        queries.record_edition(conn, CHANGE_LIST_FROM, SOURCE_CHANGES)
         # ON COMMIT DROP does not fire inside a savepoint (tests); drop explicitly.
         queries.drop_stage_tables(conn)
         if any(n for counts in report.values() for n in counts.values()):

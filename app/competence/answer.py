@@ -89,6 +89,7 @@ def _resolve(index, lookup, view, reads):
 
 
 def _resolve_area(index, evidence_type, lookup, view, reads):
+    resolve.ensure_area_data_covers(index, lookup.day)
     said = resolve.Said(lookup.context, dict(lookup.classification))
     if lookup.kind == "plz":
         return resolve.by_postcode(index, evidence_type, lookup.value, lookup.place,

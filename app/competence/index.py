@@ -76,6 +76,7 @@ class OfferEntry:
 class AreaIndex:
     def __init__(self, conn):
         rows = queries.areas(conn)
+        self.data_starts = queries.area_data_starts(conn)
         self.names = {r["key"]: (r["name"], r["level"]) for r in rows}
         self.municipalities, self.by_ars = {}, {}
         for r in rows:

@@ -23,6 +23,11 @@ def areas(conn):
     """).fetchall()
 
 
+def area_data_starts(conn):
+    """The earliest edition the reference areas describe (None: no areas loaded)."""
+    return conn.execute("SELECT min(edition) AS e FROM area_edition").fetchone()["e"]
+
+
 def successions(conn):
     return conn.execute(
         "SELECT predecessor_key, successor_key, effective_on FROM area_succession "

@@ -13,7 +13,7 @@ from ..access.environments import PRODUCTION
 from ..areas.errors import AreaRetired, UnknownArea
 from ..areas.keys import LEVEL_BY_LENGTH
 from ..catalog import user_attributes
-from ..http.errors import Problem, param_error
+from ..http.errors import Problem, ValidationFailed, param_error
 from ..values.folding import fold
 from .errors import (
     AmbiguousOffers,
@@ -61,6 +61,18 @@ def evidence_type_for_leika(index, leika, evidence_type, reads):
         f"the service {code} ({leika}) requires {len(types)} evidence type(s); {asked}",
         errors=[param_error("evidence_type", "query", "choose one of the candidates")],
         candidates=[{"evidence_type": t} for t in types])
+
+
+def ensure_area_data_covers(index, day):
+    """Never an answer for a day the reference areas do not describe: before their earliest
+    edition, which keys existed (and which did not yet) is unknown."""
+    starts = index.areas.data_starts
+    if starts and day < starts:
+        raise ValidationFailed(
+            f"the area data starts on {starts.isoformat()}: which municipalities existed on "
+            f"{day.isoformat()} is not known",
+            errors=[param_error("at", "query", f"must be {starts.isoformat()} or later")],
+            area_data_starts=starts.isoformat())
 
 
 def current_municipality(index, ags, day):

@@ -44,7 +44,7 @@ BATCH_BODY_FIELDS = {"evidence_type", "at", "environment", "lookups"}
 class Competence(MethodView):
     @blp.doc(parameters=parameters.openapi_parameters())
     @blp.response(200, CompetenceSchema)
-    @blp.problems(304, 400, 404, 409, 410)
+    @blp.problems(304, 400, 404, 409, 410, 422)
     def get(self):
         """Who is competent for this evidence type in this area, on this date?
         ---
@@ -155,7 +155,7 @@ class CompetenceSnapshot(MethodView):
     @blp.response(200, description="NDJSON (default) or CSV (Accept: text/csv): one line "
                                    "per current municipality", content_type="application/x-ndjson")
     @blp.alt_response(200, description="CSV", content_type="text/csv", success=True)
-    @blp.problems(400, 404)
+    @blp.problems(400, 404, 422)
     def get(self, args):
         """Every current municipality and its competent offer, streamed
         ---
@@ -163,6 +163,7 @@ class CompetenceSnapshot(MethodView):
         """
         index = current_index(args["evidence_type"])
         day = args.get("at") or berlin_today()
+        resolve.ensure_area_data_covers(index, day)
         type_id = resolve.evidence_type_id(index, args["evidence_type"])
         actor = current_actor()
         rows = _snapshot_rows(index, type_id, day, answer.view_of(
