@@ -281,6 +281,11 @@ def test_secondary_education_simple_flow_is_answered_per_land_with_its_nuts_code
     ({"evidence-type-classification": BIRTH, "country-code": "FR"}, "DSD:ERR:0001", None),
     ({"evidence-type-classification": BIRTH, "country-code": "germany"}, "DSD:ERR:0006",
      "country-code"),
+    # Two letters, but no country of the EU or the EEA: unknown, not "nothing found".
+    ({"evidence-type-classification": BIRTH, "country-code": "XX"}, "DSD:ERR:0006",
+     "country-code"),
+    ({"evidence-type-classification": BIRTH, "country-code": "US"}, "DSD:ERR:0006",
+     "country-code"),
     ({"evidence-type-classification": BIRTH, "country-code": "DE",
       "jurisdiction-admin-l3": "99999999"}, "DSD:ERR:0006", "jurisdiction-admin-l3"),
     ({"evidence-type-classification": BIRTH, "country-code": "DE",
@@ -654,6 +659,8 @@ def test_eb_error_examples(client, dm, conn, topic):
     ({"procedure-id": "Z9", "country-code": "DE"}, "EB:ERR:0005"),
     ({"procedure-id": "R1", "country-code": "deu"}, "EB:ERR:0006"),
     ({"procedure-id": "R1", "country-code": "FR"}, "EB:ERR:0001"),
+    ({"procedure-id": "R1", "country-code": "XX"}, "EB:ERR:0006"),
+    ({"procedure-id": "R1", "country-code": "NO"}, "EB:ERR:0001"),  # EEA: known, not ours
     ({"procedure-id": "R1", "country-code": "DE", "colour": "blue"}, "EB:ERR:0003"),
     ({"procedure-id": "R1", "country-code": "DE", "jurisdiction-admin-l3": "99999999"},
      "EB:ERR:0004"),

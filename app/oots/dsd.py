@@ -26,7 +26,6 @@ PARAMETERS = ("evidence-type-classification", "country-code", "jurisdiction-admi
               "jurisdiction-admin-l3", "jurisdiction-context-id")
 # uuid5 namespace of regmap's DSD identifiers (itself uuid5(NAMESPACE_URL, "regmap dsd")).
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regmap.example/oots/dsd")
-_IS_COUNTRY = identifiers.matcher(identifiers.COUNTRY)
 _IS_AGS = identifiers.matcher(identifiers.AGS)
 _IS_NUTS = identifiers.matcher(identifiers.NUTS_DE)
 _LEVEL_ORDER = ("Country", "NUTS1", "NUTS2", "NUTS3", "LAU")
@@ -42,7 +41,7 @@ def search(conn, args, *, illustrative):
     for name in ("evidence-type-classification", "country-code"):
         if not args.get(name):
             raise RegRepException("DSD:ERR:0003", name)
-    if not _IS_COUNTRY(args["country-code"]):
+    if not oots_codes.is_country(args["country-code"]):
         raise RegRepException("DSD:ERR:0006", "country-code")
     types = queries.evidence_types_by_classification(conn, args["evidence-type-classification"])
     if not types:

@@ -24,7 +24,6 @@ EVIDENCE_TYPES_QUERY = \
     "urn:fdc:oots:eb:ebxml-regrep:queries:evidence-types-by-requirement-and-jurisdiction"
 _JURISDICTION = ("country-code", "jurisdiction-admin-l2", "jurisdiction-admin-l3")
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regmap.example/oots/eb")
-_IS_COUNTRY = identifiers.matcher(identifiers.COUNTRY)
 _IS_AGS = identifiers.matcher(identifiers.AGS)
 _IS_NUTS = identifiers.matcher(identifiers.NUTS_DE)
 
@@ -88,7 +87,7 @@ def _single(args, known, required):
 def _jurisdiction(conn, args):
     """The keys a framework may have to apply to the jurisdiction asked about (None: any)."""
     country = args["country-code"]
-    if not _IS_COUNTRY(country):
+    if not oots_codes.is_country(country):
         raise RegRepException("EB:ERR:0006", "country-code")
     if country != "DE":
         raise RegRepException("EB:ERR:0001", f"this broker serves DE, not {country}")
