@@ -55,16 +55,17 @@ def test_a_successor_is_never_answered_before_it_existed(client, providers):
 ])
 def test_no_day_before_the_area_data_is_answered(client, dm, providers, ags, day):
     """The shipped area history starts with the Gemeindeverzeichnis of 31.12.2022: a day
-    before it is a 422 that says so, never an answer about keys the data cannot place."""
+    before it is a 409 that says so and what is needed, never an answer about keys the data
+    cannot place."""
     providers("land-weit", ["DE"])
-    body = assert_problem(ask(client, ags=ags, at=day), 422)
+    body = assert_problem(ask(client, ags=ags, at=day), 409, "needs-more-information")
     assert body["area_data_starts"] == "2022-12-31"
     assert body["errors"] == [{"name": "at", "in": "query",
                                "detail": "must be 2022-12-31 or later"}]
     # The same for a postcode and for the snapshot.
-    assert_problem(ask(client, plz="24937", at=day), 422)
+    assert_problem(ask(client, plz="24937", at=day), 409)
     assert_problem(client.get(f"{API}/competence/snapshot", headers=dm,
-                              query_string={"evidence_type": MELDE, "at": day}), 422)
+                              query_string={"evidence_type": MELDE, "at": day}), 409)
     assert ask(client, ags=FLENSBURG, at="2022-12-31").status_code == 200
 
 

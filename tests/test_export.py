@@ -366,3 +366,28 @@ def test_a_stored_url_from_before_the_check_still_serialises(client, dm, catalog
         item = client.get(f"/id/offer/{code}", headers={"Accept": media})
         assert item.status_code == 200, fmt
         Graph().parse(data=item.get_data(as_text=True), format=parser)
+
+
+def test_every_iri_of_the_export_dereferences_to_rdf(app, client, catalogue, tmp_path):
+    """Each IRI `regmap export` names under PUBLIC_BASE_URL/id/ answers RDF about it (by
+    Accept): the catalogue, its publisher, authority types, requirements, objects."""
+    out = tmp_path / "catalog.ttl"
+    assert app.test_cli_runner().invoke(main, ["export", "--format", "ttl", "--out",
+                                               str(out)]).exit_code == 0
+    exported = Graph().parse(out)
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/") + "/id/"
+    iris = sorted({str(node) for triple in exported for node in triple
+                   if isinstance(node, URIRef) and str(node).startswith(base)})
+    assert any("/id/authority-type/" in iri for iri in iris)
+    assert {base + "catalog", base + "publisher"} <= set(iris)
+    failed = []
+    for iri in iris:
+        r = client.get(iri.replace(app.config["PUBLIC_BASE_URL"].rstrip("/"), ""),
+                       headers={"Accept": "text/turtle"})
+        if r.status_code != 200:
+            failed.append((iri, r.status_code))
+            continue
+        described = Graph().parse(data=r.get_data(as_text=True), format="turtle")
+        if (URIRef(iri), None, None) not in described:
+            failed.append((iri, "says nothing about it"))
+    assert failed == []

@@ -13,7 +13,7 @@ from ..access.environments import PRODUCTION
 from ..areas.errors import AreaRetired, UnknownArea
 from ..areas.keys import LEVEL_BY_LENGTH
 from ..catalog import user_attributes
-from ..http.errors import Problem, ValidationFailed, param_error
+from ..http.errors import Problem, param_error
 from ..values.folding import fold
 from .errors import (
     AmbiguousOffers,
@@ -68,7 +68,7 @@ def ensure_area_data_covers(index, day):
     edition, which keys existed (and which did not yet) is unknown."""
     starts = index.areas.data_starts
     if starts and day < starts:
-        raise ValidationFailed(
+        raise NeedsMoreInformation(
             f"the area data starts on {starts.isoformat()}: which municipalities existed on "
             f"{day.isoformat()} is not known",
             errors=[param_error("at", "query", f"must be {starts.isoformat()} or later")],

@@ -44,7 +44,7 @@ BATCH_BODY_FIELDS = {"evidence_type", "at", "environment", "lookups"}
 class Competence(MethodView):
     @blp.doc(parameters=parameters.openapi_parameters())
     @blp.response(200, CompetenceSchema)
-    @blp.problems(304, 400, 404, 409, 410, 422)
+    @blp.problems(304, 400, 404, 409, 410)
     def get(self):
         """Who is competent for this evidence type in this area, on this date?
         ---
@@ -155,7 +155,7 @@ class CompetenceSnapshot(MethodView):
     @blp.response(200, description="NDJSON (default) or CSV (Accept: text/csv): one line "
                                    "per current municipality", content_type="application/x-ndjson")
     @blp.alt_response(200, description="CSV", content_type="text/csv", success=True)
-    @blp.problems(400, 404, 422)
+    @blp.problems(400, 404, 409)
     def get(self, args):
         """Every current municipality and its competent offer, streamed
         ---

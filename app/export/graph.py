@@ -11,6 +11,8 @@ can be checked page by page. URIs are built under PUBLIC_BASE_URL, never the req
 CCCEV's shapes want xsd:string labels (not language-tagged ones), so its objects get plain
 strings as well; DCAT's and CPSV's get @de / @en.
 """
+import itertools
+
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
@@ -184,6 +186,17 @@ class CatalogueGraph:
             found = next(((k, r) for k, r in self.few if k == kind and r["code"] == code),
                          None)
         return list(self.item(found, described)) if found else None
+
+    def describe(self, node):
+        """The triples about a node the export names under /id/ that is not an object of
+        its own (the catalogue, its publisher, a collective or by-law authority, a
+        requirement and its lists), from the header and the few items that name it
+        (None: the export names no such node)."""
+        node = URIRef(node)
+        described = set()
+        found = [t for t in itertools.chain(self.header(), *(
+            self.item(item, described) for item in self.few)) if t[0] == node]
+        return found or None
 
     def header(self):
         catalogue = self.catalogue

@@ -1,5 +1,6 @@
 """GET /api/v1/catalog: the public catalogue as RDF for harvesters, page by page (Hydra), by
 content negotiation or suffix."""
+import re
 from urllib.parse import urlencode
 
 import marshmallow as ma
@@ -112,6 +113,8 @@ class CatalogueWithSuffix(MethodView):
         return _answer(args, suffix)
 
 
+# A node below /id/: its kind, then the parts that name it (`service/x/requirement/y`).
+NODE_PATH = re.compile(r"^[a-z]+(-[a-z]+)*(/[A-Za-z0-9][A-Za-z0-9._~-]*)*$")
 OBJECT_KINDS = ("register", "evidence-type", "service", "offer", "organisation",
                 "eu-requirement")
 
@@ -121,11 +124,15 @@ def add_path_converters(api, app):
     api.add_path_converter(app, "rdf_suffix", {"type": "string",
                                                "enum": list(serialize.MEDIA_TYPES)})
     api.add_path_converter(app, "object_kind", {"type": "string", "enum": list(OBJECT_KINDS)})
+    api.add_path_converter(app, "node_path", {"type": "string", "pattern": NODE_PATH.pattern},
+                           regex=".+")
 
 
 def _object(kind, code, suffix=None):
     if kind not in OBJECT_KINDS:
-        raise NotFound("kind of object", kind)
+        if suffix is not None:
+            code = f"{code}.{suffix}"
+        return _node(f"{kind}/{code}")
     if suffix is not None and suffix not in serialize.MEDIA_TYPES:
         # Codes may hold dots: /id/register/a.b names the object "a.b" (by Accept), unless
         # the last part names a format.
@@ -152,6 +159,30 @@ class ObjectRdf(MethodView):
     def get(self, kind, code):
         """A public catalogue object under its own URI, as RDF (by Accept)"""
         return _object(kind, code)
+
+
+@ids.route("/id/<node_path:node>")
+class NodeRdf(MethodView):
+    @ids.doc(responses={"200": {"description": "the node as RDF", "content": RDF_RESPONSES}})
+    @ids.problems(304, 404, 406)
+    def get(self, node):
+        """Any other node the export names under /id/ (the catalogue, its publisher, an
+        authority type, a requirement), as RDF (by Accept)"""
+        return _node(node)
+
+
+def _node(node):
+    if not NODE_PATH.match(node):
+        raise NotFound("node", node)
+    fmt = _format(None)
+    conn = read_conn()
+    iri = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/id/{node}"
+    triples = public_graph(conn).describe(iri)
+    if not triples:
+        raise NotFound("node", node)
+    conditional(etag_of("node", node, fmt, record_queries.catalogue_version(conn)))
+    return Response(serialize.serialize(triples, fmt), mimetype=serialize.MEDIA_TYPES[fmt],
+                    headers={"Vary": "Accept"})
 
 
 @ids.route("/id/<object_kind:kind>/<code:code>.<rdf_suffix:suffix>")

@@ -280,8 +280,11 @@ class _DocumentedPathConverter(BaseConverter):
     schema = {"type": "string"}
 
 
-def _path_converter(name, schema):
-    return type(name, (_DocumentedPathConverter,), {"schema": schema})
+def _path_converter(name, schema, regex=None):
+    # A regex of its own may span segments: the router must not match it part by part.
+    return type(name, (_DocumentedPathConverter,),
+                {"schema": schema, "regex": regex or _DocumentedPathConverter.regex,
+                 "part_isolating": regex is None})
 
 
 # Converter name in rules (`<code:code>`) -> the documented schema of the segment.
@@ -306,9 +309,10 @@ class Api(SmorestApi):
         for name, converter in PATH_CONVERTERS.items():
             self._add_converter(app, name, converter)
 
-    def add_path_converter(self, app, name, schema):
-        """A documented path segment of a capability's own (before its blueprint)."""
-        self._add_converter(app, name, _path_converter(f"{name}Converter", schema))
+    def add_path_converter(self, app, name, schema, regex=None):
+        """A documented path segment of a capability's own (before its blueprint); `regex`:
+        what the rule matches, when it may span several segments."""
+        self._add_converter(app, name, _path_converter(f"{name}Converter", schema, regex))
 
     def _add_converter(self, app, name, converter):
         app.url_map.converters[name] = converter
