@@ -1,4 +1,4 @@
-"""The check log (issue 16, item 6): what logging every permission check costs, and what is
+"""The check log: what logging every permission check costs, and what is
 lost when the service stops or crashes.
 
     .venv/bin/python bench/check_log_bench.py

@@ -1,4 +1,4 @@
-"""Competence benchmark (issue 4): single lookups under gunicorn next to a bare Flask hello
+"""Competence benchmark: single lookups under gunicorn next to a bare Flask hello
 endpoint in the same run; a batch of every municipality; the snapshot.
 
     .venv/bin/python bench/competence_bench.py

@@ -1,4 +1,4 @@
-"""Export benchmark (issue 5): the whole demo catalogue (EXPORT_ILLUSTRATIVE, an offer per
+"""Export benchmark: the whole demo catalogue (EXPORT_ILLUSTRATIVE, an offer per
 municipality for two evidence types) to N-Triples and Turtle, streamed, next to building one
 rdflib Graph and calling serialize in the same run; time and peak memory (each variant in a
 process of its own); and one Hydra page over HTTP.

@@ -1,4 +1,4 @@
-"""Hostile load (issue 14): 20 clients sending worst-case searches as fast as they get
+"""Hostile load: 20 clients sending worst-case searches as fast as they get
 answers, while wrk runs the routing service's competence lookups for 30 s; and /healthz
 sampled every 100 ms throughout. Compared with the same lookups without the searches.
 

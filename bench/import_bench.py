@@ -1,4 +1,4 @@
-"""CSV import benchmark (issue 14, item 10): 10,000 offers on one area key through
+"""CSV import benchmark: 10,000 offers on one area key through
 `POST /offers/import?dry_run=true` — every row overlapping the others (the case that was
 quadratic: 55-74 s, or out of memory), and every row a consecutive period on the same key
 (no overlap: each row is compared with the key's offers) — next to 10,000 rows on 10,000

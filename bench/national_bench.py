@@ -1,4 +1,4 @@
-"""Competence at national scale (issue 12): the generated catalogue of `regmap seed
+"""Competence at national scale: the generated catalogue of `regmap seed
 --national` (120 evidence types, ~476,000 offers), its load time, lookups with and without
 writes next to a bare Flask hello, memory per worker, worker start to first answer, and
 throughput while every worker rebuilds its index.

@@ -1,6 +1,6 @@
-"""The OOTS Data Service Directory query against the JSON competence endpoint (issue 15: DSD
+"""The OOTS Data Service Directory query against the JSON competence endpoint (goal: DSD
 >= 0.5x JSON), with a bare Flask hello under the same gunicorn settings, in one run, on the
-demo catalogue with its birth-certificate sample (issue 15 item 7) and, added by this
+demo catalogue with its birth-certificate sample and, added by this
 benchmark through the collections' bulk verb, a registry office (Standesamt) with a birth
 certificate offer on each of the 2,000 municipalities the JSON lookups use (place of birth,
 for people who lived in Germany), reached through the demo's Intermediäre Plattform.

@@ -1,4 +1,4 @@
-"""Competence and a list endpoint served from a streaming replica (issue 12): the same
+"""Competence and a list endpoint served from a streaming replica: the same
 lookups as bench/writes_bench.py and a paged offers list, while writes run, with a bare Flask
 hello in the same run; and the load on the primary (transactions/s from pg_stat_database)
 with the replica configured and, for comparison, without it.

@@ -1,4 +1,4 @@
-"""Search benchmark (issue 6): full rebuild of the demo catalogue's index, latency of a
+"""Search benchmark: full rebuild of the demo catalogue's index, latency of a
 realistic query mix under gunicorn, and the delay from a committed change to its being
 findable.
 

@@ -1,4 +1,4 @@
-"""What signing competence answers costs (issue 15: signed >= 0.7x unsigned): the demo
+"""What signing competence answers costs (goal: signed >= 0.7x unsigned): the demo
 catalogue's 6,000 lookups with a routing token, unsigned and signed (`Accept-Signature`, an
 Ed25519 key made for the run), next to a bare Flask hello under the same gunicorn settings,
 in one run.

@@ -1,4 +1,4 @@
-"""Competence while the catalogue changes (issue 12): lookups with a routing token under
+"""Competence while the catalogue changes: lookups with a routing token under
 gunicorn while a data manager and a provider write, next to a bare Flask hello endpoint in
 the same run; and how long a write takes to be answered by every worker.
 

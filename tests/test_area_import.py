@@ -1,4 +1,4 @@
-"""A new Gemeindeverzeichnis edition as a reviewable change set (issue 13, item 1): a preview
+"""A new Gemeindeverzeichnis edition as a reviewable change set: a preview
 of added, removed and renamed keys and the offers they touch, successions confirmed by a data
 manager, approval applying it, offers following an unambiguous successor, and a later seed
 that never turns the areas back. The edition is the shipped one written in the GV100AD format

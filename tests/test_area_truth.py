@@ -1,4 +1,4 @@
-"""Area changes are data and postcodes never guess (issue 13, items 1 and 2), on the real
+"""Area changes are data and postcodes never guess, on the real
 reference data and the shipped, sourced succession table
 (catalog_seed/areas/nachfolgen_2022-12-31_bis_2025-11-30.csv)."""
 import pytest

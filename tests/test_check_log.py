@@ -1,4 +1,4 @@
-"""The check log (issue 16, item 6): every abstract permission check is logged with who
+"""The check log: every abstract permission check is logged with who
 asked, what, the decision and the deciding permission; append-only; queryable by auditors
 and data managers with filters and as CSV; pruned by `regmap checks prune`, audited; buffered
 writes that lose nothing on a graceful stop."""

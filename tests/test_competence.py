@@ -87,13 +87,13 @@ def test_postcode_spanning_four_providers_asks_for_more(client, each_municipalit
     assert {c["provider"]["code"] for c in body["candidates"]} == {
         "gemeinde-01054018", "gemeinde-01054062", "gemeinde-01054073", "gemeinde-01054154"}
     assert body["errors"][0]["name"] == "plz"
-    # Issue 13 d: `ags` with `plz` is a 400, so the way out it names is `place`.
+    # `ags` with `plz` is a 400, so the way out it names is `place`.
     assert "add place" in body["errors"][0]["detail"] and "ags" not in \
         body["errors"][0]["detail"]
 
 
 def test_a_batch_item_problem_points_at_the_item(client, each_municipality_its_own, login):
-    """Issue 13 d: inside a batch the 409 said `"in": "query"`."""
+    """Inside a batch the 409 said `"in": "query"`."""
     r = client.post(f"{API}/competence/batch", headers=login("routing"), json={
         "evidence_type": MELDE, "lookups": [{"ags": "01054018"}, {"plz": "25926"}]})
     problem = r.json["items"][1]["problem"]
@@ -188,7 +188,7 @@ def test_former_ars_resolves_to_the_municipality(client, catalogue):
 
 def test_postcode_rows_of_retired_keys_are_never_resolved_as_current(client, catalogue):
     # 16306 lists Berkholz-Meyenburg and Passow (retired, no successor) and current ones:
-    # the postcode is never narrowed to the part that resolves (issue 13, item 2).
+    # the postcode is never narrowed to the part that resolves.
     org_offer(client, catalogue, "uckermark", ["12073"])
     body = assert_problem(competence(client, evidence_type=MELDE, plz="16306"), 409,
                           "needs-more-information")
@@ -387,7 +387,7 @@ class TestCoverage:
 
 
 def test_batch_items_repeat_their_index_and_input(client, each_municipality_its_own, login):
-    """Issue 17, item 8: a caller need not rely on the order of the answers."""
+    """A caller need not rely on the order of the answers."""
     lookups = [{"ags": "01054018", "ref": "case-7"}, {"plz": "25926"}, "not an object",
                {"ags": "0105401"}]
     r = client.post(f"{API}/competence/batch", headers=login("routing"), json={

@@ -1,4 +1,4 @@
-"""Transition deadlines (issue 16, item 4): set by data managers per register or evidence
+"""Transition deadlines: set by data managers per register or evidence
 type with their legal source; the providers obliged are the register's keepers and every
 organisation with a provider onboarding record for it; the report says who is late or due
 within 90 days."""

@@ -1,4 +1,4 @@
-"""Issue 3's "done when", through the HTTP API only: an authority registers, is approved,
+"""The whole life of an offer, through the HTTP API only: an authority registers, is approved,
 signs in, proposes an offer, gets it approved, and finds it in the catalogue with its
 history. The first data manager's token comes from `regmap token create`, as in the README."""
 from app.cli import main

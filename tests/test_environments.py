@@ -1,4 +1,4 @@
-"""Environments (issue 16, item 1): every offer and permission belongs to `reference`, `test`
+"""Environments: every offer and permission belongs to `reference`, `test`
 or `production`; answers are for one environment (default production), filtered before
 resolution with no fallback; a token bound to an environment sees only it; a provider
 publishes test offers itself and proposes their promotion, which is reviewed."""

@@ -51,7 +51,7 @@ def catalogue(client, dm):
         "registers": ["idnrg-15"],
         "oots_classification_uri": "https://sr.oots.tech.europa.eu/"
                                    "evidencetypeclassifications/DE/fahrzeugdaten"})
-    # An EU requirement of the OOTS Evidence Broker (issue 15) that the type satisfies.
+    # An EU requirement of the OOTS Evidence Broker that the type satisfies.
     create(client, dm, "eu-requirements", {
         "code": "vehicle-registration", "identifier": EU_REQUIREMENT,
         "name": {"en": "Proof of vehicle registration", "de": "Nachweis der Zulassung"},
@@ -346,7 +346,7 @@ def test_sample_pages_of_the_demo_catalogue_are_valid(demo_database, shapes):
                                  "https://dp.example/a|b", "https://dp.example/%zz",
                                  "https://dp.example/<x>"])
 def test_an_endpoint_url_must_be_an_rfc_3986_uri(client, dm, catalogue, url):
-    """Issue 14, item 5: such a URL cut the Turtle page off and made .nt answer 500."""
+    """Such a URL cut the Turtle page off and made .nt answer 500."""
     r = offer(client, dm, "fahrzeugdaten", ["01"], provider="amt-suedtondern",
               endpoint_url=url, status=422)
     assert "endpoint_url" in str(r["errors"])

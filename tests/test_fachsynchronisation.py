@@ -1,4 +1,4 @@
-"""Fachsynchronisation (issue 16, item 3): the federal actors' dated status per register,
+"""Fachsynchronisation: the federal actors' dated status per register,
 attached to the organisations regmap holds; `regmap seed` records the August 2025 status of
 the NOOTS status report; data managers add entries, audited."""
 from app.access.actor import system_actor

@@ -1,4 +1,4 @@
-"""Issue 14: a database that stalls or dies under load, on a private PostgreSQL server (started
+"""A database that stalls or dies under load, on a private PostgreSQL server (started
 as the `postgres` user in a temporary directory, on a free port). Database-bound requests
 answer 503 with Retry-After within the pool timeout, competence answers from memory stay fast,
 nothing is half-written, and everything heals without a restart."""

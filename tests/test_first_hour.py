@@ -1,4 +1,4 @@
-"""Issue 17: what a newcomer, a data manager and an integrator tripped over in their first
+"""What a newcomer, a data manager and an integrator tripped over in their first
 hour."""
 import csv
 import json

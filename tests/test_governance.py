@@ -118,7 +118,7 @@ class TestRegistration:
 
     def test_an_existing_email_or_organisation_code_is_not_revealed(self, app, client, conn,
                                                                      dm):
-        """Issue 14, item 13: the answer is the same whether or not they exist; the data
+        """The answer is the same whether or not they exist; the data
         managers see the conflict, the existing account is never touched."""
         register(client)
         account = conn.execute("SELECT password_hash, status FROM app_user "
@@ -248,7 +248,7 @@ class TestUsersAndTokens:
         r = attempt("192.0.2.1")
         assert_problem(r, 429, "rate-limited")
         assert int(r.headers["Retry-After"]) > 0
-        # Issue 14, item 17: a stranger cannot lock the address out for everyone else.
+        # A stranger cannot lock the address out for everyone else.
         assert_problem(attempt("198.51.100.7"), 401)
 
     def test_guessing_spread_over_many_clients_is_bounded_too(self, client):

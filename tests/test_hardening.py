@@ -1,4 +1,4 @@
-"""Issue 14 (hardening): hostile input answered with a problem saying what is wrong, never a
+"""Hostile input answered with a problem saying what is wrong, never a
 500, and nothing written. Other items have their tests next to their features (review,
 export, web sign-in, competence)."""
 import csv

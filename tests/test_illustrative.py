@@ -1,4 +1,4 @@
-"""Demo versus real (issue 13, item 3; API.md "Additions"): answers say whether they are
+"""Demo versus real: answers say whether they are
 illustrative; `illustrative=false` filters before resolution; a real offer displaces the
 illustrative ones on its key and below, audited; `regmap demo retire` retires the demo in one
 change; an offer activated without a start starts on the Berlin day of its activation."""

@@ -1,4 +1,4 @@
-"""Onboarding records (issue 16, item 2) and the DC/DP report (item 5): records built through
+"""Onboarding records and the DC/DP report: records built through
 the API, versioned and audited, visible to the organisation itself and to overseers; the
 state of connection derived where regmap knows it; the report counts distinct active
 organisations per state and environment, as the status report to the IT-Planungsrat does."""

@@ -1,4 +1,4 @@
-"""The OOTS Data Service Directory on the German catalogue (issue 15): the TDD's examples
+"""The OOTS Data Service Directory on the German catalogue: the TDD's examples
 replayed — the catalogue entries each example describes are created through the API, the
 query it answers is issued (the DSD:ERR:0005 first step and the answer after it), and the
 structure and key values are compared with the example. Every answer validates against the

@@ -1,4 +1,4 @@
-"""The curated layer over the shipped postcode table (issue 13, item 2): data managers add and
+"""The curated layer over the shipped postcode table: data managers add and
 remove pairs and place names, a second data manager reviews, lookups follow at once, re-seeds
 keep them. The example is real: the 2023 table lists 03058 for Neuhausen/Spree only, but
 Cottbus's Ortsteile Gallinchen and Kiekebusch carry it too."""

@@ -174,7 +174,7 @@ def test_offers_and_permissions_that_start_later_can_be_retired(client, dm, sett
 
 
 class TestReviewIsBoundToWhatWasSeen:
-    """Issue 14, item 3: a decision names, in If-Match, the version and the proposal the
+    """A decision names, in If-Match, the version and the proposal the
     reviewer looked at; anything changed since is reviewed again."""
 
     def test_a_proposal_edited_after_review_is_not_approved_unseen(self, client, dm, setting):
@@ -217,7 +217,7 @@ class TestReviewIsBoundToWhatWasSeen:
 
 
 def test_auditors_do_not_see_proposed_connection_parameters(client, dm, login, setting):
-    """Issue 14, item 4: one policy for connection parameters, pending changes included."""
+    """One policy for connection parameters, pending changes included."""
     active = offer(client, dm, "melde", ["010545489"], provider="amt-nord")
     path = f"{API}/offers/{active['code']}"
     secret = {"client_id": "amt-nord-geheim"}

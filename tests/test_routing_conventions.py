@@ -1,4 +1,4 @@
-"""The routing conventions integrators know from FIT-Connect (issue 15, item 6): an area
+"""The routing conventions integrators know from FIT-Connect: an area
 above the municipality as input — Kreis (5 digits), Regierungsbezirk (3), Land (2) — answered
 only when every municipality in it has the same competent offer, else 409 with the offers
 found; never an answer for part of the area. Real reference data: Region Hannover (03241)

@@ -154,14 +154,14 @@ def test_offers_by_evidence_type_and_place_together(client, catalogue):
     hits = search(client, "Meldebescheinigung Südtondern")["items"]
     assert [h["type"] for h in hits] == ["offer"]
     assert hits[0]["title"] == "Meldebescheinigung – Amt Südtondern"
-    # One word alone (issue 17, item 9): the evidence type first, then its offers.
+    # One word alone: the evidence type first, then its offers.
     alone = [(h["type"], h["code"]) for h in search(client, "Meldebescheinigung")["items"]]
     assert alone[0] == ("evidence-type", "meldebescheinigung")
     assert ("offer", hits[0]["code"]) in alone[1:]
 
 
 class TestBoundedCost:
-    """Issue 14, item 1: `q=a b` took 54 s and eleven such requests held every thread."""
+    """`q=a b` once took 54 s and eleven such requests held every thread."""
 
     def test_short_words_match_whole_words_only(self, client, catalogue, app):
         search(client, "Meldebescheinigung")  # the index is built on the first search
@@ -227,7 +227,7 @@ class TestBoundedCost:
 
 
 class TestSearchProcess:
-    """Issue 14, item 1: searches run in a niced child process, never in the worker that
+    """Searches run in a niced child process, never in the worker that
     answers competence (SEARCH_PROCESS, on in production, off in the rest of the suite)."""
 
     @pytest.fixture

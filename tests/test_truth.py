@@ -1,4 +1,4 @@
-"""Issue 13, item 6 (b-f): answers that tell the truth about what the caller asked."""
+"""Answers that tell the truth about what the caller asked."""
 import pytest
 
 from .catalog_helpers import API, create, offer, organisation

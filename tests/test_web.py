@@ -74,7 +74,7 @@ class TestSignIn:
         conn.execute("UPDATE app_user SET status = 'deactivated' WHERE email = %s", (email,))
         assert client.get("/konto").status_code == 303
 
-    # Issue 14, item 7: a tab or newline after the first slash (browsers drop them from a
+    # A tab or newline after the first slash (browsers drop them from a
     # Location: "/\t/evil.example/" became "//evil.example/"), and a newline broke the header
     # (500, after the session row was written).
     @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
@@ -214,7 +214,7 @@ class TestRegistration:
         assert (row["status"], row["seat_ags"]) == ("pending", "01054018")
 
     def test_resubmission_keeps_the_password_and_offers_the_kinds(self, client, app, conn):
-        """Issue 17, item 6: the kind is chosen from a list ("Sonstige" with a text), and a
+        """The kind is chosen from a list ("Sonstige" with a text), and a
         resubmission needs no password again."""
         page = text(client.get("/registrierung"))
         assert '<option value="Meldebehörde">' in page and '<option value="Sonstige">' in page
@@ -302,7 +302,7 @@ class TestOffers:
 
     def test_a_decision_on_a_page_that_became_stale_is_refused(self, client, app, conn, dm,
                                                                flensburg_type):
-        """Issue 14, item 3: the review page sends the ETag it showed; a proposal changed
+        """The review page sends the ETag it showed; a proposal changed
         since is shown again, not approved."""
         ch.organisation(client, dm, "amt-stale")
         offer = ch.offer(client, dm, flensburg_type, ["01001000"], provider="amt-stale")

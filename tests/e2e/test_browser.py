@@ -311,7 +311,7 @@ def test_axe_on_every_page(new_page, check, live):
 
 def test_a_provider_goes_from_a_test_endpoint_to_a_reviewed_production_offer(
         new_page, check, live):
-    """Issue 16: the provider publishes a test offer itself, proposes its move to production,
+    """The provider publishes a test offer itself, proposes its move to production,
     and a data manager's approval makes it the production answer."""
     import psycopg
     import requests
@@ -348,7 +348,7 @@ def test_a_provider_goes_from_a_test_endpoint_to_a_reviewed_production_offer(
     lookup = {"evidence_type": "meldebescheinigung", "ags": "01054056"}
 
     def competence(**params):
-        """The answer once every worker has caught up (within a second, issue 12)."""
+        """The answer once every worker has caught up (within a second)."""
         for _ in range(30):
             r = requests.get(f"{base}/api/v1/competence", params={**lookup, **params},
                              headers=dm, timeout=10)
@@ -385,7 +385,7 @@ def test_a_provider_goes_from_a_test_endpoint_to_a_reviewed_production_offer(
 
 def test_the_demo_shows_the_status_report_on_the_onboarding_page(browser, check, demo_database,
                                                                  tmp_path):
-    """Issue 16: `regmap seed --demo` reproduces the status report's September 2025 table, and
+    """`regmap seed --demo` reproduces the status report's September 2025 table, and
     a data manager sees it on the page (6 DC and 7 DP completed in the reference environment,
     2 DC and 1 DP in preparation and 1 DP running in the test environment)."""
     import psycopg
