@@ -124,7 +124,7 @@ def _diff(conn, reviewed, row, pending):
         return [(present.label_of(k), None, _shown(conn, k, v), True)
                 for k, v in current.items() if v not in (None, [], {}, "")]
     if pending["kind"] == "retire":
-        return [(present.LABELS["status"], filters.STATUS_NAMES[row["status"]],
+        return [(present.LABELS["status"], filters.STATUS_NAMES.get(row["status"], row["status"]),
                  filters.STATUS_NAMES["retired"], True)]
     proposed = pending["changes"] or {}
     result = []
