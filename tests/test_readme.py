@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from app.config import REPO_ROOT
 
@@ -85,6 +86,11 @@ def test_then_try_answers_as_the_readme_says(demo):
     then = answered["evidence_type=gewerbeanzeige&ags=16061097&at=2023-06-01"]
     assert (then["provider"]["code"], then["municipality"]["ags"]) == \
         ("gemeinde-16061097", "16061097")
+    # Today the same key answers through its successor, as the README says.
+    now = requests.get(f"{demo}/api/v1/competence", timeout=30, params={
+        "evidence_type": "gewerbeanzeige", "ags": "16061097"}).json()
+    assert now["provider"]["code"] == "gemeinde-16061119"
+    assert now["resolved_via_successor"]["successor"] == "16061119"
     # By Leistungsschlüssel: the service and the one evidence type it requires.
     by_leika = answered["leika=99050012104000&ags=05315000"]
     assert (by_leika["evidence_type"], by_leika["provider"]["code"]) == \

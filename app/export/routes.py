@@ -142,7 +142,12 @@ def _object(kind, code, suffix=None):
     triples = public_graph(conn).single(kind, code)
     if not triples:
         raise NotFound(kind.replace("-", " "), code)
-    conditional(etag_of("object", kind, code, fmt, record_queries.catalogue_version(conn)))
+    return _described(conn, triples, fmt, "object", kind, code)
+
+
+def _described(conn, triples, fmt, *etag_parts):
+    """The triples about one IRI as an answer (ETag by catalogue version, Vary: Accept)."""
+    conditional(etag_of(*etag_parts, fmt, record_queries.catalogue_version(conn)))
     return Response(serialize.serialize(triples, fmt), mimetype=serialize.MEDIA_TYPES[fmt],
                     headers={"Vary": "Accept"})
 
@@ -180,9 +185,7 @@ def _node(node):
     triples = public_graph(conn).describe(iri)
     if not triples:
         raise NotFound("node", node)
-    conditional(etag_of("node", node, fmt, record_queries.catalogue_version(conn)))
-    return Response(serialize.serialize(triples, fmt), mimetype=serialize.MEDIA_TYPES[fmt],
-                    headers={"Vary": "Accept"})
+    return _described(conn, triples, fmt, "node", node)
 
 
 @ids.route("/id/<object_kind:kind>/<code:code>.<rdf_suffix:suffix>")
