@@ -36,13 +36,18 @@ def test_municipality_by_ars_names_its_verband(client):
 
 
 def test_retired_ags_answers_with_status_never_as_current(client):
-    # Breest (Mecklenburgische Seenplatte) is in the 2022 directory, gone by 2025-11-30.
-    r = get(client, "/municipalities/13071017")
+    # Weißenstadter Forst-Nord (a gemeindefreies Gebiet in Bavaria) is in the 2022 directory,
+    # gone by 2025-11-30; no source names where its land went, and the key says so.
+    r = get(client, "/municipalities/09479462")
     assert r.status_code == 200
     assert r.json["status"] == "retired"
     assert r.json["retired_by"] == "2025-11-30"
     assert r.json["last_seen"] == "2022-12-31"
     assert r.json["successor"] is None and r.json["successors"] == []
+    assert "in keiner hier verfügbaren Quelle belegt" in r.json["retirement"]["reason"]
+    assert r.json["retirement"]["source"].startswith("official: Gemeindeverzeichnis")
+    # A key with a successor has no retirement reason.
+    assert get(client, "/municipalities/13071017").json["retirement"] is None
 
 
 def test_a_shipped_succession_dates_both_keys(client):

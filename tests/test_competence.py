@@ -157,15 +157,17 @@ def test_suspended_provider_stops_routing(client, catalogue):
         "region-hannover"
 
 
-def test_retired_key_without_successor_is_410(client, catalogue):
-    # Breest (Mecklenburgische Seenplatte) is gone by 2025-11-30; no sourced successor.
-    org_offer(client, catalogue, "land-mv", ["13"])
-    body = assert_problem(competence(client, evidence_type=MELDE, ags="13071017"), 410,
+def test_retired_key_without_successor_is_410_with_its_reason(client, catalogue):
+    # Rodeberg was dissolved on 1.1.2024: Eigenrieden went to Mühlhausen, where Struth went
+    # no source says, so no municipality is named (catalog_seed/areas/ohne_nachfolge_...).
+    org_offer(client, catalogue, "land-th", ["16"])
+    body = assert_problem(competence(client, evidence_type=MELDE, ags="16064055"), 410,
                           "area-retired")
-    assert body["retired_key"] == "13071017"
+    assert body["retired_key"] == "16064055"
+    assert "Struth" in body["reason"] and body["reason"] in body["detail"]
     # ...but as of a date when it was still current, it resolves.
-    r = competence(client, evidence_type=MELDE, ags="13071017", at="2022-12-31")
-    assert provider_of(r) == "land-mv"
+    r = competence(client, evidence_type=MELDE, ags="16064055", at="2022-12-31")
+    assert provider_of(r) == "land-th"
 
 
 def test_retired_key_with_a_shipped_successor(client, catalogue):
@@ -187,19 +189,24 @@ def test_former_ars_resolves_to_the_municipality(client, catalogue):
 
 
 def test_postcode_rows_of_retired_keys_are_never_resolved_as_current(client, catalogue):
-    # 16306 lists Berkholz-Meyenburg and Passow (retired, no successor) and current ones:
-    # the postcode is never narrowed to the part that resolves.
-    org_offer(client, catalogue, "uckermark", ["12073"])
+    # 16306 lists Berkholz-Meyenburg and Passow (part of Schwedt/Oder since 19.4.2022) and
+    # current municipalities: each retired row answers through its successor, and the
+    # postcode is never narrowed to the part that has a provider.
+    org_offer(client, catalogue, "schwedt", ["12073532"])
     body = assert_problem(competence(client, evidence_type=MELDE, plz="16306"), 409,
                           "needs-more-information")
-    unresolved = {c["ags"] for c in body["candidates"] if c["status"] == "unresolved"}
-    assert {"12073032", "12073603"} <= unresolved
-    assert all(c["provider"] is None for c in body["candidates"]
-               if c["status"] == "unresolved")
-    # Naming a current place of the postcode answers.
-    current = next(c for c in body["candidates"] if c["status"] == "current")
+    schwedt = [c for c in body["candidates"] if c["ags"] == "12073532"]
+    assert len(schwedt) == 1 and schwedt[0]["provider"]["code"] == "schwedt"
+    assert schwedt[0]["resolved_via_successor"]["requested"] in {"12073032", "12073603"}
+    assert schwedt[0]["resolved_via_successor"]["effective_on"] == "2022-04-19"
+    assert not [c for c in body["candidates"] if c["status"] == "unresolved"]
+    assert any(c["provider"] is None for c in body["candidates"])
+    # A provider for all of them: one answer.
+    org_offer(client, catalogue, "uckermark", ["12073"])
+    assert competence(client, evidence_type=MELDE, plz="16306").status_code == 409
+    rest = next(c for c in body["candidates"] if c["provider"] is None)
     assert provider_of(competence(client, evidence_type=MELDE, plz="16306",
-                                  place=current["place"])) == "uckermark"
+                                  place=rest["place"])) == "uckermark"
 
 
 def test_connection_parameters_only_for_routing(client, catalogue, login):
@@ -261,7 +268,7 @@ class TestBatch:
             "evidence_type": MELDE, "lookups": [
                 {"ags": "01054018"}, {"plz": "25926"}, {"ags": "09162000"},
                 {"ags": "0916"}, {"evidence_type": KFZ, "ars": "110000000000"},
-                {"ags": "13071017"}]})
+                {"ags": "09479462"}]})
         assert r.status_code == 200
         statuses = [i["status"] for i in r.json["items"]]
         assert statuses == [200, 200, 404, 400, 200, 410]

@@ -191,11 +191,13 @@ def test_an_answer_through_a_successor_is_dropped_when_the_successor_changes(app
 
 def test_area_changes_and_gaps_in_the_feed_rebuild(app, client, dm, conn):
     evidence_type(client, dm, MELDE)
-    params = {"evidence_type": MELDE, "ags": "16063028"}
+    # Weißenstadter Forst-Nord has no sourced successor; the pair is made up for the test.
+    params = {"evidence_type": MELDE, "ags": "09479462"}
     client.get(f"{API}/competence", query_string=params)
     before = holder._index
-    app.test_cli_runner().invoke(main, ["areas", "succession", "add", "16063028",
-                                        "16063104", "--date", "2024-01-01"])
+    result = app.test_cli_runner().invoke(main, ["areas", "succession", "add", "09479462",
+                                                 "09479166", "--date", "2024-01-01"])
+    assert result.exit_code == 0, result.output
     client.get(f"{API}/competence", query_string=params)
     assert holder._index is not before  # reference areas changed: a new index
     # A cursor the feed does not hold (as after a rollback): rebuilt, never skipped.

@@ -65,6 +65,7 @@ def test_second_seed_changes_nothing(conn):
     assert report["areas"] == {"inserted": 0, "updated": 0, "retired": 0}
     assert report["postcodes"] == {"inserted": 0, "updated": 0, "retired": 0}
     assert report["former_ars"] == {"changed": 0}
+    assert report["retirement_reasons"] == {"changed": 0}
     assert versions(conn) == before
 
 
@@ -151,7 +152,31 @@ def test_the_register_map_follows_the_annex(client):
     assert keepers["idnrg-4"] == ["drv"] and keepers["idnrg-28"] == ["bva"]
     assert registers["idnrg-26"]["keeping_authority_type"] == "Krankenkasse"
     assert all(r["description"] for r in registers.values())
-    # Keepers or a keeping kind everywhere but where neither is known (not guessed).
-    unknown = {code for code, r in registers.items()
-               if not r["keepers"] and not r["keeping_authority_type"]}
-    assert unknown == {"idnrg-41"}
+    # The two the annex alone left open, from their laws and the register pages of the
+    # Verwaltungsdaten-Informationsplattform.
+    assert keepers["idnrg-14"] == ["dguv"]
+    assert registers["idnrg-14"]["legal_basis"].startswith("§ 136a Absatz 1 des Siebten Buches")
+    assert keepers["idnrg-41"] == ["beitragsservice"]
+    assert registers["idnrg-41"]["legal_basis"].startswith("Rundfunkbeitragsstaatsvertrag")
+    # Keepers or a keeping kind everywhere.
+    assert all(r["keepers"] or r["keeping_authority_type"] for r in registers.values())
+
+
+@pytest.mark.parametrize("bad_row, message", [
+    # Bromskirchen has a sourced successor: a reason for "none" would contradict it.
+    ('06635005,"keine",official,"Quelle"', "06635005 has a successor"),
+    ('09479462,"aufgelöst",,""', "every row names its source"),
+    ('09479462,"",official,"Quelle"', "the reason is empty"),
+])
+def test_a_retirement_reason_must_be_sourced_and_not_contradict_a_successor(
+        conn, tmp_path, bad_row, message):
+    broken = tmp_path / "catalog_seed"
+    shutil.copytree(SEED_DIR, broken)
+    path = broken / seed.RETIREMENT_REASONS
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.startswith(bad_row[:8])]
+    path.write_text("\n".join(kept + [bad_row]) + "\n", encoding="utf-8")
+    before = versions(conn)
+    with pytest.raises(seed.SeedFileError, match=message):
+        seed_areas(conn, broken)
+    assert versions(conn) == before

@@ -399,6 +399,14 @@ class TestCompetencePage:
         assert "Zuständig: Kraftfahrt-Bundesamt" in body
         assert "Bramstedtlund (AGS 01054018)" in body
 
+    def test_a_dissolved_municipality_says_why_no_successor_is_named(self, client, dm,
+                                                                     flensburg_type):
+        ch.offer(client, dm, flensburg_type, ["16"], provider="kba")
+        body = text(client.get("/zustaendigkeit", query_string={
+            "nachweistyp": flensburg_type, "ort": "16064055"}))   # Rodeberg
+        assert "Diese Gemeinde gibt es nicht mehr" in body
+        assert "Warum:" in body and "Eigenrieden" in body
+
     def test_nonsense_is_a_message_not_an_error(self, client, flensburg_type):
         r = client.get("/zustaendigkeit", query_string={"nachweistyp": "gibt-es-nicht",
                                                         "ort": "x", "stichtag": "31.02.2026"})

@@ -27,6 +27,8 @@ def municipality_document(row):
         "retired_by": row["retired_by"], "last_seen": row["last_seen"],
         "successor": successors[0] if len(successors) == 1 else None,
         "successors": successors, "predecessors": _related(row["predecessors"]),
+        "retirement": {"reason": row["retirement_reason"], "source": row["retirement_source"]}
+        if row["retirement_reason"] else None,
         "land": _ref(row["land_key"], row["land_name"]),
         "regierungsbezirk": _ref(row["rb_key"], row["rb_name"]),
         "kreis": _ref(row["kreis_key"], row["kreis_name"], row["kreis_type"]),

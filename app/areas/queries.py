@@ -9,7 +9,8 @@ _STATUS = """CASE WHEN {a}.source_status = 'retired' OR {a}.valid_to <= %(today)
 _MUNICIPALITY_COLUMNS = f"""
     m.key AS ags, m.ars, m.name, m.area_type, m.area_type_code, m.population, m.area_ha,
     m.plz_seat, m.plz_several, {_STATUS.format(a="m")} AS status, m.valid_from, m.valid_to,
-    m.last_seen, m.retired_by, m.source, m.version, m.updated_at,
+    m.last_seen, m.retired_by, m.retirement_reason, m.retirement_source, m.source, m.version,
+    m.updated_at,
     land.key AS land_key, land.name AS land_name,
     rb.key AS rb_key, rb.name AS rb_name,
     kreis.key AS kreis_key, kreis.name AS kreis_name, kreis.area_type AS kreis_type,
@@ -507,6 +508,28 @@ def merge_successions(conn, rows, added, *, first_listed):
         WHERE a.key = ANY(%(added)s) AND a.valid_from IS NULL
     """, {"added": list(added), "first_listed": first_listed}).rowcount
     return {"inserted": inserted, "ended": ended, "started": started}
+
+
+def merge_retirement_reasons(conn, rows):
+    """Record why the given retired keys have no successor: rows of (key, reason, source).
+    A key the file no longer names loses its reason; unchanged rows are not touched."""
+    conn.execute("CREATE TEMPORARY TABLE retirement_stage (key text, reason text, source text) "
+                 "ON COMMIT DROP")
+    with conn.cursor() as cur:
+        with cur.copy("COPY retirement_stage (key, reason, source) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    changed = conn.execute("""
+        UPDATE area a SET retirement_reason = s.reason, retirement_source = s.source,
+                          version = a.version + 1, updated_at = now()
+        FROM (SELECT k.key, r.reason, r.source FROM area k
+              LEFT JOIN retirement_stage r ON r.key = k.key
+              WHERE k.retirement_reason IS NOT NULL OR r.key IS NOT NULL) s
+        WHERE a.key = s.key AND (a.retirement_reason, a.retirement_source)
+                                IS DISTINCT FROM (s.reason, s.source)
+    """).rowcount
+    conn.execute("DROP TABLE retirement_stage")
+    return {"changed": changed}
 
 
 def area_keys(conn):

@@ -23,6 +23,12 @@ class SuccessorSchema(ma.Schema):
         "description": "null: some day between two editions of the Gemeindeverzeichnis"})
 
 
+class RetirementSchema(ma.Schema):
+    reason = ma.fields.String(required=True, metadata={
+        "description": "why no successor is recorded (the sources name none, or only part)"})
+    source = ma.fields.String(required=True)
+
+
 class MunicipalitySchema(ma.Schema):
     """A municipality (Gemeinde), or a retired key of one."""
 
@@ -47,6 +53,8 @@ class MunicipalitySchema(ma.Schema):
         "description": "every recorded successor (several: the key was split)"})
     predecessors = ma.fields.List(ma.fields.Nested(SuccessorSchema), metadata={
         "description": "the keys this one succeeded, with the day (null: between editions)"})
+    retirement = ma.fields.Nested(RetirementSchema, allow_none=True, metadata={
+        "description": "a retired key without successor: why (lookups answer 410 with it)"})
     land = ma.fields.Nested(AreaRefSchema, allow_none=True)
     regierungsbezirk = ma.fields.Nested(AreaRefSchema, allow_none=True)
     kreis = ma.fields.Nested(AreaRefSchema, allow_none=True)

@@ -26,6 +26,7 @@ AREAS_ABOVE = "areas/gebietseinheiten_2025-11-30.csv"
 KEY_CHANGES = "areas/ags_aenderungen_2022-12-31_bis_2025-11-30.csv"
 POSTCODES = "areas/zuordnung_plz_ort_suche-postleitzahl_2023.csv"
 SUCCESSIONS = "areas/nachfolgen_2022-12-31_bis_2025-11-30.csv"
+RETIREMENT_REASONS = "areas/ohne_nachfolge_2022-12-31_bis_2025-11-30.csv"
 NUTS = "areas/nuts_2016_de.csv"
 SOURCE_GV100AD = "destatis-gv100ad-2025-11-30"
 SOURCE_CHANGES = "destatis-gv100ad-changes-2022-12-31-2025-11-30"
@@ -43,6 +44,7 @@ _KEY_COLUMNS = {
     KEY_CHANGES: {"ags": identifiers.AGS},
     POSTCODES: {"ags": identifiers.AGS, "plz": identifiers.PLZ},
     SUCCESSIONS: {"predecessor_ags": identifiers.AGS, "successor_ags": identifiers.AGS},
+    RETIREMENT_REASONS: {"ags": identifiers.AGS},
     NUTS: {"area_key": identifiers.AREA_ABOVE_MUNICIPALITY, "nuts": identifiers.NUTS_DE},
 }
 
@@ -139,20 +141,40 @@ def build_former_ars_rows(seed_dir):
     return rows
 
 
+def _sourced(name, line, row):
+    if row["source_kind"] not in ("official", "secondary") or not row["source"].strip():
+        raise SeedFileError(f"{name}, line {line}: every row names its source")
+    return f"{row['source_kind']}: {row['source']}"
+
+
 def build_succession_rows(seed_dir):
     """The curated successions: (predecessor, successor, effective_on or None, source). A
     row without a date happened between the two editions of the change list."""
     rows = []
     for line, r in enumerate(_read_csv(seed_dir, SUCCESSIONS), start=2):
-        if r["source_kind"] not in ("official", "secondary") or not r["source"].strip():
-            raise SeedFileError(f"{SUCCESSIONS}, line {line}: every row names its source")
+        source = _sourced(SUCCESSIONS, line, r)
         try:
             day = date.fromisoformat(r["effective_on"]) if r["effective_on"] else None
         except ValueError:
             raise SeedFileError(f"{SUCCESSIONS}, line {line}: effective_on is not a date") \
                 from None
-        rows.append((r["predecessor_ags"], r["successor_ags"], day,
-                     f"{r['source_kind']}: {r['source']}"))
+        rows.append((r["predecessor_ags"], r["successor_ags"], day, source))
+    return rows
+
+
+def build_retirement_reason_rows(seed_dir, successions):
+    """Retired keys the sources record without a (complete) successor: (ags, reason,
+    source). A key with a recorded successor needs none, so both at once is an error."""
+    succeeded = {predecessor for predecessor, _, _, _ in successions}
+    rows = []
+    for line, r in enumerate(_read_csv(seed_dir, RETIREMENT_REASONS), start=2):
+        source = _sourced(RETIREMENT_REASONS, line, r)
+        if r["ags"] in succeeded:
+            raise SeedFileError(f"{RETIREMENT_REASONS}, line {line}: {r['ags']} has a "
+                                "successor in " + SUCCESSIONS)
+        if not r["reason"].strip():
+            raise SeedFileError(f"{RETIREMENT_REASONS}, line {line}: the reason is empty")
+        rows.append((r["ags"], r["reason"], source))
     return rows
 
 
@@ -187,6 +209,7 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
     former = build_former_ars_rows(seed_dir)
     postcodes = build_postcode_rows(seed_dir)
     successions = build_succession_rows(seed_dir)
+    reasons = build_retirement_reason_rows(seed_dir, successions)
     with audit.write_transaction(conn):
         in_force = queries.current_edition(conn)
         if in_force is not None and in_force > GEBIETSSTAND:
@@ -211,6 +234,7 @@ def seed_areas(conn, seed_dir, progress=None, actor=None):
             "postcodes": queries.merge_postcodes(conn),
             "successions": queries.merge_successions(
                 conn, successions, added_keys(seed_dir), first_listed=GEBIETSSTAND),
+            "retirement_reasons": queries.merge_retirement_reasons(conn, reasons),
             "nuts": queries.merge_nuts(conn, [(r["area_key"], r["nuts"])
                                               for r in _read_csv(seed_dir, NUTS)]),
         }

@@ -15,6 +15,7 @@ ADMINISTRATIVE = (
     "Träger der gesetzlichen Rentenversicherung",
     "Spitzenverband der gesetzlichen Krankenversicherung",
     "Spitzenverband der gesetzlichen Unfallversicherung",
+    "Gemeinschaftseinrichtung der Rundfunkanstalten",
     "Träger der Künstlersozialversicherung", "Berufskammer",
     "Spitzenorganisation der Industrie- und Handelskammern",
     "Spitzenorganisation des Handwerks", "Standardisierungsvorhaben (XÖV)", "Akteursgruppe",

@@ -123,7 +123,9 @@ def seed_demo(conn, seed_dir, actor):
         _demo_cross_border(conn, actor, demo["cross_border"], counts)
 
         rules = demo["municipal_offers"]
-        kinds = {"verband_types": rules["meldebescheinigung_verband_types"],
+        starts = date.fromisoformat(rules["valid_from"])
+        kinds = {"starts": starts,
+                 "verband_types": rules["meldebescheinigung_verband_types"],
                  "land_verband_types": [
                      f"{land}:{t}" for land, types in
                      rules["meldebescheinigung_verband_types_by_land"].items() for t in types]}
@@ -137,7 +139,7 @@ def seed_demo(conn, seed_dir, actor):
              "evidence_type": row["evidence_type"], "areas": [row["area_key"]],
              "service_id": row["service_id"], "endpoint_url": row["endpoint_url"],
              "connection_parameters": {"protocol": "XTA2"}, "status": "active",
-             "valid_from": date.fromisoformat(rules["valid_from"]), "valid_to": row["valid_to"],
+             "valid_from": starts, "valid_to": row["valid_to"],
              "illustrative": True}
             for row in demo_queries.demo_municipal_offers(
                 conn, endpoint_base=rules["endpoint_base"], **kinds)])

@@ -58,8 +58,10 @@ def report(conn, index, args, environment):
 
 
 def retired_without_successor(areas):
-    """Retired municipality keys no succession leads on from: lookups answer 410."""
-    return [{"ags": m.ags, "name": m.name, "last_seen": m.last_seen}
+    """Retired municipality keys no succession leads on from: lookups answer 410 (with the
+    sourced reason, where one is recorded)."""
+    return [{"ags": m.ags, "name": m.name, "last_seen": m.last_seen,
+             "reason": m.retirement_reason}
             for ags, m in sorted(areas.municipalities.items())
             if (m.retired_in_source or m.valid_to) and ags not in areas.successors]
 
@@ -105,7 +107,8 @@ def as_csv(report):
                          f"{o['provider']} is {o['provider_status']}"])
     for m in report["retired_without_successor"]:
         writer.writerow(["retired_without_successor", m["ags"], m["name"], "",
-                         f"last seen {m['last_seen']}"])
+                         f"last seen {m['last_seen']}"
+                         + (f"; {m['reason']}" if m["reason"] else "")])
     for p in report["postcodes_with_retired_members"]:
         writer.writerow(["postcode_with_retired_members", p["plz"], "", "",
                          " ".join(p["retired"]) + " -> " + (" ".join(p["successors"]) or "-")])

@@ -37,6 +37,8 @@ class Municipality:
     valid_from: object
     valid_to: object
     last_seen: object
+    retired_by: object           # the first edition that no longer lists the key
+    retirement_reason: str | None  # why no successor is recorded (sourced), if known
 
     def valid_on(self, day):
         """Known to be valid on `day`? A key that retired at an unknown date counts as
@@ -87,7 +89,7 @@ class AreaIndex:
             self.municipalities[r["key"]] = Municipality(
                 r["key"], r["ars"], r["name"], r["name_folded"], chain,
                 r["source_status"] == "retired", r["valid_from"], r["valid_to"],
-                r["last_seen"])
+                r["last_seen"], r["retired_by"], r["retirement_reason"])
             if r["ars"]:
                 self.by_ars[r["ars"]] = r["key"]
         for r in queries.former_ars(conn):

@@ -18,7 +18,7 @@ def areas_signature(conn):
 def areas(conn):
     return conn.execute("""
         SELECT key, level, ars, name, name_folded, source_status, valid_from, valid_to,
-               last_seen, retired_by
+               last_seen, retired_by, retirement_reason
         FROM area
     """).fetchall()
 

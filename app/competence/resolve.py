@@ -79,7 +79,8 @@ def current_municipality(index, ags, day):
     """(municipality valid on `day`, succession note or None). Never a guess: a key asked
     about a day before it existed, a split, or a succession whose date is only known to lie
     between two editions (and `day` between them) is a 409 naming the keys to choose from;
-    a retired key without a recorded successor is a 410."""
+    a retired key without a recorded successor is a 410 (with the sourced reason, where one
+    is recorded)."""
     areas = index.areas
     municipality = areas.municipalities.get(ags)
     if municipality is None:
@@ -92,9 +93,11 @@ def current_municipality(index, ags, day):
             raise _before_it_existed(index, municipality, day)
         successions = areas.successors.get(municipality.ags, ())
         if not successions:
-            raise AreaRetired(f"{municipality.ags} ({municipality.name}) is no longer a current "
-                              "key and no successor is recorded",
-                              retired_key=municipality.ags)
+            raise _retired(municipality)
+        undated = [key for key, effective_on in successions if effective_on is None
+                   and day < _known_after(municipality, areas.municipalities[key])]
+        if undated:
+            raise _between_editions(index, municipality, undated, day)
         if len(successions) > 1:
             raise NeedsMoreInformation(
                 f"{municipality.ags} ({municipality.name}) was split; name the municipality "
@@ -102,13 +105,25 @@ def current_municipality(index, ags, day):
                 errors=[param_error("ags", "query", "split: choose one of the candidates")],
                 candidates=[_candidate_doc(index, key) for key, _ in successions])
         successor_key, effective_on = successions[0]
-        successor = areas.municipalities[successor_key]
-        if effective_on is None and successor.valid_from and day < successor.valid_from:
-            raise _between_editions(index, municipality, successor, day)
         note = {"requested": ags, "successor": successor_key,
                 "effective_on": effective_on.isoformat() if effective_on else None}
-        municipality = successor
+        municipality = areas.municipalities[successor_key]
     raise AreaRetired(f"{ags}: the recorded successions do not end in a current key")
+
+
+def _retired(municipality):
+    detail = f"{municipality.ags} ({municipality.name}) is no longer a current key and no " \
+             "successor is recorded"
+    if municipality.retirement_reason is None:
+        return AreaRetired(detail, retired_key=municipality.ags)
+    return AreaRetired(f"{detail}: {municipality.retirement_reason}",
+                       retired_key=municipality.ags, reason=municipality.retirement_reason)
+
+
+def _known_after(predecessor, successor):
+    """The first day an undated succession is known to have happened: the successor's
+    first listing, or else the first edition without the predecessor."""
+    return successor.valid_from or predecessor.retired_by or predecessor.last_seen
 
 
 def _candidate_doc(index, ags):
@@ -131,7 +146,7 @@ def _before_it_existed(index, municipality, day):
                if (municipality.ags, None) in index.areas.successors.get(p, ())]
     if undated:
         return _between_editions(index, index.areas.municipalities[undated[0]],
-                                 municipality, day)
+                                 [municipality.ags], day)
     return NeedsMoreInformation(
         f"{what}; on {day} its area belonged to " + ", ".join(predecessors)
         + ": name the municipality of that day",
@@ -140,15 +155,20 @@ def _before_it_existed(index, municipality, day):
         candidates=[_candidate_doc(index, key) for key in predecessors])
 
 
-def _between_editions(index, predecessor, successor, day):
+def _between_editions(index, predecessor, successor_keys, day):
     """The change happened on an unknown day between two editions of the Gemeinde-
-    verzeichnis, and `day` lies between them: predecessors and successor are candidates."""
-    keys = index.areas.predecessors.get(successor.ags, (predecessor.ags,)) + (successor.ags,)
+    verzeichnis, and `day` lies between them: predecessors and successors are candidates."""
+    keys = []
+    for successor in successor_keys:
+        keys += [k for k in index.areas.predecessors.get(successor, (predecessor.ags,))
+                 if k not in keys]
+    keys += list(successor_keys)
+    names = ", ".join(f"{k} ({index.areas.municipalities[k].name})" for k in successor_keys)
+    until = _known_after(predecessor, index.areas.municipalities[successor_keys[0]])
     return NeedsMoreInformation(
         f"{predecessor.ags} ({predecessor.name}) was last listed on "
-        f"{predecessor.last_seen}, its successor {successor.ags} ({successor.name}) first on "
-        f"{successor.valid_from}; the day of the change is not known, so {day} cannot be "
-        "placed",
+        f"{predecessor.last_seen}, its successor {names} is known only from {until}; the day "
+        f"of the change is not known, so {day} cannot be placed",
         errors=[param_error("ags", "query", "choose one of the candidates, or ask about a "
                                             "day outside the window")],
         candidates=[_candidate_doc(index, key) for key in keys])

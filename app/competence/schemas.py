@@ -223,6 +223,7 @@ class CoverageSchema(ma.Schema):
     offers_on_retired_areas = ma.fields.List(ma.fields.Dict(), required=True)
     offers_of_inactive_organisations = ma.fields.List(ma.fields.Dict(), required=True)
     retired_without_successor = ma.fields.List(ma.fields.Dict(), required=True, metadata={
-        "description": "retired municipality keys without a recorded successor (410)"})
+        "description": "retired municipality keys without a recorded successor (410), each "
+                       "with the sourced reason where one is recorded"})
     postcodes_with_retired_members = ma.fields.List(ma.fields.Dict(), required=True, metadata={
         "description": "postcodes naming retired keys, with their successors where recorded"})

@@ -125,6 +125,14 @@ class StrictJSONProvider(DefaultJSONProvider):
     def loads(self, s, **kwargs):
         return strict_json_loads(s)
 
+    @staticmethod
+    def default(o):
+        # ISO 8601 for every date, also inside free-form (Dict) fields, where Flask would
+        # write an HTTP date ("Sat, 31 Dec 2022 00:00:00 GMT").
+        if isinstance(o, datetime.date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
 
 class StrictParser(FlaskParser):
     # Let each schema's Meta.unknown (RAISE) decide for query strings too.

@@ -10,8 +10,9 @@ _MELDE_VERBAND = ("v.level = 'gemeindeverband' AND v.source_status = 'current' A
                   "left(v.key, 2) || ':' || v.area_type = ANY(%(land_types)s))")
 
 
-# Municipalities dissolved on a recorded day (a dated succession): their own authority was
-# competent until that day, so a lookup for a past day (`at=`) finds it.
+# Municipalities dissolved on a recorded day (a dated succession) after the demo offers
+# start (`starts`): their own authority was competent until that day, so a lookup for a past
+# day (`at=`) finds it.
 _PLACES = f"""
     place AS (
         SELECT a.key, a.name, a.ars, NULL::date AS ends FROM area a WHERE {_ADMINISTERED}
@@ -21,15 +22,16 @@ _PLACES = f"""
               WHERE effective_on IS NOT NULL GROUP BY predecessor_key) dissolved
           ON dissolved.predecessor_key = a.key
         WHERE a.level = 'municipality' AND a.source_status = 'retired'
+          AND dissolved.ends > %(starts)s
           AND coalesce(a.area_type_code, '') NOT IN ('65', '66')  -- retired keys have none
     )"""
 
 
-def demo_organisations(conn, *, verband_types, land_verband_types):
+def demo_organisations(conn, *, starts, verband_types, land_verband_types):
     """Bodies of the demo authorities not yet there: one per municipality (current, or
     dissolved on a recorded day), and one per Verband that keeps the population register for
     its members."""
-    params = {"types": verband_types, "land_types": land_verband_types}
+    params = {"types": verband_types, "land_types": land_verband_types, "starts": starts}
     return conn.execute(f"""
         WITH {_PLACES}
         SELECT * FROM (
@@ -45,13 +47,14 @@ def demo_organisations(conn, *, verband_types, land_verband_types):
     """, params).fetchall()
 
 
-def demo_municipal_offers(conn, *, endpoint_base, verband_types, land_verband_types):
+def demo_municipal_offers(conn, *, starts, endpoint_base, verband_types,
+                          land_verband_types):
     """Bodies of the demo offers not yet there: Gewerbeanzeige from every municipality;
     Meldebescheinigung from the Verband where it keeps the register, else from the
     municipality. A dissolved municipality's offers end (`valid_to`) on the day of its
     succession."""
     params = {"types": verband_types, "land_types": land_verband_types,
-              "base": endpoint_base}
+              "base": endpoint_base, "starts": starts}
     return conn.execute(f"""
         WITH melde_verband AS (SELECT v.key FROM area v WHERE {_MELDE_VERBAND}),
         {_PLACES},
