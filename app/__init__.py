@@ -1,4 +1,6 @@
 """regmap: the Registerlandkarte of NOOTS. `create_app` builds the WSGI application."""
+import functools
+
 from flask import Flask
 
 from .config import Config
@@ -98,6 +100,7 @@ def wrap_edge(app, settings):
     meets nothing before it but the client address, the rate limit and its signature."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from .access.auth import edge_actor
     from .competence.fastpath import CompetenceFastPath
     from .edge.ratelimit import RateLimit
     from .edge.signing import AnswerSigner
@@ -108,6 +111,7 @@ def wrap_edge(app, settings):
     app.wsgi_app = OotsFastPath(app, app.wsgi_app)
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
     app.wsgi_app = AnswerSigner(app, app.wsgi_app, SIGNED_PATHS)
-    app.wsgi_app = RateLimit(app, app.wsgi_app)
+    app.wsgi_app = RateLimit(app, app.wsgi_app,
+                             actor_of=functools.partial(edge_actor, app))
     if settings.TRUSTED_PROXY_HOPS:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.TRUSTED_PROXY_HOPS)

@@ -50,6 +50,16 @@ class Config:
     # RATE_LIMIT_STORAGE_URL (e.g. redis://127.0.0.1:6379/0) shares one count.
     RATE_LIMIT_PER_TOKEN: str = "1000/second"
     RATE_LIMIT_PER_ADDRESS: str = "100/second"
+    # Limits by the token's role and by token code ("name=limit; name=limit"), before
+    # RATE_LIMIT_PER_TOKEN; a token code wins over its role. The routing role (the RDN, the
+    # Vermittlungsstelle's permission checks) is never throttled below what one instance can
+    # serve (100,000/s per worker is far above it); people's tokens keep tighter limits.
+    RATE_LIMIT_BY_ROLE: str = ("routing=100000/second; provider_admin=100/second; "
+                               "consumer_admin=100/second")
+    RATE_LIMIT_BY_TOKEN: str = ""
+    # Limits by client network for callers without a token ("10.0.8.0/24=100000/second"),
+    # e.g. the Intermediäre Plattform asking the OOTS binding (/rest/search).
+    RATE_LIMIT_BY_ADDRESS: str = ""
     RATE_LIMIT_STORAGE_URL: str = ""
     # Signed competence answers (edge/signing.py): PEM files of Ed25519 or P-256 private keys,
     # comma-separated, kept outside the repository; the first signs, all are published at

@@ -99,6 +99,16 @@ def main():
                 lines = r.text.count("\n")
                 print(f"snapshot {et:<20} {accept:<21} {elapsed * 1000:7.0f} ms "
                       f"({lines} lines, {len(r.content) / 1e6:.1f} MB)")
+    # The shipped limits (RATE_LIMIT_BY_ROLE): the routing token at full speed, never a 429.
+    with gunicorn("app.wsgi:app", 18183, "/readyz", env={"DATABASE_URL": env["DATABASE_URL"]},
+                  workers=WORKERS, default_limits=True) as limited:
+        for _ in range(20):
+            requests.get(f"{limited}/api/v1/competence", headers=routing, params={
+                "evidence_type": "meldebescheinigung", "ags": "09162000"})
+        r = runs["competence, routing token, shipped limits"] = wrk(
+            limited, connections=CONNECTIONS, duration=DURATION, script=script, headers=routing)
+        print(f"{'competence, routing token, shipped limits':<28} {r['rps']:>9.0f} req/s  "
+              f"non-2xx {r['non_2xx']} (429s would be non-2xx)")
     (ROOT / "bench" / "results" / "competence.json").write_text(json.dumps(runs, indent=2))
 
 

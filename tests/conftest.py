@@ -79,7 +79,8 @@ def app_config(database_url, test_pool, **overrides):
             "SEARCH_PROCESS": False, "CHECK_LOG_FLUSH_SECONDS": 0,
             # Limits have tests of their own (test_ratelimit.py).
             "RATE_LIMIT_PER_TOKEN": "1000000/second",
-            "RATE_LIMIT_PER_ADDRESS": "1000000/second", **overrides}
+            "RATE_LIMIT_PER_ADDRESS": "1000000/second", "RATE_LIMIT_BY_ROLE": "",
+            **overrides}
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import uuid
 import pytest
 
 from app import create_app
+from app.access.secrets import sha256
+from app.config import Config
 
 from .catalog_helpers import API, evidence_type, offer
 from .conftest import app_config
@@ -49,7 +51,7 @@ def test_api_answers_count_down_and_the_one_beyond_is_429(limited_app):
 
 def test_each_token_has_its_own_count_apart_from_the_address(limited_app, login):
     client = limited_app(RATE_LIMIT_PER_TOKEN="2/minute").test_client()
-    first, second = login("routing"), login("auditor")
+    first, second = login("data_manager"), login("auditor")
     assert [client.get(MUENCHEN, headers=first).status_code for _ in range(3)] == \
         [200, 200, 429]
     assert client.get(MUENCHEN, headers=second).status_code == 200
@@ -59,7 +61,7 @@ def test_each_token_has_its_own_count_apart_from_the_address(limited_app, login)
 def test_the_competence_fast_path_is_limited_too(limited_app, login, client, dm):
     evidence_type(client, dm, "melde")
     offer(client, dm, "melde", ["09162000"], provider="kba")
-    limited = limited_app(RATE_LIMIT_PER_TOKEN="3/minute").test_client()
+    limited = limited_app(RATE_LIMIT_BY_ROLE="routing=3/minute").test_client()
     routing = login("routing")
     lookup = {"evidence_type": "melde", "ags": "09162000"}
     statuses = [limited.get(f"{API}/competence", query_string=lookup, headers=routing)
@@ -67,6 +69,51 @@ def test_the_competence_fast_path_is_limited_too(limited_app, login, client, dm)
     # The second and third come from the fast path (the answer is cached after the first).
     assert [r.status_code for r in statuses] == [200, 200, 200, 429]
     assert statuses[2].headers["RateLimit-Remaining"] == "0"
+
+
+def test_the_default_limits_never_throttle_the_routing_service(limited_app, login):
+    """The shipped RATE_LIMIT_BY_ROLE: a routing token is held to its role's limit, far above
+    what one instance serves, while a token of a role not listed keeps RATE_LIMIT_PER_TOKEN
+    (here lowered, so the difference shows in a few requests)."""
+    client = limited_app(RATE_LIMIT_PER_TOKEN="20/minute",
+                         RATE_LIMIT_BY_ROLE=Config.RATE_LIMIT_BY_ROLE).test_client()
+    routing, auditor = login("routing"), login("auditor")
+    answers = [client.get(MUENCHEN, headers=routing) for _ in range(30)]
+    assert {r.status_code for r in answers} == {200}
+    assert answers[0].headers["RateLimit-Limit"] == "100000"   # from the first request on
+    assert [client.get(MUENCHEN, headers=auditor).status_code for _ in range(21)][-2:] == \
+        [200, 429]
+
+
+def test_a_token_code_has_a_limit_of_its_own_before_its_role(limited_app, login, conn):
+    slow, other = login("routing", email="slow@test.example"), login("routing")
+    code = conn.execute("SELECT code FROM api_token WHERE token_hash = %s",
+                        (sha256(slow["Authorization"].split()[1]),)).fetchone()["code"]
+    client = limited_app(RATE_LIMIT_BY_ROLE="routing=5/minute",
+                         RATE_LIMIT_BY_TOKEN=f"{code}=1/minute").test_client()
+    assert [client.get(MUENCHEN, headers=slow).status_code for _ in range(2)] == [200, 429]
+    assert client.get(MUENCHEN, headers=other).headers["RateLimit-Limit"] == "5"
+    # A token the service does not know keeps counting against the default.
+    for _ in range(2):
+        unknown = client.get(MUENCHEN, headers={"Authorization": "Bearer rmt_unknown"})
+        assert unknown.headers["RateLimit-Limit"] == "1000"
+
+
+def test_a_network_named_for_callers_without_token_has_its_limit(limited_app):
+    """The Intermediäre Plattform asks the OOTS binding from its own network."""
+    client = limited_app(TRUSTED_PROXY_HOPS=1, RATE_LIMIT_PER_ADDRESS="1/minute",
+                         RATE_LIMIT_BY_ADDRESS="192.0.2.0/28=100000/second").test_client()
+    inside, outside = {"X-Forwarded-For": "192.0.2.7"}, {"X-Forwarded-For": "192.0.2.70"}
+    assert {client.get(MUENCHEN, headers=inside).status_code for _ in range(5)} == {200}
+    assert [client.get(MUENCHEN, headers=outside).status_code for _ in range(2)] == [200, 429]
+
+
+@pytest.mark.parametrize("setting", [
+    {"RATE_LIMIT_BY_ROLE": "routing=viel"}, {"RATE_LIMIT_BY_TOKEN": "tok_x=10/fortnight"},
+    {"RATE_LIMIT_BY_ADDRESS": "192.0.2.300=10/second"}])
+def test_a_malformed_limit_stops_the_start(limited_app, setting):
+    with pytest.raises(ValueError, match="RATE_LIMIT_BY_"):
+        limited_app(**setting)
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(limited_app):

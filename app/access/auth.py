@@ -14,7 +14,7 @@ from ..http.conventions import authorization_header
 from ..http.errors import Forbidden, Unauthorized
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
-from ..record.replica import read_conn, replica_behind
+from ..record.replica import edge_version, read_conn, replica_behind
 from . import queries
 from .actor import ANONYMOUS_ACTOR, Actor
 from .roles import ANONYMOUS
@@ -40,6 +40,9 @@ class _ActorCache:
 
     def __init__(self, limit=10_000):
         self.version, self.entries, self.limit = None, {}, limit
+        # Hashes of Authorization headers found unknown at this version (the edge's
+        # negative cache: a revoked token is still a secret, so only its hash is kept).
+        self.unknown = set()
         self.cursor = None
         self._lock = threading.Lock()
 
@@ -62,6 +65,7 @@ class _ActorCache:
             if self.cursor is None or not self._unaffected(conn):
                 self.cursor = record_queries.feed_cursor(conn)
                 self.entries = {}
+            self.unknown = set()
             self.version = version
 
     def _unaffected(self, conn):
@@ -77,6 +81,13 @@ class _ActorCache:
         if changes:
             self.cursor = (changes[-1]["position"], changes[-1]["id"])
         return True
+
+    def known_unknown(self, version, header):
+        return version == self.version and sha256(header) in self.unknown
+
+    def mark_unknown(self, version, header):
+        if version == self.version and len(self.unknown) < self.limit:
+            self.unknown.add(sha256(header))
 
     def put(self, version, token_hash, actor, expires_at):
         if version == self.version and len(self.entries) < self.limit:
@@ -95,6 +106,28 @@ def cached_actor(version, header):
     if scheme.lower() != "bearer":
         return None
     return _actors.get(version, sha256(token.strip()))
+
+
+def edge_actor(app, header):
+    """The actor of an Authorization header for the layers in front of Flask (the rate
+    limit): from this process's cache, else checked once as the Flask path would (and cached
+    for it). A token found unknown is remembered as such until the catalogue changes, so a
+    flood of one bogus token costs one query. None for a malformed or unknown token, or when
+    the check cannot run: the caller falls back to its default."""
+    if not header:
+        return ANONYMOUS_ACTOR
+    try:
+        version = edge_version(app)
+        actor = cached_actor(version, header)
+        if actor is not None or _actors.known_unknown(version, header):
+            return actor
+        with app.app_context():
+            return _authenticate(header)
+    except Unauthorized:
+        _actors.mark_unknown(version, header)
+        return None
+    except Exception:  # noqa: BLE001 - no database: not known here
+        return None
 
 
 def _authenticate(header):

@@ -17,7 +17,7 @@ from ..http.observability import (
     series_for,
     served_by,
 )
-from ..record.freshness import catalogue_version
+from ..record.replica import edge_version
 from . import answer, parameters
 from .index import holder
 
@@ -28,9 +28,6 @@ _STATUS_LINES = {200: "200 OK", 304: "304 NOT MODIFIED"}  # the statuses answer.
 class CompetenceFastPath:
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
-        self.poll_seconds = app.config["CACHE_POLL_SECONDS"]
-        self.database_url = app.config["DATABASE_URL"]
-        self.replica_url = app.config["DATABASE_REPLICA_URL"]
         self.served_by = served_by() if app.config["SERVED_BY_HEADER"] else None
 
     def __call__(self, environ, start_response):
@@ -82,10 +79,4 @@ class CompetenceFastPath:
         return [body]
 
     def _version(self):
-        if self.poll_seconds > 0:
-            return catalogue_version.current(None, self.poll_seconds, self.database_url,
-                                             self.replica_url)
-        # Checking on every request (tests): ask the database, as the Flask path does.
-        with self.app.app_context():
-            from ..record.replica import read_conn
-            return catalogue_version.current(read_conn, 0, self.database_url)
+        return edge_version(self.app)

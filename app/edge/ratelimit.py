@@ -2,8 +2,11 @@
 competence fast path included — as plain WSGI.
 
 A request with a token counts against that token (the storage sees a hash of it, never the
-token), one without against its client address (behind TRUSTED_PROXY_HOPS reverse proxies:
-the address they forward; ProxyFix runs before this). Every API answer carries
+token), with the limit of its token code, else of its role (RATE_LIMIT_BY_TOKEN,
+RATE_LIMIT_BY_ROLE; an unseen token is checked once, then cached), else
+RATE_LIMIT_PER_TOKEN; one without counts against its client address (behind TRUSTED_PROXY_HOPS
+reverse proxies: the address they forward; ProxyFix runs before this), at the limit of its
+network where RATE_LIMIT_BY_ADDRESS names one, else RATE_LIMIT_PER_ADDRESS. Every API answer carries
 `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window
 ends); beyond the limit the answer is 429 `rate-limited` with `Retry-After`, and the request
 reaches nothing else.
@@ -16,6 +19,7 @@ request goes on unlimited (without the headers), and the storage is left alone f
 STORAGE_RETRY_SECONDS before it is asked again.
 """
 import hashlib
+import ipaddress
 import json
 import logging
 import math
@@ -39,10 +43,27 @@ STORAGE_RETRY_SECONDS = 5
 log = logging.getLogger(__name__)
 
 
+def named_limits(setting, what, name_of=str):
+    """"name=limit; name=limit" -> {name_of(name): parsed limit}; a malformed entry stops
+    the start."""
+    limits = {}
+    for entry in filter(None, (part.strip() for part in setting.split(";"))):
+        name, _, limit = entry.partition("=")
+        try:
+            limits[name_of(name.strip())] = parse(limit.strip())
+        except ValueError:
+            raise ValueError(f"{what}: {entry!r} is not <name>=<count>/<second|minute|hour>") \
+                from None
+    return limits
+
+
 class RateLimit:
-    def __init__(self, app, wsgi_app):
+    """`actor_of(header)` says who a token acts as (or None when unknown): the limits by
+    role and token code need it; the edge itself knows no tokens."""
+
+    def __init__(self, app, wsgi_app, actor_of=lambda header: None):
         config = app.config
-        self.wsgi_app = wsgi_app
+        self.wsgi_app, self.actor_of = wsgi_app, actor_of
         url = config["RATE_LIMIT_STORAGE_URL"] or "memory://"
         self.storage = storage_from_string(url) if url.startswith("memory") else \
             storage_from_string(url, key_prefix=KEY_PREFIX, socket_timeout=STORAGE_TIMEOUT,
@@ -51,6 +72,11 @@ class RateLimit:
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.per_token = parse(config["RATE_LIMIT_PER_TOKEN"])
         self.per_address = parse(config["RATE_LIMIT_PER_ADDRESS"])
+        self.by_role = named_limits(config["RATE_LIMIT_BY_ROLE"], "RATE_LIMIT_BY_ROLE")
+        self.by_token = named_limits(config["RATE_LIMIT_BY_TOKEN"], "RATE_LIMIT_BY_TOKEN")
+        self.by_network = named_limits(config["RATE_LIMIT_BY_ADDRESS"], "RATE_LIMIT_BY_ADDRESS",
+                                       ipaddress.ip_network)
+        self._address_limits = {}   # address -> limit: each address is matched once
         self.problem_type = config["PROBLEM_BASE_URL"] + "rate-limited"
 
     def __call__(self, environ, start_response):
@@ -81,9 +107,35 @@ class RateLimit:
 
     def _limit_and_key(self, environ):
         token = environ.get("HTTP_AUTHORIZATION")
-        if token:
-            return self.per_token, "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
-        return self.per_address, "address:" + (environ.get("REMOTE_ADDR") or "unknown")
+        if not token:
+            address = environ.get("REMOTE_ADDR") or "unknown"
+            return self._address_limit(address), "address:" + address
+        key = "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        if not (self.by_role or self.by_token):
+            return self.per_token, key
+        actor = self.actor_of(token)
+        if actor is None:
+            return self.per_token, key
+        return (self.by_token.get(actor.token_code) or self.by_role.get(actor.role)
+                or self.per_token), key
+
+    def _address_limit(self, address):
+        """A caller's address within a RATE_LIMIT_BY_ADDRESS network (the Intermediäre
+        Plattform's, say) has that network's limit."""
+        if not self.by_network:
+            return self.per_address
+        limit = self._address_limits.get(address)
+        if limit is None:
+            try:
+                ip = ipaddress.ip_address(address)
+            except ValueError:
+                ip = None
+            limit = next((lim for net, lim in self.by_network.items()
+                          if ip is not None and ip.version == net.version and ip in net),
+                         self.per_address)
+            if len(self._address_limits) < 100_000:
+                self._address_limits[address] = limit
+        return limit
 
     def _refuse(self, environ, start_response, headers, seconds):
         request_id = new_request_id()

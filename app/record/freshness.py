@@ -197,3 +197,4 @@ def _position(payload):
 
 
 catalogue_version = CatalogueVersion()
+

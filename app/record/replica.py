@@ -48,3 +48,14 @@ def replica_behind(conn, position):
     no gap in the feed."""
     return getattr(conn, "regmap_replica", False) and \
         (queries.feed_cursor(conn)[0] or 0) < (position or 0)
+
+
+def edge_version(app):
+    """The catalogue version for the layers in front of Flask (no request context): the
+    follower's value, or with CACHE_POLL_SECONDS <= 0 (tests) a read as the Flask path does."""
+    config = app.config
+    if config["CACHE_POLL_SECONDS"] > 0:
+        return catalogue_version.current(None, config["CACHE_POLL_SECONDS"],
+                                         config["DATABASE_URL"], config["DATABASE_REPLICA_URL"])
+    with app.app_context():
+        return catalogue_version.current(read_conn, 0, config["DATABASE_URL"])
