@@ -48,7 +48,7 @@ class CompetenceFastPath:
                                              location="query")
         except Exception:
             return None
-        version = self._version()
+        version = edge_version(self.app)
         if version is None:
             return None
         actor = cached_actor(version, environ.get("HTTP_AUTHORIZATION"))
@@ -77,6 +77,3 @@ class CompetenceFastPath:
         counter.inc()
         latency.observe(time.perf_counter() - started)
         return [body]
-
-    def _version(self):
-        return edge_version(self.app)
