@@ -96,12 +96,14 @@ SIGNED_PATHS = ("/api/v1/competence", "/api/v1/competence/batch")
 def wrap_edge(app, settings):
     """The WSGI layers in front of Flask, outermost first as a request meets them:
     ProxyFix (behind TRUSTED_PROXY_HOPS proxies) > RateLimit > AnswerSigner >
-    CompetenceFastPath > OotsFastPath > SearchGate > Flask. The routing service's hot path
-    meets nothing before it but the client address, the rate limit and its signature."""
+    CompetenceFastPath > PermissionCheckFastPath > AreaReadFastPath > OotsFastPath >
+    SearchGate > Flask. The routing service's hot path meets nothing before it but the client
+    address, the rate limit and its signature."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from .access.auth import edge_actor
-    from .competence.fastpath import CompetenceFastPath
+    from .areas.fastpath import AreaReadFastPath
+    from .competence.fastpath import CompetenceFastPath, PermissionCheckFastPath
     from .edge.ratelimit import RateLimit
     from .edge.signing import AnswerSigner
     from .oots.answers import OotsFastPath
@@ -109,6 +111,8 @@ def wrap_edge(app, settings):
 
     app.wsgi_app = SearchGate(app, app.wsgi_app)
     app.wsgi_app = OotsFastPath(app, app.wsgi_app)
+    app.wsgi_app = AreaReadFastPath(app, app.wsgi_app)
+    app.wsgi_app = PermissionCheckFastPath(app, app.wsgi_app)
     app.wsgi_app = CompetenceFastPath(app, app.wsgi_app)
     app.wsgi_app = AnswerSigner(app, app.wsgi_app, SIGNED_PATHS)
     app.wsgi_app = RateLimit(app, app.wsgi_app,

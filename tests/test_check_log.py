@@ -191,7 +191,9 @@ with app.test_request_context():
     for n in range(int(sys.argv[2])):
         check_log.record(Actor(role="routing"), {"consumer": "exit-test", "service": "s",
                          "evidence_type": "e"}, {"allowed": False, "reason": "none",
-                                                 "environment": "production"})
+                                                 "environment": "production",
+                                                 "at": datetime.now(timezone.utc).date(),
+                                                 "permission": None})
 """
 
 

@@ -22,11 +22,18 @@ from .roles import (
 CONNECTION_PARAMETER_ROLES = (ROUTING, DATA_MANAGER, ADMIN)
 # Who reads abstract permissions (the API's permission paths and the catalogue pages).
 PERMISSION_READERS = (CONSUMER_ADMIN, ROUTING) + OVERSIGHT
+# Who asks the abstract permission check (the Vermittlungsstelle's, § 7 Abs. 2 IDNrG).
+PERMISSION_CHECKERS = (ROUTING,) + OVERSIGHT
 # Who reads onboarding records: the organisation's admins (their own) and overseers.
 ONBOARDING_READERS = ORGANISATION_ROLES + OVERSIGHT
 # Collections whose payloads the routing service may read in the change feed.
 _ROUTING_READS = ("organisations", "registers", "evidence-types", "services", "offers",
                   "permissions")
+
+
+def may_check_permissions(actor):
+    """May `actor` ask /permissions/check (both entrances: the fast path and the view)?"""
+    return actor.role in PERMISSION_CHECKERS
 
 
 def sees_connection_parameters(actor, owner_id=None):

@@ -23,8 +23,7 @@ from prometheus_client import Counter
 from ..db.pool import get_conn
 from ..http.conventions import csv_cell
 from ..record import audit
-from ..values.dates import berlin_today
-from . import queries
+from . import permission_check, queries
 
 log = logging.getLogger(__name__)
 
@@ -111,24 +110,26 @@ def flush_all(app):
 
 
 def record(actor, args, decision):
-    """Log one answered check (called by the route with the request's actor): buffered, or
-    with CHECK_LOG_FLUSH_SECONDS 0 written at once on the request's own connection (a second
-    connection per check would starve the pool under load)."""
-    entry = {
-        "checked_at": datetime.now(timezone.utc), "token": actor.token_code,
-        "asked_by": actor.label, "request_id": g.get("request_id"),
-        "environment": decision["environment"],
-        "consumer": args["consumer"], "service": args["service"],
-        "evidence_type": args["evidence_type"], "provider": args.get("provider"),
-        "at": decision.get("at") or berlin_today(), "allowed": decision["allowed"],
-        "permission": decision.get("permission"), "reason": decision["reason"]}
+    """Log one check answered by the Flask view: buffered, or with CHECK_LOG_FLUSH_SECONDS 0
+    written at once on the request's own connection (a second connection per check would
+    starve the pool under load)."""
     if not current_app.config["CHECK_LOG"]:
         return
+    entry = permission_check.log_entry(actor, args, decision, g.get("request_id"))
     check_log = current_app.extensions["regmap.check_log"]
     if check_log.buffered:
         check_log.append(entry)
     else:
         queries.insert_permission_checks(get_conn(), [entry])
+
+
+def taker(app):
+    """For the fast path: a function that logs an entry without a request's connection
+    (None: the log is written synchronously, which only the Flask view does)."""
+    if not app.config["CHECK_LOG"]:
+        return lambda entry: None
+    check_log = app.extensions["regmap.check_log"]
+    return check_log.append if check_log.buffered else None
 
 
 def _query(args):

@@ -1,14 +1,20 @@
-"""The routing service's hot path: a competence lookup that is already answered in this
-process's index is served here, in front of Flask, as plain WSGI.
+"""The routing service's and the Vermittlungsstelle's hot paths, in front of Flask as plain
+WSGI: a competence lookup already answered in this process's index, and a permission check
+the permission index can decide.
 
-Anything else - a first lookup, a problem answer, an unknown token, a malformed query - falls
-through to the Flask view, which answers (and fills the caches) with the full machinery. Both
-produce the same bytes and headers; tests/test_competence_fastpath.py holds them to it.
+Anything else - a first lookup, a problem answer, an unknown token, a malformed query, an
+index behind the catalogue - falls through to the Flask view, which answers (and brings the
+indexes forward) with the full machinery. Both entrances produce the same bytes and headers;
+tests/test_competence_fastpath.py and tests/test_permission_fastpath.py hold them to it.
 """
+import re
 import time
+from datetime import date
 from urllib.parse import parse_qsl
 
+from ..access import environments
 from ..access.auth import cached_actor
+from ..access.policy import may_check_permissions
 from ..http.observability import (
     REQUEST_ID_HEADER,
     SERVED_BY_HEADER,
@@ -18,8 +24,10 @@ from ..http.observability import (
     served_by,
 )
 from ..record.replica import edge_version
-from . import answer, parameters
+from ..values.identifiers import CODE, anchored
+from . import answer, check_log, parameters, permission_check
 from .index import holder
+from .permission_index import holder as permission_holder
 
 PATH = "/api/v1/competence"
 _STATUS_LINES = {200: "200 OK", 304: "304 NOT MODIFIED"}  # the statuses answer.rendered gives
@@ -77,3 +85,79 @@ class CompetenceFastPath:
         counter.inc()
         latency.observe(time.perf_counter() - started)
         return [body]
+
+
+CHECK_PATH = "/api/v1/permissions/check"
+_CHECK_FIELDS = frozenset({"consumer", "service", "evidence_type", "provider", "at",
+                           "environment"})
+_REQUIRED = ("consumer", "service", "evidence_type")
+_CODE = re.compile(anchored(CODE))
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class PermissionCheckFastPath:
+    """/permissions/check from the permission index, logged through the check log's buffer
+    (so it is served here only while the log is buffered)."""
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.served_by = served_by() if app.config["SERVED_BY_HEADER"] else None
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == CHECK_PATH and environ.get("REQUEST_METHOD") == "GET":
+            started = time.perf_counter()
+            answered = self._answer(environ, start_response, started)
+            if answered is not None:
+                return answered
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ, start_response, started):
+        args = _check_args(environ.get("QUERY_STRING", ""))
+        take = check_log.taker(self.app)
+        if args is None or take is None:
+            return None
+        version = edge_version(self.app)
+        if version is None:
+            return None
+        actor = cached_actor(version, environ.get("HTTP_AUTHORIZATION"))
+        index = permission_holder.current(version)
+        if actor is None or index is None or not may_check_permissions(actor):
+            return None
+        try:
+            environment = environments.chosen(args.get("environment"), actor.environment)
+            decision = permission_check.check(index, args, environment)
+        except Exception:
+            return None  # a token bound elsewhere, an unknown code: Flask says why
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if sane_request_id(incoming) else new_request_id()
+        take(permission_check.log_entry(actor, args, decision, request_id))
+        headers, body = permission_check.rendered(decision)
+        headers[REQUEST_ID_HEADER] = request_id
+        if self.served_by:
+            headers[SERVED_BY_HEADER] = self.served_by
+        start_response("200 OK", list(headers.items()))
+        counter, latency = series_for("GET", CHECK_PATH, 200)
+        counter.inc()
+        latency.observe(time.perf_counter() - started)
+        return [body]
+
+
+def _check_args(query):
+    """The check's parameters if they are in the plain form (each once, codes and day well
+    formed); None for anything the Flask view's schema must judge."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    args = dict(pairs)
+    if len(args) != len(pairs) or not args.keys() <= _CHECK_FIELDS \
+            or not all(name in args for name in _REQUIRED):
+        return None
+    for name in ("consumer", "service", "evidence_type", "provider"):
+        if name in args and not _CODE.fullmatch(args[name]):
+            return None
+    if "at" in args:
+        if not _DAY.fullmatch(args["at"]):
+            return None
+        try:
+            args["at"] = date.fromisoformat(args["at"])
+        except ValueError:
+            return None
+    return args

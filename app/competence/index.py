@@ -18,9 +18,9 @@ from ..areas import queries as area_queries
 from ..areas.keys import ancestor_keys
 from ..catalog.collection import BATCH_CODE
 from ..db.pool import read_database_url
-from ..record import queries as record_queries
+from ..record import feed
 from ..record.freshness import catalogue_version
-from ..record.replica import read_conn, replica_behind
+from ..record.replica import read_conn
 from . import queries
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class CompetenceIndex:
         self.areas = areas
         # Read before the data: a change committed meanwhile is applied again (harmless:
         # applying reloads current state), never skipped.
-        self.cursor = record_queries.feed_cursor(conn)
+        self.cursor = feed.cursor_now(conn)
         self.evidence_types = {r["code"]: (r["id"], r["status"])
                                for r in queries.evidence_types(conn)}
         # Leistungsschlüssel -> (service code, evidence type codes), active services only.
@@ -325,13 +325,8 @@ class CompetenceIndex:
         """Apply the changes after the cursor. False when that is not possible — a gap in
         the feed (rolled back or unknown positions), more than `limit` changes, or a change
         of reference areas or of unknown kind: then the caller builds a new index."""
-        position, audit_id = self.cursor
-        if replica_behind(conn, position):
-            return True
-        if position and record_queries.audit_id_at(conn, position) != audit_id:
-            return False
-        changes = record_queries.changes_after(conn, position, limit + 1)
-        if len(changes) > limit:
+        changes = feed.changes_since(conn, self.cursor, limit)
+        if changes is None:
             return False
         offer_codes, type_codes, service_codes = set(), set(), set()
         for change in changes:
@@ -355,7 +350,7 @@ class CompetenceIndex:
                 self._forget(self._apply_offers(conn, offer_codes)
                              | self._apply_types(conn, type_codes)
                              | self._apply_services(conn, service_codes))
-                self.cursor = (changes[-1]["position"], changes[-1]["id"])
+                self.cursor = feed.cursor_after(self.cursor, changes)
         return True
 
     def _apply_offers(self, conn, codes):

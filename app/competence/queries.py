@@ -1,4 +1,5 @@
 """SQL that fills the in-process competence index (see index.py)."""
+from psycopg import sql
 from psycopg.rows import tuple_row
 
 
@@ -95,37 +96,6 @@ def active_offer_codes_of(conn, provider):
         SELECT o.code FROM offer o JOIN organisation p ON p.id = o.provider_id
         WHERE p.code = %(provider)s AND o.status = 'active'
     """, {"provider": provider}).fetchall()]
-
-
-def matching_permissions(conn, *, consumer, service, evidence_type, provider, day,
-                         environment):
-    """Active permissions of `environment` valid on `day`; provider-specific ones first."""
-    return conn.execute("""
-        SELECT t.code, t.legal_basis, t.may_use_identification_number, p.code AS provider
-        FROM permission t
-        JOIN organisation c ON c.id = t.consumer_id
-        JOIN service s ON s.id = t.service_id
-        JOIN evidence_type et ON et.id = t.evidence_type_id
-        LEFT JOIN organisation p ON p.id = t.provider_id
-        WHERE c.code = %(consumer)s AND s.code = %(service)s AND et.code = %(et)s
-          AND t.status = 'active' AND t.environment = %(environment)s
-          AND (t.valid_from IS NULL OR t.valid_from <= %(day)s)
-          AND (t.valid_to IS NULL OR %(day)s < t.valid_to)
-          AND (t.provider_id IS NULL OR p.code = %(provider)s)
-        ORDER BY t.provider_id IS NULL, t.code
-    """, {"consumer": consumer, "service": service, "et": evidence_type,
-          "provider": provider, "day": day, "environment": environment}).fetchall()
-
-
-def statuses(conn, *, consumer, service, evidence_type, provider):
-    """Which of the named objects exist, and their status."""
-    return conn.execute("""
-        SELECT (SELECT status FROM organisation WHERE code = %(consumer)s) AS consumer,
-               (SELECT status FROM service WHERE code = %(service)s) AS service,
-               (SELECT status FROM evidence_type WHERE code = %(et)s) AS evidence_type,
-               (SELECT status FROM organisation WHERE code = %(provider)s) AS provider
-    """, {"consumer": consumer, "service": service, "et": evidence_type,
-          "provider": provider}).fetchone()
 
 
 _OFFER_FINDING = """
@@ -230,3 +200,43 @@ def prune_permission_checks(conn, before):
                            {"before": before}).rowcount
     conn.execute("SELECT set_config('regmap.pruning_checks', 'off', true)")
     return deleted
+
+
+# --- the permission index (permission_index.py) --------------------------------------------
+
+_ACTIVE_PERMISSIONS = """
+    SELECT t.code, c.code AS consumer, s.code AS service, et.code AS evidence_type,
+           p.code AS provider, t.environment, t.valid_from, t.valid_to, t.legal_basis,
+           t.may_use_identification_number
+    FROM permission t
+    JOIN organisation c ON c.id = t.consumer_id
+    JOIN service s ON s.id = t.service_id
+    JOIN evidence_type et ON et.id = t.evidence_type_id
+    LEFT JOIN organisation p ON p.id = t.provider_id
+    WHERE t.status = 'active'"""
+
+
+def active_permissions(conn, codes=None):
+    """Active permissions (of every environment), with the codes of what they name; only
+    these codes when given."""
+    if codes is None:
+        return conn.execute(_ACTIVE_PERMISSIONS).fetchall()
+    return conn.execute(f"{_ACTIVE_PERMISSIONS} AND t.code = ANY(%(codes)s)",
+                        {"codes": list(codes)}).fetchall()
+
+
+# The objects a permission check names, by the feed's collection names.
+_STATUS_TABLES = {"organisations": "organisation", "services": "service",
+                  "evidence-types": "evidence_type"}
+
+
+def object_statuses(conn, collection, codes=None):
+    """{code: status} of one collection (organisations, services, evidence-types); only
+    these codes when given (a code missing from the answer no longer exists)."""
+    table = sql.Identifier(_STATUS_TABLES[collection])
+    if codes is None:
+        rows = conn.execute(sql.SQL("SELECT code, status FROM {}").format(table)).fetchall()
+    else:
+        rows = conn.execute(sql.SQL("SELECT code, status FROM {} WHERE code = ANY(%(codes)s)"
+                                    ).format(table), {"codes": list(codes)}).fetchall()
+    return {r["code"]: r["status"] for r in rows}

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from ..access import environments
 from ..access.auth import current_actor, requires
+from ..access.policy import PERMISSION_CHECKERS
 from ..access.roles import OVERSIGHT, ROUTING
 from ..db.pool import get_conn
 from ..http.api import Blueprint, json_body
@@ -18,6 +19,7 @@ from ..record.replica import read_conn
 from ..values.dates import berlin_today
 from . import answer, check_log, coverage, parameters, permission_check, resolve
 from .index import current_index
+from .permission_index import current_permission_index
 from .schemas import (
     BatchLookupSchema,
     BatchRequestSchema,
@@ -219,18 +221,24 @@ def _csv_lines(rows):
 
 @blp.route("/permissions/check")
 class PermissionCheck(MethodView):
-    @requires(ROUTING, *OVERSIGHT)
+    @requires(*PERMISSION_CHECKERS)
     @blp.query(PermissionCheckArgsSchema)
     @blp.response(200, PermissionCheckSchema)
     @blp.problems(400, 404)
     def get(self, args):
         """The Vermittlungsstelle's abstract check: may this consumer, for this service,
-        receive this evidence type (from this provider)?"""
+        receive this evidence type (from this provider)?
+        ---
+        Every check is logged (/permission-checks) and answered with `Cache-Control:
+        no-store`: a remembered decision would escape the log.
+        """
         actor = current_actor()
-        decision = permission_check.check(read_conn(), args, environments.chosen(
-            args.get("environment"), actor.environment))
+        decision = permission_check.check(current_permission_index(), args,
+                                          environments.chosen(args.get("environment"),
+                                                              actor.environment))
         check_log.record(actor, args, decision)
-        return decision
+        headers, body = permission_check.rendered(decision)
+        return Response(body, headers=headers)
 
 
 @blp.route("/permission-checks")

@@ -1,0 +1,162 @@
+"""The area reads a consumer makes to turn an address into a key (`/municipalities/{key}`,
+`/areas/{key}`, `/postcodes/{plz}`), answered in front of Flask from the answers Flask gave.
+
+Flask renders each document once; this process keeps its bytes and headers (and those of
+its 304) and serves them again until an area change reaches the change feed ("areas" and
+"postcodes": imports, successions, curations; a gap in the feed counts as one) or the Berlin
+day turns (a document says what is current today). Changes of anything else leave the
+answers in place. A rendering that a change overtook is not kept (the generation check), so
+nothing older than the feed is served. The documents are public and the same for every
+caller (the Flask views read no token either). Anything unusual - a query string, a weak
+or `*` If-None-Match, a problem answer - is Flask's, every time.
+"""
+import re
+import threading
+import time
+
+from ..http.observability import (
+    REQUEST_ID_HEADER,
+    SERVED_BY_HEADER,
+    new_request_id,
+    sane_request_id,
+    series_for,
+    served_by,
+)
+from ..record import feed
+from ..record.replica import edge_version
+from ..values.dates import berlin_today
+
+PATH = re.compile(r"/api/v1/(municipalities|areas|postcodes)/[^/]+")
+# Metric labels as the Flask routes name them (observability.route_label).
+_LABELS = {"municipalities": "/api/v1/municipalities/<key>", "areas": "/api/v1/areas/<key>",
+           "postcodes": "/api/v1/postcodes/<plz>"}
+AREA_COLLECTIONS = frozenset({"areas", "postcodes"})  # the feed's names for area writes
+MAX_ANSWERS = 60_000           # every key of the Republic, with room (about 1 kB each)
+MAX_CHANGES_FOLLOWED = 5_000
+FEED_READ_TIMEOUT = 0.5  # seconds to wait for a connection; then Flask answers this one
+_PER_REQUEST = frozenset({REQUEST_ID_HEADER.lower(), SERVED_BY_HEADER.lower()})
+
+
+class _Answer:
+    __slots__ = ("status", "headers", "body", "quoted_etag", "not_modified")
+
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+        self.quoted_etag = dict((k.lower(), v) for k, v in headers).get("etag")
+        self.not_modified = None   # Flask's 304 headers, once it gave one
+
+
+class AreaReadFastPath:
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.served_by = served_by() if app.config["SERVED_BY_HEADER"] else None
+        self._answers = {}
+        self._stamp = None        # (catalogue version, Berlin day) the answers are current at
+        self._cursor = None       # how far the feed has been read
+        self._generation = 0      # advances whenever the answers are dropped
+        self._lock = threading.Lock()
+
+    def forget(self):
+        """Drop every kept answer (the next read of each is Flask's)."""
+        with self._lock:
+            self._generation += 1
+            self._answers = {}
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") == "GET" and not environ.get("QUERY_STRING") \
+                and PATH.fullmatch(path):
+            answered = self._answer(environ, start_response, path)
+            if answered is not None:
+                return answered
+        return self.wsgi_app(environ, start_response)
+
+    def _answer(self, environ, start_response, path):
+        started = time.perf_counter()
+        version = edge_version(self.app)  # the documents are public: no token is read
+        if version is None:
+            return None
+        generation = self._current(version)
+        if generation is None:
+            return None
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH", "")
+        if "*" in if_none_match or "W/" in if_none_match:
+            return None  # rare forms: let werkzeug's parser decide
+        found = self._answers.get(path)
+        if found is None:
+            return self._through_flask(environ, start_response, path, generation)
+        if found.quoted_etag and found.quoted_etag in if_none_match:
+            if found.not_modified is None:
+                return self._through_flask(environ, start_response, path, generation)
+            status, headers, body = "304 NOT MODIFIED", found.not_modified, b""
+        else:
+            status, headers, body = found.status, found.headers, found.body
+        start_response(status, self._with_request_headers(environ, headers))
+        counter, latency = series_for("GET", _LABELS[path.split("/")[3]], int(status[:3]))
+        counter.inc()
+        latency.observe(time.perf_counter() - started)
+        return [body]
+
+    def _with_request_headers(self, environ, headers):
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        own = [(REQUEST_ID_HEADER, incoming if sane_request_id(incoming) else new_request_id())]
+        if self.served_by:
+            own.append((SERVED_BY_HEADER, self.served_by))
+        return [*headers, *own]
+
+    def _through_flask(self, environ, start_response, path, generation):
+        """Flask answers; a 200 (or the 304 of a kept answer) is kept for the next time."""
+        said = {}
+
+        def capture(status, headers, exc_info=None):
+            said["status"], said["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join(answer)
+        finally:
+            getattr(answer, "close", lambda: None)()
+        kept = [(k, v) for k, v in said.get("headers", ()) if k.lower() not in _PER_REQUEST]
+        if any(k.lower() == "set-cookie" for k, _ in kept) or generation != self._generation:
+            return [body]
+        status = said.get("status", "")
+        if status.startswith("200") and len(self._answers) < MAX_ANSWERS:
+            self._answers[path] = _Answer(status, kept, body)
+        elif status.startswith("304") and path in self._answers:
+            self._answers[path].not_modified = kept
+        return [body]
+
+    def _current(self, version):
+        """The generation of answers current at `version` and today, after reading the feed
+        up to it; None while another thread reads it (then Flask answers)."""
+        day = berlin_today()
+        if self._stamp == (version, day):
+            return self._generation
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._stamp != (version, day):
+                self._follow(day)
+                self._stamp = (version, day)
+            return self._generation
+        except Exception:  # noqa: BLE001 - the database is away: Flask answers (and says so)
+            return None
+        finally:
+            self._lock.release()
+
+    def _follow(self, day):
+        replica = self.app.extensions.get("regmap.replica_pool")
+        pool = replica or self.app.extensions["regmap.pool"]
+        with pool.connection(timeout=FEED_READ_TIMEOUT) as conn:
+            changes = feed.changes_since(conn, self._cursor, MAX_CHANGES_FOLLOWED) \
+                if self._cursor else None
+            if changes is None:
+                cursor = feed.cursor_now(conn)
+            else:
+                cursor = feed.cursor_after(self._cursor, changes)
+        if changes is None or (self._stamp and self._stamp[1] != day) or any(
+                change["collection"] in AREA_COLLECTIONS for change in changes):
+            self._generation += 1
+            self._answers = {}
+        self._cursor = cursor
