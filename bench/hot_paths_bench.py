@@ -5,12 +5,15 @@ quiet, and again while a writer changes offers and permissions.
     .venv/bin/python bench/hot_paths_bench.py
 Needs wrk (apt-get install wrk) and a database: DATABASE_URL, else the embedded one of
 ./scripts/serve.sh. Migrates it, seeds the demo catalogue and adds what the permission check
-needs (a consumer, a permission; idempotent). DURATION (10s), CONNECTIONS (8), WORKERS (2)
-and WRITES_PER_SECOND (6) override the defaults. regmap runs as `regmap serve` does
+needs (a consumer, a permission; idempotent). DURATION (10s), CONNECTIONS (8), WORKERS (2),
+RUNS (3) and writes_bench's WRITES_PER_SECOND (6) override the defaults; RUNS rounds of
+hello, each path quiet and each path with writes, medians reported (this machine's numbers
+move by 10-20 % from run to run). regmap runs as `regmap serve` does
 (app/gunicorn_conf.py: gthread, 16 threads), with the limits out of reach.
 """
 import json
 import os
+import statistics
 import sys
 import threading
 import time
@@ -31,7 +34,8 @@ EVIDENCE_TYPES = ("meldebescheinigung", "gewerbeanzeige", "fahrzeugdaten-zb1")
 DURATION = os.environ.get("DURATION", "10s")
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
 WORKERS = int(os.environ.get("WORKERS", "2"))
-WRITES_PER_SECOND = float(os.environ.get("WRITES_PER_SECOND", "6"))
+RUNS = int(os.environ.get("RUNS", "3"))
+HELLO = "bare Flask hello (2 sync workers)"
 API = "/api/v1"
 CONSUMER, SERVICE, KFZ = "bench-parkamt", "bewohnerparkausweis", "fahrzeugdaten-zb1"
 
@@ -117,7 +121,8 @@ def main():
     bearer = {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
     print(f"hello: gunicorn {WORKERS} sync workers; regmap: gunicorn {WORKERS} gthread "
           f"workers x 16 threads; wrk 2 threads, {CONNECTIONS} connections, {DURATION} each")
-    runs = {}
+    runs = {}  # name -> one wrk result per round
+    writes = {"done": 0, "seconds": 0.0, "failed": []}
     with gunicorn("bench.hello_app:app", 18201, "/hello", workers=WORKERS,
                   worker_class="sync") as hello, \
             gunicorn("app.wsgi:app", 18202, "/readyz", workers=WORKERS,
@@ -126,40 +131,46 @@ def main():
         for script in paths.values():  # warm every worker's indexes and answers
             wrk(api, connections=CONNECTIONS, duration="3s", script=script,
                 headers=bearer["routing"])
-        runs["bare Flask hello (2 sync workers)"] = wrk(f"{hello}/hello",
-                                                        connections=CONNECTIONS,
-                                                        duration=DURATION)
-        for phase in ("quiet", "with writes"):
-            writers = []
-            if phase == "with writes":
-                writers = [Writer(api, bearer["data_manager"], bearer["provider_admin"],
-                                  f"demo-gewerbe-{ags[-1]}", orgs),
-                           PermissionWriter(api, bearer["data_manager"], permission, 2)]
+        for _ in range(RUNS):
+            runs.setdefault(HELLO, []).append(wrk(f"{hello}/hello", connections=CONNECTIONS,
+                                                  duration=DURATION))
+            for phase in ("quiet", "with writes"):
+                writers = []
+                if phase == "with writes":
+                    writers = [Writer(api, bearer["data_manager"], bearer["provider_admin"],
+                                      f"demo-gewerbe-{ags[-1]}", orgs),
+                               PermissionWriter(api, bearer["data_manager"], permission, 2)]
+                    for writer in writers:
+                        writer.start()
+                started = time.monotonic()
+                for name, script in paths.items():
+                    runs.setdefault(f"{name}, {phase}", []).append(wrk(
+                        api, connections=CONNECTIONS, duration=DURATION, script=script,
+                        headers=bearer["routing"]))
                 for writer in writers:
-                    writer.start()
-            started = time.monotonic()
-            for name, script in paths.items():
-                runs[f"{name}, {phase}"] = wrk(api, connections=CONNECTIONS, duration=DURATION,
-                                               script=script, headers=bearer["routing"])
-            for writer in writers:
-                writer.stop.set()
-                writer.join()
-            if writers:
-                elapsed = time.monotonic() - started
-                runs["writes"] = {"per_second": sum(w.done for w in writers) / elapsed,
-                                  "failed": [f for w in writers for f in w.failed][:10]}
-    baseline = runs["bare Flask hello (2 sync workers)"]["rps"]
-    for name, r in runs.items():
-        if name == "writes":
-            print(f"writes during the second phase: {r['per_second']:.1f}/s, "
-                  f"failed {r['failed']}")
-            continue
-        print(f"{name:<36} {r['rps']:>8.0f} req/s ({r['rps'] / baseline:4.2f}x)  "
-              f"p50 {r['p50_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms  non-2xx {r['non_2xx']}")
+                    writer.stop.set()
+                    writer.join()
+                    writes["done"] += writer.done
+                    writes["failed"] += writer.failed
+                if writers:
+                    writes["seconds"] += time.monotonic() - started
+
+    def median(name, key):
+        return statistics.median(r[key] for r in runs[name])
+    baseline = median(HELLO, "rps")
+    print(f"median of {RUNS} rounds")
+    for name in runs:
+        rps = median(name, "rps")
+        print(f"{name:<36} {rps:>8.0f} req/s ({rps / baseline:4.2f}x)  "
+              f"p50 {median(name, 'p50_ms'):6.2f} ms  p99 {median(name, 'p99_ms'):6.2f} ms  "
+              f"non-2xx {sum(r['non_2xx'] for r in runs[name])}")
+    print(f"writes while 'with writes' ran: {writes['done'] / writes['seconds']:.1f}/s, "
+          f"failed {writes['failed'][:10]}")
     for name in paths:
-        quiet, busy = runs[f"{name}, quiet"]["rps"], runs[f"{name}, with writes"]["rps"]
-        print(f"{name:<20} with writes / quiet: {busy / quiet:4.2f}")
-    (ROOT / "bench" / "results" / "hot_paths.json").write_text(json.dumps(runs, indent=2))
+        ratio = median(f"{name}, with writes", "rps") / median(f"{name}, quiet", "rps")
+        print(f"{name:<20} with writes / quiet: {ratio:4.2f}")
+    (ROOT / "bench" / "results" / "hot_paths.json").write_text(json.dumps(
+        {"runs": runs, "writes": writes}, indent=2))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 made it at once, and by every worker within 1 s."""
 import time
 
+import psycopg
 import requests
 
 from . import dbutil
@@ -120,3 +121,52 @@ def test_two_instances_answer_each_others_writes_within_a_second(server_url, tmp
 
             findable, after = wait_for(findable_there, 3)
             assert findable and after < 1.0, f"after {after:.2f} s: {seen[-3:]}"
+
+
+KFZ = "fahrzeugdaten-zb1"  # shipped by the plain seed
+
+
+def test_every_worker_decides_a_permission_change_within_a_second_and_logs_every_check(
+        server_url, tmp_path):
+    """The permission check is answered in front of Flask from each worker's permission
+    index: a change reaches every worker within 1 s, and every check answered (buffered in
+    the check log) is in the log after a graceful stop."""
+    asked = 0
+    with dbutil.fresh_database(server_url) as url:
+        dm = prepare(url)
+        with serving(url, tmp_path, workers=3) as base, requests.Session() as writer:
+            writer.headers.update(dm)
+            for collection, body in (
+                    ("organisations", {"code": "parkamt", "name": "Parkamt",
+                                       "kind": "Straßenverkehrsbehörde"}),
+                    ("services", {"code": "parken", "name": {"de": "Parken"}})):
+                assert writer.post(f"{base}{API}/{collection}", json=body).status_code == 201
+            created = writer.post(f"{base}{API}/permissions", json={
+                "consumer": "parkamt", "service": "parken", "evidence_type": KFZ,
+                "provider": "kba", "legal_basis": "§ 45 Abs. 1b StVO",
+                "may_use_identification_number": False})
+            assert created.status_code == 201
+            code = created.json()["code"]
+
+            def allowed():
+                nonlocal asked
+                r = requests.get(f"{base}{API}/permissions/check", params={
+                    "consumer": "parkamt", "service": "parken", "evidence_type": KFZ,
+                    "provider": "kba"}, headers={**dm, "Connection": "close"}, timeout=5)
+                assert r.status_code == 200, r.text
+                asked += 1
+                return r.json()["allowed"]
+            time.sleep(1.0)
+            assert {allowed() for _ in range(30)} == {True}
+            etag = writer.get(f"{base}{API}/permissions/{code}").headers["ETag"]
+            assert writer.patch(f"{base}{API}/permissions/{code}", json={
+                "valid_to": "2026-01-01"}, headers={"If-Match": etag}).status_code == 200
+            committed = time.monotonic()
+            _, took = wait_for(lambda: not any(allowed() for _ in range(10)), 2.0)
+            assert took < 1.0
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - committed)))
+            assert {allowed() for _ in range(30)} == {False}
+        with psycopg.connect(url) as conn:
+            logged = conn.execute("SELECT count(*) FROM permission_check "
+                                  "WHERE consumer = 'parkamt'").fetchone()[0]
+    assert logged == asked

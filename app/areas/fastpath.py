@@ -10,10 +10,17 @@ nothing older than the feed is served. The documents are public and the same for
 caller (the Flask views read no token either). Anything unusual - a query string, a weak
 or `*` If-None-Match, a problem answer - is Flask's, every time.
 """
+import os
 import re
 import threading
 import time
+from contextlib import contextmanager
 
+import psycopg
+from prometheus_client import Counter
+from psycopg.rows import dict_row
+
+from ..db.pool import read_database_url
 from ..http.observability import (
     REQUEST_ID_HEADER,
     SERVED_BY_HEADER,
@@ -33,7 +40,10 @@ _LABELS = {"municipalities": "/api/v1/municipalities/<key>", "areas": "/api/v1/a
 AREA_COLLECTIONS = frozenset({"areas", "postcodes"})  # the feed's names for area writes
 MAX_ANSWERS = 60_000           # every key of the Republic, with room (about 1 kB each)
 MAX_CHANGES_FOLLOWED = 5_000
-FEED_READ_TIMEOUT = 0.5  # seconds to wait for a connection; then Flask answers this one
+FEED_READ_TIMEOUT = 0.5  # seconds to wait for the pool (tests); then Flask answers
+DROPPED = Counter("regmap_area_answers_dropped_total",
+                  "Times a process dropped its kept area answers (an area change, a gap in the "
+                  "feed, a new day)")
 _PER_REQUEST = frozenset({REQUEST_ID_HEADER.lower(), SERVED_BY_HEADER.lower()})
 
 
@@ -55,6 +65,7 @@ class AreaReadFastPath:
         self._cursor = None       # how far the feed has been read
         self._generation = 0      # advances whenever the answers are dropped
         self._lock = threading.Lock()
+        self._own = None          # (pid, connection) the feed is read on, when served
 
     def forget(self):
         """Drop every kept answer (the next read of each is Flask's)."""
@@ -129,11 +140,16 @@ class AreaReadFastPath:
 
     def _current(self, version):
         """The generation of answers current at `version` and today, after reading the feed
-        up to it; None while another thread reads it (then Flask answers)."""
+        up to it. While another thread reads it, the answers keep being served for changes
+        other processes made (as the competence index does; the last element of a version
+        counts this process's own), else Flask answers: a writer's next read sees its write."""
         day = berlin_today()
-        if self._stamp == (version, day):
+        stamp = self._stamp
+        if stamp == (version, day):
             return self._generation
         if not self._lock.acquire(blocking=False):
+            if stamp is not None and stamp[1] == day and stamp[0][-1] == version[-1]:
+                return self._generation
             return None
         try:
             if self._stamp != (version, day):
@@ -146,17 +162,37 @@ class AreaReadFastPath:
             self._lock.release()
 
     def _follow(self, day):
-        replica = self.app.extensions.get("regmap.replica_pool")
-        pool = replica or self.app.extensions["regmap.pool"]
-        with pool.connection(timeout=FEED_READ_TIMEOUT) as conn:
-            changes = feed.changes_since(conn, self._cursor, MAX_CHANGES_FOLLOWED) \
-                if self._cursor else None
-            if changes is None:
-                cursor = feed.cursor_now(conn)
-            else:
-                cursor = feed.cursor_after(self._cursor, changes)
+        try:
+            with self._connection() as conn:
+                changes = feed.changes_since(conn, self._cursor, MAX_CHANGES_FOLLOWED) \
+                    if self._cursor else None
+                cursor = feed.cursor_now(conn) if changes is None \
+                    else feed.cursor_after(self._cursor, changes)
+        except psycopg.Error:
+            self._own = None  # reconnect next time
+            raise
         if changes is None or (self._stamp and self._stamp[1] != day) or any(
                 change["collection"] in AREA_COLLECTIONS for change in changes):
             self._generation += 1
             self._answers = {}
+            DROPPED.inc()
         self._cursor = cursor
+
+    @contextmanager
+    def _connection(self):
+        """The feed is read on a connection of this process's own (served: a pool wait
+        behind the requests that fall through meanwhile would hold every answer up); tests
+        (CACHE_POLL_SECONDS 0) read through the pool, which hands them their transaction."""
+        config = self.app.config
+        if config["CACHE_POLL_SECONDS"] <= 0:
+            with self.app.extensions["regmap.pool"].connection(timeout=FEED_READ_TIMEOUT) \
+                    as conn:
+                yield conn
+            return
+        pid, conn = self._own or (None, None)
+        if pid != os.getpid() or conn.closed:
+            conn = psycopg.connect(read_database_url(config), autocommit=True,
+                                   row_factory=dict_row, connect_timeout=2,
+                                   options="-c statement_timeout=2000")
+            self._own = (os.getpid(), conn)
+        yield conn

@@ -124,11 +124,19 @@ class PermissionIndexHolder:
     def __init__(self):
         self._index = None
         self._lock = threading.Lock()
+        self._catching_up = False
 
     def current(self, version):
-        """The index if it is at `version` (the fast path), else None."""
+        """The index if it is at `version` (the fast path); or while another thread brings
+        it forward through changes other processes made (the last element of a version
+        counts this process's own: after a change of its own nothing answers before it is
+        applied), as the competence index does. Else None."""
         index = self._index
-        return index if index is not None and index.version == version else None
+        if index is not None and (index.version == version or (
+                self._catching_up and index.version is not None
+                and index.version[-1] == version[-1])):
+            return index
+        return None
 
     def get(self, connect, config):
         """The index at the catalogue's current version, brought forward (or rebuilt)
@@ -144,8 +152,12 @@ class PermissionIndexHolder:
             if index is not None:
                 return index
             index = self._index
-            if index is None or not index.catch_up(connect()):
-                index = PermissionIndex(connect())
+            self._catching_up = index is not None
+            try:
+                if index is None or not index.catch_up(connect()):
+                    index = PermissionIndex(connect())
+            finally:
+                self._catching_up = False
             index.version = version
             self._index = index
             return index
