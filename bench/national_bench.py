@@ -51,6 +51,20 @@ def national_lookups(url, count=6000):
                                   f"&ags={a}" for i, a in enumerate(ags)]), ags
 
 
+def area_and_check_paths(url, ags):
+    """Every current municipality, Kreis and postcode read, and a permission check."""
+    with psycopg.connect(url) as conn:
+        keys = [r[0] for r in conn.execute(
+            "SELECT key FROM area WHERE level IN ('municipality', 'kreis') "
+            "AND source_status = 'current' ORDER BY key")]
+        plz = [r[0] for r in conn.execute("SELECT DISTINCT plz FROM postcode_area ORDER BY plz")]
+    return {"areas": [f"{API}/areas/{k}" for k in keys],
+            "municipalities": [f"{API}/municipalities/{k}" for k in keys if len(k) == 8],
+            "postcodes": [f"{API}/postcodes/{p}" for p in plz],
+            "check": [f"{API}/permissions/check?consumer=gemeinde-{ags}"
+                      "&service=bewohnerparkausweis&evidence_type=meldebescheinigung"]}
+
+
 def worker_rss_mb(port):
     """Resident memory of each gunicorn worker serving `port`: the processes of that command
     line whose parent has it too (the master's children; not the workers' own children,
@@ -116,6 +130,13 @@ def main():
               f"(status {first.status_code})")
         wrk(api, connections=CONNECTIONS, duration="30s", script=script, headers=bearer)
         print("RSS per worker after warm-up (every evidence type loaded): "
+              + ", ".join(f"{mb:.0f} MB" for mb in worker_rss_mb(18292)))
+        # Issue 28: the area answers kept in memory and the permission index, on top.
+        for name, paths in area_and_check_paths(url, ags[0]).items():
+            wrk(api, connections=CONNECTIONS, duration="10s", headers=bearer,
+                script=lua_paths(f"national-{name}", paths))
+        print("RSS per worker with every municipality, Kreis and postcode answer kept and the "
+              "permission index: "
               + ", ".join(f"{mb:.0f} MB" for mb in worker_rss_mb(18292)))
         results = {"hello": [], "quiet": [], "writes": [], "rebuild": []}
 
