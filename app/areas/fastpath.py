@@ -45,6 +45,7 @@ DROPPED = Counter("regmap_area_answers_dropped_total",
                   "Times a process dropped its kept area answers (an area change, a gap in the "
                   "feed, a new day)")
 _PER_REQUEST = frozenset({REQUEST_ID_HEADER.lower(), SERVED_BY_HEADER.lower()})
+_PERSONAL = frozenset({"vary", "set-cookie"})
 
 
 class _Answer:
@@ -129,7 +130,9 @@ class AreaReadFastPath:
         finally:
             getattr(answer, "close", lambda: None)()
         kept = [(k, v) for k, v in said.get("headers", ()) if k.lower() not in _PER_REQUEST]
-        if any(k.lower() == "set-cookie" for k, _ in kept) or generation != self._generation:
+        # An answer that varies with the request (Vary) or sets a cookie is not the same
+        # for every caller: such an answer is never kept.
+        if any(k.lower() in _PERSONAL for k, _ in kept) or generation != self._generation:
             return [body]
         status = said.get("status", "")
         if status.startswith("200") and len(self._answers) < MAX_ANSWERS:
