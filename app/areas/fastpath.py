@@ -14,6 +14,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 
 import psycopg
@@ -172,7 +173,9 @@ class AreaReadFastPath:
                 cursor = feed.cursor_now(conn) if changes is None \
                     else feed.cursor_after(self._cursor, changes)
         except psycopg.Error:
-            self._own = None  # reconnect next time
+            if self._own is not None:  # reconnect next time
+                self._own[1].close()
+                self._own = None
             raise
         if changes is None or (self._stamp and self._stamp[1] != day) or any(
                 change["collection"] in AREA_COLLECTIONS for change in changes):
@@ -198,4 +201,6 @@ class AreaReadFastPath:
                                    row_factory=dict_row, connect_timeout=2,
                                    options="-c statement_timeout=2000")
             self._own = (os.getpid(), conn)
+            # Closed with this fast path (an app that goes away) or at exit, never leaked.
+            weakref.finalize(self, conn.close)
         yield conn
