@@ -13,49 +13,47 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
+# Benchmarks send thousands of requests a second with one token from one address: the
+# limits are set out of reach (the limiter itself still runs on every API answer), unless a
+# run measures the shipped limits.
+_OUT_OF_REACH = {"RATE_LIMIT_PER_TOKEN": "100000000/second",
+                 "RATE_LIMIT_PER_ADDRESS": "100000000/second"}
+
+
 @contextmanager
 def gunicorn(app, port, ready_path, env=None, workers=2, threads=16, default_limits=False,
              worker_class=None):
-    # Benchmarks send thousands of requests a second with one token from one address: the
-    # limits are set out of reach (the limiter itself still runs on every API answer), unless
-    # a run measures the shipped limits (`default_limits`). `worker_class` overrides
-    # app/gunicorn_conf.py's gthread (the issues' baseline is a hello under 2 sync workers).
-    limits = {} if default_limits else {"RATE_LIMIT_PER_TOKEN": "100000000/second",
-                                        "RATE_LIMIT_PER_ADDRESS": "100000000/second"}
-    environment = dict(os.environ, GUNICORN_THREADS=str(threads), LOG_LEVEL="WARNING",
-                       **limits, **(env or {}))
-    process = subprocess.Popen(
-        [str(GUNICORN), "--config", "python:app.gunicorn_conf", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
-         "--no-control-socket", "--log-level", "warning",
-         *(["--worker-class", worker_class] if worker_class else []), app],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if requests.get(base + ready_path, timeout=5).status_code < 500:
-                    break
-            except requests.RequestException:  # still booting
-                time.sleep(0.2)
+    """`app` under gunicorn with app/gunicorn_conf.py; `worker_class` overrides its gthread
+    (the issues' baseline is a hello under 2 sync workers); `default_limits`: the shipped
+    limits."""
+    with _serving([str(GUNICORN), "--config", "python:app.gunicorn_conf",
+                   "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                   "--access-logfile", "/dev/null", "--no-control-socket",
+                   "--log-level", "warning",
+                   *(["--worker-class", worker_class] if worker_class else []), app],
+                  port, ready_path, {"GUNICORN_THREADS": str(threads),
+                                     **({} if default_limits else _OUT_OF_REACH),
+                                     **(env or {})}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @contextmanager
 def granian(app, port, ready_path, env=None, workers=2, blocking_threads=4):
-    """The same as gunicorn() with granian's WSGI interface (a Rust HTTP server), the limits
-    out of reach."""
-    environment = dict(os.environ, LOG_LEVEL="WARNING",
-                       RATE_LIMIT_PER_TOKEN="100000000/second",
-                       RATE_LIMIT_PER_ADDRESS="100000000/second", **(env or {}))
-    process = subprocess.Popen(
-        [str(GUNICORN.parent / "granian"), "--interface", "wsgi", "--workers", str(workers),
-         "--blocking-threads", str(blocking_threads), "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning", app],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """The same as gunicorn() with granian's WSGI interface (a Rust HTTP server)."""
+    with _serving([str(GUNICORN.parent / "granian"), "--interface", "wsgi",
+                   "--workers", str(workers), "--blocking-threads", str(blocking_threads),
+                   "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                   "--log-level", "warning", app],
+                  port, ready_path, {**_OUT_OF_REACH, **(env or {})}) as base:
+        yield base
+
+
+@contextmanager
+def _serving(command, port, ready_path, env):
+    """Run a server command; its base URL once `ready_path` answers below 500."""
+    process = subprocess.Popen(command, cwd=ROOT,
+                               env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

@@ -1,4 +1,5 @@
 """Assertions shared by the API tests."""
+from contextlib import contextmanager
 
 
 def assert_problem(response, status, slug=None):
@@ -12,3 +13,22 @@ def assert_problem(response, status, slug=None):
     if slug:
         assert body["type"].endswith("/" + slug), body["type"]
     return body
+
+
+@contextmanager
+def flask_calls(app, layer):
+    """The paths of the requests that the WSGI layer of class `layer` (a fast path) hands on
+    towards Flask, while the block runs."""
+    fast = app.wsgi_app
+    while not isinstance(fast, layer):  # under the rate limit (and ProxyFix)
+        fast = fast.wsgi_app
+    inner, calls = fast.wsgi_app, []
+
+    def counting(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+    fast.wsgi_app = counting
+    try:
+        yield calls
+    finally:
+        fast.wsgi_app = inner

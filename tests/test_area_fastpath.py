@@ -10,6 +10,7 @@ from app.areas.fastpath import AreaReadFastPath
 from app.values.dates import berlin_today
 
 from .catalog_helpers import API, organisation
+from .helpers import flask_calls as counting_flask_calls
 from .test_postcode_curation import GALLINCHEN, PLZ, approve, propose
 
 PATHS = (f"{API}/municipalities/01054073", f"{API}/municipalities/010545489073",
@@ -23,14 +24,8 @@ def flask_calls(app):
     while not isinstance(fast, AreaReadFastPath):
         fast = fast.wsgi_app
     fast.forget()  # answers kept by earlier tests
-    inner, calls = fast.wsgi_app, []
-
-    def counting(environ, start_response):
-        calls.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-    fast.wsgi_app = counting
-    yield calls
-    fast.wsgi_app = inner
+    with counting_flask_calls(app, AreaReadFastPath) as calls:
+        yield calls
 
 
 @pytest.mark.parametrize("path", PATHS)

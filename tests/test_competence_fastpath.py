@@ -4,6 +4,7 @@ import pytest
 from app.competence.fastpath import CompetenceFastPath
 
 from .catalog_helpers import API, evidence_type, offer, organisation
+from .helpers import flask_calls
 
 HEADERS = ("Content-Type", "ETag", "Vary", "Cache-Control")
 
@@ -11,18 +12,8 @@ HEADERS = ("Content-Type", "ETag", "Vary", "Cache-Control")
 @pytest.fixture
 def counted(app):
     """Counts the requests the fast path hands on to Flask."""
-    fast = app.wsgi_app
-    while not isinstance(fast, CompetenceFastPath):  # under the rate limit (and ProxyFix)
-        fast = fast.wsgi_app
-    inner = fast.wsgi_app
-    calls = []
-
-    def counting(environ, start_response):
-        calls.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-    fast.wsgi_app = counting
-    yield calls
-    fast.wsgi_app = inner
+    with flask_calls(app, CompetenceFastPath) as calls:
+        yield calls
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from app.competence.permission_index import PermissionIndex
 from .catalog_helpers import API, change, create, organisation
 from .conftest import app_config
 from .helpers import assert_problem
+from .helpers import flask_calls as counting_flask_calls
+from .test_check_log import KFZ
 
-KFZ = "fahrzeugdaten-zb1"  # shipped by the plain seed
 CHECK = {"consumer": "parkamt", "service": "parken", "evidence_type": KFZ, "provider": "kba"}
 
 
@@ -43,17 +44,8 @@ def client(served):
 @pytest.fixture
 def flask_calls(served):
     """The requests the fast path hands on to Flask."""
-    fast = served.wsgi_app
-    while not isinstance(fast, PermissionCheckFastPath):
-        fast = fast.wsgi_app
-    inner, calls = fast.wsgi_app, []
-
-    def counting(environ, start_response):
-        calls.append(environ["PATH_INFO"])
-        return inner(environ, start_response)
-    fast.wsgi_app = counting
-    yield calls
-    fast.wsgi_app = inner
+    with counting_flask_calls(served, PermissionCheckFastPath) as calls:
+        yield calls
 
 
 @pytest.fixture

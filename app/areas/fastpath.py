@@ -25,9 +25,8 @@ from ..db.pool import read_database_url
 from ..http.observability import (
     REQUEST_ID_HEADER,
     SERVED_BY_HEADER,
-    new_request_id,
-    sane_request_id,
-    series_for,
+    observe_answer,
+    request_id_of,
     served_by,
 )
 from ..record import feed
@@ -105,14 +104,11 @@ class AreaReadFastPath:
         else:
             status, headers, body = found.status, found.headers, found.body
         start_response(status, self._with_request_headers(environ, headers))
-        counter, latency = series_for("GET", _LABELS[path.split("/")[3]], int(status[:3]))
-        counter.inc()
-        latency.observe(time.perf_counter() - started)
+        observe_answer("GET", _LABELS[path.split("/")[3]], int(status[:3]), started)
         return [body]
 
     def _with_request_headers(self, environ, headers):
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        own = [(REQUEST_ID_HEADER, incoming if sane_request_id(incoming) else new_request_id())]
+        own = [(REQUEST_ID_HEADER, request_id_of(environ))]
         if self.served_by:
             own.append((SERVED_BY_HEADER, self.served_by))
         return [*headers, *own]

@@ -18,9 +18,8 @@ from ..access.policy import may_check_permissions
 from ..http.observability import (
     REQUEST_ID_HEADER,
     SERVED_BY_HEADER,
-    new_request_id,
-    sane_request_id,
-    series_for,
+    observe_answer,
+    request_id_of,
     served_by,
 )
 from ..record.replica import edge_version
@@ -75,15 +74,11 @@ class CompetenceFastPath:
             return None  # rare forms: let werkzeug's parser decide
         status, headers, body = answer.rendered(
             outcome, view.connection, lambda etag: f'"{etag}"' in if_none_match)
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        headers[REQUEST_ID_HEADER] = incoming if sane_request_id(incoming) \
-            else new_request_id()
+        headers[REQUEST_ID_HEADER] = request_id_of(environ)
         if self.served_by:
             headers[SERVED_BY_HEADER] = self.served_by
         start_response(_STATUS_LINES[status], list(headers.items()))
-        counter, latency = series_for("GET", PATH, status)
-        counter.inc()
-        latency.observe(time.perf_counter() - started)
+        observe_answer("GET", PATH, status, started)
         return [body]
 
 
@@ -128,17 +123,14 @@ class PermissionCheckFastPath:
             decision = permission_check.check(index, args, environment)
         except Exception:
             return None  # a token bound elsewhere, an unknown code: Flask says why
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if sane_request_id(incoming) else new_request_id()
+        request_id = request_id_of(environ)
         take(permission_check.log_entry(actor, args, decision, request_id))
         headers, body = permission_check.rendered(decision)
         headers[REQUEST_ID_HEADER] = request_id
         if self.served_by:
             headers[SERVED_BY_HEADER] = self.served_by
         start_response("200 OK", list(headers.items()))
-        counter, latency = series_for("GET", CHECK_PATH, 200)
-        counter.inc()
-        latency.observe(time.perf_counter() - started)
+        observe_answer("GET", CHECK_PATH, 200, started)
         return [body]
 
 

@@ -84,6 +84,20 @@ def sane_request_id(incoming):
     return bool(incoming) and _SANE_REQUEST_ID.match(incoming) is not None
 
 
+def request_id_of(environ):
+    """The request id of a request answered in front of Flask, as start_request gives one:
+    the caller's X-Request-ID when it is sane, else a new one."""
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
+    return incoming if sane_request_id(incoming) else new_request_id()
+
+
+def observe_answer(method, endpoint, status, started):
+    """Count an answer given in front of Flask and its latency (`started`: perf_counter)."""
+    counter, latency = series_for(method, endpoint, status)
+    counter.inc()
+    latency.observe(time.perf_counter() - started)
+
+
 def start_request():
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     context = g._get_current_object()

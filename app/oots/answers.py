@@ -15,7 +15,7 @@ import threading
 from urllib.parse import parse_qsl
 
 from ..db.pool import get_conn
-from ..http.observability import REQUEST_ID_HEADER, new_request_id, sane_request_id
+from ..http.observability import REQUEST_ID_HEADER, request_id_of
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from ..values.dates import berlin_today
@@ -121,12 +121,10 @@ class OotsFastPath:
             found = answers.get(self._version(), cache_key(pairs))
             if found is not None:
                 status, body = found
-                incoming = environ.get("HTTP_X_REQUEST_ID", "")
                 start_response(_STATUS_LINES[status], [
                     ("Content-Type", "application/xml; charset=utf-8"),
                     ("Content-Length", str(len(body))),
-                    (REQUEST_ID_HEADER, incoming if sane_request_id(incoming)
-                     else new_request_id())])
+                    (REQUEST_ID_HEADER, request_id_of(environ))])
                 return [body]
         return self.wsgi_app(environ, start_response)
 
