@@ -102,10 +102,12 @@ class PermissionIndex:
         state = self._state
         statuses = dict(state.statuses)
         for name in STATUS_COLLECTIONS:
-            if touched[name]:
-                found = queries.object_statuses(conn, name, touched[name])
-                statuses[name] = {**{code: status for code, status in statuses[name].items()
-                                     if code not in touched[name]}, **found}
+            if touched[name]:  # a code missing from the answer no longer exists
+                updated = dict(statuses[name])
+                for code in touched[name]:
+                    updated.pop(code, None)
+                updated.update(queries.object_statuses(conn, name, touched[name]))
+                statuses[name] = updated
         by_ask, ask_of = dict(state.by_ask), dict(state.ask_of)
         codes = touched[PERMISSIONS]
         if codes:
