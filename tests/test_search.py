@@ -307,6 +307,30 @@ def test_ctrl_c_after_searches_stops_the_server_without_a_traceback(server_url, 
     assert "Traceback" not in log and "Exception ignored" not in log, log[-3000:]
 
 
+def test_ctrl_c_while_the_search_children_start_prints_no_traceback(server_url, tmp_path):
+    """Ctrl-C as soon as both workers answer: their search children (started after each
+    worker loaded the app) are still importing it, about a second, and none of them may die
+    with a KeyboardInterrupt traceback."""
+    import requests
+
+    from .live import prepare, serving, wait_for
+    with dbutil.fresh_database(server_url) as url:
+        prepare(url, demo=False)
+        for attempt in range(3):
+            work_dir = tmp_path / str(attempt)
+            with serving(url, work_dir, workers=2, stop=signal.SIGINT,
+                         env={"SERVED_BY_HEADER": "1"}) as base:
+                seen = set()
+
+                def both_workers_answer():
+                    seen.add(requests.get(f"{base}/healthz", headers={"Connection": "close"},
+                                          timeout=5).headers["X-Served-By"])
+                    return len(seen) == 2
+                assert wait_for(both_workers_answer, 30, step=0.01)[0], seen
+            log = (work_dir / "gunicorn.log").read_text(errors="replace")
+            assert "Traceback" not in log and "KeyboardInterrupt" not in log, log[-3000:]
+
+
 def test_a_search_of_an_empty_index_follows_its_first_documents(tmp_path):
     """A catalogue without objects has an index without segments; once the follower adds
     the first documents, the next search reads them (whoosh cannot refresh an empty reader)."""

@@ -30,7 +30,10 @@ _pool_lock = threading.Lock()
 
 def _child_start(parent_pid):
     os.nice(NICENESS)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C is the parent's to handle. The child was born with SIGINT blocked (see
+    # _deaf_to_ctrl_c): ignoring it discards one that came while it started, then unblock.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def watch_parent():
         while os.getppid() == parent_pid:
@@ -58,6 +61,19 @@ def _main_not_rerun():
             main.__file__ = path
 
 
+@contextlib.contextmanager
+def _deaf_to_ctrl_c():
+    """A Ctrl-C reaches the whole process group, the child too, and a child still importing
+    the application would print a KeyboardInterrupt traceback. A child inherits the signal
+    mask of the thread that spawns it: SIGINT stays blocked in this thread while the child
+    starts (any thread may do this; the signal goes to the others meanwhile)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _get_pool():
     global _pool
     with _pool_lock:
@@ -65,7 +81,7 @@ def _get_pool():
             _pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_child_start, initargs=(os.getpid(),))
-            with _main_not_rerun():
+            with _main_not_rerun(), _deaf_to_ctrl_c():
                 _pool.submit(os.getpid)  # the child starts now, while __main__ is hidden
         return _pool
 
