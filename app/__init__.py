@@ -44,6 +44,9 @@ def create_app(config=None):
     )
     observability.configure_logging(settings.LOG_LEVEL)
     pool.init_app(app, settings)
+    from .access import iam
+    from .governance.users import provision_iam_subject
+    iam.init_app(app, provision_iam_subject)
     from .competence import check_log
     check_log.init_app(app, settings)
     errors.init_app(app)

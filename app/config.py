@@ -66,6 +66,27 @@ class Config:
     # /.well-known/jwks.json. SIGN_ANSWERS: "on-request" (Accept-Signature) or "always".
     SIGNING_KEYS: str = ""
     SIGN_ANSWERS: str = "on-request"
+    # IAM für Behörden (README "Identities from IAM-B"): JWT access tokens of this issuer are
+    # accepted beside regmap's own tokens (empty: own tokens only). Keys come from the
+    # issuer's OpenID configuration and are kept for their HTTP cache lifetime, and for
+    # IAM_KEYS_GRACE_SECONDS more while the issuer cannot be reached.
+    IAM_ISSUER: str = ""
+    IAM_AUDIENCE: str = ""
+    IAM_ROLES_CLAIM: str = "roles"
+    IAM_ORGANISATION_CLAIM: str = "organisation"
+    IAM_ENVIRONMENT_CLAIM: str = "environment"
+    # The IdP's role names -> regmap's ("NOOTS-RDN=routing; FKS-Datenmanagement=data_manager").
+    IAM_ROLE_MAP: str = ""
+    IAM_ALGORITHMS: str = "RS256,PS256,ES256,EdDSA,Ed25519"
+    # Require `typ: at+jwt` (RFC 9068); "0" only for an IdP that sets no typ at all (a typ
+    # other than at+jwt is refused either way).
+    IAM_REQUIRE_TYPE: bool = True
+    IAM_CLOCK_SKEW_SECONDS: int = 60
+    IAM_KEYS_GRACE_SECONDS: int = 3600
+    # A token naming a key id not seen yet fetches the key set again, at most this often.
+    IAM_KEYS_REFETCH_SECONDS: int = 30
+    # regmap's own API tokens ("0": IAM-B tokens only, for a deployment inside NOOTS).
+    OWN_TOKENS: bool = True
     # Reverse proxies in front of the service whose X-Forwarded-For is trusted (nginx: 1).
     # The rate limits count the forwarded client address, never a header anyone can send.
     TRUSTED_PROXY_HOPS: int = 0

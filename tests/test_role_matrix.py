@@ -1,4 +1,5 @@
-"""Every cell of the README's role × endpoint matrix, against the real API.
+"""Every cell of the README's role × endpoint matrix, against the real API, twice: with
+regmap's own tokens and with IAM-B access tokens from a real OpenID provider (tests/iam.py).
 
 ✓ and own: the role gets through authorisation (whatever the body then earns); ✗: 401 for
 anonymous callers, 403 for signed-in ones, and nothing is written."""
@@ -8,11 +9,14 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from app import create_app
 from app.access.actor import system_actor
 from app.config import REPO_ROOT
 from app.governance.users import ensure_user_with_role, issue_token
 
+from . import iam
 from .catalog_helpers import API, create, evidence_type, offer, organisation
+from .conftest import app_config
 
 ROLES = ["anonymous", "provider_admin", "consumer_admin", "routing", "data_manager", "auditor",
          "admin"]
@@ -84,19 +88,48 @@ def world(module_conn, session_app, test_pool):
                "consumer_admin": login("consumer_admin", "parkamt")}
     for role in ("routing", "auditor", "admin"):
         headers[role] = login(role)
-    return {"headers": headers, "ids": {
+    return {"headers": headers, "app": session_app, "ids": {
         "ags": "09162000", "area": "03241", "plz": "25926", "organisation": "amt-own",
         "register": "idnrg-1", "evidence_type": "melde", "service": "parken",
         "offer": own_offer["code"], "permission": permission["code"],
         "registration": registration["code"]}}
 
 
+ORGANISATIONS = {"provider_admin": "amt-own", "consumer_admin": "parkamt"}
+
+
+@pytest.fixture(scope="module", params=["own tokens", "IAM-B tokens"])
+def callers(request, world, module_conn, database_url, test_pool, tmp_path_factory):
+    """The app and each role's headers: the world's own tokens, or access tokens of a real
+    OpenID provider whose clients carry the same roles and organisations."""
+    if request.param == "own tokens":
+        yield world
+        return
+    provider = iam.start_or_skip(tmp_path_factory.mktemp("iam"), [
+        iam.machine_client(f"matrix-{role}", [role], ORGANISATIONS.get(role))
+        for role in ROLES[1:]])
+    try:
+        iam_app = create_app(app_config(
+            database_url, test_pool, IAM_ISSUER=provider.issuer, IAM_AUDIENCE=iam.AUDIENCE,
+            SEARCH_INDEX_DIR=str(tmp_path_factory.mktemp("search"))))
+        headers = {"anonymous": {}}
+        for role in ROLES[1:]:
+            headers[role] = {"Authorization": f"Bearer {provider.token(f'matrix-{role}')}"}
+            # The first token of a subject makes its user record: before any cell counts writes.
+            test_pool.conn = module_conn
+            assert iam_app.test_client().get(f"{API}/tokens", headers=headers[role]
+                                              ).status_code == 200
+        yield {**world, "app": iam_app, "headers": headers}
+    finally:
+        provider.stop()
+
+
 @pytest.mark.parametrize("method, path, role, cell", CELLS,
                          ids=[f"{m} {p} as {r}" for m, p, r, _ in CELLS])
-def test_cell(client, world, nothing_written, method, path, role, cell):
-    url = API + re.sub(r"\{(\w+)\}", lambda m: world["ids"][m.group(1)], path)
-    headers = {**world["headers"][role], "If-Match": "*"}
-    send = getattr(client, method.lower())
+def test_cell(app, callers, nothing_written, method, path, role, cell):
+    url = API + re.sub(r"\{(\w+)\}", lambda m: callers["ids"][m.group(1)], path)
+    headers = {**callers["headers"][role], "If-Match": "*"}
+    send = getattr(callers["app"].test_client(), method.lower())
     kwargs = {"headers": headers}
     if method in ("POST", "PUT", "PATCH"):
         kwargs["json"] = {}

@@ -15,11 +15,12 @@ class Actor:
     organisation_code: str | None = None
     token_code: str | None = None  # the API token acting (never the token itself)
     environment: str | None = None  # the environment the token is bound to (None: any)
+    subject: str | None = None  # an IAM-B caller: issuer, subject, client (iam.subject_label)
 
     @property
     def label(self):
-        """How the audit log names the actor."""
-        return self.email or self.role
+        """How the audit and check logs name the actor."""
+        return self.subject or self.email or self.role
 
     @property
     def is_curator(self):

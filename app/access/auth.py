@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 
+from ..db.pool import get_conn
 from ..http.api import document_problems
 from ..http.conventions import authorization_header
 from ..http.errors import Forbidden, Unauthorized
@@ -17,6 +18,7 @@ from ..record.freshness import catalogue_version
 from ..record.replica import edge_version, read_conn, replica_behind
 from . import queries
 from .actor import ANONYMOUS_ACTOR, Actor
+from .iam import looks_like_jwt
 from .roles import ANONYMOUS
 from .secrets import TOKEN_PREFIX, sha256
 
@@ -131,25 +133,39 @@ def edge_actor(app, header):
 
 
 def _authenticate(header):
+    """The actor of an Authorization header: an own token (rmt_...) or, where IAM_ISSUER is
+    set, an IAM-B access token (a JWT, access/iam.py). Either is cached by its hash until it
+    expires or a credential changes."""
     if not header:
         return ANONYMOUS_ACTOR
     scheme, _, token = header.partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        raise Unauthorized("expected 'Authorization: Bearer <token>'")
+    config, iam = current_app.config, current_app.extensions.get("regmap.iam")
+    is_jwt = iam is not None and looks_like_jwt(token)
+    if scheme.lower() != "bearer" or not (is_jwt or (
+            token.startswith(TOKEN_PREFIX) and len(token) <= 200)):
+        raise Unauthorized("expected 'Authorization: Bearer <token>'"
+                           + (" with an IAM-B access token" if iam else ""))
+    if not is_jwt and not config["OWN_TOKENS"]:
+        raise Unauthorized("regmap's own tokens are switched off here: use an IAM-B access "
+                           "token")
     token_hash = sha256(token)
-    config = current_app.config
     version = catalogue_version.current(read_conn, config["CACHE_POLL_SECONDS"],
                                         config["DATABASE_URL"], config["DATABASE_REPLICA_URL"])
     _actors.follow(read_conn, version)
     actor = _actors.get(version, token_hash)
     if actor is not None:
         return actor
-    row = queries.actor_for_token(read_conn(), token_hash)
-    if row is None:
-        raise Unauthorized("the token is unknown, expired or revoked")
-    actor = _token_actor(row)
-    _actors.put(version, token_hash, actor, row["expires_at"])
+    if is_jwt:
+        claims = iam.verify(token)
+        actor = iam.actor(get_conn(), claims)
+        expires_at = datetime.fromtimestamp(claims["exp"], timezone.utc)
+    else:
+        row = queries.actor_for_token(read_conn(), token_hash)
+        if row is None:
+            raise Unauthorized("the token is unknown, expired or revoked")
+        actor, expires_at = _token_actor(row), row["expires_at"]
+    _actors.put(version, token_hash, actor, expires_at)
     return actor
 
 

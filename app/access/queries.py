@@ -1,4 +1,4 @@
-"""SQL for access: the user behind an API token."""
+"""SQL for access: the user behind an API token, and the local record of an IAM-B subject."""
 
 
 def actor_for_token(conn, token_hash):
@@ -13,3 +13,19 @@ def actor_for_token(conn, token_hash):
           AND u.status = 'active'
           AND (o.id IS NULL OR o.status = 'active')
     """, {"hash": token_hash}).fetchone()
+
+
+_IAM_USER_COLUMNS = ("id, code, role, name, organisation_id, status, version, iam_issuer, "
+                     "iam_subject")
+
+
+def active_organisation(conn, code):
+    return conn.execute("SELECT id, code FROM organisation WHERE code = %(code)s "
+                        "AND status = 'active'", {"code": code}).fetchone()
+
+
+def iam_user(conn, issuer, subject, for_update=False):
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(
+        f"SELECT {_IAM_USER_COLUMNS} FROM app_user WHERE iam_issuer = %(iss)s "
+        f"AND iam_subject = %(sub)s{lock}", {"iss": issuer, "sub": subject}).fetchone()

@@ -225,3 +225,20 @@ def delete_session(conn, session_hash):
 def delete_expired_sessions(conn):
     """Housekeeping at every sign-in (indexed on expires_at): dead sessions do not pile up."""
     conn.execute("DELETE FROM web_session WHERE expires_at <= now()")
+
+
+def upsert_iam_user(conn, *, code, issuer, subject, role, organisation_id, name):
+    """The subject's user record as its token describes it (created active at first sight;
+    a deactivated one stays deactivated)."""
+    return conn.execute("""
+        INSERT INTO app_user (code, role, name, organisation_id, status, iam_issuer,
+                              iam_subject)
+        VALUES (%(code)s, %(role)s, %(name)s, %(org)s, 'active', %(iss)s, %(sub)s)
+        ON CONFLICT (iam_issuer, iam_subject) DO UPDATE
+            SET role = EXCLUDED.role, name = EXCLUDED.name,
+                organisation_id = EXCLUDED.organisation_id,
+                version = app_user.version + 1, updated_at = now()
+        RETURNING id, code, role, name, organisation_id, status, version, iam_issuer,
+                  iam_subject
+    """, {"code": code, "role": role, "name": name, "org": organisation_id, "iss": issuer,
+          "sub": subject}).fetchone()

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import marshmallow as ma
 
+from ..access import queries as access_queries
 from ..access.actor import Actor
 from ..access.policy import (
     manages_a_team,
@@ -247,3 +248,33 @@ def ensure_user_with_role(conn, actor, *, email, role, organisation_code=None):
     if existing["status"] != "active":
         raise Conflict(f"{email} is {existing['status']}")
     return existing
+
+
+def provision_iam_subject(conn, claims, role, organisation_id, actor):
+    """The local user record of an IAM-B subject (issuer + sub) as its verified token
+    describes it: made at its first token, updated (audited) when role, organisation or name
+    changed; a deactivated one stays deactivated. `actor` names the subject in the audit."""
+    wanted = {"role": role, "organisation_id": organisation_id, "name": _display_name(claims)}
+    user = access_queries.iam_user(conn, claims["iss"], claims["sub"])
+    if user is not None and all(user[k] == v for k, v in wanted.items()):
+        return user
+    with audit.write_transaction(conn):
+        before = access_queries.iam_user(conn, claims["iss"], claims["sub"], for_update=True)
+        user = queries.upsert_iam_user(conn, code=new_code("user"), issuer=claims["iss"],
+                                       subject=claims["sub"], **wanted)
+        audit.record(conn, actor, "user.iam-provision", "users", user["code"],
+                     version=user["version"], before=before and _iam_document(before),
+                     after=_iam_document(user))
+    return user
+
+
+def _display_name(claims):
+    for name in ("name", "email", "preferred_username", "client_id"):
+        if isinstance(claims.get(name), str) and claims[name]:
+            return claims[name][:200]
+    return None
+
+
+def _iam_document(user):
+    return {k: user[k] for k in ("code", "role", "name", "organisation_id", "status",
+                                 "iam_issuer", "iam_subject")}

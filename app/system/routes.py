@@ -55,6 +55,11 @@ class Readiness(MethodView):
         With a replica (DATABASE_REPLICA_URL) the service stays ready while the primary is
         down: reads go on from the replica, and `writes` says that writes cannot be made
         (also the metric regmap_primary_available).
+
+        With IAM_ISSUER, `iam` says whether IAM-B tokens can be verified. The service stays
+        ready while the issuer cannot be reached and its cached keys are usable; without
+        usable keys it is not ready only where own tokens are off (OWN_TOKENS=0), since then
+        no token could be verified.
         """
         expected = head_revision()
         reads_from, current = _read_path_revision()
@@ -67,8 +72,16 @@ class Readiness(MethodView):
             raise ServiceUnavailable(
                 f"database schema at migration {current!r}, expected {expected!r}; "
                 "run `regmap db upgrade`", database="ok", migration=current)
-        return {"status": "ready", "database": "ok", "migration": current,
-                "expected_migration": expected, "reads_from": reads_from, "writes": writes}
+        answer = {"status": "ready", "database": "ok", "migration": current,
+                  "expected_migration": expected, "reads_from": reads_from, "writes": writes}
+        iam = current_app.extensions["regmap.iam"]
+        if iam is not None:
+            answer["iam"] = iam.keys.status()
+            if answer["iam"]["keys"] == "unavailable" and not current_app.config["OWN_TOKENS"]:
+                raise ServiceUnavailable("the identity provider's keys cannot be fetched and "
+                                         "own tokens are off: no token can be verified",
+                                         database="ok", migration=current)
+        return answer
 
 
 _UNREACHABLE = (psycopg.OperationalError, PoolTimeout, ServiceUnavailable)

@@ -15,6 +15,19 @@ class ReadinessSchema(ma.Schema):
                        "replica go on; writes answer 503 with Retry-After)"})
     migration = ma.fields.String(allow_none=True)
     expected_migration = ma.fields.String(allow_none=True)
+    iam = ma.fields.Nested(lambda: IamReadinessSchema(), metadata={
+        "description": "only with IAM_ISSUER: whether IAM-B tokens can be verified now"})
+
+
+class IamReadinessSchema(ma.Schema):
+    issuer = ma.fields.String(required=True)
+    keys = ma.fields.String(required=True, metadata={
+        "description": "fresh; cached (the issuer cannot be reached, its last keys are used "
+                       "for usable_for_seconds more); unavailable (IAM-B tokens answer 503)"})
+    key_count = ma.fields.Integer(required=True)
+    usable_for_seconds = ma.fields.Integer(required=True)
+    issuer_error = ma.fields.String(allow_none=True, metadata={
+        "description": "why the last fetch of the issuer's keys failed"})
 
 
 class JwkSetSchema(ma.Schema):
