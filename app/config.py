@@ -85,6 +85,13 @@ class Config:
     IAM_KEYS_GRACE_SECONDS: int = 3600
     # A token naming a key id not seen yet fetches the key set again, at most this often.
     IAM_KEYS_REFETCH_SECONDS: int = 30
+    # Sign-in to the web pages through IAM-B (OpenID Connect code flow with PKCE): the
+    # confidential client registered for regmap's pages, with the redirect URI
+    # {public address}/anmelden/iam/zurueck. IAM_WEB_ONLY: no password form beside it.
+    IAM_WEB_CLIENT_ID: str = ""
+    IAM_WEB_CLIENT_SECRET: str = ""
+    IAM_WEB_SCOPES: str = "openid profile email"
+    IAM_WEB_ONLY: bool = False
     # regmap's own API tokens ("0": IAM-B tokens only, for a deployment inside NOOTS).
     OWN_TOKENS: bool = True
     # Reverse proxies in front of the service whose X-Forwarded-For is trusted (nginx: 1).

@@ -6,10 +6,12 @@ a provider never issues (expired, wrong audience, ...) with a key the issuer pub
 every good token comes from the provider's own token endpoint."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -49,6 +51,16 @@ def machine_client(client_id, roles=None, organisation=None, alg="RS256", **extr
     if organisation is not None:
         client["organisation"] = organisation
     return client
+
+
+def web_client(base_url, client_id="regmap-web"):
+    """The confidential client of regmap's web pages (code flow, PKCE, RP-initiated logout)."""
+    return {"client_id": client_id, "client_secret": SECRET,
+            "grant_types": ["authorization_code"], "response_types": ["code"],
+            "redirect_uris": [f"{base_url}/anmelden/iam/zurueck"],
+            "post_logout_redirect_uris": [f"{base_url}/"],
+            "token_endpoint_auth_method": "client_secret_basic",
+            "scope": "openid profile email regmap"}
 
 
 def _free_port():
@@ -106,6 +118,27 @@ class Provider:
             timeout=5)
         assert answer.status_code == 200, answer.text
         return answer.json()["access_token"]
+
+    def sign_in(self, authorization_url, login, redirect_prefix):
+        """Walk the provider's own login and consent pages (its dev interactions: any
+        password) as a browser would, from the authorization request regmap sent the browser
+        to; the URL it finally sends the browser back to (starting with `redirect_prefix`)."""
+        session, url, data = requests.Session(), authorization_url, None
+        for _ in range(10):
+            answer = (session.post(url, data=data, allow_redirects=False, timeout=5) if data
+                      else session.get(url, allow_redirects=False, timeout=5))
+            if answer.is_redirect:
+                url, data = urljoin(url, answer.headers["Location"]), None
+                if url.startswith(redirect_prefix):
+                    return url
+                continue
+            form = re.search(r'<form[^>]*action="([^"]+)"[^>]*method="post"', answer.text)
+            assert form, answer.text[-2000:]
+            prompt = re.search(r'name="prompt" value="(\w+)"', answer.text).group(1)
+            url = urljoin(url, form.group(1))
+            data = {"prompt": prompt, **({"login": login, "password": "beliebig"}
+                                         if prompt == "login" else {})}
+        raise AssertionError("the provider never sent the browser back")
 
     def sign(self, claims, *, alg="RS256", key=None, header=None):
         """A token the provider never issues, signed with one of its published keys."""

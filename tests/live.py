@@ -43,14 +43,15 @@ def prepare(url, demo=True):
 
 
 @contextmanager
-def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM):
+def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None):
     """`regmap serve` on a free port against `url`, with a VAR_DIR (search index, metrics)
     of its own: `work_dir`; its base URL once /readyz answers. Its stderr is kept in
     `work_dir`/gunicorn.log. At the end `stop` goes to its whole process group, as Ctrl-C
-    in a terminal sends SIGINT to every process of the foreground job."""
+    in a terminal sends SIGINT to every process of the foreground job. `port`: one chosen
+    before (a provider must know the redirect URI), else a free one."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     # Tests poll answers in tight loops from one address; rate limits have tests of their own.
     env = dict(os.environ, DATABASE_URL=url, CACHE_POLL_SECONDS="0.25", LOG_LEVEL="WARNING",
                VAR_DIR=str(work_dir), RATE_LIMIT_PER_ADDRESS="1000000/second",
@@ -86,10 +87,10 @@ def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM):
 
 
 @contextmanager
-def live_server(server_url, tmp_path, workers=3, env=None):
+def live_server(server_url, tmp_path, workers=3, env=None, port=None):
     with dbutil.fresh_database(server_url) as url:
         dm = prepare(url)
-        with serving(url, tmp_path, workers, env) as base:
+        with serving(url, tmp_path, workers, env, port=port) as base:
             yield {"base": base, "dm": dm, "database_url": url,
                    "metrics": Path(tmp_path) / "metrics", "workers": workers}
 

@@ -322,7 +322,7 @@ def test_ctrl_c_while_the_search_children_start_prints_no_traceback(server_url, 
                          env={"SERVED_BY_HEADER": "1"}) as base:
                 seen = set()
 
-                def both_workers_answer():
+                def both_workers_answer(base=base, seen=seen):
                     seen.add(requests.get(f"{base}/healthz", headers={"Connection": "close"},
                                           timeout=5).headers["X-Served-By"])
                     return len(seen) == 2

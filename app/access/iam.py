@@ -8,6 +8,7 @@ the closed set REASONS, counted in `regmap_iam_tokens_rejected_total`: the 401 b
 what was wrong, never which keys the issuer has.
 """
 import base64
+import hmac
 import json
 import re
 import time
@@ -108,6 +109,21 @@ class Iam:
     def verify(self, token, now=None):
         """The claims of a valid access token; InvalidAccessToken (401) otherwise,
         ServiceUnavailable when the issuer's keys cannot be had."""
+        return self._verified(token, self.settings.audience, now, access_token=True)
+
+    def verify_id_token(self, token, client_id, nonce, now=None):
+        """The claims of the ID token of this sign-in (OpenID Connect Core § 3.1.3.7):
+        meant for `client_id`, carrying the sign-in's `nonce`."""
+        claims = self._verified(token, client_id, now, access_token=False)
+        if isinstance(claims["aud"], list) and len(claims["aud"]) > 1 \
+                and claims.get("azp") != client_id:
+            raise InvalidAccessToken("audience", "the ID token was issued to another client")
+        sent = claims.get("nonce")
+        if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), nonce.encode()):
+            raise InvalidAccessToken("claims", "the ID token does not belong to this sign-in")
+        return claims
+
+    def _verified(self, token, audience, now, access_token):
         s, now = self.settings, time.time() if now is None else now
         header = _header(token)
         alg = header.get("alg")
@@ -118,9 +134,12 @@ class Iam:
             raise InvalidAccessToken("malformed", "the token has critical header parameters "
                                      "regmap does not understand")
         typ = header.get("typ")
-        if (typ is not None or s.require_type) and str(typ).lower() not in ACCESS_TOKEN_TYPES:
+        is_access_token = str(typ).lower() in ACCESS_TOKEN_TYPES
+        if access_token and not is_access_token and (typ is not None or s.require_type):
             raise InvalidAccessToken("type", f"the token's type is {typ!r}, not at+jwt: "
                                      "only access tokens are accepted (RFC 9068)")
+        if not access_token and is_access_token:
+            raise InvalidAccessToken("type", "an access token is not an ID token")
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise InvalidAccessToken("malformed", "the token names no key (kid)")
@@ -150,7 +169,7 @@ class Iam:
             claims = None
         if not isinstance(claims, dict):
             raise InvalidAccessToken("malformed", "the token's payload is not a JSON object")
-        _check_claims(claims, s, now)
+        _check_claims(claims, s.issuer, audience, s.leeway, now)
         return claims
 
     def actor(self, conn, claims):
@@ -214,6 +233,8 @@ def _b64decode(text):
 def _header(token):
     if len(token) > MAX_TOKEN_BYTES:
         raise InvalidAccessToken("malformed", f"the token is longer than {MAX_TOKEN_BYTES} bytes")
+    if token.count(".") != 2:
+        raise InvalidAccessToken("malformed", "the token is not a compact JWS (three parts)")
     try:
         header = json.loads(_b64decode(token.split(".", 1)[0]))
     except ValueError:
@@ -223,22 +244,21 @@ def _header(token):
     return header
 
 
-def _check_claims(claims, s, now):
-    if claims.get("iss") != s.issuer:
+def _check_claims(claims, issuer, audience, leeway, now):
+    if claims.get("iss") != issuer:
         raise InvalidAccessToken("issuer", "the token was issued by another issuer")
-    audience = claims.get("aud")
-    audiences = audience if isinstance(audience, list) else [audience]
-    if s.audience not in audiences:
-        raise InvalidAccessToken("audience", f"the token is not meant for {s.audience}")
+    audiences = claims["aud"] if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    if audience not in audiences:
+        raise InvalidAccessToken("audience", f"the token is not meant for {audience}")
     for name in ("exp", "iat"):
         if not isinstance(claims.get(name), (int, float)) or isinstance(claims[name], bool):
             raise InvalidAccessToken("claims", f"the token has no numeric {name!r} claim")
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise InvalidAccessToken("claims", "the token has no 'sub' claim")
-    if now > claims["exp"] + s.leeway:
+    if now > claims["exp"] + leeway:
         raise InvalidAccessToken("expired", "the token has expired")
     nbf = claims.get("nbf", claims["iat"])
-    if not isinstance(nbf, (int, float)) or now + s.leeway < max(nbf, claims["iat"]):
+    if not isinstance(nbf, (int, float)) or now + leeway < max(nbf, claims["iat"]):
         raise InvalidAccessToken("not_yet_valid", "the token is not valid yet")
 
 

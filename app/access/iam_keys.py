@@ -4,14 +4,17 @@ yet (at most every `refetch` seconds, so a flood of made-up key ids costs one fe
 past their lifetime while the issuer cannot be reached (up to `grace` seconds), so that an
 outage of the identity provider does not reject tokens that were verifiable a minute ago.
 
-Only this module speaks HTTP to the issuer; nothing here blocks a reader while another
-thread fetches, unless there is no key at all yet."""
+Only this module speaks HTTP to the issuer (also the web sign-in's token request,
+`post_form`); nothing here blocks a reader while another thread fetches, unless there is no
+key at all yet."""
+import base64
 import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from joserfc.jwk import KeySet
 
@@ -50,6 +53,25 @@ def _fetch_json(url):
     return json.loads(body), (0 if no_store else int(match.group(1)) if match else None)
 
 
+def post_form(url, fields, client_id, secret):
+    """POST a form to the issuer with client_secret_basic (RFC 6749 § 2.3.1): the JSON
+    answer, also for an error status (its `error` then says what)."""
+    credentials = f"{quote(client_id, safe='')}:{quote(secret, safe='')}".encode()
+    request = urllib.request.Request(check_issuer_url(url), data=urlencode(fields).encode(),
+                                     headers={"Accept": "application/json",
+                                              "Authorization": "Basic "
+                                              + base64.b64encode(credentials).decode()})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 - checked scheme
+            body = response.read(MAX_DOCUMENT_BYTES)
+    except urllib.error.HTTPError as error:
+        body = error.read(MAX_DOCUMENT_BYTES)
+    answer = json.loads(body)
+    if not isinstance(answer, dict):
+        raise ValueError(f"{url}: not a JSON object")
+    return answer
+
+
 class IssuerKeys:
     def __init__(self, issuer, grace, refetch, fetch=_fetch_json, clock=time.monotonic):
         self.issuer, self.grace, self.refetch = check_issuer_url(issuer), grace, refetch
@@ -58,6 +80,7 @@ class IssuerKeys:
         self._fresh_until = self._usable_until = float("-inf")
         self._last_attempt = float("-inf")
         self._jwks_uri = None
+        self.metadata = None  # the issuer's OpenID configuration, once fetched
         self.last_error = None  # why the last fetch failed (None: it did not)
         self._lock = threading.Lock()
 
@@ -75,6 +98,15 @@ class IssuerKeys:
             self._refresh(wait=True)
             found = self._keys.get(kid)
         return found
+
+    def configuration(self):
+        """The issuer's OpenID configuration (fetched with its keys); KeysUnavailable when it
+        cannot be had."""
+        if self.metadata is None:
+            self._refresh(wait=True)
+        if self.metadata is None:
+            raise KeysUnavailable(self.last_error or "the OpenID configuration was not fetched")
+        return self.metadata
 
     def status(self):
         """For /readyz: whether tokens can be verified now, and how."""
@@ -121,6 +153,7 @@ class IssuerKeys:
             if metadata.get("issuer") != self.issuer:
                 raise ValueError("the OpenID configuration names another issuer")
             self._jwks_uri = check_issuer_url(metadata["jwks_uri"])
+            self.metadata = metadata
         try:
             document, max_age = self._fetch(self._jwks_uri)
         except Exception:

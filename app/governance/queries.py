@@ -209,7 +209,8 @@ def session_actor(conn, session_hash):
     longer active."""
     return conn.execute("""
         SELECT s.csrf_token, u.id AS user_id, u.code AS user_code, u.email, u.name, u.role,
-               u.organisation_id, o.code AS organisation_code, o.name AS organisation_name
+               u.organisation_id, o.code AS organisation_code, o.name AS organisation_name,
+               u.iam_issuer, u.iam_subject
         FROM web_session s
         JOIN app_user u ON u.id = s.user_id
         LEFT JOIN organisation o ON o.id = u.organisation_id

@@ -11,6 +11,7 @@ from . import (
                curation,
                error_pages,
                filters,
+               iam_signin,
                onboarding,
                postcodes,
                proposals,
@@ -20,7 +21,7 @@ from . import (
 )
 from .blueprint import blp
 
-PAGE_MODULES = (signin, registration, account, proposals, curation, review, catalogue,
+PAGE_MODULES = (signin, iam_signin, registration, account, proposals, curation, review, catalogue,
                 postcodes, area_imports, onboarding, filters, error_pages)
 
 __all__ = ["blp", "PAGE_MODULES"]

@@ -9,10 +9,12 @@ against the JSON API from another site.
 import hmac
 import secrets
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from flask import current_app, g, request
 
 from ..access.actor import ANONYMOUS_ACTOR, Actor
+from ..access.iam import subject_label
 from ..access.secrets import sha256
 from ..db.pool import get_conn
 from ..governance import queries
@@ -52,7 +54,9 @@ def load_visitor():
             g.actor = Actor(role=row["role"], user_id=row["user_id"],
                             user_code=row["user_code"], email=row["email"],
                             organisation_id=row["organisation_id"],
-                            organisation_code=row["organisation_code"])
+                            organisation_code=row["organisation_code"],
+                            subject=row["iam_subject"] and subject_label(
+                                {"iss": row["iam_issuer"], "sub": row["iam_subject"]}))
     if g.web_user is None:
         g.actor = ANONYMOUS_ACTOR
     if request.method not in _SAFE_METHODS:
@@ -105,6 +109,13 @@ def set_cookies(response):
         # Pages may show secrets once (tokens, claim secrets) and personal data: never cache.
         response.headers["Cache-Control"] = "no-store"
         response.headers.update(SECURITY_HEADERS)
+        if (g.get("web_user") or {}).get("iam_subject") and current_app.config["IAM_ISSUER"]:
+            # Signed in through IAM-B: the sign-out form's redirect goes on to the provider's
+            # end-session endpoint, and browsers hold a form's redirects to form-action.
+            issuer = urlsplit(current_app.config["IAM_ISSUER"])
+            response.headers["Content-Security-Policy"] = SECURITY_HEADERS[
+                "Content-Security-Policy"].replace(
+                    "form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}")
     return response
 
 

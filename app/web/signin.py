@@ -1,29 +1,14 @@
-"""Signing in and out of the web pages (e-mail and password; the same throttle as
-the API)."""
-import unicodedata
-
-from flask import redirect, render_template, request, url_for
+"""Signing in and out of the web pages (e-mail and password, with the same throttle as the
+API; or through IAM-B, iam_signin.py, where it is configured)."""
+from flask import current_app, redirect, render_template, request, url_for
 
 from ..db.pool import get_conn
 from ..governance import users
 from ..http.conventions import client_address
 from ..http.errors import Problem
-from . import forms, sessions
+from . import forms, iam_signin, sessions
 from .blueprint import blp
-
-
-def _safe_next(target):
-    """Only paths of this site: no open redirect, nothing that could break the Location
-    header. Never "//host" or a backslash (scheme-relative URLs), no whitespace, control or
-    format characters anywhere: browsers drop tabs and newlines from a Location, so
-    "/<TAB>/evil.example" would become "//evil.example"."""
-    if not target or len(target) > 2000 or not target.startswith("/") \
-            or target[1:2] in ("/", "\\"):
-        return None
-    if any(c == "\\" or unicodedata.category(c)[0] in "CZ" for c in target):
-        return None
-    return target
-
+from .navigation import safe_next
 
 # --- sign-in --------------------------------------------------------------------------------
 
@@ -32,6 +17,10 @@ def sign_in():
     form = forms.from_request(request) if request.method == "POST" else forms.Form(
         {"weiter": request.args.get("weiter", "")})
     status, headers = 200, {}
+    passwords = not current_app.config["IAM_WEB_ONLY"] or not iam_signin.iam_sign_in_offered()
+    if request.method == "POST" and not passwords:
+        return render_template("web/error.html", status=403, message=(
+            "Die Anmeldung mit Passwort ist hier abgeschaltet. Bitte mit IAM-B anmelden.")), 403
     if request.method == "POST":
         if not form.get("email") or not form.get("password"):
             for name in ("email", "password"):
@@ -51,16 +40,18 @@ def sign_in():
                 headers = {k: v for k, v in problem.headers.items() if k == "Retry-After"}
             else:
                 sessions.start(users.actor_of(user))
-                return redirect(_safe_next(form.get("weiter")) or url_for("web.account"),
+                return redirect(safe_next(form.get("weiter")) or url_for("web.account"),
                                 303)
     form.values.pop("password", None)  # a password is never sent back
-    return render_template("web/sign_in.html", form=form), status, headers
+    return render_template("web/sign_in.html", form=form, passwords=passwords,
+                           iam=iam_signin.iam_sign_in_offered()), status, headers
 
 
 @blp.route("/abmelden", methods=["POST"])
 def sign_out():
+    provider_logout = iam_signin.logout_url()  # asked before the session ends
     sessions.end()
-    return redirect(url_for("web.home"), 303)
+    return redirect(provider_logout or url_for("web.home"), 303)
 
 
 # --- self-service registration ---------------------------------------------------------------

@@ -21,6 +21,9 @@ const provider = new Provider(config.issuer, {
   claims: { openid: ['sub'], email: ['email'], profile: ['name'], regmap: ['roles', 'organisation'] },
   scopes: ['openid', 'email', 'profile', 'regmap'],
   pkce: { required: () => true },
+  // The roles and organisation of a person come in the ID token (IAM-B's mappers put them
+  // there), not only from the userinfo endpoint.
+  conformIdTokenClaims: false,
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },

@@ -231,8 +231,11 @@ def test_curation_pages(new_page, check):
 
 # Every HTML page the app serves (GET), with a URL that opens it. The test below checks that
 # this list covers the app's routes, so a new page cannot escape axe-core.
+# Not pages: assets, suggestions, downloads, and the two legs of the IAM-B sign-in (redirects
+# to and from the provider; its pages are checked in test_iam_browser.py).
 NOT_PAGES = {"web.static", "web.suggest_search", "web.suggest_places", "web.coverage_csv",
-             "web.suggest_organisations", "web.onboarding_csv", "web.favicon"}
+             "web.suggest_organisations", "web.onboarding_csv", "web.favicon",
+             "web.iam_sign_in", "web.iam_callback"}
 
 
 def every_page(offer, registration, permission, curation, area_import):
