@@ -350,3 +350,82 @@ def test_settings_that_would_weaken_verification_stop_the_start(database_url, te
         "IAM_ISSUER": "https://iam.example", "IAM_AUDIENCE": iam.AUDIENCE, **settings})
     with pytest.raises(ValueError, match=wrong):
         create_app(config)
+
+
+# --- the subject's record follows its claims; regmap can lock it out ------------------------
+
+def test_changed_claims_update_the_record_audited_and_a_local_deactivation_locks_out(
+        client, conn, provider, login):
+    as_routing = provider.sign(provider.claims(sub="wechsel", client_id="wechsel"))
+    assert client.get(f"{API}/changes", headers=bearer(as_routing)).status_code == 200
+    as_auditor = provider.sign(provider.claims(sub="wechsel", client_id="wechsel",
+                                               roles=["auditor"]))
+    assert client.get(f"{API}/audit", headers=bearer(as_auditor)).status_code == 200
+    user = conn.execute("SELECT code, role FROM app_user WHERE iam_subject = 'wechsel'"
+                        ).fetchone()
+    changes = conn.execute("SELECT before->>'role' AS was, after->>'role' AS now FROM audit_log "
+                           "WHERE action = 'user.iam-provision' AND object_code = %s "
+                           "ORDER BY id", [user["code"]]).fetchall()
+    assert user["role"] == "auditor"
+    assert changes == [{"was": None, "now": "routing"}, {"was": "routing", "now": "auditor"}]
+
+    r = client.delete(f"{API}/users/{user['code']}", headers=login("admin"))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    refused = client.get(f"{API}/audit", headers=bearer(as_auditor))
+    assert_problem(refused, 403)
+    assert "deactivated in regmap" in refused.json["detail"]
+
+
+def test_no_token_reaches_the_audit_log_the_check_log_or_an_error(client, conn, provider):
+    fks, rdn = provider.token("fks"), provider.token("rdn")
+    organisation(client, bearer(fks), "parkamt")
+    client.get(f"{API}/permissions/check", headers=bearer(rdn), query_string={
+        "consumer": "parkamt", "service": "parken", "evidence_type": "fahrzeugdaten-zb1"})
+    bad = client.get(f"{API}/changes", headers=bearer(fks[:-4] + "AAAA"))
+    logged = json.dumps(conn.execute(
+        "SELECT (SELECT json_agg(a) FROM audit_log a) AS audit, "
+        "(SELECT json_agg(c) FROM permission_check c) AS checks").fetchone(), default=str)
+    for token in (fks, rdn):
+        for part in token.split("."):
+            assert part not in logged and part not in bad.get_data(as_text=True)
+
+
+def test_readiness_without_usable_keys_only_fails_where_own_tokens_are_off(
+        database_url, test_pool, conn, tmp_path):
+    port = iam._free_port()  # nobody listens there: the keys cannot be fetched
+    app = create_app(app_config(database_url, test_pool, IAM_ISSUER=f"http://127.0.0.1:{port}",
+                                IAM_AUDIENCE=iam.AUDIENCE, IAM_KEYS_REFETCH_SECONDS=0))
+    test_pool.conn = conn
+    try:
+        ready = app.test_client().get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json["iam"]["keys"] == "unavailable"
+        assert "ConnectionRefused" in ready.json["iam"]["issuer_error"] \
+            or "Connection refused" in ready.json["iam"]["issuer_error"]
+        token = "eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6InJzYS0xIn0.e30.c2ln"
+        unavailable = app.test_client().get(f"{API}/changes", headers=bearer(token))
+        assert_problem(unavailable, 503)
+        assert unavailable.headers["Retry-After"] == "30"
+        app.config["OWN_TOKENS"] = False
+        assert_problem(app.test_client().get("/readyz"), 503)
+    finally:
+        test_pool.conn = None
+
+
+@pytest.mark.parametrize("cache_control, lifetime", [
+    ("public, max-age=600", 600), ("max-age=5", iam_keys.MIN_LIFETIME),
+    ("max-age=999999", iam_keys.MAX_LIFETIME), (None, iam_keys.DEFAULT_LIFETIME),
+    ("no-store", iam_keys.MIN_LIFETIME)])
+def test_keys_live_as_long_as_their_cache_header_says_within_bounds(provider, cache_control,
+                                                                     lifetime):
+    def fetch(url):
+        document, _ = iam_keys._fetch_json(url)
+        if url.endswith("openid-configuration"):
+            return document, None
+        max_age = None if cache_control is None else (
+            0 if "no-store" in cache_control else int(cache_control.split("=")[1]))
+        return document, max_age
+    keys = iam_keys.IssuerKeys(provider.issuer, grace=0, refetch=0, fetch=fetch,
+                               clock=Clock())
+    keys.key(provider.keys[0].kid)
+    assert keys.status()["usable_for_seconds"] == lifetime

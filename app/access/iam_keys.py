@@ -121,7 +121,7 @@ class IssuerKeys:
         else:
             state = "unavailable"
         return {"issuer": self.issuer, "keys": state, "key_count": len(self._keys),
-                "usable_for_seconds": max(0, round(self._usable_until - now)),
+                "usable_for_seconds": round(max(0.0, self._usable_until - now)),
                 "issuer_error": self.last_error}
 
     def _refresh(self, wait):
