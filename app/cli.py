@@ -264,6 +264,48 @@ def token_create(email, role, organisation, expires_days, environment):
     click.echo(issued["token"])
 
 
+@main.group()
+def oots():
+    """The EU OOTS binding: signed answers (TDD 2.0 § 3.6.2)."""
+
+
+@oots.command("verify-answer", with_appcontext=False)
+@click.argument("body", type=click.Path(exists=True, dir_okay=False))
+@click.argument("headers", type=click.Path(exists=True, dir_okay=False))
+@click.option("--trust", "trusted", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A PEM certificate the chain must end in (repeatable); without it the "
+                   "chain is checked but not anchored.")
+def oots_verify_answer(body, headers, trusted):
+    """Verify a signed OOTS answer: BODY holds its bytes, HEADERS its header lines ("name:
+    value", e.g. from `curl -D`). Prints the signer; exit code 1 when it does not verify."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from .oots import response_signature
+
+    fields = {}
+    with open(headers, encoding="latin-1") as lines:
+        for line in lines:
+            name, sep, value = line.partition(":")
+            if sep and not name.startswith("HTTP/"):
+                fields[name.strip()] = value.strip()
+    anchors = []
+    for path in trusted:
+        with open(path, "rb") as pem:
+            anchors += [c.public_bytes(Encoding.DER)
+                        for c in x509.load_pem_x509_certificates(pem.read())]
+    with open(body, "rb") as data:
+        content = data.read()
+    try:
+        verified = response_signature.verify(content, fields, trusted=anchors)
+    except response_signature.SignatureInvalid as invalid:
+        click.echo(f"not verified: {invalid}", err=True)
+        sys.exit(1)
+    click.echo(f"verified: signed by {verified.signer} at {verified.signed_at.isoformat()}")
+    click.echo("chain: " + " <- ".join(verified.chain)
+               + ("" if verified.anchored else " (not anchored: no --trust given)"))
+
+
 @main.group(name="signing-key")
 def signing_key():
     """Keys that sign competence answers (SIGNING_KEYS)."""
