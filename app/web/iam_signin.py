@@ -93,6 +93,9 @@ def iam_callback():
     try:
         claims = iam.verify_id_token(answer["id_token"], config["IAM_WEB_CLIENT_ID"],
                                      flow["nonce"])
+        # A person, not a machine client: named as issuer and subject, as the session
+        # names them afterwards (sessions.load_visitor).
+        claims.pop("client_id", None)
         actor = iam.actor(get_conn(), claims)
     except Unauthorized:
         return _refused(401, "Die Anmeldebestätigung von IAM-B war nicht gültig. Bitte melden "
@@ -102,7 +105,7 @@ def iam_callback():
                              "regmap, die diese Seiten öffnet (" + refusal.detail + "). "
                              "Wenden Sie sich an die Administration Ihrer Behörde.")
     sessions.start(actor)
-    return redirect(flow["next"] or url_for("web.account"), 303)
+    return redirect(safe_next(flow["next"]) or url_for("web.account"), 303)
 
 
 def logout_url():
