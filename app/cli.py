@@ -433,8 +433,11 @@ def offers_import(file, dry_run):
 @main.command()
 @click.option("--bind", default="127.0.0.1:8080", show_default=True)
 @click.option("--workers", default=4, show_default=True, type=int)
-def serve(bind, workers):
-    """Serve the API with gunicorn (several workers)."""
+@click.option("--server", type=click.Choice(["gunicorn", "granian"]), default="gunicorn",
+              show_default=True, help="granian: a Rust HTTP server, faster on the hot paths; "
+              "README 'One machine and many' says what differs.")
+def serve(bind, workers, server):
+    """Serve the API with gunicorn or granian (several workers)."""
     config = Config.from_env()
     env = dict(os.environ, DATABASE_URL=resolve_database_url(config))
     # Prometheus multiprocess mode: every worker writes its metrics here, /metrics sums them.
@@ -442,7 +445,15 @@ def serve(bind, workers):
     shutil.rmtree(metrics_dir, ignore_errors=True)
     os.makedirs(metrics_dir)
     env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable),
-                                                        "gunicorn")
-    os.execve(gunicorn, [gunicorn, "--config", "python:app.gunicorn_conf", "--bind", bind,
-                         "--workers", str(workers), "app.wsgi:app"], env)
+    program = shutil.which(server) or os.path.join(os.path.dirname(sys.executable), server)
+    if server == "gunicorn":
+        os.execve(program, [program, "--config", "python:app.gunicorn_conf", "--bind", bind,
+                            "--workers", str(workers), "app.wsgi:app"], env)
+    host, _, port = bind.rpartition(":")
+    # The hooks of gunicorn_conf live in app/granian_wsgi.py; its access log replaces
+    # granian's (which cannot show the request id answered).
+    os.execve(program, [program, "--interface", "wsgi", "--host", host.strip("[]") or "127.0.0.1",
+                        "--port", port, "--workers", str(workers),
+                        "--blocking-threads", str(config.GUNICORN_THREADS),
+                        "--respawn-failed-workers", "--no-access-log",
+                        "--workers-kill-timeout", "20", "app.granian_wsgi:app"], env)

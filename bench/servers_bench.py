@@ -4,7 +4,6 @@ hello, a plain WSGI hello (no Flask: the ceiling of a Python answer), competence
 logged permission check, one after the other in one run; all servers 2 workers on the same
 2 cores as wrk and the database.
 
-    .venv/bin/pip install -e '.[bench]'   # granian
     .venv/bin/python bench/servers_bench.py
 Needs wrk and a database (DATABASE_URL, else the embedded one); seeds the demo catalogue and
 the permission of bench/hot_paths_bench.py. DURATION (10s) and CONNECTIONS (8) override.

@@ -43,12 +43,14 @@ def prepare(url, demo=True):
 
 
 @contextmanager
-def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None):
+def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None,
+            server="gunicorn", stdout=None):
     """`regmap serve` on a free port against `url`, with a VAR_DIR (search index, metrics)
     of its own: `work_dir`; its base URL once /readyz answers. Its stderr is kept in
     `work_dir`/gunicorn.log. At the end `stop` goes to its whole process group, as Ctrl-C
     in a terminal sends SIGINT to every process of the foreground job. `port`: one chosen
-    before (a provider must know the redirect URI), else a free one."""
+    before (a provider must know the redirect URI), else a free one. `server`: what
+    `regmap serve --server` runs; `stdout`: a file for its access log (else dropped)."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -63,8 +65,9 @@ def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None):
     with open(log, "wb") as log_file:
         # The access log goes to stdout: not kept.
         process = subprocess.Popen(
-            [str(regmap), "serve", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
+            [str(regmap), "serve", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+             "--server", server],
+            cwd=REPO_ROOT, env=env, stdout=stdout or subprocess.DEVNULL, stderr=log_file,
             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -76,7 +79,7 @@ def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None):
             except (requests.ConnectionError, requests.Timeout):
                 pass  # still booting
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("gunicorn did not start: "
+                raise RuntimeError(f"{server} did not start: "
                                    + log.read_text(errors="replace")[-2000:])
             time.sleep(0.1)
         yield base

@@ -67,7 +67,7 @@ def test_a_module_outside_every_layer_breaks_the_contracts(tmp_path):
 
 def test_only_app_factory_entry_points_and_settings_live_directly_in_app():
     assert sorted(p.name for p in APP.glob("*.py")) == [
-        "__init__.py", "cli.py", "config.py", "gunicorn_conf.py", "wsgi.py"]
+        "__init__.py", "cli.py", "config.py", "granian_wsgi.py", "gunicorn_conf.py", "wsgi.py"]
 
 
 def test_only_routes_web_pages_and_the_http_boundary_read_the_request():
