@@ -9,8 +9,11 @@ needs (a consumer, a permission; idempotent). DURATION (10s), CONNECTIONS (8), W
 RUNS (3) and writes_bench's WRITES_PER_SECOND (6) override the defaults; RUNS rounds of
 hello, each path quiet and each path with writes, medians reported (hello alone moved
 between 6,717 and 8,744 req/s across the runs of 2026-12-07). regmap runs as `regmap serve`
-does (app/gunicorn_conf.py: gthread, 16 threads), with the limits out of reach.
+does (app/gunicorn_conf.py: gthread, 16 threads), or with SERVER=granian as
+`regmap serve --server granian` does (app/granian_wsgi.py, its access log included, 16
+blocking threads), with the limits out of reach.
 """
+import functools
 import json
 import os
 import statistics
@@ -27,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
 from app.db.pool import resolve_database_url  # noqa: E402
-from bench.harness import gunicorn, lua_paths, regmap, wrk  # noqa: E402
+from bench.harness import granian, gunicorn, lua_paths, regmap, wrk  # noqa: E402
 from bench.writes_bench import Writer, _patch  # noqa: E402
 
 EVIDENCE_TYPES = ("meldebescheinigung", "gewerbeanzeige", "fahrzeugdaten-zb1")
@@ -35,6 +38,7 @@ DURATION = os.environ.get("DURATION", "10s")
 CONNECTIONS = int(os.environ.get("CONNECTIONS", "8"))
 WORKERS = int(os.environ.get("WORKERS", "2"))
 RUNS = int(os.environ.get("RUNS", "3"))
+SERVER = os.environ.get("SERVER", "gunicorn")
 HELLO = "bare Flask hello (2 sync workers)"
 API = "/api/v1"
 CONSUMER, SERVICE, KFZ = "bench-parkamt", "bewohnerparkausweis", "fahrzeugdaten-zb1"
@@ -119,14 +123,16 @@ def main():
                                              if role == "provider_admin" else []), env=env)
               for role in ("routing", "data_manager", "provider_admin")}
     bearer = {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
-    print(f"hello: gunicorn {WORKERS} sync workers; regmap: gunicorn {WORKERS} gthread "
-          f"workers x 16 threads; wrk 2 threads, {CONNECTIONS} connections, {DURATION} each")
+    print(f"hello: gunicorn {WORKERS} sync workers; regmap: {SERVER} {WORKERS} workers x 16 "
+          f"threads; wrk 2 threads, {CONNECTIONS} connections, {DURATION} each")
+    serve = (functools.partial(granian, "app.granian_wsgi:app", blocking_threads=16)
+             if SERVER == "granian" else functools.partial(gunicorn, "app.wsgi:app"))
     runs = {}  # name -> one wrk result per round
     writes = {"done": 0, "seconds": 0.0, "failed": []}
     with gunicorn("bench.hello_app:app", 18201, "/hello", workers=WORKERS,
                   worker_class="sync") as hello, \
-            gunicorn("app.wsgi:app", 18202, "/readyz", workers=WORKERS,
-                     env={"DATABASE_URL": env["DATABASE_URL"]}) as api:
+            serve(18202, "/readyz", workers=WORKERS,
+                  env={"DATABASE_URL": env["DATABASE_URL"]}) as api:
         permission = prepare(api, bearer["data_manager"])
         for script in paths.values():  # warm every worker's indexes and answers
             wrk(api, connections=CONNECTIONS, duration="3s", script=script,
@@ -169,7 +175,7 @@ def main():
     for name in paths:
         ratio = median(f"{name}, with writes", "rps") / median(f"{name}, quiet", "rps")
         print(f"{name:<20} with writes / quiet: {ratio:4.2f}")
-    (ROOT / "bench" / "results" / "hot_paths.json").write_text(json.dumps(
+    (ROOT / "bench" / "results" / f"hot_paths_{SERVER}.json").write_text(json.dumps(
         {"runs": runs, "writes": writes}, indent=2))
 
 
