@@ -1,6 +1,7 @@
 """Shared by the Python benchmarks: start gunicorn servers, run wrk, read its numbers."""
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -103,3 +104,17 @@ def wrk(url, *, connections=8, duration="15s", script=None, threads=2, headers=N
             "p50_ms": latency("50"), "p99_ms": latency("99"),
             "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
             "requests": int(re.search(r"(\d+) requests in", out).group(1))}
+
+
+def print_medians(runs, baseline, width=36):
+    """One line per run name of `runs` ({name: [wrk result per round]}): median req/s (× the
+    baseline run's), p50, p99 and the non-2xx count; returns median(name, key)."""
+    def median(name, key):
+        return statistics.median(r[key] for r in runs[name])
+    base = median(baseline, "rps")
+    for name in runs:
+        rps = median(name, "rps")
+        print(f"{name:<{width}} {rps:>8.0f} req/s ({rps / base:4.2f}x)  "
+              f"p50 {median(name, 'p50_ms'):6.2f} ms  p99 {median(name, 'p99_ms'):6.2f} ms  "
+              f"non-2xx {sum(r['non_2xx'] for r in runs[name])}")
+    return median

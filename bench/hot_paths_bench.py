@@ -16,7 +16,6 @@ blocking threads), with the limits out of reach.
 import functools
 import json
 import os
-import statistics
 import sys
 import threading
 import time
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import Config  # noqa: E402
 from app.db.pool import resolve_database_url  # noqa: E402
-from bench.harness import granian, gunicorn, lua_paths, regmap, wrk  # noqa: E402
+from bench.harness import granian, gunicorn, lua_paths, print_medians, regmap, wrk  # noqa: E402
 from bench.writes_bench import Writer, _patch  # noqa: E402
 
 EVIDENCE_TYPES = ("meldebescheinigung", "gewerbeanzeige", "fahrzeugdaten-zb1")
@@ -161,15 +160,8 @@ def main():
                 if writers:
                     writes["seconds"] += time.monotonic() - started
 
-    def median(name, key):
-        return statistics.median(r[key] for r in runs[name])
-    baseline = median(HELLO, "rps")
     print(f"median of {RUNS} rounds")
-    for name in runs:
-        rps = median(name, "rps")
-        print(f"{name:<36} {rps:>8.0f} req/s ({rps / baseline:4.2f}x)  "
-              f"p50 {median(name, 'p50_ms'):6.2f} ms  p99 {median(name, 'p99_ms'):6.2f} ms  "
-              f"non-2xx {sum(r['non_2xx'] for r in runs[name])}")
+    median = print_medians(runs, HELLO, width=36)
     print(f"writes while 'with writes' ran: {writes['done'] / writes['seconds']:.1f}/s, "
           f"failed {writes['failed'][:10]}")
     for name in paths:

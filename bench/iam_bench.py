@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from app.access.iam import Iam, IamSettings  # noqa: E402
 from app.config import Config  # noqa: E402
 from app.db.pool import resolve_database_url  # noqa: E402
-from bench.harness import gunicorn, regmap, wrk  # noqa: E402
+from bench.harness import gunicorn, print_medians, regmap, wrk  # noqa: E402
 from bench.hot_paths_bench import scripts  # noqa: E402
 from bench.writes_bench import Writer  # noqa: E402
 from tests import iam  # noqa: E402
@@ -141,15 +141,8 @@ def main():
     finally:
         provider.stop()
 
-    def median(name, key):
-        return statistics.median(r[key] for r in runs[name])
-    baseline = median(HELLO, "rps")
     print(f"median of {RUNS} rounds")
-    for name in runs:
-        rps = median(name, "rps")
-        print(f"{name:<40} {rps:>8.0f} req/s ({rps / baseline:4.2f}x hello)  "
-              f"p50 {median(name, 'p50_ms'):6.2f} ms  p99 {median(name, 'p99_ms'):6.2f} ms  "
-              f"non-2xx {sum(r['non_2xx'] for r in runs[name])}")
+    median = print_medians(runs, HELLO, width=40)
     for phase in ("quiet", "with writes"):
         ratio = (median(f"competence, IAM-B token, {phase}", "rps")
                  / median(f"competence, own token, {phase}", "rps"))
