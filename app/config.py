@@ -66,6 +66,10 @@ class Config:
     # /.well-known/jwks.json. SIGN_ANSWERS: "on-request" (Accept-Signature) or "always".
     SIGNING_KEYS: str = ""
     SIGN_ANSWERS: str = "on-request"
+    # EU OOTS TDD 2.0 answers name Semantic Repository URIs of this environment (production;
+    # acceptance: https://sr.acc.oots.tech.ec.europa.eu/): the catalogue keeps them in the
+    # 1.x form (https://sr.oots.tech.europa.eu/...), which 1.x answers carry unchanged.
+    OOTS_SEMANTIC_REPOSITORY: str = "https://sr.oots.tech.ec.europa.eu/"
     # IAM für Behörden (README "Identities from IAM-B"): JWT access tokens of this issuer are
     # accepted beside regmap's own tokens (empty: own tokens only). Keys come from the
     # issuer's OpenID configuration and are kept for their HTTP cache lifetime, and for
@@ -154,6 +158,9 @@ class Config:
             config.SEARCH_INDEX_DIR = f"{config.VAR_DIR}/search"
         if config.SIGN_ANSWERS not in ("on-request", "always"):
             raise ValueError("SIGN_ANSWERS: on-request or always")
+        if not (config.OOTS_SEMANTIC_REPOSITORY.startswith("https://")
+                and config.OOTS_SEMANTIC_REPOSITORY.endswith("/")):
+            raise ValueError("OOTS_SEMANTIC_REPOSITORY: an https URL ending in /")
         if not config.PROBLEM_BASE_URL.endswith("/"):
             config.PROBLEM_BASE_URL += "/"
         return config

@@ -27,6 +27,7 @@ class EuRequirements(Collection):
         return {
             "code": row["code"], "identifier": row["identifier"],
             "name": {"en": row["name_en"], "de": row["name_de"]},
+            "description": {"en": row["description_en"], "de": row["description_de"]},
             "reference_frameworks": row["reference_frameworks"],
             "evidence_type_lists": [
                 {**lst, "evidence_types": codes[i] if i < len(codes) else []}
@@ -37,7 +38,7 @@ class EuRequirements(Collection):
 
     def editable(self, row):
         doc = self.document(row, None)
-        return {k: doc[k] for k in ("identifier", "name", "reference_frameworks",
+        return {k: doc[k] for k in ("identifier", "name", "description", "reference_frameworks",
                                     "evidence_type_lists", "status")}
 
     def prepare(self, refs, actor, data, current=None):
@@ -56,10 +57,11 @@ class EuRequirements(Collection):
                 f"reference_frameworks: unknown area keys {', '.join(unknown)}",
                 errors=[param_error("reference_frameworks", "body", f"unknown area key '{k}'")
                         for k in unknown])
-        name = data["name"]
+        name, description = data["name"], data.get("description") or {}
         return {"code": current["code"] if current else data["code"],
                 "identifier": data["identifier"], "name_en": name["en"],
-                "name_de": name.get("de"), "reference_frameworks": frameworks,
+                "name_de": name.get("de"), "description_en": description.get("en"),
+                "description_de": description.get("de"), "reference_frameworks": frameworks,
                 "evidence_type_lists": lists,
                 "status": data.get("status") or (current or {}).get("status") or "active",
                 "illustrative": illustrative(data, current)}

@@ -12,6 +12,11 @@ LEVELS_OF_ASSURANCE = ("Low", "Substantial", "High")
 # JurisdictionLevel-CodeList.gc, by the level of the area an offer covers.
 JURISDICTION_LEVEL = {"federation": "Country", "land": "NUTS1", "regierungsbezirk": "NUTS2",
                       "kreis": "NUTS3", "gemeindeverband": "LAU", "municipality": "LAU"}
+# The versions of the OOTS Exchange Data Model an access service may declare it speaks
+# (DSD `AccessService/ConformsTo`): the EDM identifier follows the minor TDD version (1.0 to
+# 1.2, and 2.0 for TDD 2.0.0 and 2.0.1), as the oots-france notes `versions_tdd.md` (commit
+# f47b6a49, Apache-2.0) read from the TDD releases.
+EDM_VERSIONS = ("oots-edm:v1.0", "oots-edm:v1.1", "oots-edm:v1.2", "oots-edm:v2.0")
 # The countries a query's `country-code` may name: ISO 3166-1 alpha-2 (the authority the SDG
 # metadata profile names for country codes) of the states taking part in OOTS, the EU member
 # states and the EEA EFTA states (Iceland, Liechtenstein, Norway). Anything else is "invalid
@@ -32,6 +37,9 @@ CONCEPT_TYPES = ("Codelist", "String", "Date", "Boolean")
 # Procedures-CodeList.gc: the online procedures of Annex II of Regulation (EU) 2018/1724
 # (Single Digital Gateway), the procedures OOTS serves.
 PROCEDURES = {
+    # Not an Annex II procedure: the code TDD 1.1.2 (April 2025) admits for production smoke
+    # tests (Schematron R-EB-REQ-C012 and others); the label is regmap's.
+    "00": "Production smoke test of a Member State",
     "R1": "Requesting a birth certificate",
     "S1": "Requesting proof of residence",
     "T1": "Applying for a tertiary education study financing, such as study grants and loans "
@@ -65,4 +73,14 @@ PROCEDURES = {
           "employee, excluding procedures for the collective termination of employee "
           "contracts",
     "X6": "Payment of social contributions for employees",
+}
+# The procedures of TDD 2.0 that 1.x does not know: the codes the Commission's 2.0 Evidence
+# Broker answers with (tests/oots/tdd-2.0-captured/eb_requirements_catalogue.xml, captured
+# 2026 by oots-france, Apache-2.0), labelled with the English titles of the frameworks there
+# (the 2.0 code list file itself is not available here). A 1.x answer names none of them.
+PROCEDURES_2_0 = {
+    **PROCEDURES,
+    "AM1": "Recognition of foreign professional qualification",
+    "X10": "Notification of a data intermediation services provider",
+    "X11": "Registration as a data altruism organisation recognised in the Union",
 }

@@ -2,6 +2,7 @@
 from ..access.policy import sees_contact, visible_statuses
 from ..http.errors import ValidationFailed, param_error
 from ..values.folding import fold
+from . import oots_codes
 from .collection import Collection
 from .queries import common
 from .queries import organisations as queries
@@ -18,6 +19,25 @@ def slug_from_name(conn, name):
     return code
 
 
+def edm_versions(data, current):
+    """The EDM versions the organisation's access point speaks, in code-list order; without
+    an eDelivery party id it has no access point, so none."""
+    if not data.get("edelivery_party_id"):
+        # Versions carried over from the current state go with the party id they need.
+        if data.get("edm_versions") and \
+                data["edm_versions"] != (current or {}).get("edm_versions"):
+            raise ValidationFailed(
+                "edm_versions: needs an edelivery_party_id",
+                errors=[param_error("edm_versions", "body",
+                                    "an organisation without an eDelivery party id has no "
+                                    "access point")])
+        return []
+    given = data.get("edm_versions")
+    if given is None:
+        given = (current or {}).get("edm_versions") or []
+    return [v for v in oots_codes.EDM_VERSIONS if v in given]
+
+
 class Organisations(Collection):
     name, what, table = "organisations", "organisation", "organisation"
     public_statuses = ("active", "suspended", "retired")
@@ -31,8 +51,8 @@ class Organisations(Collection):
     def document(self, row, actor):
         doc = {k: row[k] for k in ("code", "name", "abbreviation", "kind", "seat_ags",
                                    "dvdv_key", "name_en", "address", "edelivery_party_id",
-                                   "status", "illustrative", "version", "created_at",
-                                   "updated_at")}
+                                   "edm_versions", "status", "illustrative", "version",
+                                   "created_at", "updated_at")}
         doc["seat_name"] = row["seat_name"]
         if sees_contact(actor, row["id"]):
             doc["contact"] = row["contact"]
@@ -41,7 +61,7 @@ class Organisations(Collection):
     def editable(self, row):
         return {k: row[k] for k in ("name", "abbreviation", "kind", "seat_ags", "contact",
                                     "dvdv_key", "name_en", "address", "edelivery_party_id",
-                                    "status")}
+                                    "edm_versions", "status")}
 
     def prepare(self, refs, actor, data, current=None):
         seat = data.get("seat_ags")
@@ -56,6 +76,7 @@ class Organisations(Collection):
                 "dvdv_key": data.get("dvdv_key"), "name_en": data.get("name_en"),
                 "address": data.get("address"),
                 "edelivery_party_id": data.get("edelivery_party_id"),
+                "edm_versions": edm_versions(data, current),
                 "status": data.get("status") or (current or {}).get("status") or "active",
                 "illustrative": illustrative(data, current)}
 

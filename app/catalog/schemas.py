@@ -144,6 +144,12 @@ class OrganisationCreateSchema(Strict):
     edelivery_party_id = ma.fields.Nested(PartyIdSchema, allow_none=True, metadata={
         "description": "how OOTS addresses the organisation (evidence provider or "
                        "Intermediäre Plattform)"})
+    edm_versions = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(oots_codes.EDM_VERSIONS)),
+        validate=validate.Length(max=len(oots_codes.EDM_VERSIONS)), metadata={
+            "description": "the OOTS EDM versions its eDelivery access point speaks (DSD "
+                           "AccessService/ConformsTo; needs edelivery_party_id)",
+            "example": ["oots-edm:v1.2", "oots-edm:v2.0"]})
     status = ma.fields.String(validate=validate.OneOf(("pending", "active", "suspended")))
 
 
@@ -160,6 +166,7 @@ class OrganisationSchema(Versioned):
     name_en = ma.fields.String(allow_none=True)
     address = ma.fields.Dict(allow_none=True)
     edelivery_party_id = ma.fields.Dict(allow_none=True)
+    edm_versions = ma.fields.List(ma.fields.String())
 
 
 class OrganisationQueryArgsSchema(CatalogQueryArgsSchema):
@@ -322,6 +329,10 @@ class DistributionSchema(Strict):
         "description": "the data model the distribution conforms to"})
     transformation = uri_field(metadata={
         "description": "a subset of that data model (needs conforms_to)"})
+    language = ma.fields.String(validate=validate.Regexp(
+        r"^[A-Z]{2}$", error="an ISO 639-1 language code in capitals, e.g. DE"), metadata={
+        "description": "the language of the evidence (OOTS TDD 2.0 answers name it)",
+        "example": "DE"})
 
     OPENAPI_RULES = {"anyOf": [{"not": {"required": ["transformation"]}},
                                {"required": ["conforms_to"]}]}
@@ -455,8 +466,10 @@ class ReferenceFrameworkSchema(Strict):
     title = ma.fields.Nested(LocalizedSchema, required=True)
     description = ma.fields.Nested(LocalizedSchema)
     procedure = ma.fields.String(required=True,
-                                 validate=validate.OneOf(sorted(oots_codes.PROCEDURES)),
-                                 metadata={"description": "Procedures code list (SDG Annex II)",
+                                 validate=validate.OneOf(sorted(oots_codes.PROCEDURES_2_0)),
+                                 metadata={"description": "Procedures code list (SDG Annex II; "
+                                                          "TDD 2.0 codes are left out of 1.x "
+                                                          "answers)",
                                            "example": "R1"})
     jurisdiction = ma.fields.String(required=True, validate=validate.Regexp(
         identifiers.anchored(identifiers.FEDERATION_OR_LAND), error="DE or a Land key"),
@@ -477,6 +490,8 @@ class EuRequirementCreateSchema(Strict):
     identifier = uri_field(required=True, metadata={
         "description": "the requirement's URI in the OOTS Semantic Repository"})
     name = ma.fields.Nested(EnglishTitleSchema, required=True)
+    description = ma.fields.Nested(LocalizedSchema, allow_none=True, metadata={
+        "description": "what the requirement asks for (OOTS TDD 2.0 answers carry it)"})
     reference_frameworks = ma.fields.List(ma.fields.Nested(ReferenceFrameworkSchema),
                                           validate=validate.Length(max=50))
     evidence_type_lists = ma.fields.List(ma.fields.Nested(EvidenceTypeListSchema),
@@ -489,12 +504,13 @@ class EuRequirementSchema(Versioned):
     code = ma.fields.String(required=True)
     identifier = ma.fields.String(required=True)
     name = ma.fields.Dict(required=True)
+    description = ma.fields.Dict()
     reference_frameworks = ma.fields.List(ma.fields.Dict())
     evidence_type_lists = ma.fields.List(ma.fields.Dict())
 
 
 class EuRequirementQueryArgsSchema(CatalogQueryArgsSchema):
-    procedure = ma.fields.String(validate=validate.OneOf(sorted(oots_codes.PROCEDURES)))
+    procedure = ma.fields.String(validate=validate.OneOf(sorted(oots_codes.PROCEDURES_2_0)))
     evidence_type = ma.fields.String(validate=CODE)
 
 

@@ -95,9 +95,10 @@ def _reaches_answers(conn, change):
 answers = AnswerCache()
 
 
-def cache_key(pairs):
-    """The query as the cache knows it: the same parameters in any order are one query."""
-    return (berlin_today(), tuple(sorted(pairs)))
+def cache_key(pairs, accept_version):
+    """The query as the cache knows it: the same parameters in any order, asked in the same
+    version, are one query."""
+    return (berlin_today(), (accept_version or "").strip(), tuple(sorted(pairs)))
 
 
 def version(app, conn_factory):
@@ -118,11 +119,12 @@ class OotsFastPath:
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "GET":
             pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-            found = answers.get(self._version(), cache_key(pairs))
+            found = answers.get(self._version(),
+                                cache_key(pairs, environ.get("HTTP_ACCEPT_VERSION")))
             if found is not None:
-                status, body = found
+                status, body, media_type = found
                 start_response(_STATUS_LINES[status], [
-                    ("Content-Type", "application/xml; charset=utf-8"),
+                    ("Content-Type", media_type),
                     ("Content-Length", str(len(body))),
                     (REQUEST_ID_HEADER, request_id_of(environ))])
                 return [body]

@@ -10,7 +10,12 @@ API follows too: missing → DSD:ERR:0005 naming it; the second query, carrying 
 Offers are grouped into one DataServiceEvidenceType per evidence type, distributions, level
 of assurance and jurisdiction context; each (offer, area) is one AccessService whose
 Publisher is the provider with that area as its jurisdiction. Identifiers of the groups are
-derived (UUID 5) from what they group, so the same catalogue gives the same identifiers."""
+derived (UUID 5) from what they group, so the same catalogue gives the same identifiers.
+
+In TDD 2.0 each AccessService declares the EDM versions its access point speaks (the
+organisation's `edm_versions`; one that declares none is not offered in 2.0), and the
+optional `specification` parameter keeps the access services that declare that version —
+before the two-step dialogue, so DSD:ERR:0001 then means "nobody speaks it"."""
 import json
 import uuid
 
@@ -18,12 +23,13 @@ from ..areas.keys import ancestor_keys
 from ..catalog import oots_codes, user_attributes
 from ..values import identifiers
 from ..values.dates import berlin_today
-from . import documents, queries
+from . import documents, queries, versions
 from .errors import RegRepException
 
 QUERY_ID = "urn:fdc:oots:dsd:ebxml-regrep:queries:dataservices-by-evidencetype-and-jurisdiction"
 PARAMETERS = ("evidence-type-classification", "country-code", "jurisdiction-admin-l2",
               "jurisdiction-admin-l3", "jurisdiction-context-id")
+PARAMETERS_2_0 = (*PARAMETERS, "specification")
 # uuid5 namespace of regmap's DSD identifiers (itself uuid5(NAMESPACE_URL, "regmap dsd")).
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regmap.example/oots/dsd")
 _IS_AGS = identifiers.matcher(identifiers.AGS)
@@ -31,7 +37,7 @@ _IS_NUTS = identifiers.matcher(identifiers.NUTS_DE)
 _LEVEL_ORDER = ("Country", "NUTS1", "NUTS2", "NUTS3", "LAU")
 
 
-def search(conn, args, *, illustrative):
+def search(conn, args, *, illustrative, version=versions.V1, repository=None):
     """The registry objects of a successful answer; RegRepException otherwise. `args`:
     {name: [values]} of the query string, queryId removed."""
     for name, values in args.items():
@@ -43,11 +49,15 @@ def search(conn, args, *, illustrative):
             raise RegRepException("DSD:ERR:0003", name)
     if not oots_codes.is_country(args["country-code"]):
         raise RegRepException("DSD:ERR:0006", "country-code")
-    types = queries.evidence_types_by_classification(conn, args["evidence-type-classification"])
+    classification_uri = args["evidence-type-classification"]
+    if version == versions.V2:
+        classification_uri = versions.from_2_0(classification_uri, repository)
+    types = queries.evidence_types_by_classification(conn, classification_uri)
     if not types:
         raise RegRepException("DSD:ERR:0002", args["evidence-type-classification"])
     concepts = {c["identifier"]: c for t in types for c in t["classification_concepts"]}
-    unknown = sorted(set(args) - set(PARAMETERS) - set(concepts))
+    known = PARAMETERS_2_0 if version == versions.V2 else PARAMETERS
+    unknown = sorted(set(args) - set(known) - set(concepts))
     if unknown:
         raise RegRepException("DSD:ERR:0003", ", ".join(unknown))
     classification = {}
@@ -62,6 +72,7 @@ def search(conn, args, *, illustrative):
         if row is None:
             raise RegRepException("DSD:ERR:0006", "jurisdiction-context-id")
         context = row["code"]
+    speaks = _speaks(version, args.get("specification"))
     if args["country-code"] != "DE":
         raise RegRepException("DSD:ERR:0001",
                               f"this directory serves DE, not {args['country-code']}")
@@ -73,7 +84,7 @@ def search(conn, args, *, illustrative):
         offers = [o for o in queries.published_offers(
                       conn, evidence_type["id"], today=today, illustrative=illustrative,
                       at_keys=at_keys, below_key=below)
-                  if _distributions(o, evidence_type)]
+                  if _distributions(o, evidence_type) and speaks(o)]
         needs_context, needs_concepts = user_attributes.missing(
             [(o["jurisdiction_context"], o["classification"]) for o in offers],
             context, classification)
@@ -87,6 +98,18 @@ def search(conn, args, *, illustrative):
         raise RegRepException("DSD:ERR:0001", "no German data service serves this evidence "
                                               "type for the jurisdiction and attributes given")
     return groups
+
+
+def _speaks(version, specification):
+    """Which offers an answer in `version` may name: in 2.0, those whose access service
+    declares an EDM version (`specification`, if given)."""
+    if version != versions.V2:
+        return lambda offer: True
+    if specification is not None and specification not in oots_codes.EDM_VERSIONS:
+        raise RegRepException("DSD:ERR:0006", "specification")
+    if specification is None:
+        return lambda offer: bool(offer["access_edm_versions"])
+    return lambda offer: specification in offer["access_edm_versions"]
 
 
 def _jurisdiction(conn, args, today):
@@ -166,6 +189,8 @@ def _groups(conn, evidence_type, chosen):
             group["levels"].add(oots_codes.JURISDICTION_LEVEL[offer["area_levels"][i]])
             group["services"].append({
                 "party_id": offer["access_party_id"],
+                "name": {"en": offer["access_name_en"] or offer["access_name"]},
+                "edm_versions": offer["access_edm_versions"],
                 "publisher": {
                     "party_id": offer["provider_party_id"],
                     "name": {"en": offer["provider_name_en"] or offer["provider_name"]},

@@ -9,13 +9,21 @@
 
 Answers come from the EU requirements of the catalogue (catalog/eu_requirements.py). A
 framework's jurisdiction is DE or a Land (NUTS 1); it applies to a jurisdiction asked about
-at or below it."""
+at or below it.
+
+TDD 2.0 asks differently (the Commission's query interface, oots-france `carte_des_tdd.md`):
+the requirements query takes `procedure-id`, `country-code` and `return-incomplete`, all
+optional (none: the whole German catalogue); the evidence-types query `requirement-id` and an
+optional `country-code`; neither takes the 1.x jurisdiction levels. `return-incomplete=true`
+also returns requirements no German evidence type the EU can name satisfies yet (regmap's
+reading of "incomplete"; by default they are left out, as a requester can do nothing with
+them)."""
 import uuid
 
 from ..catalog import oots_codes
 from ..values import identifiers
 from ..values.dates import berlin_today
-from . import queries
+from . import queries, versions
 from .errors import RegRepException
 
 REQUIREMENTS_QUERY = \
@@ -28,7 +36,9 @@ _IS_AGS = identifiers.matcher(identifiers.AGS)
 _IS_NUTS = identifiers.matcher(identifiers.NUTS_DE)
 
 
-def requirements(conn, args, *, illustrative):
+def requirements(conn, args, *, illustrative, version=versions.V1, repository=None):
+    if version == versions.V2:
+        return _requirements_2_0(conn, args, illustrative)
     args = _single(args, ("procedure-id", *_JURISDICTION),
                    required=("procedure-id", "country-code"))
     if args["procedure-id"] not in oots_codes.PROCEDURES:
@@ -46,14 +56,22 @@ def requirements(conn, args, *, illustrative):
     return found
 
 
-def evidence_types(conn, args, *, illustrative):
-    args = _single(args, ("requirement-id", *_JURISDICTION),
-                   required=("requirement-id", "country-code"))
-    row = queries.eu_requirement_by_identifier(conn, args["requirement-id"], illustrative)
+def evidence_types(conn, args, *, illustrative, version=versions.V1, repository=None):
+    if version == versions.V2:
+        args = _single(args, ("requirement-id", "country-code"), required=("requirement-id",))
+        identifier = versions.from_2_0(args["requirement-id"], repository)
+        keys = _country_2_0(args)
+    else:
+        args = _single(args, ("requirement-id", *_JURISDICTION),
+                       required=("requirement-id", "country-code"))
+        identifier = args["requirement-id"]
+    row = queries.eu_requirement_by_identifier(conn, identifier, illustrative)
     if row is None:
         raise RegRepException("EB:ERR:0002", args["requirement-id"])
-    keys = _jurisdiction(conn, args)
-    frameworks = _frameworks(conn, row, keys, None)
+    if version == versions.V2:
+        frameworks = _frameworks(conn, row, keys, None, oots_codes.PROCEDURES_2_0)
+    else:
+        frameworks = _frameworks(conn, row, _jurisdiction(conn, args), None)
     lists = []
     for lst, types in zip(row["evidence_type_lists"],
                           queries.evidence_types_of_lists(
@@ -68,6 +86,39 @@ def evidence_types(conn, args, *, illustrative):
         raise RegRepException("EB:ERR:0001", "no German evidence type satisfies this "
                                              "requirement in the jurisdiction given")
     return [{**_document(row, frameworks), "evidence_type_lists": lists}]
+
+
+def _requirements_2_0(conn, args, illustrative):
+    args = _single(args, ("procedure-id", "country-code", "return-incomplete"), required=())
+    procedure = args.get("procedure-id")
+    if procedure is not None and procedure not in oots_codes.PROCEDURES_2_0:
+        raise RegRepException("EB:ERR:0005", "procedure-id")
+    keys = _country_2_0(args)
+    incomplete = args.get("return-incomplete", "false")
+    if incomplete not in ("true", "false"):
+        raise RegRepException("EB:ERR:0003", "return-incomplete: true or false")
+    found = []
+    for row in queries.eu_requirements(conn, procedure=procedure, illustrative=illustrative):
+        if not row["has_evidence_types"] and incomplete == "false":
+            continue
+        frameworks = _frameworks(conn, row, keys, procedure, oots_codes.PROCEDURES_2_0)
+        if frameworks:
+            found.append(_document(row, frameworks))
+    if not found:
+        raise RegRepException("EB:ERR:0001", "no German requirement answers the query")
+    return found
+
+
+def _country_2_0(args):
+    """2.0's optional country: DE (or none) answers from the whole German catalogue."""
+    country = args.get("country-code")
+    if country is None:
+        return None
+    if not oots_codes.is_country(country):
+        raise RegRepException("EB:ERR:0006", "country-code")
+    if country != "DE":
+        raise RegRepException("EB:ERR:0001", f"this broker serves DE, not {country}")
+    return None
 
 
 def _single(args, known, required):
@@ -106,11 +157,12 @@ def _jurisdiction(conn, args):
     return None
 
 
-def _frameworks(conn, row, keys, procedure):
+def _frameworks(conn, row, keys, procedure, known=oots_codes.PROCEDURES):
     """The requirement's frameworks (of `procedure`, if given) applying in `keys`, with
-    their jurisdiction as NUTS code."""
+    their jurisdiction as NUTS code; only those of procedures the answer's version knows."""
     chosen = [f for f in row["reference_frameworks"]
-              if (procedure is None or f["procedure"] == procedure)
+              if f["procedure"] in known
+              and (procedure is None or f["procedure"] == procedure)
               and (keys is None or f["jurisdiction"] in keys)]
     nuts = queries.nuts_of(conn, [f["jurisdiction"] for f in chosen])
     return [{**f, "jurisdiction": {"nuts": nuts.get(f["jurisdiction"])}} for f in chosen]
@@ -120,4 +172,5 @@ def _document(row, frameworks):
     return {"identifier": row["identifier"],
             "registry_id": f"urn:uuid:{uuid.uuid5(_NAMESPACE, row['identifier'])}",
             "name": {"en": row["name_en"], "de": row["name_de"]},
+            "description": {"en": row["description_en"], "de": row["description_de"]},
             "reference_frameworks": frameworks}

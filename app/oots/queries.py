@@ -65,7 +65,8 @@ def published_offers(conn, evidence_type_id, *, today, illustrative, at_keys=Non
                o.classification, p.name AS provider_name, p.name_en AS provider_name_en,
                p.address AS provider_address, p.edelivery_party_id AS provider_party_id,
                (SELECT l.nuts FROM area l WHERE l.key = left(p.seat_ags, 2)) AS seat_nuts,
-               s.edelivery_party_id AS access_party_id,
+               s.edelivery_party_id AS access_party_id, s.name AS access_name,
+               s.name_en AS access_name_en, s.edm_versions AS access_edm_versions,
                array_agg(a.key ORDER BY a.key) AS area_keys,
                array_agg(a.level ORDER BY a.key) AS area_levels,
                array_agg(a.nuts ORDER BY a.key) AS area_nuts
@@ -90,23 +91,34 @@ def published_offers(conn, evidence_type_id, *, today, illustrative, at_keys=Non
           }).fetchall()
 
 
+_REQUIREMENT_COLUMNS = """
+    r.id, r.identifier, r.name_en, r.name_de, r.description_en, r.description_de,
+    r.reference_frameworks, r.evidence_type_lists,
+    EXISTS (SELECT 1 FROM eu_requirement_evidence_type e
+            JOIN evidence_type et ON et.id = e.evidence_type_id
+            WHERE e.requirement_id = r.id AND et.status = 'active'
+              AND et.oots_classification_uri IS NOT NULL) AS has_evidence_types"""
+
+
 def eu_requirements(conn, *, procedure, illustrative):
-    return conn.execute("""
-        SELECT id, identifier, name_en, name_de, reference_frameworks, evidence_type_lists
-        FROM eu_requirement
-        WHERE status = 'active' AND (%(illustrative)s OR NOT illustrative)
-          AND reference_frameworks @> %(procedure)s::jsonb
-        ORDER BY identifier
-    """, {"procedure": json.dumps([{"procedure": procedure}]),
+    """The active requirements (of `procedure`; None: all), each with whether a German
+    evidence type the EU can name satisfies it."""
+    return conn.execute(f"""
+        SELECT {_REQUIREMENT_COLUMNS}
+        FROM eu_requirement r
+        WHERE r.status = 'active' AND (%(illustrative)s OR NOT r.illustrative)
+          AND (%(procedure)s::jsonb IS NULL OR r.reference_frameworks @> %(procedure)s::jsonb)
+        ORDER BY r.identifier
+    """, {"procedure": json.dumps([{"procedure": procedure}]) if procedure else None,
           "illustrative": illustrative}).fetchall()
 
 
 def eu_requirement_by_identifier(conn, identifier, illustrative):
-    return conn.execute("""
-        SELECT id, identifier, name_en, name_de, reference_frameworks, evidence_type_lists
-        FROM eu_requirement
-        WHERE identifier = %(identifier)s AND status = 'active'
-          AND (%(illustrative)s OR NOT illustrative)
+    return conn.execute(f"""
+        SELECT {_REQUIREMENT_COLUMNS}
+        FROM eu_requirement r
+        WHERE r.identifier = %(identifier)s AND r.status = 'active'
+          AND (%(illustrative)s OR NOT r.illustrative)
     """, {"identifier": identifier, "illustrative": illustrative}).fetchone()
 
 

@@ -56,6 +56,8 @@ FORMS = {
         Field("edelivery_party_id.scheme", "eDelivery-Kennung (OOTS): Schema", blank="omit",
               hint="z. B. urn:cef.eu:names:identifier:EAS:0204"),
         Field("edelivery_party_id.value", "eDelivery-Kennung (OOTS): Wert", blank="omit"),
+        Field("edm_versions", "EDM-Versionen des Zugangspunkts (OOTS)", kind="lines",
+              hint="eine pro Zeile, z. B. oots-edm:v1.2 und oots-edm:v2.0"),
         Field("status", "Status", kind="select", blank="omit",
               options=(("active", "aktiv"), ("suspended", "gesperrt"))),
     ]),

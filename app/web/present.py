@@ -94,6 +94,7 @@ LABELS = {
     # EU OOTS
     "name_en": "Name (englisch)", "address": "Anschrift",
     "edelivery_party_id": "eDelivery-Kennung (OOTS)",
+    "edm_versions": "EDM-Versionen des Zugangspunkts (OOTS)",
     "classification_concepts": "Klassifikationsmerkmale (OOTS)",
     "distributions": "Formate (OOTS)", "level_of_assurance": "Vertrauensniveau (eIDAS)",
     "jurisdiction_context": "Zuständigkeitsbezug", "classification": "Klassifikation",

@@ -6,7 +6,8 @@ from psycopg.types.json import Jsonb
 from .common import STATUS, Listing
 
 _EU_REQUIREMENT_SELECT = """
-    SELECT t.id, t.code, t.identifier, t.name_en, t.name_de, t.reference_frameworks,
+    SELECT t.id, t.code, t.identifier, t.name_en, t.name_de, t.description_en,
+           t.description_de, t.reference_frameworks,
            t.evidence_type_lists, t.status, t.illustrative, t.version, t.created_at,
            t.updated_at
     FROM eu_requirement t"""
@@ -43,10 +44,12 @@ def eu_requirement_evidence_types(conn, requirement_ids):
 
 def insert_eu_requirement(conn, v):
     return conn.execute("""
-        INSERT INTO eu_requirement (code, identifier, name_en, name_de, reference_frameworks,
+        INSERT INTO eu_requirement (code, identifier, name_en, name_de, description_en,
+                                    description_de, reference_frameworks,
                                     evidence_type_lists, status, illustrative)
-        VALUES (%(code)s, %(identifier)s, %(name_en)s, %(name_de)s, %(reference_frameworks)s,
-                %(evidence_type_lists)s, %(status)s, %(illustrative)s)
+        VALUES (%(code)s, %(identifier)s, %(name_en)s, %(name_de)s, %(description_en)s,
+                %(description_de)s, %(reference_frameworks)s, %(evidence_type_lists)s,
+                %(status)s, %(illustrative)s)
         RETURNING id
     """, _eu_requirement_params(v)).fetchone()["id"]
 
@@ -54,7 +57,8 @@ def insert_eu_requirement(conn, v):
 def update_eu_requirement(conn, requirement_id, v):
     conn.execute("""
         UPDATE eu_requirement SET identifier = %(identifier)s, name_en = %(name_en)s,
-               name_de = %(name_de)s, reference_frameworks = %(reference_frameworks)s,
+               name_de = %(name_de)s, description_en = %(description_en)s,
+               description_de = %(description_de)s, reference_frameworks = %(reference_frameworks)s,
                evidence_type_lists = %(evidence_type_lists)s, status = %(status)s,
                illustrative = %(illustrative)s, version = version + 1, updated_at = now()
         WHERE id = %(id)s
