@@ -70,6 +70,11 @@ class Config:
     # acceptance: https://sr.acc.oots.tech.ec.europa.eu/): the catalogue keeps them in the
     # 1.x form (https://sr.oots.tech.europa.eu/...), which 1.x answers carry unchanged.
     OOTS_SEMANTIC_REPOSITORY: str = "https://sr.oots.tech.ec.europa.eu/"
+    # TDD 2.0 answers signed as the Commission signs its own (oots/response_signature.py):
+    # a PEM private key (P-256 or RSA) and its PEM certificate chain, signing certificate
+    # first, both kept outside the repository. Empty: 2.0 answers go unsigned.
+    OOTS_SIGNING_KEY: str = ""
+    OOTS_SIGNING_CHAIN: str = ""
     # IAM für Behörden (README "Identities from IAM-B"): JWT access tokens of this issuer are
     # accepted beside regmap's own tokens (empty: own tokens only). Keys come from the
     # issuer's OpenID configuration and are kept for their HTTP cache lifetime, and for

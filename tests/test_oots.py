@@ -515,6 +515,15 @@ def test_the_demo_replays_the_birth_certificate_sample(demo_database):
         assert sorted(access_services(answer)) == sorted(access_services(expected))
         r = client.get(f"{API}/evidence-types/geburtsurkunde")
         assert r.json["illustrative"] is True
+        # The demo's platforms speak EDM 1.0 and 2.0: the same step in TDD 2.0 lists them.
+        r = client.get("/rest/search", headers={"Accept-Version": "oots-cs:v2.0"},
+                       query_string={"queryId": DSD_QUERY, **first, **{
+                           "jurisdiction-context-id": PLACE_OF_BIRTH, RESIDENCE: BEEN,
+                           "specification": "oots-edm:v2.0"}})
+        in_2_0 = etree.fromstring(r.data)
+        assert in_2_0.get("status").endswith(":Success"), r.get_data(as_text=True)
+        assert len(in_2_0.findall(".//sdg:AccessService", NS)) == \
+            len(answer.findall(".//sdg:AccessService", NS))
     finally:
         demo.extensions["regmap.pool"].close()
 

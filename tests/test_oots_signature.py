@@ -83,14 +83,14 @@ def test_a_trusted_root_anchors_the_chain_and_another_one_refuses_it():
     body, headers = captured(ANSWERS[0])
     root = _x5c(headers)[-1]
     assert rs.verify(body, headers, trusted=[root]).anchored
-    other = _certificate_authority()[1].public_bytes(Encoding.DER)
+    other = certificate_authority()[1].public_bytes(Encoding.DER)
     with pytest.raises(rs.SignatureInvalid, match="trusted"):
         rs.verify(body, headers, trusted=[other])
 
 
 @pytest.mark.parametrize("kind", ["P-256", "RSA"])
 def test_answers_regmap_signs_verify_with_the_same_code(kind):
-    key, root, leaf, leaf_key = _certificate_authority(kind)
+    key, root, leaf, leaf_key = certificate_authority(kind)
     body = b'<query:QueryResponse status="...Success"/>'
     chain = [leaf.public_bytes(Encoding.DER), root.public_bytes(Encoding.DER)]
     headers = rs.sign(body, leaf_key, chain)
@@ -127,7 +127,7 @@ def _x5c(headers):
     return [base64.b64decode(c) for c in protected["x5c"]]
 
 
-def _certificate_authority(kind="P-256"):
+def certificate_authority(kind="P-256"):
     """A root and a signing certificate of a test CA made here."""
     def new_key():
         return ec.generate_private_key(ec.SECP256R1()) if kind == "P-256" else \

@@ -449,3 +449,70 @@ def test_each_version_is_cached_apart(client, test_data_service):
         in_1x = client.get("/rest/search", query_string=params)
         assert in_2_0.mimetype == "application/x-ebrs+xml" and b"oots-cs:v2.0" in in_2_0.data
         assert in_1x.mimetype == "application/xml" and b"oots-cs:v2.0" not in in_1x.data
+
+
+# --- signed answers -----------------------------------------------------------------------
+
+def _pem_files(tmp_path, leaf_key, chain):
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+    key = tmp_path / "oots-key.pem"
+    key.write_bytes(leaf_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    pem_chain = tmp_path / "oots-chain.pem"
+    pem_chain.write_bytes(b"".join(c.public_bytes(Encoding.PEM) for c in chain))
+    return str(key), str(pem_chain)
+
+
+@pytest.fixture
+def signing_ca():
+    from .test_oots_signature import certificate_authority
+    return certificate_authority()
+
+
+@pytest.fixture
+def signed_client(app, test_pool, database_url, tmp_path, signing_ca):
+    _, root, leaf, leaf_key = signing_ca
+    key, chain = _pem_files(tmp_path, leaf_key, [leaf, root])
+    return create_app(app_config(
+        database_url, test_pool, OOTS_SEMANTIC_REPOSITORY=ACCEPTANCE,
+        SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"], OOTS_SIGNING_KEY=key,
+        OOTS_SIGNING_CHAIN=chain)).test_client()
+
+
+def test_2_0_answers_are_signed_as_the_commission_signs_and_verify_with_its_check(
+        signed_client, test_data_service, signing_ca):
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from app.oots import response_signature
+    root = signing_ca[1].public_bytes(Encoding.DER)
+    ask = {"queryId": DSD_QUERY, "country-code": "DE",
+           "evidence-type-classification": test_data_service}
+    first, again = search(signed_client, **ask), search(signed_client, **ask)  # Flask, cache
+    for answer in (first, again):
+        verified = response_signature.verify(answer.data, dict(answer.headers), [root])
+        assert verified.signer == "CN=regmap OOTS (test)" and verified.anchored
+    assert first.headers["oots-response-sig"] == again.headers["oots-response-sig"]
+    failure = search(signed_client, **{**ask, "country-code": "FR"})
+    response_signature.verify(failure.data, dict(failure.headers), [root])
+    with pytest.raises(response_signature.SignatureInvalid):
+        response_signature.verify(first.data.replace(b"Substantial", b"High"),
+                                  dict(first.headers), [root])
+    in_1x = signed_client.get("/rest/search", query_string={
+        **ask, "evidence-type-classification": test_data_service.replace(ACCEPTANCE, SR_1X)})
+    assert in_1x.status_code == 200
+    assert "digest" not in in_1x.headers and "oots-response-sig" not in in_1x.headers
+
+
+def test_a_key_and_a_chain_that_do_not_belong_together_stop_the_start(
+        app, test_pool, database_url, tmp_path, signing_ca):
+    from .test_oots_signature import certificate_authority
+    _, root, leaf, leaf_key = signing_ca
+    other_key = certificate_authority()[3]
+    key, chain = _pem_files(tmp_path, other_key, [leaf, root])
+    for settings in ({"OOTS_SIGNING_KEY": key, "OOTS_SIGNING_CHAIN": chain},
+                     {"OOTS_SIGNING_KEY": key}):
+        with pytest.raises(ValueError, match="OOTS_SIGNING"):
+            create_app(app_config(database_url, test_pool, **settings))

@@ -19,7 +19,7 @@ from ..http.observability import REQUEST_ID_HEADER, request_id_of
 from ..record import queries as record_queries
 from ..record.freshness import catalogue_version
 from ..values.dates import berlin_today
-from . import queries
+from . import queries, response_signature
 
 PATH = "/rest/search"
 MAX_ANSWERS = 20_000
@@ -114,6 +114,9 @@ class OotsFastPath:
 
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
+        # Loaded here, so that a key and chain that do not belong together stop the start.
+        app.extensions["oots_signer"] = response_signature.load_signer(
+            app.config["OOTS_SIGNING_KEY"], app.config["OOTS_SIGNING_CHAIN"])
         self.polling = app.config["CACHE_POLL_SECONDS"] > 0
 
     def __call__(self, environ, start_response):
@@ -122,11 +125,11 @@ class OotsFastPath:
             found = answers.get(self._version(),
                                 cache_key(pairs, environ.get("HTTP_ACCEPT_VERSION")))
             if found is not None:
-                status, body, media_type = found
+                status, body, media_type, signature = found
                 start_response(_STATUS_LINES[status], [
                     ("Content-Type", media_type),
                     ("Content-Length", str(len(body))),
-                    (REQUEST_ID_HEADER, request_id_of(environ))])
+                    (REQUEST_ID_HEADER, request_id_of(environ)), *signature])
                 return [body]
         return self.wsgi_app(environ, start_response)
 

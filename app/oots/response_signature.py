@@ -106,6 +106,40 @@ def sign(body, private_key, chain, now=None):
     return {DIGEST_HEADER: value, SIGNATURE_HEADER: f"{encoded}..{_b64url(raw)}"}
 
 
+@dataclass(frozen=True)
+class Signer:
+    """regmap's OOTS signing key and its certificate chain (DER, the signing one first)."""
+    private_key: object
+    chain: tuple
+
+    def headers(self, body):
+        return sign(body, self.private_key, list(self.chain))
+
+
+def load_signer(key_path, chain_path):
+    """The signer of OOTS_SIGNING_KEY (a PEM P-256 or RSA private key) and OOTS_SIGNING_CHAIN
+    (PEM certificates, the signing one first); None when neither is set. ValueError, naming
+    the setting, when they do not belong together."""
+    from cryptography.hazmat.primitives.serialization import PublicFormat, load_pem_private_key
+    if not key_path and not chain_path:
+        return None
+    if not (key_path and chain_path):
+        raise ValueError("OOTS_SIGNING_KEY and OOTS_SIGNING_CHAIN go together")
+    with open(key_path, "rb") as f:
+        private_key = load_pem_private_key(f.read(), password=None)
+    if not isinstance(private_key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)) or (
+            isinstance(private_key, ec.EllipticCurvePrivateKey)
+            and not isinstance(private_key.curve, ec.SECP256R1)):
+        raise ValueError("OOTS_SIGNING_KEY: a P-256 or RSA private key")
+    with open(chain_path, "rb") as f:
+        certificates = x509.load_pem_x509_certificates(f.read())
+    spki = Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+    if certificates[0].public_key().public_bytes(*spki) != \
+            private_key.public_key().public_bytes(*spki):
+        raise ValueError("OOTS_SIGNING_CHAIN: its first certificate is not OOTS_SIGNING_KEY's")
+    return Signer(private_key, tuple(c.public_bytes(Encoding.DER) for c in certificates))
+
+
 def _parts(value):
     parts = value.strip().split(".")
     if len(parts) != 3:

@@ -99,10 +99,19 @@ class Search(MethodView):
             generation = answers.answers.catch_up(get_conn(), version)
             found = answers.answers.get(version, key)   # kept across unrelated changes
         if found is None:
-            found = _answer(get_conn())
+            found = _signed(*_answer(get_conn()))
             answers.answers.put(generation, key, found)
-        status, body, media_type = found
-        return Response(body, status=status, content_type=media_type)
+        status, body, media_type, signature = found
+        return Response(body, status=status, content_type=media_type, headers=signature)
+
+
+def _signed(status, body, media_type):
+    """The answer with its signature headers: 2.0 answers, when a signer is configured. Made
+    once per cached answer, so identical answers reuse their signature."""
+    signer = current_app.extensions.get("oots_signer")
+    if signer is None or media_type != _MEDIA_TYPE_2_0:
+        return status, body, media_type, ()
+    return status, body, media_type, tuple(signer.headers(body).items())
 
 
 def _answer(conn):
