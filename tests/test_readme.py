@@ -98,8 +98,10 @@ def test_then_try_answers_as_the_readme_says(demo):
     assert by_leika["service"]["code"] == "gewerbeanmeldung"
 
 
-def test_the_signature_snippet_verifies_a_signed_answer(demo_database, tmp_path):
-    """The README's verification snippet, run as written against a server that signs."""
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_the_signature_snippet_verifies_a_signed_answer(demo_database, tmp_path, server):
+    """The README's verification snippet, run as written against a server that signs, under
+    both servers `regmap serve` offers (granian sends header names in lower case)."""
     from app.edge.signing import new_private_key_pem
     text = README.read_text()
     start = text.index("An integrator asks and verifies")
@@ -107,7 +109,8 @@ def test_the_signature_snippet_verifies_a_signed_answer(demo_database, tmp_path)
     snippet = "\n".join(line.removeprefix("  ") for line in snippet.splitlines())
     key = tmp_path / "signing.pem"
     key.write_bytes(new_private_key_pem())
-    with serving(demo_database, tmp_path / "var", env={"SIGNING_KEYS": str(key)}) as base:
+    with serving(demo_database, tmp_path / "var", env={"SIGNING_KEYS": str(key)},
+                 server=server) as base:
         done = subprocess.run([sys.executable, "-c",
                                snippet.replace("http://localhost:8080", base)],
                               capture_output=True, text=True, timeout=120)
