@@ -300,8 +300,17 @@ def exception_of(body):
     return etree.fromstring(body).find("rs:Exception", NS)
 
 
+def declare(client, dm, edm_versions, code="ap-de-03"):
+    etag = client.get(f"/api/v1/organisations/{code}", headers=dm).headers["ETag"]
+    r = client.patch(f"/api/v1/organisations/{code}", json={"edm_versions": edm_versions},
+                     headers={**dm, "If-Match": etag})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.json
+
+
 def test_without_accept_version_or_with_1x_the_answer_is_1x_and_has_nothing_of_2_0(
-        client, test_data_service):
+        client, dm, test_data_service):
+    declare(client, dm, ["oots-edm:v1.0", "oots-edm:v2.0"])
     params = {"queryId": DSD_QUERY, "country-code": "DE",
               "evidence-type-classification": test_data_service.replace(ACCEPTANCE, SR_1X)}
     plain = client.get("/rest/search", query_string=params)
@@ -345,11 +354,8 @@ def test_specification_keeps_the_access_services_that_declare_it(
         client, v2_client, dm, test_data_service):
     ask = {"queryId": DSD_QUERY, "country-code": "DE",
            "evidence-type-classification": test_data_service}
-    r = client.patch("/api/v1/organisations/ap-de-03", json={"edm_versions": [
-        "oots-edm:v2.0", "oots-edm:v1.2"]}, headers={**dm, "If-Match": client.get(
-            "/api/v1/organisations/ap-de-03", headers=dm).headers["ETag"]})
-    assert r.status_code == 200, r.get_data(as_text=True)
-    assert r.json["edm_versions"] == ["oots-edm:v1.2", "oots-edm:v2.0"]  # code-list order
+    declared = declare(client, dm, ["oots-edm:v2.0", "oots-edm:v1.2"])
+    assert declared["edm_versions"] == ["oots-edm:v1.2", "oots-edm:v2.0"]  # code-list order
     both = etree.fromstring(search(v2_client, **ask).data)
     assert [e.text for e in both.iterfind(".//sdg:AccessService/sdg:ConformsTo", NS)] == \
         ["oots-edm:v1.2", "oots-edm:v2.0"]
@@ -363,19 +369,33 @@ def test_specification_keeps_the_access_services_that_declare_it(
     assert in_1x.status_code == 400 and exception_of(in_1x.data).get("code") == "DSD:ERR:0003"
 
 
-def test_an_access_point_that_declares_no_edm_version_is_not_offered_in_2_0(
-        client, v2_client, dm, test_data_service):
-    etag = client.get("/api/v1/organisations/ap-de-03", headers=dm).headers["ETag"]
-    r = client.patch("/api/v1/organisations/ap-de-03", json={"edm_versions": []},
-                     headers={**dm, "If-Match": etag})
-    assert r.status_code == 200
+@pytest.mark.parametrize("declared, in_1x, in_2_0", [
+    ([], None, None), (["oots-edm:v2.0"], None, ["oots-edm:v2.0"]),
+    (["oots-edm:v1.2"], ["oots-edm:v1.2"], ["oots-edm:v1.2"]),
+    (["oots-edm:v1.0", "oots-edm:v2.0"], ["oots-edm:v1.0"], ["oots-edm:v1.0", "oots-edm:v2.0"])])
+def test_each_version_names_only_access_points_that_speak_it(
+        client, v2_client, dm, test_data_service, declared, in_1x, in_2_0):
+    declare(client, dm, declared)
     ask = {"queryId": DSD_QUERY, "country-code": "DE",
            "evidence-type-classification": test_data_service}
-    assert exception_of(search(v2_client, **ask).data).get("code") == "DSD:ERR:0001"
-    # 1.x keeps declaring what it always declared.
     one = client.get("/rest/search", query_string={
         **ask, "evidence-type-classification": test_data_service.replace(ACCEPTANCE, SR_1X)})
-    assert one.status_code == 200
+    two = search(v2_client, **ask)
+    for answer, expected in ((one, in_1x), (two, in_2_0)):
+        if expected is None:
+            assert exception_of(answer.data).get("code") == "DSD:ERR:0001"
+        else:
+            assert [e.text for e in etree.fromstring(answer.data).iterfind(
+                ".//sdg:AccessService/sdg:ConformsTo", NS)] == expected
+
+
+def test_an_access_point_declares_edm_1_0_unless_told_otherwise(client, dm):
+    """What every OOTS answer declared for it before organisations could say."""
+    made = organisation(client, dm, "ap-quiet", "Zugangspunkt", kind="Intermediäre Plattform",
+                        edelivery_party_id=party("AP_QUIET"))
+    assert made["edm_versions"] == ["oots-edm:v1.0"]
+    plain = organisation(client, dm, "no-ap", "Ohne Zugangspunkt")
+    assert plain["edm_versions"] == []
 
 
 def test_edm_versions_need_an_access_point_and_come_from_the_code_list(client, dm):
@@ -483,7 +503,7 @@ def signed_client(app, test_pool, database_url, tmp_path, signing_ca):
 
 
 def test_2_0_answers_are_signed_as_the_commission_signs_and_verify_with_its_check(
-        signed_client, test_data_service, signing_ca):
+        client, dm, signed_client, test_data_service, signing_ca):
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from app.oots import response_signature
@@ -500,6 +520,7 @@ def test_2_0_answers_are_signed_as_the_commission_signs_and_verify_with_its_chec
     with pytest.raises(response_signature.SignatureInvalid):
         response_signature.verify(first.data.replace(b"Substantial", b"High"),
                                   dict(first.headers), [root])
+    declare(client, dm, ["oots-edm:v1.0", "oots-edm:v2.0"])
     in_1x = signed_client.get("/rest/search", query_string={
         **ask, "evidence-type-classification": test_data_service.replace(ACCEPTANCE, SR_1X)})
     assert in_1x.status_code == 200

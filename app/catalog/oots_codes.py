@@ -17,6 +17,7 @@ JURISDICTION_LEVEL = {"federation": "Country", "land": "NUTS1", "regierungsbezir
 # 1.2, and 2.0 for TDD 2.0.0 and 2.0.1), as the oots-france notes `versions_tdd.md` (commit
 # f47b6a49, Apache-2.0) read from the TDD releases.
 EDM_VERSIONS = ("oots-edm:v1.0", "oots-edm:v1.1", "oots-edm:v1.2", "oots-edm:v2.0")
+EDM_VERSIONS_1X = EDM_VERSIONS[:3]
 # The countries a query's `country-code` may name: ISO 3166-1 alpha-2 (the authority the SDG
 # metadata profile names for country codes) of the states taking part in OOTS, the EU member
 # states and the EEA EFTA states (Iceland, Liechtenstein, Norway). Anything else is "invalid

@@ -21,7 +21,9 @@ def slug_from_name(conn, name):
 
 def edm_versions(data, current):
     """The EDM versions the organisation's access point speaks, in code-list order; without
-    an eDelivery party id it has no access point, so none."""
+    an eDelivery party id it has no access point, so none. Not said: what it said before,
+    else `oots-edm:v1.0` — what regmap's OOTS answers declared for every access point before
+    organisations could say (and what 1.x answers keep declaring for it)."""
     if not data.get("edelivery_party_id"):
         # Versions carried over from the current state go with the party id they need.
         if data.get("edm_versions") and \
@@ -34,7 +36,7 @@ def edm_versions(data, current):
         return []
     given = data.get("edm_versions")
     if given is None:
-        given = (current or {}).get("edm_versions") or []
+        given = (current or {}).get("edm_versions") or [oots_codes.EDM_VERSIONS[0]]
     return [v for v in oots_codes.EDM_VERSIONS if v in given]
 
 

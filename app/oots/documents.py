@@ -5,6 +5,8 @@ from plain dicts (dsd.py, eb.py make them); element order follows the XSDs, whic
 validate every answer against, together with the official Schematron rules."""
 from lxml import etree
 
+from ..catalog import oots_codes
+
 QUERY = "urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0"
 RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0"
@@ -14,8 +16,6 @@ NSMAP = {"query": QUERY, "rim": RIM, "rs": RS, "sdg": SDG, "xsi": XSI}
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 FAILURE = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
 SET = "urn:oasis:names:tc:ebxml-regrep:CollectionType:Set"
-# The evidence exchange profile every German access service serves (OOTS EDM 1.0).
-EDM_PROFILE = "oots-edm:v1.0"
 MEDIA_TYPE = "application/xml"
 
 
@@ -124,7 +124,9 @@ def _access_service(parent, service):
     element = sub(parent, "AccessService")
     sub(element, "Identifier", service["party_id"]["value"],
          schemeID=service["party_id"]["scheme"])
-    sub(element, "ConformsTo", EDM_PROFILE)
+    for edm_version in service["edm_versions"]:
+        if edm_version in oots_codes.EDM_VERSIONS_1X:
+            sub(element, "ConformsTo", edm_version)
     publisher = service["publisher"]
     agent = sub(element, "Publisher")
     sub(agent, "Identifier", publisher["party_id"]["value"],

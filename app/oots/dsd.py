@@ -12,9 +12,10 @@ of assurance and jurisdiction context; each (offer, area) is one AccessService w
 Publisher is the provider with that area as its jurisdiction. Identifiers of the groups are
 derived (UUID 5) from what they group, so the same catalogue gives the same identifiers.
 
-In TDD 2.0 each AccessService declares the EDM versions its access point speaks (the
-organisation's `edm_versions`; one that declares none is not offered in 2.0), and the
-optional `specification` parameter keeps the access services that declare that version —
+Each AccessService declares the EDM versions its access point speaks (the organisation's
+`edm_versions`): a 1.x answer names only access points that speak a 1.x version, and only
+those versions; a 2.0 answer every access point that declares one, with all it declares. In
+TDD 2.0 the optional `specification` parameter keeps the access services that declare that version —
 before the two-step dialogue, so DSD:ERR:0001 then means "nobody speaks it"."""
 import json
 import uuid
@@ -101,10 +102,11 @@ def search(conn, args, *, illustrative, version=versions.V1, repository=None):
 
 
 def _speaks(version, specification):
-    """Which offers an answer in `version` may name: in 2.0, those whose access service
-    declares an EDM version (`specification`, if given)."""
+    """Which offers an answer in `version` may name: those whose access service declares an
+    EDM version of it (in 2.0: `specification`, if given)."""
     if version != versions.V2:
-        return lambda offer: True
+        return lambda offer: any(v in oots_codes.EDM_VERSIONS_1X
+                                 for v in offer["access_edm_versions"])
     if specification is not None and specification not in oots_codes.EDM_VERSIONS:
         raise RegRepException("DSD:ERR:0006", "specification")
     if specification is None:
@@ -190,7 +192,7 @@ def _groups(conn, evidence_type, chosen):
             group["services"].append({
                 "party_id": offer["access_party_id"],
                 "name": {"en": offer["access_name_en"] or offer["access_name"]},
-                "edm_versions": offer["access_edm_versions"],
+                "edm_versions": offer["access_edm_versions"],   # documents pick theirs
                 "publisher": {
                     "party_id": offer["provider_party_id"],
                     "name": {"en": offer["provider_name_en"] or offer["provider_name"]},

@@ -38,9 +38,11 @@ _PARAMETERS = [
     _parameter("evidence-type-classification", "DSD (required): the OOTS evidence-type "
                "classification URI of an evidence type", "https://sr.oots.tech.europa.eu/"
                "evidencetypeclassifications/DE/ca8afed6-2dc0-422a-a931-d21c3d8d370e"),
-    _parameter("procedure-id", "EB requirements query (required): a code of the Procedures "
-               "code list", "R1", enum=sorted(oots_codes.PROCEDURES_2_0)),
-    _parameter("requirement-id", "EB evidence types query (required): the requirement's URI",
+    _parameter("procedure-id", "EB requirements query (required in 1.x): a code of the "
+               "Procedures code list (AM1, X10, X11: 2.0 only)", "R1",
+               enum=sorted(oots_codes.PROCEDURES_2_0)),
+    _parameter("requirement-id", "EB evidence types query (required): the requirement's URI "
+               "(2.0: as the configured Semantic Repository names it)",
                "https://sr.oots.tech.europa.eu/requirements/"
                "315cfd75-6605-49c4-b0fe-799833b41099"),
     _parameter("country-code", "ISO 3166 country code (DSD: required); regmap answers DE",
