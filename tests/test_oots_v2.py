@@ -46,10 +46,8 @@ NOT_OURS = {f"{{{SDG}}}Publisher/{{{SDG}}}Description",
 def v2_app(app, test_pool, database_url):
     """The tests' app, naming Semantic Repository URIs as the acceptance environment does
     (the captured answers come from there)."""
-    built = create_app(app_config(database_url, test_pool,
-                                  OOTS_SEMANTIC_REPOSITORY=ACCEPTANCE,
-                                  SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"]))
-    return built
+    return create_app(app_config(database_url, test_pool, OOTS_SEMANTIC_REPOSITORY=ACCEPTANCE,
+                                 SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"]))
 
 
 @pytest.fixture

@@ -77,7 +77,14 @@ def failure(exception):
     element = sub(root, "Exception", ns=RS, severity=exception.severity,
                    message=exception.message, detail=exception.detail, code=exception.code)
     xsi_type(element, exception.exception_type)
-    for name, build, value in exception.slots:
+    exception_slots(element, exception.slots, _slot)
+    return _serialise(root)
+
+
+def exception_slots(element, slots, slot_of):
+    """The DSD:ERR:0005 slots of an rs:Exception: (name, build, value) each; `slot_of`
+    makes an AnyValueType slot in the version's form."""
+    for name, build, value in slots:
         if name == "UserRequestedClassificationConcepts":
             slot = sub(element, "Slot", ns=RIM, name=name)
             collection = sub(slot, "SlotValue", ns=RIM, collectionType=SET)
@@ -87,8 +94,7 @@ def failure(exception):
                 xsi_type(member, "rim:AnyValueType")
                 build(member, item)
         else:
-            build(_slot(element, name), value)
-    return _serialise(root)
+            build(slot_of(element, name), value)
 
 
 # --- the Data Service Directory's documents ---------------------------------------------
@@ -101,12 +107,7 @@ def data_service_evidence_type(parent, group, *, with_services=True):
     multilingual(dset, "Title", evidence_type["title"])
     multilingual(dset, "Description", evidence_type["description"])
     for distribution in group["distributions"]:
-        distributed = sub(dset, "DistributedAs")
-        sub(distributed, "Format", distribution["format"])
-        if distribution.get("conforms_to"):
-            sub(distributed, "ConformsTo", distribution["conforms_to"])
-        if distribution.get("transformation"):
-            sub(distributed, "Transformation", distribution["transformation"])
+        distributed_as(dset, distribution)
     if not with_services:
         return dset
     for service in group["access_services"]:
@@ -136,6 +137,29 @@ def _access_service(parent, service):
     jurisdiction(agent, publisher["jurisdiction"])
     for concept, values in publisher["concepts"]:
         classification_concept(agent, concept, tag="ClassificationConcept", values=values)
+
+
+def distributed_as(parent, distribution, uri=lambda value: value):
+    """A DistributedAs; `uri` names the data models as the answer's version does. Only 2.0
+    names a language (a 1.x distribution has none in its schema)."""
+    distributed = sub(parent, "DistributedAs")
+    sub(distributed, "Format", distribution["format"])
+    if distribution.get("conforms_to"):
+        sub(distributed, "ConformsTo", uri(distribution["conforms_to"]))
+    if distribution.get("transformation"):
+        sub(distributed, "Transformation", uri(distribution["transformation"]))
+    return distributed
+
+
+def reference_framework(parent, framework):
+    element = sub(parent, "ReferenceFramework")
+    sub(element, "Identifier", framework["identifier"])
+    multilingual(element, "Title", framework.get("title") or {})
+    multilingual(element, "Description", framework.get("description") or {})
+    related = sub(element, "RelatedTo")
+    sub(related, "Identifier", framework["procedure"])
+    jurisdiction(element, framework["jurisdiction"])
+    return element
 
 
 def address(parent, parts):
@@ -180,13 +204,7 @@ def requirement(parent, requirement_doc):
     sub(element, "Identifier", requirement_doc["identifier"])
     multilingual(element, "Name", requirement_doc["name"])
     for framework in requirement_doc["reference_frameworks"]:
-        rf = sub(element, "ReferenceFramework")
-        sub(rf, "Identifier", framework["identifier"])
-        multilingual(rf, "Title", framework.get("title") or {})
-        multilingual(rf, "Description", framework.get("description") or {})
-        related = sub(rf, "RelatedTo")
-        sub(related, "Identifier", framework["procedure"])
-        jurisdiction(rf, framework["jurisdiction"])
+        reference_framework(element, framework)
     for lst in requirement_doc.get("evidence_type_lists", ()):
         listing = sub(element, "EvidenceTypeList")
         sub(listing, "Identifier", lst["identifier"])

@@ -80,20 +80,12 @@ def failure(exception, repository):
     for name, value in (("code", exception.code), ("detail", exception.detail),
                         ("message", exception.message), ("severity", exception.severity)):
         element.set(name, value)
-    for name, build, value in exception.slots:
-        if name == "UserRequestedClassificationConcepts":
-            slot = sub(element, "Slot", ns=RIM, name=name)
-            collection = sub(slot, "SlotValue", ns=RIM, collectionType=documents.SET)
-            xsi_type(collection, "rim:CollectionValueType")
-            for item in value:
-                member = sub(collection, "Element", ns=RIM)
-                xsi_type(member, "rim:AnyValueType")
-                build(member, item)
-        elif name == "DataServiceEvidenceType":
-            data_service_evidence_type(_slot(element, name), value, repository,
-                                       with_services=False)
-        else:
-            build(_slot(element, name), value)
+    # The first step's evidence type in 2.0 form; the other slots are alike in both versions.
+    slots = [(name, (lambda parent, group: data_service_evidence_type(
+                 parent, group, repository, with_services=False))
+              if name == "DataServiceEvidenceType" else build, value)
+             for name, build, value in exception.slots]
+    documents.exception_slots(element, slots, _slot)
     return _serialise(root)
 
 
@@ -108,14 +100,8 @@ def data_service_evidence_type(parent, group, repository, *, with_services=True)
     multilingual(dset, "Title", evidence_type["title"])
     multilingual(dset, "Description", evidence_type["description"])
     for distribution in group["distributions"]:
-        distributed = sub(dset, "DistributedAs")
-        sub(distributed, "Format", distribution["format"])
-        if distribution.get("conforms_to"):
-            sub(distributed, "ConformsTo",
-                 versions.to_2_0(distribution["conforms_to"], repository))
-        if distribution.get("transformation"):
-            sub(distributed, "Transformation",
-                 versions.to_2_0(distribution["transformation"], repository))
+        distributed = documents.distributed_as(
+            dset, distribution, lambda uri: versions.to_2_0(uri, repository))
         if distribution.get("language"):
             sub(distributed, "Language", distribution["language"])
     if not with_services:
@@ -157,13 +143,7 @@ def requirement(parent, requirement_doc, repository):
     multilingual(element, "Name", requirement_doc["name"])
     multilingual(element, "Description", requirement_doc.get("description") or {})
     for framework in requirement_doc["reference_frameworks"]:
-        rf = sub(element, "ReferenceFramework")
-        sub(rf, "Identifier", framework["identifier"])
-        multilingual(rf, "Title", framework.get("title") or {})
-        multilingual(rf, "Description", framework.get("description") or {})
-        related = sub(rf, "RelatedTo")
-        sub(related, "Identifier", framework["procedure"])
-        documents.jurisdiction(rf, framework["jurisdiction"])
+        documents.reference_framework(element, framework)
     for lst in requirement_doc.get("evidence_type_lists", ()):
         listing = sub(element, "EvidenceTypeList")
         sub(listing, "Identifier", lst["identifier"])
