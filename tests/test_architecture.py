@@ -174,7 +174,7 @@ TABLE_OWNERS = {
                 "evidence_type_register", "service", "service_requirement",
                 "requirement_evidence_list", "requirement_evidence_item", "offer",
                 "offer_area", "permission", "eu_requirement", "eu_requirement_evidence_type",
-                "jurisdiction_context"},
+                "jurisdiction_context", "oots_code_list", "oots_code_value"},
     "onboarding": {"onboarding", "deadline", "fachsynchronisation"},
     "governance": {"app_user", "api_token", "registration", "rate_event", "web_session"},
     "competence": {"permission_check"},

@@ -55,6 +55,7 @@ def catalogue(client, dm):
     create(client, dm, "eu-requirements", {
         "code": "vehicle-registration", "identifier": EU_REQUIREMENT,
         "name": {"en": "Proof of vehicle registration", "de": "Nachweis der Zulassung"},
+        "description": {"en": "The vehicle is registered", "de": "Das Fahrzeug ist zugelassen"},
         "reference_frameworks": [{
             "identifier": "0b7c6d1e-0000-4000-8000-000000000001", "procedure": "V2",
             "title": {"en": "Vehicle registration", "de": "Fahrzeugzulassung"},
@@ -70,7 +71,13 @@ def catalogue(client, dm):
                  seat_ags="01054018", contact={"name": "Geheime Kontaktperson"})
     offer(client, dm, "meldebescheinigung", ["010545489", "01054018", "01054", "01", "DE"],
           provider="amt-suedtondern", connection_parameters={"secret": "geheimer-parameter"})
-    offer(client, dm, "fahrzeugdaten", ["DE"], provider="kba")
+    # Reached through an access point that speaks two EDM versions, at eIDAS Substantial.
+    organisation(client, dm, "ip-de", name="Intermediäre Plattform", kind="Intermediäre "
+                 "Plattform", edelivery_party_id={
+                     "scheme": "urn:cef.eu:names:identifier:EAS:0060", "value": "1234567890"},
+                 edm_versions=["oots-edm:v2.0", "oots-edm:v1.2"])
+    offer(client, dm, "fahrzeugdaten", ["DE"], provider="kba", access_service="ip-de",
+          level_of_assurance="Substantial")
     organisation(client, dm, "parkamt", name="Parkraumamt Musterstadt", kind="Amt",
                  seat_ags="09162000")
     create(client, dm, "permissions", {
@@ -96,6 +103,29 @@ def test_eu_requirements_and_oots_classifications_are_exported(client, catalogue
         in graph
     [framework] = graph.objects(requirement, URIRef(cccev + "isDerivedFrom"))
     assert (framework, RDF.type, URIRef(cccev + "ReferenceFramework")) in graph
+
+
+def test_oots_fields_are_exported_as_code_list_values(client, catalogue):
+    """The offer's level of assurance and its access point's EDM versions are SKOS concepts
+    of the code lists, in the scheme of each TDD line that has them (edition, revision); the
+    requirement keeps its description."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
+    _, graph = exported(client)
+    [service] = [s for s in graph.subjects(DCTERMS.accessRights, None)]
+    [loa] = graph.objects(service, DCTERMS.accessRights)
+    assert graph.value(loa, SKOS.notation).toPython() == "Substantial"
+    assert (loa, RDF.type, DCTERMS.RightsStatement) in graph
+    edm = {graph.value(v, SKOS.notation).toPython(): v
+           for v in graph.objects(service, DCTERMS.conformsTo)}
+    assert set(edm) == {"oots-edm:v1.2", "oots-edm:v2.0"}
+    base = "https://regmap.example/id/code-list/edm-versions/"
+    assert set(graph.objects(edm["oots-edm:v2.0"], SKOS.inScheme)) == {URIRef(base + "2.0")}
+    assert set(graph.objects(edm["oots-edm:v1.2"], SKOS.inScheme)) == {
+        URIRef(base + "1.x"), URIRef(base + "2.0")}
+    assert graph.value(URIRef(base + "1.x"), OWL.versionInfo).toPython() == "regmap revision 1"
+    assert (URIRef(EU_REQUIREMENT), DCTERMS.description,
+            Literal("The vehicle is registered", datatype=XSD.string)) in graph
 
 
 def exported(client, fmt="nt"):

@@ -5,6 +5,7 @@ any one list suffices, as in CCCEV. Curated by data managers; the identifiers ar
 OOTS Semantic Repository."""
 from ..access.policy import visible_statuses
 from ..http.errors import ValidationFailed, param_error
+from . import code_lists
 from .collection import Collection
 from .queries import eu_requirements as queries
 from .references import filter_id
@@ -50,6 +51,8 @@ class EuRequirements(Collection):
                           "evidence_type_ids": [ids[c] for c in lst["evidence_types"]]})
         frameworks = [{**f, "identifier": str(f["identifier"])}
                       for f in data.get("reference_frameworks") or []]
+        code_lists.check(refs, "procedures", [f["procedure"] for f in frameworks],
+                         "reference_frameworks.procedure")
         unknown = [f["jurisdiction"] for f in frameworks
                    if refs.unknown_areas([f["jurisdiction"]])]
         if unknown:

@@ -7,6 +7,7 @@ from ..areas.keys import area_key
 from ..http.errors import ValidationFailed, param_error
 from ..values.dates import berlin_today
 from ..values.identifiers import new_code
+from . import code_lists
 from .errors import OverlappingOffer
 from .queries import offers as queries
 from .references import References, filter_id
@@ -200,10 +201,16 @@ def _oots_fields(refs, data, evidence_type):
     if access_service and not queries.edelivery_party_id_of(refs.conn, access_service):
         errors.append(param_error("access_service", "body",
                                   "the organisation has no eDelivery party id"))
+    distributions = data.get("distributions") or []
+    errors += code_lists.problems(refs, "levels-of-assurance",
+                                  [data.get("level_of_assurance")], "level_of_assurance")
+    for i, distribution in enumerate(distributions):
+        errors += code_lists.problems(refs, "media-types", [distribution["format"]],
+                                      f"distributions.{i}.format")
     if errors:
         raise ValidationFailed("; ".join(f"{e['name']}: {e['detail']}" for e in errors),
                                errors=errors)
-    return {"distributions": data.get("distributions") or [],
+    return {"distributions": distributions,
             "level_of_assurance": data.get("level_of_assurance"),
             "jurisdiction_context": context,
             # Values in the concept's order, each once.

@@ -2,11 +2,14 @@
 from ..access.policy import sees_contact, visible_statuses
 from ..http.errors import ValidationFailed, param_error
 from ..values.folding import fold
-from . import oots_codes
+from . import code_lists
 from .collection import Collection
 from .queries import common
 from .queries import organisations as queries
 from .rules import illustrative
+
+# What every DSD answer declared for an access point before organisations could say.
+DEFAULT_EDM_VERSION = "oots-edm:v1.0"
 
 
 def slug_from_name(conn, name):
@@ -19,7 +22,7 @@ def slug_from_name(conn, name):
     return code
 
 
-def edm_versions(data, current):
+def edm_versions(refs, data, current):
     """The EDM versions the organisation's access point speaks, in code-list order; without
     an eDelivery party id it has no access point, so none. Not said: what it said before,
     else `oots-edm:v1.0` — what regmap's OOTS answers declared for every access point before
@@ -36,8 +39,9 @@ def edm_versions(data, current):
         return []
     given = data.get("edm_versions")
     if given is None:
-        given = (current or {}).get("edm_versions") or [oots_codes.EDM_VERSIONS[0]]
-    return [v for v in oots_codes.EDM_VERSIONS if v in given]
+        given = (current or {}).get("edm_versions") or [DEFAULT_EDM_VERSION]
+    code_lists.check(refs, "edm-versions", given, "edm_versions")
+    return code_lists.in_list_order(refs, "edm-versions", given)
 
 
 class Organisations(Collection):
@@ -78,7 +82,7 @@ class Organisations(Collection):
                 "dvdv_key": data.get("dvdv_key"), "name_en": data.get("name_en"),
                 "address": data.get("address"),
                 "edelivery_party_id": data.get("edelivery_party_id"),
-                "edm_versions": edm_versions(data, current),
+                "edm_versions": edm_versions(refs, data, current),
                 "status": data.get("status") or (current or {}).get("status") or "active",
                 "illustrative": illustrative(data, current)}
 

@@ -4,6 +4,7 @@ One `References` serves one unit of work: a single write looks up what its body 
 bulk write warms it with every code of every row in one query per table, so checking
 50,000 rows costs a handful of queries, and both run the very same `prepare`."""
 from ..http.errors import ValidationFailed, param_error
+from .queries import code_lists as code_list_queries
 from .queries import common as queries
 
 _UNKNOWN = object()
@@ -19,6 +20,7 @@ class References:
         self.conn = conn
         self._rows = {}       # (table, code) -> {"id", "status"} or None
         self._areas = {}      # area key -> exists?
+        self._codes = {}      # OOTS code list -> {code: [TDD lines]}
 
     def warm(self, table, codes):
         missing = [c for c in dict.fromkeys(codes) if (table, c) not in self._rows]
@@ -26,6 +28,12 @@ class References:
             found = queries.status_by_code(self.conn, table, missing)
             for code in missing:
                 self._rows[(table, code)] = found.get(code)
+
+    def codes(self, name):
+        """The codes of an OOTS code list (catalog/code_lists.py), read once per unit of work."""
+        if name not in self._codes:
+            self._codes[name] = code_list_queries.codes(self.conn, name)
+        return self._codes[name]
 
     def warm_areas(self, keys):
         missing = [k for k in dict.fromkeys(keys) if k not in self._areas]

@@ -14,6 +14,7 @@ from ..http.api import Blueprint, QueryArgsSchema
 from ..http.conventions import IF_MATCH, expected_version, page_of, page_window
 from ..http.errors import UnsupportedMediaType
 from . import area_imports, importer, schemas
+from .code_list_routes import code_list_routes
 from .collection_routes import collection_routes
 from .eu_requirements import eu_requirements
 from .evidence_types import evidence_types
@@ -80,6 +81,7 @@ collection_routes(blp, permissions, schemas.PermissionSchema, schemas.Permission
 collection_routes(blp, eu_requirements, schemas.EuRequirementSchema,
                   schemas.EuRequirementCreateSchema, schemas.EuRequirementQueryArgsSchema,
                   schemas.EuRequirementPageSchema)
+code_list_routes(blp)
 
 
 # --- new editions of the Gemeindeverzeichnis as reviewable change sets ---------------------

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..access.environments import ENVIRONMENTS
-from ..http.api import NoNulSchema, PageArgsSchema, page_schema
+from ..http.api import NoNulSchema, PageArgsSchema, QueryArgsSchema, page_schema
 from ..values import identifiers
 from . import oots_codes
 
@@ -61,6 +61,12 @@ def ENVIRONMENT_FIELD():  # noqa: N802 - a field factory named like the fields i
 
 def text(max_length=1000, **kwargs):
     return ma.fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def coded(**kwargs):
+    """A code of an OOTS code list: its form here, membership when written (the lists are
+    data: catalog/code_lists.py)."""
+    return text(100, **kwargs)
 
 
 class Strict(NoNulSchema):
@@ -145,10 +151,10 @@ class OrganisationCreateSchema(Strict):
         "description": "how OOTS addresses the organisation (evidence provider or "
                        "Intermediäre Plattform)"})
     edm_versions = ma.fields.List(
-        ma.fields.String(validate=validate.OneOf(oots_codes.EDM_VERSIONS)),
-        validate=validate.Length(max=len(oots_codes.EDM_VERSIONS)), metadata={
+        coded(), validate=validate.Length(max=20), metadata={
             "description": "the OOTS EDM versions its eDelivery access point speaks (DSD "
-                           "AccessService/ConformsTo; needs edelivery_party_id)",
+                           "AccessService/ConformsTo; needs edelivery_party_id): codes of "
+                           "the edm-versions code list",
             "example": ["oots-edm:v1.2", "oots-edm:v2.0"]})
     status = ma.fields.String(validate=validate.OneOf(("pending", "active", "suspended")))
 
@@ -323,8 +329,8 @@ class ServiceQueryArgsSchema(CatalogQueryArgsSchema):
 # --- offers --------------------------------------------------------------------------------
 
 class DistributionSchema(Strict):
-    format = ma.fields.String(required=True, validate=validate.OneOf(oots_codes.MEDIA_TYPES),
-                              metadata={"description": "an OOTS media type"})
+    format = coded(required=True, metadata={
+        "description": "an OOTS media type (media-types code list)"})
     conforms_to = uri_field(metadata={
         "description": "the data model the distribution conforms to"})
     transformation = uri_field(metadata={
@@ -362,9 +368,9 @@ class OfferCreateSchema(Strict):
                                    validate=validate.Length(max=20), metadata={
         "description": "formats the evidence is delivered in (OOTS); the evidence type's "
                        "formats when left out"})
-    level_of_assurance = ma.fields.String(
-        validate=validate.OneOf(oots_codes.LEVELS_OF_ASSURANCE), allow_none=True,
-        metadata={"description": "eIDAS level the user must authenticate with"})
+    level_of_assurance = coded(allow_none=True, metadata={
+        "description": "eIDAS level the user must authenticate with (levels-of-assurance "
+                       "code list)"})
     jurisdiction_context = ma.fields.String(validate=CODE, allow_none=True, metadata={
         "description": "what the area stands for (e.g. place-of-birth); requests must name "
                        "it", "example": "place-of-birth"})
@@ -465,11 +471,10 @@ class ReferenceFrameworkSchema(Strict):
         "description": "the framework's identifier in the OOTS Semantic Repository"})
     title = ma.fields.Nested(LocalizedSchema, required=True)
     description = ma.fields.Nested(LocalizedSchema)
-    procedure = ma.fields.String(required=True,
-                                 validate=validate.OneOf(sorted(oots_codes.PROCEDURES_2_0)),
-                                 metadata={"description": "Procedures code list (SDG Annex II; "
-                                                          "TDD 2.0 codes are left out of 1.x "
-                                                          "answers)",
+    procedure = coded(required=True, metadata={"description": "procedures code list (SDG "
+                                                              "Annex II; codes of the 2.0 "
+                                                              "list alone are left out of "
+                                                              "1.x answers)",
                                            "example": "R1"})
     jurisdiction = ma.fields.String(required=True, validate=validate.Regexp(
         identifiers.anchored(identifiers.FEDERATION_OR_LAND), error="DE or a Land key"),
@@ -510,8 +515,36 @@ class EuRequirementSchema(Versioned):
 
 
 class EuRequirementQueryArgsSchema(CatalogQueryArgsSchema):
-    procedure = ma.fields.String(validate=validate.OneOf(sorted(oots_codes.PROCEDURES_2_0)))
+    procedure = coded()
     evidence_type = ma.fields.String(validate=CODE)
 
 
 EuRequirementPageSchema = page_schema(EuRequirementSchema, "EuRequirementPage")
+
+
+# --- OOTS code lists -------------------------------------------------------------------------
+
+class CodeValueSchema(Strict):
+    code = ma.fields.String(required=True, validate=[
+        validate.Length(min=1, max=100),
+        validate.Regexp(r"^[^\s/]([^\s]*[^\s/])?$", error="no spaces, no '/' at either end")],
+        metadata={"example": "R2"})
+    label = text(500, required=True, metadata={"example": "Requesting a death certificate"})
+    source = text(500, metadata={"description": "where the value comes from (default: who "
+                                                "added it)"})
+
+
+class CodeListSchema(ma.Schema):
+    list = ma.fields.String(required=True, metadata={"example": "procedures"})
+    line = ma.fields.String(required=True, metadata={"description": "the TDD line: 1.x or 2.0"})
+    edition = ma.fields.String(allow_none=True, metadata={
+        "description": "the edition of the OOTS code list it was shipped from"})
+    revision = ma.fields.Integer(required=True, metadata={
+        "description": "moves on with every value added or removed (ETag v<revision>)"})
+    updated_at = ma.fields.DateTime(required=True)
+    description = ma.fields.String(allow_none=True)
+    values = ma.fields.List(ma.fields.Nested(CodeValueSchema), required=True)
+
+
+class CodeListQueryArgsSchema(QueryArgsSchema):
+    line = ma.fields.String(validate=validate.OneOf(("1.x", "2.0")))

@@ -1,5 +1,6 @@
-"""`regmap seed`: the catalogue facts the product ships (IDNrG registers, their federal
-counterparts, real organisations, the three evidence types other tools rely on), and with
+"""`regmap seed`: the catalogue facts the product ships (the OOTS code lists, IDNrG registers,
+their federal counterparts, real organisations, the three evidence types other tools rely
+on), and with
 --demo the illustrative pilot catalogue. (The onboarding facts follow: onboarding/seed.py.)
 
 Idempotent: an object is created when missing and updated only when the shipped data
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from ..record import audit
+from . import code_lists
 from .evidence_types import evidence_types
 from .offers import offers
 from .organisations import organisations
@@ -30,6 +32,7 @@ IDNRG_REGISTERS = "idnrg/anlage_idnrg_registers.csv"
 FEDERAL_COUNTERPARTS = "idnrg/fachsynchronisation_akteure_2025-08.csv"
 EVIDENCE_TYPES = "catalog/evidence_types.json"
 JURISDICTION_CONTEXTS = "catalog/oots_jurisdiction_contexts.csv"
+CODE_LISTS = "catalog/oots_code_lists.csv"
 DEMO = "demo/catalog.json"
 
 
@@ -63,6 +66,12 @@ def organisation_codes(seed_dir):
 def seed_catalog(conn, seed_dir, actor):
     counts = {"created": 0, "updated": 0}
     with audit.write_transaction(conn):
+        # First: every coded field written below is checked against them.
+        lists = code_lists.merge_shipped(conn, shipped_csv(seed_dir, CODE_LISTS))
+        if lists:
+            audit.record(conn, actor, "code-lists.seed", code_lists.COLLECTION,
+                         "reference-data", after={"changed": lists})
+        counts["code lists"] = len(lists)
         abbreviation_to_code = organisation_codes(seed_dir)
         for row in shipped_csv(seed_dir, ORGANISATIONS):
             _ensure(conn, actor, organisations, row["code"], {

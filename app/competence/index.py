@@ -122,7 +122,7 @@ CHANGE_EFFECTS = {
     "registers": NONE, "permissions": NONE, "registrations": NONE,
     "users": NONE, "tokens": NONE, "permission-checks": NONE, "onboarding": NONE,
     "fachsynchronisation": NONE, "deadlines": NONE, "jurisdiction-contexts": NONE,
-    "eu-requirements": NONE,
+    "eu-requirements": NONE, "code-lists": NONE,
     # Anything else, reference areas and successions first of all: rebuild.
 }
 MAX_CHANGES_APPLIED = 5_000

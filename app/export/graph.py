@@ -4,7 +4,10 @@
   endpoint a dcat:DataService serving its evidence type's register(s), organisations as
   foaf:Agent, areas as dct:Location with ARS/AGS-based political geocoding URIs;
 - CCCEV 2: evidence types, and the requirements and evidence type lists of services;
-- CPSV-AP: services (Leistungen) holding their requirements.
+- CPSV-AP: services (Leistungen) holding their requirements;
+- SKOS: the OOTS code-list values the items name (an offer's level of assurance as its
+  dct:accessRights, its access point's EDM versions as dct:conformsTo), each in the concept
+  scheme of every TDD line whose list has it, the scheme carrying edition and revision.
 
 Every node an item references is described on the same page (once), so class constraints
 can be checked page by page. URIs are built under PUBLIC_BASE_URL, never the request's host.
@@ -14,9 +17,10 @@ strings as well; DCAT's and CPSV's get @de / @en.
 import itertools
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, XSD
 
 from ..access.environments import PRODUCTION
+from ..catalog import code_lists
 from ..catalog.queries import eu_requirements as eu_requirement_queries
 from ..catalog.queries import services as service_queries
 from ..values.folding import fold
@@ -32,6 +36,9 @@ GEOCODING_BY_LEVEL = {"land": "stateKey", "regierungsbezirk": "governmentDistric
                       "kreis": "districtKey", "gemeindeverband": "municipalAssociationKey",
                       "municipality": "regionalKey"}
 BY_LAW = "Nach Bundes- oder Landesrecht zuständige Behörde"
+# The class DCAT-AP wants of the values of a property a code-list value is used for.
+CODE_VALUE_CLASSES = {"edm-versions": DCTERMS.Standard,
+                      "levels-of-assurance": DCTERMS.RightsStatement}
 GERMANY_LABEL = "Deutschland"
 
 
@@ -89,6 +96,7 @@ class CatalogueGraph:
         eu_requirements = queries.eu_requirements(conn, include)
         self.eu_requirement_types = eu_requirement_queries.eu_requirement_evidence_types(
             conn, [r["id"] for r in eu_requirements])
+        self.code_lists = {(r["list"], r["line"]): r for r in code_lists.documents(conn)}
         self.consumers = {}
         for row in queries.service_consumers(conn, include, environment):
             self.consumers.setdefault(row["service"], []).append(row)
@@ -194,6 +202,8 @@ class CatalogueGraph:
         (None: the export names no such node)."""
         node = URIRef(node)
         described = set()
+        if str(node).startswith(str(self.uri("code-list"))):
+            return [t for t in self.code_list_triples() if t[0] == node] or None
         found = [t for t in itertools.chain(self.header(), *(
             self.item(item, described) for item in self.few)) if t[0] == node]
         return found or None
@@ -235,6 +245,44 @@ class CatalogueGraph:
         if node not in described:
             described.add(node)
             yield from self.agent(node, code, self.organisations[code]["name"])
+
+    def code_value(self, name, code, described):
+        """The node of a code-list value (None: no line's list has it any more), described
+        with the schemes of the lines that have it."""
+        lines = [lst for (n, _), lst in self.code_lists.items()
+                 if n == name and any(v["code"] == code for v in lst["values"])]
+        if not lines:
+            return None, ()
+        node = self.uri("code-list", name, "code", safe_uri(code))
+        return node, self._code_value(node, name, code, lines, described)
+
+    def _code_value(self, node, name, code, lines, described):
+        if node in described:
+            return
+        described.add(node)
+        yield node, RDF.type, SKOS.Concept
+        if name in CODE_VALUE_CLASSES:
+            yield node, RDF.type, CODE_VALUE_CLASSES[name]
+        yield node, SKOS.notation, _text(code)
+        label = next(v["label"] for v in lines[0]["values"] if v["code"] == code)
+        yield node, SKOS.prefLabel, _en(label)
+        for lst in lines:
+            scheme = self.uri("code-list", name, lst["line"])
+            yield node, SKOS.inScheme, scheme
+            if scheme not in described:
+                described.add(scheme)
+                yield scheme, RDF.type, SKOS.ConceptScheme
+                yield scheme, DCTERMS.title, _en(f"OOTS code list {name}, TDD {lst['line']}")
+                yield scheme, DCTERMS.description, _en(lst["description"])
+                yield scheme, OWL.versionInfo, _text(
+                    f"{lst['edition'] or 'regmap'} revision {lst['revision']}")
+
+    def code_list_triples(self):
+        """Every value of every list, described (what /id/code-list/... dereferences)."""
+        described = set()
+        for (name, _), lst in self.code_lists.items():
+            for value in lst["values"]:
+                yield from self.code_value(name, value["code"], described)[1]
 
     @staticmethod
     def place(node, label, described):
@@ -364,6 +412,9 @@ class CatalogueGraph:
         yield node, DCTERMS.title, _en(row["name_en"])
         if row["name_de"]:
             yield node, DCTERMS.title, _de(row["name_de"])
+        description = row["description_en"] or row["description_de"]
+        if description:
+            yield node, DCTERMS.description, _text(description)  # CCCEV: xsd:string
         for framework in row["reference_frameworks"]:
             rf = URIRef(f"urn:uuid:{framework['identifier']}")
             yield node, CCCEV.isDerivedFrom, rf
@@ -413,6 +464,15 @@ class CatalogueGraph:
             yield service, _SPATIAL, place
             yield service, _GEOCODING_URI, place
             yield from self.place(place, name, described)
+        # OOTS: the eIDAS level the user authenticates with, the EDM versions spoken.
+        for name, codes, predicate in (
+                ("levels-of-assurance", [row["level_of_assurance"]], DCTERMS.accessRights),
+                ("edm-versions", row["edm_versions"], DCTERMS.conformsTo)):
+            for code in filter(None, codes):
+                node, triples = self.code_value(name, code, described)
+                if node is not None:
+                    yield service, predicate, node
+                    yield from triples
 
 
 _SERVICE, _TYPE, _DATA_SERVICE = DCAT.service, RDF.type, DCAT.DataService

@@ -48,8 +48,8 @@ def evidence_types(conn, include_illustrative):
 
 def eu_requirements(conn, include_illustrative):
     return conn.execute(f"""
-        SELECT t.id, t.code, t.identifier, t.name_en, t.name_de, t.reference_frameworks,
-               t.evidence_type_lists, t.updated_at
+        SELECT t.id, t.code, t.identifier, t.name_en, t.name_de, t.description_en,
+               t.description_de, t.reference_frameworks, t.evidence_type_lists, t.updated_at
         FROM eu_requirement t WHERE t.status = 'active'{_illustrative(include_illustrative)}
         ORDER BY t.code
     """).fetchall()
@@ -113,14 +113,17 @@ def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0
                array_agg(oa.area_key ORDER BY oa.area_key) AS areas,
                array_agg(a.ars ORDER BY oa.area_key) AS area_ars,
                array_agg(a.level ORDER BY oa.area_key) AS area_levels,
-               array_agg(a.name ORDER BY oa.area_key) AS area_names
+               array_agg(a.name ORDER BY oa.area_key) AS area_names,
+               o.level_of_assurance, COALESCE(ap.edm_versions, '{{}}') AS edm_versions
         FROM (SELECT t.* FROM published_offer t
               WHERE {_published(include_illustrative)}{since}
               ORDER BY t.code LIMIT %(limit)s OFFSET %(offset)s) t
         JOIN organisation p ON p.id = t.provider_id
         JOIN evidence_type et ON et.id = t.evidence_type_id
+        JOIN offer o ON o.id = t.id LEFT JOIN organisation ap ON ap.id = o.access_service_id
         JOIN offer_area oa ON oa.offer_id = t.id JOIN area a ON a.key = oa.area_key
-        GROUP BY t.id, t.code, t.endpoint_url, t.updated_at, p.id, et.id ORDER BY t.code
+        GROUP BY t.id, t.code, t.endpoint_url, t.updated_at, p.id, et.id, o.id, ap.id
+        ORDER BY t.code
     """, {"since": modified_since, "limit": limit, "offset": offset, "after": after,
           "only": only, "environment": environment}).fetchall()
 

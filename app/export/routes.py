@@ -114,7 +114,8 @@ class CatalogueWithSuffix(MethodView):
 
 
 # A node below /id/: its kind, then the parts that name it (`service/x/requirement/y`).
-NODE_PATH = re.compile(r"^[a-z]+(-[a-z]+)*(/[A-Za-z0-9][A-Za-z0-9._~-]*)*$")
+# (Code-list values, e.g. code-list/edm-versions/code/oots-edm:v2.0, may hold ':' and '+'.)
+NODE_PATH = re.compile(r"^[a-z]+(-[a-z]+)*(/[A-Za-z0-9][A-Za-z0-9._~:+-]*)*$")
 OBJECT_KINDS = ("register", "evidence-type", "service", "offer", "organisation",
                 "eu-requirement")
 

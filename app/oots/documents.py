@@ -5,8 +5,6 @@ from plain dicts (dsd.py, eb.py make them); element order follows the XSDs, whic
 validate every answer against, together with the official Schematron rules."""
 from lxml import etree
 
-from ..catalog import oots_codes
-
 QUERY = "urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0"
 RS = "urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0"
@@ -125,9 +123,8 @@ def _access_service(parent, service):
     element = sub(parent, "AccessService")
     sub(element, "Identifier", service["party_id"]["value"],
          schemeID=service["party_id"]["scheme"])
-    for edm_version in service["edm_versions"]:
-        if edm_version in oots_codes.EDM_VERSIONS_1X:
-            sub(element, "ConformsTo", edm_version)
+    for edm_version in service["edm_versions"]:   # those of the answer's line (dsd.py)
+        sub(element, "ConformsTo", edm_version)
     publisher = service["publisher"]
     agent = sub(element, "Publisher")
     sub(agent, "Identifier", publisher["party_id"]["value"],

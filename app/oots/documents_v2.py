@@ -122,7 +122,7 @@ def _access_service(parent, service):
     sub(element, "Identifier", service["party_id"]["value"],
          schemeID=service["party_id"]["scheme"])
     multilingual(element, "Name", service["name"])
-    for edm_version in service["edm_versions"]:   # every one it declares, 1.x ones too
+    for edm_version in service["edm_versions"]:   # those of the answer's line (dsd.py)
         sub(element, "ConformsTo", edm_version)
     publisher = service["publisher"]
     agent = sub(element, "Publisher")

@@ -21,7 +21,7 @@ import json
 import uuid
 
 from ..areas.keys import ancestor_keys
-from ..catalog import oots_codes, user_attributes
+from ..catalog import code_lists, oots_codes, user_attributes
 from ..values import identifiers
 from ..values.dates import berlin_today
 from . import documents, queries, versions
@@ -73,7 +73,8 @@ def search(conn, args, *, illustrative, version=versions.V1, repository=None):
         if row is None:
             raise RegRepException("DSD:ERR:0006", "jurisdiction-context-id")
         context = row["code"]
-    speaks = _speaks(version, args.get("specification"))
+    codes = code_lists.of_line(conn, version)   # an answer names values of its line only
+    speaks = _speaks(codes, version, args.get("specification"))
     if args["country-code"] != "DE":
         raise RegRepException("DSD:ERR:0001",
                               f"this directory serves DE, not {args['country-code']}")
@@ -85,33 +86,31 @@ def search(conn, args, *, illustrative, version=versions.V1, repository=None):
         offers = [o for o in queries.published_offers(
                       conn, evidence_type["id"], today=today, illustrative=illustrative,
                       at_keys=at_keys, below_key=below)
-                  if _distributions(o, evidence_type) and speaks(o)]
+                  if _distributions(o, evidence_type, codes) and speaks(o)]
         needs_context, needs_concepts = user_attributes.missing(
             [(o["jurisdiction_context"], o["classification"]) for o in offers],
             context, classification)
         if needs_context or needs_concepts:
             raise _additional_input(conn, evidence_type, offers, needs_context,
-                                    needs_concepts)
+                                    needs_concepts, codes)
         serving = [o for o in offers if user_attributes.serves(
             o["jurisdiction_context"], o["classification"], context, classification)]
-        groups += _groups(conn, evidence_type, _most_specific(serving, at_keys))
+        groups += _groups(conn, evidence_type, _most_specific(serving, at_keys), codes)
     if not groups:
         raise RegRepException("DSD:ERR:0001", "no German data service serves this evidence "
                                               "type for the jurisdiction and attributes given")
     return groups
 
 
-def _speaks(version, specification):
-    """Which offers an answer in `version` may name: those whose access service declares an
-    EDM version of it (in 2.0: `specification`, if given)."""
-    if version != versions.V2:
-        return lambda offer: any(v in oots_codes.EDM_VERSIONS_1X
-                                 for v in offer["access_edm_versions"])
-    if specification is not None and specification not in oots_codes.EDM_VERSIONS:
-        raise RegRepException("DSD:ERR:0006", "specification")
-    if specification is None:
-        return lambda offer: bool(offer["access_edm_versions"])
-    return lambda offer: specification in offer["access_edm_versions"]
+def _speaks(codes, version, specification):
+    """Which offers an answer may name: those whose access service declares an EDM version
+    of the answer's line (in 2.0: `specification`, if given)."""
+    known = codes["edm-versions"]
+    if version == versions.V2 and specification is not None:
+        if specification not in known:
+            raise RegRepException("DSD:ERR:0006", "specification")
+        return lambda offer: specification in offer["access_edm_versions"]
+    return lambda offer: any(v in known for v in offer["access_edm_versions"])
 
 
 def _jurisdiction(conn, args, today):
@@ -153,13 +152,15 @@ def _most_specific(offers, at_keys):
     return [(o, list(range(len(o["area_keys"])))) for o in offers]
 
 
-def _distributions(offer, evidence_type):
-    """The offer's distributions, else its evidence type's formats that OOTS knows."""
+def _distributions(offer, evidence_type, codes):
+    """The offer's distributions, else its evidence type's formats, of media types the
+    answer's line knows."""
+    known = codes["media-types"]
     if offer["distributions"]:
-        return offer["distributions"]
+        return [d for d in offer["distributions"] if d["format"] in known]
     return [{"format": f["media_type"], **({"conforms_to": f["schema_uri"]}
                                            if f.get("schema_uri") else {})}
-            for f in evidence_type["formats"] if f["media_type"] in oots_codes.MEDIA_TYPES]
+            for f in evidence_type["formats"] if f["media_type"] in known]
 
 
 def _jurisdiction_of(offer, i):
@@ -171,28 +172,31 @@ def _jurisdiction_of(offer, i):
     return {"nuts": nuts} if nuts else None   # a Gemeindeverband has neither
 
 
-def _groups(conn, evidence_type, chosen):
+def _groups(conn, evidence_type, chosen, codes):
     concepts = [c for c in evidence_type["classification_concepts"]
                 if any(c["code"] in o["classification"] for o, _ in chosen)]
     contexts = queries.jurisdiction_contexts_by_code(
         conn, {o["jurisdiction_context"] for o, _ in chosen if o["jurisdiction_context"]})
     by_key = {}
     for offer, indexes in chosen:
-        distributions = _distributions(offer, evidence_type)
-        key = (json.dumps(distributions, sort_keys=True), offer["level_of_assurance"],
+        distributions = _distributions(offer, evidence_type, codes)
+        level_of_assurance = offer["level_of_assurance"] \
+            if offer["level_of_assurance"] in codes["levels-of-assurance"] else None
+        key = (json.dumps(distributions, sort_keys=True), level_of_assurance,
                offer["jurisdiction_context"])
         group = by_key.setdefault(key, {
-            "distributions": distributions, "level_of_assurance": offer["level_of_assurance"],
+            "distributions": distributions, "level_of_assurance": level_of_assurance,
             "context_code": offer["jurisdiction_context"], "services": [], "levels": set()})
         for i in indexes:
             jurisdiction = _jurisdiction_of(offer, i)
             if jurisdiction is None:
                 continue
-            group["levels"].add(oots_codes.JURISDICTION_LEVEL[offer["area_levels"][i]])
+            group["levels"] |= _levels(codes, [offer["area_levels"][i]])
             group["services"].append({
                 "party_id": offer["access_party_id"],
                 "name": {"en": offer["access_name_en"] or offer["access_name"]},
-                "edm_versions": offer["access_edm_versions"],   # documents pick theirs
+                "edm_versions": [v for v in offer["access_edm_versions"]
+                                 if v in codes["edm-versions"]],
                 "publisher": {
                     "party_id": offer["provider_party_id"],
                     "name": {"en": offer["provider_name_en"] or offer["provider_name"]},
@@ -220,6 +224,13 @@ def _groups(conn, evidence_type, chosen):
     return groups
 
 
+def _levels(codes, area_levels):
+    """The JurisdictionLevel codes of these area levels that the answer's line knows."""
+    known = codes["jurisdiction-levels"]
+    return {code for code in (oots_codes.JURISDICTION_LEVEL[level] for level in area_levels)
+            if code in known}
+
+
 def _finest(levels):
     return max(levels, key=_LEVEL_ORDER.index) if levels else "Country"
 
@@ -241,9 +252,9 @@ def _address(offer):
     return address
 
 
-def _additional_input(conn, evidence_type, offers, needs_context, needs_concepts):
+def _additional_input(conn, evidence_type, offers, needs_context, needs_concepts, codes):
     """DSD:ERR:0005: the evidence type, and what the user must provide."""
-    distributions = next((_distributions(o, evidence_type) for o in offers), [])
+    distributions = next((_distributions(o, evidence_type, codes) for o in offers), [])
     slots = [("DataServiceEvidenceType",
               lambda parent, group: documents.data_service_evidence_type(
                   parent, group, with_services=False),
@@ -252,13 +263,15 @@ def _additional_input(conn, evidence_type, offers, needs_context, needs_concepts
                "distributions": distributions})]
     needed = []
     if needs_context:
-        codes = sorted({o["jurisdiction_context"] for o in offers if o["jurisdiction_context"]})
-        rows = queries.jurisdiction_contexts_by_code(conn, codes)
+        contexts = sorted({o["jurisdiction_context"] for o in offers
+                           if o["jurisdiction_context"]})
+        rows = queries.jurisdiction_contexts_by_code(conn, contexts)
         # One determination slot: the examples name one context; several are listed by
         # the first (each offer of a type should share it).
-        row = rows[codes[0]]
-        levels = {oots_codes.JURISDICTION_LEVEL[level] for o in offers
-                  if o["jurisdiction_context"] == codes[0] for level in o["area_levels"]}
+        row = rows[contexts[0]]
+        levels = _levels(codes, [level for o in offers
+                                 if o["jurisdiction_context"] == contexts[0]
+                                 for level in o["area_levels"]])
         slots.append(("JurisdictionDetermination", documents.jurisdiction_determination,
                       {"oots_id": row["oots_id"], "label_en": row["label_en"],
                        "label_de": row["label_de"], "level": _finest(levels)}))

@@ -20,7 +20,7 @@ reading of "incomplete"; by default they are left out, as a requester can do not
 them)."""
 import uuid
 
-from ..catalog import oots_codes
+from ..catalog import code_lists, oots_codes
 from ..values import identifiers
 from ..values.dates import berlin_today
 from . import queries, versions
@@ -37,17 +37,18 @@ _IS_NUTS = identifiers.matcher(identifiers.NUTS_DE)
 
 
 def requirements(conn, args, *, illustrative, version=versions.V1, repository=None):
+    procedures = code_lists.of_line(conn, version)["procedures"]
     if version == versions.V2:
-        return _requirements_2_0(conn, args, illustrative)
+        return _requirements_2_0(conn, args, illustrative, procedures)
     args = _single(args, ("procedure-id", *_JURISDICTION),
                    required=("procedure-id", "country-code"))
-    if args["procedure-id"] not in oots_codes.PROCEDURES:
+    if args["procedure-id"] not in procedures:
         raise RegRepException("EB:ERR:0005", "procedure-id")
     keys = _jurisdiction(conn, args)
     found = []
     for row in queries.eu_requirements(conn, procedure=args["procedure-id"],
                                        illustrative=illustrative):
-        frameworks = _frameworks(conn, row, keys, args["procedure-id"])
+        frameworks = _frameworks(conn, row, keys, args["procedure-id"], procedures)
         if frameworks:
             found.append(_document(row, frameworks))
     if not found:
@@ -68,10 +69,11 @@ def evidence_types(conn, args, *, illustrative, version=versions.V1, repository=
     row = queries.eu_requirement_by_identifier(conn, identifier, illustrative)
     if row is None:
         raise RegRepException("EB:ERR:0002", args["requirement-id"])
+    procedures = code_lists.of_line(conn, version)["procedures"]
     if version == versions.V2:
-        frameworks = _frameworks(conn, row, keys, None, oots_codes.PROCEDURES_2_0)
+        frameworks = _frameworks(conn, row, keys, None, procedures)
     else:
-        frameworks = _frameworks(conn, row, _jurisdiction(conn, args), None)
+        frameworks = _frameworks(conn, row, _jurisdiction(conn, args), None, procedures)
     lists = []
     for lst, types in zip(row["evidence_type_lists"],
                           queries.evidence_types_of_lists(
@@ -88,10 +90,10 @@ def evidence_types(conn, args, *, illustrative, version=versions.V1, repository=
     return [{**_document(row, frameworks), "evidence_type_lists": lists}]
 
 
-def _requirements_2_0(conn, args, illustrative):
+def _requirements_2_0(conn, args, illustrative, procedures):
     args = _single(args, ("procedure-id", "country-code", "return-incomplete"), required=())
     procedure = args.get("procedure-id")
-    if procedure is not None and procedure not in oots_codes.PROCEDURES_2_0:
+    if procedure is not None and procedure not in procedures:
         raise RegRepException("EB:ERR:0005", "procedure-id")
     keys = _country_2_0(args)
     incomplete = args.get("return-incomplete", "false")
@@ -101,7 +103,7 @@ def _requirements_2_0(conn, args, illustrative):
     for row in queries.eu_requirements(conn, procedure=procedure, illustrative=illustrative):
         if not row["has_evidence_types"] and incomplete == "false":
             continue
-        frameworks = _frameworks(conn, row, keys, procedure, oots_codes.PROCEDURES_2_0)
+        frameworks = _frameworks(conn, row, keys, procedure, procedures)
         if frameworks:
             found.append(_document(row, frameworks))
     if not found:
@@ -157,9 +159,10 @@ def _jurisdiction(conn, args):
     return None
 
 
-def _frameworks(conn, row, keys, procedure, known=oots_codes.PROCEDURES):
+def _frameworks(conn, row, keys, procedure, known):
     """The requirement's frameworks (of `procedure`, if given) applying in `keys`, with
-    their jurisdiction as NUTS code; only those of procedures the answer's version knows."""
+    their jurisdiction as NUTS code; only those of procedures the answer's line knows
+    (`known`: its procedures code list)."""
     chosen = [f for f in row["reference_frameworks"]
               if f["procedure"] in known
               and (procedure is None or f["procedure"] == procedure)

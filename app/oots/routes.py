@@ -5,7 +5,6 @@ codes."""
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from ..catalog import oots_codes
 from ..db.pool import get_conn
 from ..http.api import Blueprint
 from ..values import identifiers
@@ -39,8 +38,8 @@ _PARAMETERS = [
                "classification URI of an evidence type", "https://sr.oots.tech.europa.eu/"
                "evidencetypeclassifications/DE/ca8afed6-2dc0-422a-a931-d21c3d8d370e"),
     _parameter("procedure-id", "EB requirements query (required in 1.x): a code of the "
-               "Procedures code list (AM1, X10, X11: 2.0 only)", "R1",
-               enum=sorted(oots_codes.PROCEDURES_2_0)),
+               "procedures code list of the answer's TDD line (GET /api/v1/code-lists)",
+               "R1"),
     _parameter("requirement-id", "EB evidence types query (required): the requirement's URI "
                "(2.0: as the configured Semantic Repository names it)",
                "https://sr.oots.tech.europa.eu/requirements/"
@@ -55,7 +54,7 @@ _PARAMETERS = [
                "stands for (DSD:ERR:0005 names the one needed)",
                "5ce148b9-5578-4049-aecf-af7bb55714b5", format="uuid"),
     _parameter("specification", "DSD, TDD 2.0: only access services declaring this EDM "
-               "version", "oots-edm:v2.0", enum=list(oots_codes.EDM_VERSIONS)),
+               "version (a code of the 2.0 edm-versions code list)", "oots-edm:v2.0"),
     _parameter("return-incomplete", "EB requirements query, TDD 2.0: also requirements no "
                "German evidence type satisfies yet", "false", enum=["true", "false"]),
     {"in": "header", "name": "Accept-Version", "required": False,
