@@ -214,3 +214,34 @@ def test_the_seed_brings_a_new_edition_without_removing_anything(conn):
     assert (found["edition"], found["revision"]) == ("2099-01", 2)
     assert [v["code"] for v in found["values"]] == ["Low", "Substantial", "High", "Test"]
     assert code_lists.merge_shipped(conn, newer) == []
+
+
+def test_the_web_pages_show_the_lists_and_curators_change_them(app, conn, client, dm,
+                                                              oots_offer):
+    from .web_helpers import post_form, sign_in, text, web_user
+    browser = app.test_client()
+    sign_in(browser, web_user(conn, "data_manager"))
+    overview = text(browser.get("/codelisten"))
+    assert "levels-of-assurance" in overview and "2022-12" in overview
+    page = "/codelisten/levels-of-assurance/2.0"
+    r = post_form(browser, page, {"seen": "v1", "code": "High"})
+    assert r.status_code == 422 and "Bitte angeben." in text(r)
+    r = post_form(browser, page, {"seen": "v1", "code": "Higher", "label": "a test level"})
+    assert r.status_code == 303
+    shown = text(browser.get(page))
+    assert "Revision 2" in shown and "<code>Higher</code>" in shown
+    assert "added by web.data_manager" in shown
+    r = post_form(browser, page, {"seen": "v2", "remove": "High"})
+    assert r.status_code == 409 and oots_offer["code"] in text(r)
+    assert "wird noch verwendet" in text(r)
+    r = post_form(browser, page, {"seen": "v1", "remove": "Higher"})
+    assert r.status_code == 412 and "jetzt Revision 2" in text(r)
+    assert post_form(browser, page, {"seen": "v2", "remove": "Higher"}).status_code == 303
+    assert "<code>Higher</code>" not in text(browser.get(page))
+    auditor = app.test_client()
+    sign_in(auditor, web_user(conn, "auditor"))
+    assert "Hinzufügen" not in text(auditor.get(page))
+    provider = app.test_client()
+    sign_in(provider, web_user(conn, "provider_admin", org="amt-x"))
+    assert provider.get(page).status_code == 403
+    assert browser.get("/codelisten/colours/2.0").status_code == 404

@@ -92,7 +92,8 @@ def world(module_conn, session_app, test_pool):
         "ags": "09162000", "area": "03241", "plz": "25926", "organisation": "amt-own",
         "register": "idnrg-1", "evidence_type": "melde", "service": "parken",
         "offer": own_offer["code"], "permission": permission["code"],
-        "registration": registration["code"]}}
+        "registration": registration["code"], "code_list": "levels-of-assurance/2.0",
+        "code": "Low"}}
 
 
 ORGANISATIONS = {"provider_admin": "amt-own", "consumer_admin": "parkamt"}

@@ -100,6 +100,21 @@ def test_a_change_is_findable_at_once(client, catalogue):
     assert codes(search(client, "Nordfriesland Kreisverwaltung"))[0] == "kreis-nf"
 
 
+def test_oots_fields_find_access_points_and_offers(client, catalogue):
+    """Data managers look for the access points that speak an EDM version, and the offers of a
+    level of assurance or media type, by the code."""
+    organisation(client, catalogue, "ip-zwei", name="Plattform Zwei", kind="Intermediäre "
+                 "Plattform", edm_versions=["oots-edm:v2.0"], edelivery_party_id={
+                     "scheme": "urn:cef.eu:names:identifier:EAS:0060", "value": "1234567890"})
+    found = offer(client, catalogue, "meldebescheinigung", ["01001000"],
+                  provider="amt-suedtondern", level_of_assurance="Substantial",
+                  distributions=[{"format": "application/pdf"}])
+    assert codes(search(client, "oots-edm:v2.0")) == ["ip-zwei"]
+    assert codes(search(client, "oots-edm:v1.0")) == []
+    assert found["code"] in codes(search(client, "Substantial", type="offer"))
+    assert found["code"] in codes(search(client, "application/pdf", type="offer"))
+
+
 @pytest.mark.parametrize("q", ['"', "(", "AND OR", "*", "~", ":", "a:b", "Melde*",
                                "title:Melde", "x" * 500, "ü", "ß"])
 def test_odd_queries_never_crash(client, catalogue, q):

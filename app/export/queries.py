@@ -114,15 +114,16 @@ def offers(conn, include_illustrative, modified_since=None, limit=None, offset=0
                array_agg(a.ars ORDER BY oa.area_key) AS area_ars,
                array_agg(a.level ORDER BY oa.area_key) AS area_levels,
                array_agg(a.name ORDER BY oa.area_key) AS area_names,
-               o.level_of_assurance, COALESCE(ap.edm_versions, '{{}}') AS edm_versions
+               t.level_of_assurance, COALESCE(ap.edm_versions, '{{}}') AS edm_versions
         FROM (SELECT t.* FROM published_offer t
               WHERE {_published(include_illustrative)}{since}
               ORDER BY t.code LIMIT %(limit)s OFFSET %(offset)s) t
         JOIN organisation p ON p.id = t.provider_id
         JOIN evidence_type et ON et.id = t.evidence_type_id
-        JOIN offer o ON o.id = t.id LEFT JOIN organisation ap ON ap.id = o.access_service_id
+        LEFT JOIN organisation ap ON ap.id = t.access_service_id
         JOIN offer_area oa ON oa.offer_id = t.id JOIN area a ON a.key = oa.area_key
-        GROUP BY t.id, t.code, t.endpoint_url, t.updated_at, p.id, et.id, o.id, ap.id
+        GROUP BY t.id, t.code, t.endpoint_url, t.updated_at, t.level_of_assurance, p.id,
+                 et.id, ap.id
         ORDER BY t.code
     """, {"since": modified_since, "limit": limit, "offset": offset, "after": after,
           "only": only, "environment": environment}).fetchall()

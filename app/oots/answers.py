@@ -1,16 +1,16 @@
-"""OOTS answers kept per process: the same query asked again is answered from memory, in front
-of Flask (`OotsFastPath`), as the competence fast path does for the routing service.
+"""OOTS answers kept per process: the same query asked again is answered from memory, in front of
+Flask (`OotsFastPath`), as the competence fast path does for the routing service.
 
 The cache follows the change feed: when the catalogue version moves, the next request that
 reaches Flask reads the changes since the cache's cursor and empties the cache only if one of
 them can change an OOTS answer (an offer of an evidence type with an OOTS classification, an
 organisation such offers name, such an evidence type, an EU requirement, a jurisdiction
-context, reference areas, or anything unknown); token, user, permission, onboarding … changes
-leave it as it is. Coarser than the competence index's exact invalidation (one relevant change
-empties it all), and enough: the EU's requesters ask far more often than OOTS data changes.
-Answers are computed from the primary after the cache has caught up, and one computed across a
-relevant change is not kept (`generation`), so a cached answer is never older than the cache's
-version."""
+context, a code list, reference areas, or anything unknown); token, user, permission,
+onboarding … changes leave it as it is. Coarser than the competence index's exact invalidation
+(one relevant change empties it all), and enough: the EU's requesters ask far more often than
+OOTS data changes. Answers are computed from the primary after the cache has caught up, and one
+computed across a relevant change is not kept (`generation`), so a cached answer is never older
+than the cache's version."""
 import threading
 from urllib.parse import parse_qsl
 

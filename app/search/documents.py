@@ -33,7 +33,9 @@ def organisation(row):
     # The kind ("Gemeinde", "Meldebehörde") describes thousands of organisations: context.
     return _document("organisation", organisations, row, title=row["name"],
                      text=_join(row["abbreviation"], row["seat_name"]), context=row["kind"],
-                     keys=[row["code"], row["abbreviation"], row["dvdv_key"], row["seat_ags"]],
+                     # An access point is found by the OOTS EDM versions it speaks.
+                     keys=[row["code"], row["abbreviation"], row["dvdv_key"], row["seat_ags"],
+                           *row["edm_versions"]],
                      land=(row["seat_ags"] or "")[:2], owner=row["id"])
 
 
@@ -66,7 +68,9 @@ def offer(row):
                      title=f"{row['evidence_title']} – {row['provider_name']}",
                      shown_text=row["provider_name"], text=row["area_names"],
                      context=_join(row["evidence_title"], row["evidence_type"]),
-                     keys=[row["code"], row["provider"], *areas], land=land,
+                     # OOTS: its eIDAS level of assurance and its media types, as codes.
+                     keys=[row["code"], row["provider"], *areas, row["level_of_assurance"],
+                           *row["formats"]], land=land,
                      owner=row["provider_id"])
 
 

@@ -11,7 +11,7 @@ def _rows(conn, sql, codes):
 def organisations(conn, codes=None):
     return _rows(conn, """
         SELECT t.id, t.code, t.name, t.abbreviation, t.kind, t.dvdv_key, t.status,
-               t.seat_ags, a.name AS seat_name
+               t.seat_ags, a.name AS seat_name, t.edm_versions
         FROM organisation t LEFT JOIN area a ON a.key = t.seat_ags WHERE true{where}
     """, codes)
 
@@ -53,7 +53,10 @@ def offers(conn, codes=None):
         SELECT t.id, t.code, t.status, t.provider_id, p.name AS provider_name,
                p.code AS provider, et.code AS evidence_type, et.title_de AS evidence_title,
                array_agg(oa.area_key ORDER BY oa.area_key) AS areas,
-               string_agg(a.name, ' ' ORDER BY oa.area_key) AS area_names
+               string_agg(a.name, ' ' ORDER BY oa.area_key) AS area_names,
+               t.level_of_assurance,
+               ARRAY(SELECT d->>'format' FROM jsonb_array_elements(t.distributions) d)
+                   AS formats
         FROM offer t JOIN organisation p ON p.id = t.provider_id
         JOIN evidence_type et ON et.id = t.evidence_type_id
         JOIN offer_area oa ON oa.offer_id = t.id JOIN area a ON a.key = oa.area_key

@@ -8,6 +8,7 @@ from . import (
                account,
                area_imports,
                catalogue,
+               code_lists,
                curation,
                error_pages,
                filters,
@@ -22,6 +23,6 @@ from . import (
 from .blueprint import blp
 
 PAGE_MODULES = (signin, iam_signin, registration, account, proposals, curation, review, catalogue,
-                postcodes, area_imports, onboarding, filters, error_pages)
+                postcodes, area_imports, code_lists, onboarding, filters, error_pages)
 
 __all__ = ["blp", "PAGE_MODULES"]

@@ -69,6 +69,12 @@ _PROBLEMS = [
     (r".* is at version (\d+), not .*", r"Der Eintrag wurde inzwischen geändert (jetzt "
                                          r"Version \1). Bitte laden Sie die Seite neu."),
     (r".* '(.+)' exists already", r"„\1“ gibt es schon."),
+    (r"'(.+)' is in \S+ \(\S+\) already", r"„\1“ steht schon in dieser Liste."),
+    (r"'(.+)' of \S+ is still used: (.*); change them first",
+     r"„\1“ wird noch verwendet: \2. Bitte diese Einträge zuerst ändern."),
+    (r"code list .* is at revision (\d+), not .*", r"Die Liste wurde inzwischen geändert "
+                                                   r"(jetzt Revision \1). Bitte laden Sie "
+                                                   r"die Seite neu."),
     (r".* '(.+)' is retired already", r"„\1“ ist schon außer Kraft."),
     (r"wrong e-mail or password.*", "E-Mail-Adresse oder Passwort stimmen nicht, oder das "
                                     "Konto ist noch nicht freigegeben."),

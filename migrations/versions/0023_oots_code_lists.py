@@ -4,7 +4,8 @@ order. `regmap seed` loads the shipped lists (catalog_seed/catalog/oots_code_lis
 data managers add and remove values (catalog/code_lists.py owns the rules).
 
 The offer's level-of-assurance CHECK goes: the list it names may grow, and the write path
-checks every coded field against the lists instead.
+checks every coded field against the lists instead. `published_offer` gains the offer's level
+of assurance and access service, which the export names.
 
 Revision ID: 0023
 Revises: 0022
@@ -16,6 +17,21 @@ revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None
+
+_PUBLISHED_OFFER = """
+    CREATE OR REPLACE VIEW published_offer AS
+    SELECT o.id, o.code, o.provider_id, o.evidence_type_id, o.endpoint_url, o.environment,
+           o.illustrative, o.updated_at,
+           EXISTS (SELECT 1 FROM evidence_type_register er JOIN register r
+                   ON r.id = er.register_id
+                   WHERE er.evidence_type_id = o.evidence_type_id AND r.status = 'active'
+                     AND NOT r.illustrative) AS real_register{more}
+    FROM offer o JOIN organisation p ON p.id = o.provider_id
+    WHERE o.status = 'active' AND p.status = 'active'
+      AND EXISTS (SELECT 1 FROM evidence_type_register er JOIN register r
+                  ON r.id = er.register_id
+                  WHERE er.evidence_type_id = o.evidence_type_id AND r.status = 'active')
+"""
 
 
 def upgrade():
@@ -40,9 +56,17 @@ def upgrade():
     );
     ALTER TABLE offer DROP CONSTRAINT IF EXISTS offer_level_of_assurance_check;
     """)
+    # The export names an offer's level of assurance and its access point's EDM versions.
+    op.execute(_PUBLISHED_OFFER.format(more=",\n           o.level_of_assurance, "
+                                            "o.access_service_id"))
 
 
 def downgrade():
+    op.execute("DROP VIEW published_offer")
+    op.execute(_PUBLISHED_OFFER.replace("OR REPLACE ", "").format(more=""))
+    op.execute("""COMMENT ON VIEW published_offer IS
+        'Offers as the public catalogue shows them: active, of an active provider, of an '
+        'evidence type from an active register (ARCHITECTURE.md, "Read models")'""")
     op.execute("""
     DROP TABLE oots_code_value;
     DROP TABLE oots_code_list;

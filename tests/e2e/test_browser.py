@@ -261,6 +261,8 @@ def every_page(offer, registration, permission, curation, area_import):
         "web.review_postcode": f"/pruefung/postleitzahlen/{curation}",
         "web.area_import_list": "/gebietsstaende",
         "web.area_import_page": f"/gebietsstaende/{area_import}",
+        "web.code_lists_page": "/codelisten",
+        "web.code_list_page": "/codelisten/procedures/2.0",
         "not found": "/katalog/registers/gibt-es-nicht",
     }
 
