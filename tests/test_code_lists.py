@@ -245,3 +245,22 @@ def test_the_web_pages_show_the_lists_and_curators_change_them(app, conn, client
     sign_in(provider, web_user(conn, "provider_admin", org="amt-x"))
     assert provider.get(page).status_code == 403
     assert browser.get("/codelisten/colours/2.0").status_code == 404
+
+
+def test_a_write_that_relies_on_a_list_holds_it_until_it_commits(database_url):
+    """A value cannot be removed between a write's check and its commit: the check holds the
+    list (FOR SHARE), the removal waits for it (here: gives up after 100 ms)."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from app.access.actor import system_actor
+    from app.catalog.references import References
+    with psycopg.connect(database_url, row_factory=dict_row) as writer, \
+            psycopg.connect(database_url, row_factory=dict_row) as curator:
+        assert "Low" in References(writer).codes("levels-of-assurance")   # a write's check
+        curator.execute("SET lock_timeout = '100ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            code_lists.remove_value(curator, system_actor("tests"), "levels-of-assurance",
+                                    "1.x", "Low")
+        curator.rollback()
+        writer.rollback()

@@ -30,9 +30,10 @@ class References:
                 self._rows[(table, code)] = found.get(code)
 
     def codes(self, name):
-        """The codes of an OOTS code list (catalog/code_lists.py), read once per unit of work."""
+        """The codes of an OOTS code list (catalog/code_lists.py), read once per unit of work
+        and held until it commits."""
         if name not in self._codes:
-            self._codes[name] = code_list_queries.codes(self.conn, name)
+            self._codes[name] = code_list_queries.codes(self.conn, name, lock=True)
         return self._codes[name]
 
     def warm_areas(self, keys):

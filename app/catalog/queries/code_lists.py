@@ -27,9 +27,13 @@ def code_list(conn, name, line, for_update=False):
     """, {"list": name, "line": line}).fetchone()
 
 
-def codes(conn, name):
+def codes(conn, name, *, lock=False):
     """{code: [lines that know it]} of one list, in list order (codes 2.0 alone knows
-    after the others)."""
+    after the others). `lock`: for a write that relies on them, the list's rows are held
+    (FOR SHARE) until it commits, so a value cannot be removed in between unseen."""
+    if lock:
+        conn.execute("SELECT 1 FROM oots_code_list WHERE list = %(list)s FOR SHARE",
+                     {"list": name})
     rows = conn.execute("""
         SELECT code, array_agg(line ORDER BY line) AS lines FROM oots_code_value
         WHERE list = %(list)s GROUP BY code
