@@ -29,4 +29,5 @@ USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"]
 # Give DATABASE_URL: the embedded PostgreSQL is for laptops, not for containers.
-CMD ["gunicorn", "--config", "python:app.gunicorn_conf", "--bind", "0.0.0.0:8080", "--workers", "4", "app.wsgi:app"]
+# granian, as `regmap serve` runs it (add "--server", "gunicorn" for gunicorn).
+CMD ["regmap", "serve", "--bind", "0.0.0.0:8080", "--workers", "4"]

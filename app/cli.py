@@ -433,11 +433,12 @@ def offers_import(file, dry_run):
 @main.command()
 @click.option("--bind", default="127.0.0.1:8080", show_default=True)
 @click.option("--workers", default=4, show_default=True, type=int)
-@click.option("--server", type=click.Choice(["gunicorn", "granian"]), default="gunicorn",
-              show_default=True, help="granian: a Rust HTTP server, faster on the hot paths; "
-              "README 'One machine and many' says what differs.")
+@click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
+              show_default=True, help="granian (a Rust HTTP server) was the faster on every "
+              "hot path (bench/servers_bench.py); README 'One machine and many' says what "
+              "differs under gunicorn.")
 def serve(bind, workers, server):
-    """Serve the API with gunicorn or granian (several workers)."""
+    """Serve the API with granian or gunicorn (several workers)."""
     config = Config.from_env()
     env = dict(os.environ, DATABASE_URL=resolve_database_url(config))
     # Prometheus multiprocess mode: every worker writes its metrics here, /metrics sums them.

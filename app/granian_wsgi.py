@@ -1,4 +1,4 @@
-"""WSGI entry point for granian (`regmap serve --server granian`): the app, and in each worker
+"""WSGI entry point for granian (`regmap serve`, the default server): the app, and in each worker
 what app/gunicorn_conf.py's hooks do under gunicorn.
 
 granian starts its workers with multiprocessing (spawn) and offers no per-worker hooks; a

@@ -44,10 +44,10 @@ def prepare(url, demo=True):
 
 @contextmanager
 def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None,
-            server="gunicorn", stdout=None):
+            server="granian", stdout=None):
     """`regmap serve` on a free port against `url`, with a VAR_DIR (search index, metrics)
     of its own: `work_dir`; its base URL once /readyz answers. Its stderr is kept in
-    `work_dir`/gunicorn.log. At the end `stop` goes to its whole process group, as Ctrl-C
+    `work_dir`/server.log. At the end `stop` goes to its whole process group, as Ctrl-C
     in a terminal sends SIGINT to every process of the foreground job. `port`: one chosen
     before (a provider must know the redirect URI), else a free one. `server`: what
     `regmap serve --server` runs; `stdout`: a file for its access log (else dropped)."""
@@ -61,7 +61,7 @@ def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None,
     env.pop("SEARCH_INDEX_DIR", None)  # under VAR_DIR: each instance has its own
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # regmap serve: VAR_DIR/metrics
     regmap = Path(sys.executable).parent / "regmap"
-    log = work_dir / "gunicorn.log"
+    log = work_dir / "server.log"
     with open(log, "wb") as log_file:
         # The access log goes to stdout: not kept.
         process = subprocess.Popen(
@@ -90,10 +90,10 @@ def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None,
 
 
 @contextmanager
-def live_server(server_url, tmp_path, workers=3, env=None, port=None):
+def live_server(server_url, tmp_path, workers=3, env=None, port=None, server="granian"):
     with dbutil.fresh_database(server_url) as url:
         dm = prepare(url)
-        with serving(url, tmp_path, workers, env, port=port) as base:
+        with serving(url, tmp_path, workers, env, port=port, server=server) as base:
             yield {"base": base, "dm": dm, "database_url": url,
                    "metrics": Path(tmp_path) / "metrics", "workers": workers}
 

@@ -1,4 +1,4 @@
-"""Against multi-worker gunicorn: a committed catalogue change is answered by the worker that
+"""Against multi-worker `regmap serve`: a committed catalogue change is answered by the worker that
 made it at once, and by every worker within 1 s."""
 import time
 

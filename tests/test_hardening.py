@@ -168,7 +168,9 @@ def test_the_api_docs_page_cannot_be_framed(client):
         "Content-Security-Policy", "")
 
 
-def test_a_chunked_body_is_held_to_the_same_limit_under_gunicorn(server_url, tmp_path):
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_a_chunked_body_is_held_to_the_same_limit_under_either_server(server_url, tmp_path,
+                                                                      server):
     """Sent without Content-Length (chunked), an oversized body is a 413 like any other,
     not a 400; a small chunked body is read as usual."""
     import requests
@@ -179,7 +181,7 @@ def test_a_chunked_body_is_held_to_the_same_limit_under_gunicorn(server_url, tmp
         for _ in range(count):
             yield b" " * size
 
-    with live_server(server_url, tmp_path, workers=1) as live:
+    with live_server(server_url, tmp_path, workers=1, server=server) as live:
         url = f"{live['base']}/api/v1/sign-in"
         big = requests.post(url, data=chunks(200), timeout=30,
                             headers={"Content-Type": "application/json"})

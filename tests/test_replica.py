@@ -2,7 +2,7 @@
 each process still answers its own writes at once, everyone else's within 1 s of replay, and
 reads go on (and /readyz stays ready) while the primary is down; both heal without a restart.
 
-Two gunicorn instances, one worker each, share the primary and the replica: `writer` makes
+Two `regmap serve` instances, one worker each, share the primary and the replica: `writer` makes
 the changes, `reader` is "another process".
 """
 import time

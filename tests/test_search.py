@@ -318,7 +318,7 @@ def test_ctrl_c_after_searches_stops_the_server_without_a_traceback(server_url, 
                                             timeout=10).status_code for _ in range(6)]
                 return set(statuses) == {200}
             assert wait_for(searched, 120, step=0.2)[0], statuses
-    log = (tmp_path / "gunicorn.log").read_text(errors="replace")
+    log = (tmp_path / "server.log").read_text(errors="replace")
     assert "Traceback" not in log and "Exception ignored" not in log, log[-3000:]
 
 
@@ -342,7 +342,7 @@ def test_ctrl_c_while_the_search_children_start_prints_no_traceback(server_url, 
                                           timeout=5).headers["X-Served-By"])
                     return len(seen) == 2
                 assert wait_for(both_workers_answer, 30, step=0.01)[0], seen
-            log = (work_dir / "gunicorn.log").read_text(errors="replace")
+            log = (work_dir / "server.log").read_text(errors="replace")
             assert "Traceback" not in log and "KeyboardInterrupt" not in log, log[-3000:]
 
 

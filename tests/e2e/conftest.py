@@ -1,5 +1,5 @@
 """Browser tests: headless Debian chromium driven by Playwright for Python against a real
-gunicorn and a database of their own; axe-core checks every page they open.
+`regmap serve` (granian) and a database of their own; axe-core checks every page they open.
 
 Playwright cannot download browsers here: it drives the system's chromium
 (`executable_path`). scripts/test.sh installs chromium and axe-core when they are missing;
@@ -20,7 +20,7 @@ from .browser import ARTIFACTS, AXE, AXE_TAGS, CHROMIUM_ARGS, DM_EMAIL, DM_PASSW
 
 @pytest.fixture(scope="session")
 def live(server_url, tmp_path_factory):
-    """gunicorn (2 workers) on a fresh, seeded database, with a data manager who signs in
+    """`regmap serve` (2 workers) on a fresh, seeded database, with a data manager who signs in
     with a password."""
     tmp = tmp_path_factory.mktemp("e2e")
     with live_server(server_url, tmp, workers=2) as server:

@@ -18,7 +18,7 @@ ACCOUNTS = {"anna": {"roles": ["data_manager"], "name": "Anna Berg",
 
 @pytest.fixture(scope="module")
 def iam_live(server_url, tmp_path_factory):
-    """gunicorn with IAM-B sign-in, and the provider it trusts (the server's port chosen
+    """`regmap serve` with IAM-B sign-in, and the provider it trusts (the server's port chosen
     first: the provider registers regmap's redirect URI)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"

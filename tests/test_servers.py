@@ -1,13 +1,14 @@
-"""`regmap serve --server granian`: what gunicorn's hooks do (app/gunicorn_conf.py) holds
-under granian too (app/granian_wsgi.py): a worker killed is replaced, every permission check
-answered from the fast path's buffered log is written at a graceful stop, the access log
-names each answer's request id, searches run in each worker's search child, /metrics sums
-every worker, and a stop prints no traceback."""
+"""`regmap serve` keeps the same promises under either server, granian (the default,
+app/granian_wsgi.py) and gunicorn (`--server gunicorn`, app/gunicorn_conf.py): a worker killed
+is replaced, every permission check answered from the fast path's buffered log is written at a
+graceful stop, the access log names each answer's request id, searches run in each worker's
+search child, /metrics sums every worker, and a stop prints no traceback."""
 import os
 import signal
 import time
 
 import psycopg
+import pytest
 import requests
 
 from . import dbutil
@@ -17,12 +18,13 @@ API = "/api/v1"
 KFZ = "fahrzeugdaten-zb1"  # shipped by the plain seed
 
 
-def test_granian_keeps_every_gunicorn_hook(server_url, tmp_path):
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_either_server_keeps_every_hook(server_url, tmp_path, server):
     rids, asked, healthy = [], 0, 0
     with dbutil.fresh_database(server_url) as url:
         dm = prepare(url)
         with open(tmp_path / "access.log", "wb") as access, \
-                serving(url, tmp_path, workers=2, server="granian", stdout=access,
+                serving(url, tmp_path, workers=2, server=server, stdout=access,
                         # Only a graceful stop writes the check log here (not the timer).
                         env={"SERVED_BY_HEADER": "1", "CHECK_LOG_FLUSH_SECONDS": "3600"}
                         ) as base, \
@@ -82,5 +84,5 @@ def test_granian_keeps_every_gunicorn_hook(server_url, tmp_path):
     lines = (tmp_path / "access.log").read_text(errors="replace")
     assert all(f"rid={rid}" in lines for rid in rids)
     assert '"GET /api/v1/permissions/check?' in lines
-    errors = (tmp_path / "gunicorn.log").read_text(errors="replace")
+    errors = (tmp_path / "server.log").read_text(errors="replace")
     assert "Traceback" not in errors and "KeyboardInterrupt" not in errors, errors[-3000:]
