@@ -87,6 +87,17 @@ def test_the_first_token_of_a_subject_creates_its_user_record_audited(client, co
                         "'user.iam-provision'").fetchone()["n"] == 1
 
 
+def test_an_iam_b_identity_issues_itself_no_regmap_token(client, provider,
+                                                       nothing_written):
+    """A regmap token would outlive the identity's revocation at IAM-B: refused, 403."""
+    headers = bearer(provider.token("rdn"))
+    client.get(f"{API}/tokens", headers=headers)          # its user record exists now
+    with nothing_written():
+        r = client.post(f"{API}/tokens", json={"name": "Umweg"}, headers=headers)
+    assert r.status_code == 403 and r.mimetype == "application/problem+json"
+    assert "IAM-B" in r.json["detail"]
+
+
 def test_a_write_is_audited_under_the_external_subject(client, conn, provider):
     fks = bearer(provider.token("fks"))
     organisation(client, fks, "amt-iam")

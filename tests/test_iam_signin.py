@@ -89,6 +89,16 @@ def test_a_data_manager_signs_in_and_the_audit_names_the_subject(browser, provid
     assert browser.get_cookie("regmap_iam_flow", path="/anmelden/iam") is None
 
 
+def test_a_person_signed_in_through_iam_b_gets_no_regmap_token(browser, provider):
+    sign_in(browser, provider, "anna")
+    page = browser.get("/konto").get_data(as_text=True)
+    assert "Zugriffstokens von IAM-B" in page and "Token erstellen</button>" not in page
+    from .web_helpers import post_form
+    r = post_form(browser, "/konto/tokens", {"token_name": "Umweg", "expires_days": "30"},
+                  page="/konto")
+    assert r.status_code == 403 and "rmt_" not in r.get_data(as_text=True)
+
+
 def test_a_subject_without_a_regmap_role_sees_a_german_page(browser, provider, conn,
                                                             nothing_written):
     with nothing_written():

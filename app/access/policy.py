@@ -116,6 +116,13 @@ def manages_users_of(actor, organisation_id):
                                          and actor.acts_for(organisation_id))
 
 
+def may_issue_own_tokens(actor):
+    """An IAM-B identity authenticates with IAM-B's tokens only: a regmap token of its own
+    would outlive its revocation at the IdP. (Admins acting through IAM-B still issue tokens
+    for the local users they manage.)"""
+    return actor.subject is None
+
+
 def may_add_user_with_role(actor, role):
     """Admins add users of every role; organisation admins a second user of their own."""
     return manages_every_user(actor) or role == actor.role

@@ -12,6 +12,7 @@ from ..access.policy import (
     manages_every_user,
     manages_users_of,
     may_add_user_with_role,
+    may_issue_own_tokens,
 )
 from ..access.roles import acts_for_an_organisation
 from ..access.secrets import hash_password, new_token, password_matches, sha256
@@ -170,6 +171,9 @@ def create_token(conn, actor, data):
         raise NotFound("user", user_code)
     if user["status"] != "active":
         raise Conflict(f"user {user['code']} is {user['status']}")
+    if user["id"] == actor.user_id and not may_issue_own_tokens(actor):
+        raise Forbidden("an IAM-B identity authenticates with IAM-B access tokens; a regmap "
+                        "token would outlive its revocation there")
     return issue_token(conn, actor, user, name=data.get("name"),
                        expires_days=data.get("expires_days", DEFAULT_TOKEN_DAYS),
                        environment=data.get("environment"))

@@ -3,7 +3,12 @@
 from flask import g, redirect, render_template, request, url_for
 
 from ..access.auth import current_actor, ensure_role
-from ..access.policy import acts_as_owner, manages_a_team, manages_every_user
+from ..access.policy import (
+    acts_as_owner,
+    manages_a_team,
+    manages_every_user,
+    may_issue_own_tokens,
+)
 from ..access.roles import ADMIN, CONSUMER_ADMIN, ORGANISATION_ROLES, PROVIDER_ADMIN, ROLES
 from ..catalog.offers import offers
 from ..catalog.permissions import permissions
@@ -52,7 +57,8 @@ def _render_account(user_form=None, token_form=None, new_token=None, status=200)
                            own_offers=own_offers, own_permissions=own_permissions,
                            user_form=user_form or forms.Form(),
                            token_form=token_form or forms.Form({"expires_days": "90"}),
-                           new_token=new_token), status
+                           new_token=new_token,
+                           may_issue_tokens=may_issue_own_tokens(actor)), status
 
 
 @blp.route("/konto/nutzer", methods=["POST"])
