@@ -87,6 +87,28 @@ def test_the_first_token_of_a_subject_creates_its_user_record_audited(client, co
                         "'user.iam-provision'").fetchone()["n"] == 1
 
 
+def test_a_machine_client_is_limited_as_itself_whichever_token_it_holds(
+        database_url, test_pool, conn, provider, tmp_path):
+    """RATE_LIMIT_BY_TOKEN names an IAM-B client as iam:<client_id>; its short-lived tokens
+    share one count, so a new token is no way around the limit."""
+    test_pool.conn = conn
+    try:
+        limited = create_app(app_config(
+            database_url, test_pool, IAM_ISSUER=provider.issuer, IAM_AUDIENCE=iam.AUDIENCE,
+            SEARCH_INDEX_DIR=str(tmp_path / "search"), RATE_LIMIT_PER_TOKEN="1000/minute",
+            RATE_LIMIT_BY_TOKEN="iam:rdn=2/minute")).test_client()
+        first, second = provider.token("rdn"), provider.token("rdn")
+        assert first != second
+        url = f"{API}/municipalities/09162000"
+        answers = [limited.get(url, headers=bearer(t)) for t in (first, second, first)]
+        assert [r.status_code for r in answers] == [200, 200, 429]
+        assert answers[0].headers["RateLimit-Limit"] == "2"
+        other = limited.get(url, headers=bearer(provider.token("rdn-ps")))
+        assert other.status_code == 200 and other.headers["RateLimit-Limit"] == "1000"
+    finally:
+        test_pool.conn = None
+
+
 def test_an_iam_b_identity_issues_itself_no_regmap_token(client, provider,
                                                        nothing_written):
     """A regmap token would outlive the identity's revocation at IAM-B: refused, 403."""

@@ -197,10 +197,12 @@ class Iam:
                               Actor(role=role, subject=subject))
         if user["status"] != "active":
             raise _refused("deactivated", "this IAM-B subject is deactivated in regmap")
+        client = claims.get("client_id")
         return Actor(role=role, user_id=user["id"], user_code=user["code"],
                      organisation_id=organisation and organisation["id"],
                      organisation_code=organisation and organisation["code"],
-                     environment=environment, subject=subject)
+                     environment=environment, subject=subject,
+                     client_id=client if isinstance(client, str) and client else None)
 
 
 def init_app(app, provision):

@@ -1,19 +1,21 @@
-"""Rate limits on API answers (docs/api-conventions.md, "Rate limits"), in front of everything — the
-competence fast path included — as plain WSGI.
+"""Rate limits on API answers (docs/api-conventions.md, "Rate limits"), in front of everything —
+the competence fast path included — as plain WSGI.
 
 A request with a token counts against that token (the storage sees a hash of it, never the
 token), with the limit of its token code, else of its role (RATE_LIMIT_BY_TOKEN,
-RATE_LIMIT_BY_ROLE; an unseen token is checked once, then cached), else
-RATE_LIMIT_PER_TOKEN; one without counts against its client address (behind TRUSTED_PROXY_HOPS
-reverse proxies: the address they forward; ProxyFix runs before this), at the limit of its
-network where RATE_LIMIT_BY_ADDRESS names one, else RATE_LIMIT_PER_ADDRESS. Every API answer carries
-`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window
-ends); beyond the limit the answer is 429 `rate-limited` with `Retry-After`, and the request
-reaches nothing else.
+RATE_LIMIT_BY_ROLE; an unseen token is checked once, then cached), else RATE_LIMIT_PER_TOKEN.
+An IAM-B token of a machine client counts against its client, whichever token it holds (each is
+short-lived), with the limit RATE_LIMIT_BY_TOKEN names for `iam:<client_id>`, else of its role;
+one without counts against its client address (behind TRUSTED_PROXY_HOPS reverse proxies: the
+address they forward; ProxyFix runs before this), at the limit of its network where
+RATE_LIMIT_BY_ADDRESS names one, else RATE_LIMIT_PER_ADDRESS. Every API answer carries
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window ends);
+beyond the limit the answer is 429 `rate-limited` with `Retry-After`, and the request reaches
+nothing else.
 
 Counting is a fixed window by the `limits` library. Storage: in process by default, so each
-worker process counts on its own (an instance with four workers lets up to four times the
-limit through); with RATE_LIMIT_STORAGE_URL (e.g. redis://host:6379/0) every process of every
+worker process counts on its own (an instance with four workers lets up to four times the limit
+through); with RATE_LIMIT_STORAGE_URL (e.g. redis://host:6379/0) every process of every
 instance shares one count. A shared storage that fails or is slow never stops answers: the
 request goes on unlimited (without the headers), and the storage is left alone for
 STORAGE_RETRY_SECONDS before it is asked again.
@@ -35,6 +37,8 @@ from ..http.observability import REQUEST_ID_HEADER, new_request_id, series_for
 # and metrics are not.
 LIMITED_PREFIXES = ("/api/", "/rest/")
 KEY_PREFIX = "regmap-rate"
+# How RATE_LIMIT_BY_TOKEN names an IAM-B machine client: iam:<client_id>.
+IAM_CLIENT_PREFIX = "iam:"
 # A shared storage must answer within this (seconds); after a failure it is left alone for
 # STORAGE_RETRY_SECONDS.
 STORAGE_TIMEOUT = 0.05
@@ -116,6 +120,10 @@ class RateLimit:
         actor = self.actor_of(token)
         if actor is None:
             return self.per_token, key
+        if actor.client_id:
+            name = IAM_CLIENT_PREFIX + actor.client_id
+            return (self.by_token.get(name) or self.by_role.get(actor.role)
+                    or self.per_token), "client:" + name
         return (self.by_token.get(actor.token_code) or self.by_role.get(actor.role)
                 or self.per_token), key
 
