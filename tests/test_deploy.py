@@ -96,6 +96,12 @@ def test_the_deployment_probes_and_reads_as_documented():
     assert "@regmap-db-rw:" in env["DATABASE_URL"]
     assert "@regmap-db-ro:" in env["DATABASE_REPLICA_URL"]
     assert container["command"][:2] == ["regmap", "serve"]
+    # IAM-B: its settings in the ConfigMap (empty: own tokens only), the web client's secret
+    # from a Secret the pod starts without.
+    assert {"IAM_ISSUER", "IAM_AUDIENCE", "IAM_ROLE_MAP", "IAM_WEB_CLIENT_ID"} <= set(
+        only("configmap.yaml")["data"])
+    secret = next(e for e in container["env"] if e["name"] == "IAM_WEB_CLIENT_SECRET")
+    assert secret["valueFrom"]["secretKeyRef"]["optional"] is True
     # Its own VAR_DIR per pod (own search index), on a volume the pod may write.
     config = only("configmap.yaml")["data"]
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
