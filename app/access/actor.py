@@ -16,7 +16,7 @@ class Actor:
     token_code: str | None = None  # the API token acting (never the token itself)
     environment: str | None = None  # the environment the token is bound to (None: any)
     subject: str | None = None  # an IAM-B caller: issuer, subject, client (iam.subject_label)
-    client_id: str | None = None  # an IAM-B token's client (RFC 9068 `client_id`)
+    client_id: str | None = None  # an IAM-B machine client acting as itself (`client_id`)
 
     @property
     def label(self):

@@ -197,12 +197,15 @@ class Iam:
                               Actor(role=role, subject=subject))
         if user["status"] != "active":
             raise _refused("deactivated", "this IAM-B subject is deactivated in regmap")
+        # A machine client's token (client credentials: `sub` is the client, RFC 9068 § 2.2)
+        # is counted as the client; a person's is their own, whatever app they use.
         client = claims.get("client_id")
+        machine = isinstance(client, str) and client and client == claims.get("sub")
         return Actor(role=role, user_id=user["id"], user_code=user["code"],
                      organisation_id=organisation and organisation["id"],
                      organisation_code=organisation and organisation["code"],
                      environment=environment, subject=subject,
-                     client_id=client if isinstance(client, str) and client else None)
+                     client_id=client if machine else None)
 
 
 def init_app(app, provision):
