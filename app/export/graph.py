@@ -96,7 +96,11 @@ class CatalogueGraph:
         eu_requirements = queries.eu_requirements(conn, include)
         self.eu_requirement_types = eu_requirement_queries.eu_requirement_evidence_types(
             conn, [r["id"] for r in eu_requirements])
-        self.code_lists = {(r["list"], r["line"]): r for r in code_lists.documents(conn)}
+        # (list, code) -> the lines' lists that have it: read once, looked up per offer.
+        self.code_lines = {}
+        for lst in code_lists.documents(conn):
+            for value in lst["values"]:
+                self.code_lines.setdefault((lst["list"], value["code"]), []).append(lst)
         self.consumers = {}
         for row in queries.service_consumers(conn, include, environment):
             self.consumers.setdefault(row["service"], []).append(row)
@@ -249,8 +253,7 @@ class CatalogueGraph:
     def code_value(self, name, code, described):
         """The node of a code-list value (None: no line's list has it any more), described
         with the schemes of the lines that have it."""
-        lines = [lst for (n, _), lst in self.code_lists.items()
-                 if n == name and any(v["code"] == code for v in lst["values"])]
+        lines = self.code_lines.get((name, code))
         if not lines:
             return None, ()
         node = self.uri("code-list", name, "code", safe_uri(code))
@@ -280,9 +283,8 @@ class CatalogueGraph:
     def code_list_triples(self):
         """Every value of every list, described (what /id/code-list/... dereferences)."""
         described = set()
-        for (name, _), lst in self.code_lists.items():
-            for value in lst["values"]:
-                yield from self.code_value(name, value["code"], described)[1]
+        for name, code in self.code_lines:
+            yield from self.code_value(name, code, described)[1]
 
     @staticmethod
     def place(node, label, described):
