@@ -72,3 +72,22 @@ def test_a_change_is_seen_by_the_fast_path_at_once(client, dm, catalogue, counte
     offer(client, dm, "melde", ["01054018"], provider="bramstedtlund")
     r = client.get(f"{API}/competence", query_string=params)
     assert r.json["provider"]["code"] == "bramstedtlund"
+
+
+def test_a_parsed_query_without_a_day_follows_the_calendar(monkeypatch):
+    """The fast path keeps parsed query strings; one without `at` asks about today, so after
+    midnight (Berlin) it is the new day's question, never yesterday's answer."""
+    from datetime import date
+
+    from app.competence import fastpath, parameters
+    query = "evidence_type=meldebescheinigung&ags=09162000"
+    dated = query + "&at=2030-01-01"
+    for today in (date(2026, 12, 7), date(2026, 12, 8)):
+        monkeypatch.setattr(fastpath, "berlin_today", lambda today=today: today)
+        monkeypatch.setattr(parameters, "berlin_today", lambda today=today: today)
+        assert fastpath._parsed_lookup(query).day == today
+        assert fastpath._parsed_lookup(dated).day == date(2030, 1, 1)
+    # Anything the schema must judge is not parsed here (nor kept).
+    for odd in (query + "&ags=09162000", query + "&nope=1", "evidence_type=x&ags=9"):
+        assert fastpath._parsed_lookup(odd) is None
+        assert odd not in fastpath._parsed

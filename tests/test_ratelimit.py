@@ -6,10 +6,13 @@ import socket
 import uuid
 
 import pytest
+from limits import parse
 
 from app import create_app
 from app.access.secrets import sha256
 from app.config import Config
+from app.edge import windows
+from app.edge.windows import MemoryWindows
 
 from .catalog_helpers import API, evidence_type, offer
 from .conftest import app_config
@@ -47,6 +50,32 @@ def test_api_answers_count_down_and_the_one_beyond_is_429(limited_app):
     # Web pages and probes are not API answers: not limited.
     assert client.get("/").status_code == 200
     assert "RateLimit-Limit" not in client.get("/healthz").headers
+
+
+def test_a_window_ends_with_its_period_and_the_count_starts_again(monkeypatch):
+    now = [1_000.0]
+    monkeypatch.setattr(windows.time, "time", lambda: now[0])
+    counts, limit = MemoryWindows(), parse("2/second")
+    assert [counts.hit(limit, "a")[::2] for _ in range(3)] == [(True, 1), (True, 0), (False, 0)]
+    assert counts.hit(limit, "b") == (True, 1_001.0, 1)   # another key counts on its own
+    now[0] = 1_000.99
+    assert counts.hit(limit, "a")[0] is False
+    now[0] = 1_001.0   # the window started at the first hit has ended
+    assert counts.hit(limit, "a") == (True, 1_002.0, 1)
+    # The same key under another limit (its role changed) is another count.
+    assert counts.hit(parse("5/minute"), "a") == (True, 1_061.0, 4)
+
+
+def test_ended_windows_are_swept_so_the_count_stays_bounded(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr(windows.time, "time", lambda: now[0])
+    counts, limit = MemoryWindows(), parse("1/second")
+    for second in range(5):
+        now[0] = float(second)
+        for n in range(windows.SWEEP_AT_KEYS // 2):
+            assert counts.hit(limit, f"address:{second}:{n}")[0]
+    # Five seconds of one-off callers; only the windows not yet ended are kept.
+    assert len(counts) <= 2 * windows.SWEEP_AT_KEYS // 2 + 1
 
 
 def test_each_token_has_its_own_count_apart_from_the_address(limited_app, login):

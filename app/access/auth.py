@@ -5,6 +5,7 @@ about the validity of what it sent.
 """
 import functools
 import threading
+import time
 from datetime import datetime, timezone
 
 from flask import current_app, g
@@ -52,7 +53,7 @@ class _ActorCache:
         if version != self.version:
             return None
         found = self.entries.get(token_hash)
-        if found and found[1] > datetime.now(timezone.utc):
+        if found and found[1] > time.time():
             return found[0]
         return None
 
@@ -93,7 +94,7 @@ class _ActorCache:
 
     def put(self, version, token_hash, actor, expires_at):
         if version == self.version and len(self.entries) < self.limit:
-            self.entries[token_hash] = (actor, expires_at)
+            self.entries[token_hash] = (actor, expires_at.timestamp())
 
 
 _actors = _ActorCache()

@@ -23,12 +23,14 @@ from ..http.observability import (
     served_by,
 )
 from ..record.replica import edge_version
+from ..values.dates import berlin_today
 from ..values.identifiers import CODE, anchored
 from . import answer, check_log, parameters, permission_check
 from .index import holder
 from .permission_index import holder as permission_holder
 
 PATH = "/api/v1/competence"
+_QUERY_FIELDS = frozenset(parameters.QUERY_FIELDS)
 _STATUS_LINES = {200: "200 OK", 304: "304 NOT MODIFIED"}  # the statuses answer.rendered gives
 
 
@@ -46,14 +48,8 @@ class CompetenceFastPath:
         return self.wsgi_app(environ, start_response)
 
     def _answer(self, environ, start_response, started):
-        pairs = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        raw = dict(pairs)
-        if len(raw) != len(pairs) or not raw.keys() <= set(parameters.QUERY_FIELDS):
-            return None
-        try:
-            lookup = parameters.parse_lookup(raw, default_type=None, default_day=None,
-                                             location="query")
-        except Exception:
+        lookup = _parsed_lookup(environ.get("QUERY_STRING", ""))
+        if lookup is None:
             return None
         version = edge_version(self.app)
         if version is None:
@@ -80,6 +76,36 @@ class CompetenceFastPath:
         start_response(_STATUS_LINES[status], list(headers.items()))
         observe_answer("GET", PATH, status, started)
         return [body]
+
+
+# Query strings already parsed in this process -> (Lookup, whether `at` was given). The
+# routing service asks the same few thousand questions again and again; parsing is a fifth of
+# an answer. Emptied when full.
+_PARSED_LIMIT = 20_000
+_parsed = {}
+
+
+def _parsed_lookup(query):
+    """The Lookup of a query string in the plain form (each parameter once and valid), else
+    None: the Flask view's schema judges anything else. A lookup without `at` is for today."""
+    found = _parsed.get(query)
+    if found is not None:
+        lookup, dated = found
+        if dated or lookup.day == berlin_today():
+            return lookup
+    pairs = parse_qsl(query, keep_blank_values=True)
+    raw = dict(pairs)
+    if len(raw) != len(pairs) or not raw.keys() <= _QUERY_FIELDS:
+        return None
+    try:
+        lookup = parameters.parse_lookup(raw, default_type=None, default_day=None,
+                                         location="query")
+    except Exception:
+        return None
+    if len(_parsed) >= _PARSED_LIMIT:
+        _parsed.clear()
+    _parsed[query] = (lookup, "at" in raw)
+    return lookup
 
 
 CHECK_PATH = "/api/v1/permissions/check"

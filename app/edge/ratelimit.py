@@ -13,7 +13,7 @@ RATE_LIMIT_BY_ADDRESS names one, else RATE_LIMIT_PER_ADDRESS. Every API answer c
 beyond the limit the answer is 429 `rate-limited` with `Retry-After`, and the request reaches
 nothing else.
 
-Counting is a fixed window by the `limits` library. Storage: in process by default, so each
+Counting is a fixed window (edge/windows.py). Storage: in process by default, so each
 worker process counts on its own (an instance with four workers lets up to four times the limit
 through); with RATE_LIMIT_STORAGE_URL (e.g. redis://host:6379/0) every process of every
 instance shares one count. A shared storage that fails or is slow never stops answers: the
@@ -29,9 +29,9 @@ import time
 
 from limits import parse
 from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
 from ..http.observability import REQUEST_ID_HEADER, new_request_id, series_for
+from .windows import MemoryWindows, SharedWindows
 
 # Paths whose answers are limited: the JSON API and the RegRep binding; web pages, probes
 # and metrics are not.
@@ -68,12 +68,11 @@ class RateLimit:
     def __init__(self, app, wsgi_app, actor_of=lambda header: None):
         config = app.config
         self.wsgi_app, self.actor_of = wsgi_app, actor_of
-        url = config["RATE_LIMIT_STORAGE_URL"] or "memory://"
-        self.storage = storage_from_string(url) if url.startswith("memory") else \
-            storage_from_string(url, key_prefix=KEY_PREFIX, socket_timeout=STORAGE_TIMEOUT,
-                                socket_connect_timeout=STORAGE_TIMEOUT)
+        url = config["RATE_LIMIT_STORAGE_URL"]
+        self.windows = SharedWindows(storage_from_string(
+            url, key_prefix=KEY_PREFIX, socket_timeout=STORAGE_TIMEOUT,
+            socket_connect_timeout=STORAGE_TIMEOUT)) if url else MemoryWindows()
         self._storage_down_until = 0.0
-        self.limiter = FixedWindowRateLimiter(self.storage)
         self.per_token = parse(config["RATE_LIMIT_PER_TOKEN"])
         self.per_address = parse(config["RATE_LIMIT_PER_ADDRESS"])
         self.by_role = named_limits(config["RATE_LIMIT_BY_ROLE"], "RATE_LIMIT_BY_ROLE")
@@ -91,8 +90,7 @@ class RateLimit:
         if time.monotonic() < self._storage_down_until:
             return self.wsgi_app(environ, start_response)
         try:
-            allowed = self.limiter.hit(limit, key)
-            reset_at, remaining = self.limiter.get_window_stats(limit, key)
+            allowed, reset_at, remaining = self.windows.hit(limit, key)
         except Exception as exc:  # noqa: BLE001 - any storage failure: answer unlimited
             self._storage_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
             log.warning("rate limit storage unavailable (%s); not limiting for %d s",
