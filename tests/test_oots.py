@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from .catalog_helpers import API, change, create, organisation
+from .catalog_helpers import API, change, create, evidence_type, organisation
 from .oots_validation import OOTS, schematron_failures, xsd_errors
 
 DSD_QUERY = "urn:fdc:oots:dsd:ebxml-regrep:queries:dataservices-by-evidencetype-and-jurisdiction"
@@ -782,24 +782,31 @@ def test_search_finds_an_evidence_type_by_its_oots_classification(client, birth_
 
 def test_editing_an_offer_on_its_page_keeps_what_the_form_does_not_show(
         client, conn, birth_certificates):
-    """The offer form shows no OOTS fields; saving it must not wipe them (found in review:
-    the form replaces the whole offer)."""
-    from .web_helpers import post_form, sign_in, web_user
+    """The offer form shows the level of assurance and the access service, not the other OOTS
+    fields; saving it must not wipe them (found in review: the form replaces the whole
+    offer)."""
+    from .web_helpers import post_form, sign_in, text, web_user
     code = birth_certificates["code"]
     sign_in(client, web_user(conn, "data_manager"))
-    r = post_form(client, f"/angebote/{code}/bearbeiten", {
-        "evidence_type": "geburtsurkunde", "areas": "11000000",
-        "provider": "standesamt-i-berlin", "service_id": "urn:test:geburtsurkunde",
-        "endpoint_url": "https://neu.example/api", "environment": "production",
-        "valid_from": birth_certificates["valid_from"],
-        "version": str(birth_certificates["version"])})
+    page = f"/angebote/{code}/bearbeiten"
+    assert '<option value="High" selected>' in text(client.get(page))
+    form = {"evidence_type": "geburtsurkunde", "areas": "11000000",
+            "provider": "standesamt-i-berlin", "service_id": "urn:test:geburtsurkunde",
+            "endpoint_url": "https://neu.example/api", "environment": "production",
+            "valid_from": birth_certificates["valid_from"], "level_of_assurance": "Mittel",
+            "version": str(birth_certificates["version"])}
+    r = post_form(client, page, form)
+    assert r.status_code == 422
+    assert "Mittel" in text(r).split('id="f-level_of_assurance-error"', 1)[1][:300]
+    r = post_form(client, page, {**form, "level_of_assurance": "Substantial"})
     assert r.status_code == 303, r.get_data(as_text=True)[:500]
     row = conn.execute("SELECT endpoint_url, classification, jurisdiction_context, "
                        "level_of_assurance, distributions FROM offer WHERE code = %s",
                        (code,)).fetchone()
     assert row["endpoint_url"] == "https://neu.example/api"
     assert row["classification"] == {"countryresidence": [NEVER, BEEN]}
-    assert (row["jurisdiction_context"], row["level_of_assurance"]) == ("place-of-birth", "High")
+    assert (row["jurisdiction_context"], row["level_of_assurance"]) == (
+        "place-of-birth", "Substantial")
     assert row["distributions"] == BIRTH_DISTRIBUTIONS
 
 
@@ -1064,3 +1071,63 @@ def test_the_overlap_check_keeps_apart_exactly_what_the_request_rule_tells_apart
             disagreements.append((a, b, r.status_code))
     assert len(pairs) >= 4 * 4 * 3 and outcomes == {True, False}
     assert disagreements == []
+
+
+def test_a_data_manager_curates_an_eu_requirement_on_its_pages(client, conn, dm):
+    """Create, edit and mistype an EU requirement in the browser: frameworks and evidence type
+    lists one per line; an edit keeps what the form does not show (a German title); each
+    mistake lands on its field, with the entry it is in."""
+    from .web_helpers import post_form, sign_in, text, web_user
+    for code in ("geburtsurkunde", "abstammungsurkunde"):
+        evidence_type(client, dm, code)
+    framework = "0b7c6d1e-0000-4000-8000-000000000001"
+    listed = "0b7c6d1e-0000-4000-8000-000000000002"
+    sign_in(client, web_user(conn, "data_manager"))
+    assert "EU-Anforderung anlegen" in text(client.get("/katalog/eu-requirements"))
+    form = {"code": "proof-of-birth",
+            "identifier": "https://sr.oots.tech.europa.eu/requirements/proof-of-birth",
+            "name_en": "Proof of birth", "name_de": "Nachweis der Geburt",
+            "reference_frameworks": f"{framework} | R1 | DE | Civil Status Act",
+            "evidence_type_lists": f"{listed} | Birth | geburtsurkunde, abstammungsurkunde"}
+    r = post_form(client, "/katalog/eu-requirements/neu", form)
+    assert r.status_code == 303, text(r)[:500]
+    api = client.get(f"{API}/eu-requirements/proof-of-birth", headers=dm).json
+    assert api["reference_frameworks"] == [{"identifier": framework, "procedure": "R1",
+                                            "jurisdiction": "DE",
+                                            "title": {"en": "Civil Status Act"}}]
+    assert api["evidence_type_lists"] == [{"identifier": listed, "name": {"en": "Birth"},
+                                           "evidence_types": ["geburtsurkunde",
+                                                              "abstammungsurkunde"]}]
+    # A German title given through the API is not on the form; editing keeps it.
+    change(client, dm, "eu-requirements", "proof-of-birth", {"reference_frameworks": [
+        {**api["reference_frameworks"][0], "title": {"en": "Civil Status Act",
+                                                     "de": "Personenstandsgesetz"}}]})
+    page = "/katalog/eu-requirements/proof-of-birth/bearbeiten"
+    shown = text(client.get(page))
+    assert f"{framework} | R1 | DE | Civil Status Act" in shown
+    assert f"{listed} | Birth | geburtsurkunde, abstammungsurkunde" in shown
+    edited = {**form, "version": "2",
+              "reference_frameworks": f"{framework} | R1 | 01 | Civil Status Act (SH)",
+              "evidence_type_lists": f"{listed} | Birth | geburtsurkunde"}
+    del edited["code"]
+    r = post_form(client, page, edited)
+    assert r.status_code == 303, text(r)[:500]
+    api = client.get(f"{API}/eu-requirements/proof-of-birth", headers=dm).json
+    assert api["reference_frameworks"][0]["title"] == {"en": "Civil Status Act (SH)",
+                                                       "de": "Personenstandsgesetz"}
+    assert api["reference_frameworks"][0]["jurisdiction"] == "01"
+    assert api["evidence_type_lists"][0]["evidence_types"] == ["geburtsurkunde"]
+
+    def refused(changes, field, says):
+        r = post_form(client, page, {**edited, "version": "3", **changes})
+        assert r.status_code == 422, text(r)[:300]
+        error = text(r).split(f'id="f-{field}-error"', 1)[1].split("</", 1)[0]
+        assert says in error, error
+    refused({"reference_frameworks": f"{framework} | R1 | DE"}, "reference_frameworks",
+            "Zeile 1: 4 Angaben")
+    refused({"reference_frameworks": f"{framework} | R1 | DE | A\nkeine-uuid | R1 | DE | B"},
+            "reference_frameworks", "Eintrag 2: Bitte eine UUID angeben")
+    refused({"evidence_type_lists": f"{listed} | Birth | geburtsurkunde, gibt-es-nicht"},
+            "evidence_type_lists", "Eintrag 1:")
+    # Nothing of the refused edits was written.
+    assert client.get(f"{API}/eu-requirements/proof-of-birth", headers=dm).json["version"] == 3

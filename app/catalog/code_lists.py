@@ -67,6 +67,16 @@ def in_list_order(refs, name, values):
     return sorted(dict.fromkeys(values), key=lambda v: (order.get(v, len(order)), v))
 
 
+def choices(conn, name):
+    """(code, label) of every code list `name` has in some TDD line, in list order (codes
+    only 2.0 knows last): what a form may offer for a field coded by it."""
+    found = {}
+    for row in queries.lists(conn):
+        if row["list"] == name:
+            found.update({v["code"]: v["label"] for v in row["values"] if v["code"] not in found})
+    return list(found.items())
+
+
 def documents(conn, line=None):
     return [_document(r) for r in queries.lists(conn, line)]
 

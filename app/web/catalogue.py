@@ -21,7 +21,7 @@ from ..record import queries as record_queries
 from ..search.engine import search as run_search
 from ..values import identifiers
 from ..values.dates import berlin_today
-from . import forms, places, present
+from . import curation, forms, places, present
 from .blueprint import blp
 from .choices import active_evidence_types
 
@@ -75,6 +75,7 @@ def catalogue_list(kind):
     tabs = [(k.name, k.plural) for k in present.KINDS.values()
             if may_read(current_actor(), k.readers)]
     return render_template("web/catalogue_list.html", spec=spec, items=items, total=total,
+                           curatable=kind in curation.FORMS,
                            tabs=tabs,
                            page=page, page_size=PAGE_SIZE, filters=filters, invalid=invalid,
                            labels=present.FILTER_LABELS, text_of=present.text_of,
@@ -104,6 +105,7 @@ def catalogue_item(kind, code):
         area_names = {a["key"]: a["label"]
                       for a in places.describe_keys(conn, document["areas"][:100])}
     return render_template("web/catalogue_item.html", spec=spec, doc=document,
+                           curatable=kind in curation.FORMS,
                            rows=present.detail_rows(document), history=history,
                            related=related, text_of=present.text_of, links=present.LINKS,
                            title=title, area_names=area_names,

@@ -1,5 +1,6 @@
 """What select boxes and type-aheads offer, and how a picked suggestion is read back."""
 from ..access.auth import current_actor
+from ..catalog import code_lists
 from ..catalog.evidence_types import evidence_types
 from ..catalog.services import services
 from ..db.pool import get_conn
@@ -23,6 +24,11 @@ def active_evidence_types():
                                    {"limit": 500, "offset": 0})
     return sorted(((d["code"], present.text_of(d["title"])) for d in items),
                   key=lambda pair: pair[1].casefold())
+
+
+def code_choices(name):
+    """(code, "code – label") of an OOTS code list, for select boxes."""
+    return [(code, f"{code} – {label}") for code, label in code_lists.choices(get_conn(), name)]
 
 
 def code_in(text):

@@ -1,6 +1,8 @@
 """Data managers curate the catalogue in the browser: create, edit and retire organisations,
-registers, evidence types and services. Each kind's form is declared once here; the payload
-goes through the API's own schema and collection (same rules, audit, If-Match version)."""
+registers, evidence types, services and EU requirements. Each kind's form is declared once
+here; the payload goes through the API's own schema and collection (same rules, audit,
+If-Match version)."""
+import copy
 from dataclasses import dataclass
 
 from flask import abort, redirect, render_template, request, url_for
@@ -18,12 +20,15 @@ from .blueprint import blp
 class Field:
     path: str                 # the API body's field, dotted for nested ("title.de")
     label: str
-    kind: str = "text"        # text, textarea, lines, place, select
+    kind: str = "text"        # text, textarea, lines, place, select, records
     required: bool = False
     hint: str | None = None
     options: tuple = ()
     create_only: bool = False
     blank: str = "none"       # an empty field: "none" (clears it) or "omit" (leaves it out)
+    # records: a list of objects, one per line, its parts (dotted paths) separated by "|"; a
+    # part ending in "*" is a comma-separated list. The first part identifies the object.
+    columns: tuple = ()
 
     @property
     def name(self):
@@ -93,24 +98,85 @@ FORMS = {
         Field("name.en", "Bezeichnung (englisch)"),
         Field("description", "Beschreibung", kind="textarea"),
     ]),
+    "eu-requirements": (schemas.EuRequirementCreateSchema, [
+        Field("code", "Code", required=True, create_only=True, hint="z. B. proof-of-birth"),
+        Field("identifier", "Kennung im OOTS Semantic Repository (URI)", required=True,
+              hint="https://sr.oots.tech.europa.eu/requirements/<UUID>"),
+        Field("name.en", "Bezeichnung (englisch)", required=True),
+        Field("name.de", "Bezeichnung (deutsch)"),
+        Field("description.en", "Beschreibung (englisch, für Antworten nach TDD 2.0)",
+              kind="textarea"),
+        Field("description.de", "Beschreibung (deutsch)", kind="textarea"),
+        Field("reference_frameworks", "Rechtsrahmen", kind="records",
+              columns=("identifier", "procedure", "jurisdiction", "title.en"),
+              hint="einer pro Zeile: UUID | Verfahren (z. B. R1) | DE oder Landesschlüssel "
+                   "| Titel (englisch)"),
+        Field("evidence_type_lists", "Nachweistyp-Listen (eine genügt)", kind="records",
+              columns=("identifier", "name.en", "evidence_types*"),
+              hint="eine pro Zeile: UUID | Name (englisch) | Codes der Nachweistypen, "
+                   "durch Kommas getrennt (alle zusammen erfüllen die Anforderung)"),
+    ]),
 }
+
+
+def _at(value, path):
+    """The value at a dotted path of nested dicts (None where a part is missing)."""
+    for part in path.split("."):
+        value = (value or {}).get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _form_from(document, fields):
     values = {}
     for field in fields:
-        value = document
-        for part in field.path.split("."):
-            value = (value or {}).get(part) if isinstance(value, dict) else None
+        value = _at(document, field.path)
         if field.kind == "lines":
             value = "\n".join(str(v) for v in value or [])
+        elif field.kind == "records":
+            value = "\n".join(" | ".join(_cell(item, column) for column in field.columns)
+                              for item in value or [])
         elif field.kind == "place" and value:
             value = f"{document.get('seat_name') or ''} ({value})".strip()
         values[field.name] = "" if value is None else str(value)
     return forms.Form(values)
 
 
-def _payload(form, fields, creating):
+def _cell(item, column):
+    value = _at(item, column.rstrip("*"))
+    if column.endswith("*"):
+        return ", ".join(value or [])
+    return "" if value is None else str(value)
+
+
+def _records(form, field, raw, current):
+    """The objects of a records field. One already there (same first part) keeps the parts
+    the form does not show (a framework's German title, say)."""
+    known = {str(_at(item, field.columns[0])): item for item in current or []}
+    records = []
+    for number, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        cells = [cell.strip() for cell in line.split("|")]
+        if len(cells) != len(field.columns):
+            form.add(field.name, f"Zeile {number}: {len(field.columns)} Angaben, durch „|“ "
+                                 f"getrennt, erwartet (nicht {len(cells)}).")
+            continue
+        record = copy.deepcopy(known.get(cells[0], {}))
+        for column, cell in zip(field.columns, cells):
+            *parents, leaf = column.rstrip("*").split(".")
+            target = record
+            for part in parents:
+                if not isinstance(target.get(part), dict):
+                    target[part] = {}
+                target = target[part]
+            target[leaf] = [v.strip() for v in cell.split(",") if v.strip()] \
+                if column.endswith("*") else cell or None
+        records.append(record)
+    return records
+
+
+def _payload(form, fields, creating, current=None):
+    """The API body from a submitted form; `current`: the document being edited."""
     payload = {}
     for field in fields:
         if field.create_only and not creating:
@@ -118,6 +184,8 @@ def _payload(form, fields, creating):
         raw = form.get(field.name)
         if field.kind == "lines":
             value = [line.strip() for line in raw.splitlines() if line.strip()]
+        elif field.kind == "records":
+            value = _records(form, field, raw, _at(current, field.path))
         elif field.kind == "place":
             value = None
             if raw:
@@ -147,7 +215,11 @@ def _kind(kind):
 
 
 def _field_names(fields):
-    return {f.path: f.name for f in fields}
+    """The API's field names -> the form's (the parts of a records field land on it)."""
+    names = {f.path: f.name for f in fields}
+    names.update({f"{f.path}.{column.rstrip('*')}": f.name
+                  for f in fields for column in f.columns})
+    return names
 
 
 @blp.route("/katalog/<kind>/neu", methods=["GET", "POST"])
@@ -190,7 +262,7 @@ def edit_object(kind, code):
         return render_template("web/curate_form.html", spec=spec, fields=fields, form=form,
                                creating=False, doc=document)
     form = forms.from_request(request)
-    payload = _payload(form, fields, creating=False)
+    payload = _payload(form, fields, creating=False, current=document)
     data = forms.load(form, schema(partial=True), payload, _field_names(fields))
     status = 422
     if data is not None and not form.has_errors:

@@ -16,6 +16,8 @@ _TRANSLATIONS = [
      "Produktive Endpunkte nur mit https:// angeben."),
     (r"Not a valid date\.", "Bitte ein Datum angeben (TT.MM.JJJJ oder JJJJ-MM-TT)."),
     (r"Not a valid integer\.", "Bitte eine ganze Zahl angeben."),
+    (r"Not a valid UUID\.", "Bitte eine UUID angeben (die Kennung im OOTS Semantic "
+                             "Repository)."),
     (r"Length must be between (\d+) and (\d+)\.", r"Mindestens \1 und höchstens \2 Zeichen."),
     (r"Shorter than minimum length (\d+)\.", r"Mindestens \1 Zeichen."),
     (r"Longer than maximum length (\d+)\.", r"Höchstens \1 Zeichen."),
@@ -139,10 +141,18 @@ def problem_field_errors(problem, field_names):
     return errors
 
 
+# A list position in an error's name: "formats[0].media_type" (a refusal) or
+# "reference_frameworks.0.identifier" (marshmallow).
+_POSITION = re.compile(r"\[(\d+)\]|\.(\d+)(?=\.|$)")
+
+
 def _put(errors, api_name, text, field_names):
-    name = re.sub(r"\[\d+\]", "", api_name)
+    positions = [int(a or b) for a, b in _POSITION.findall(api_name)]
+    name = _POSITION.sub("", api_name)
     field = field_names.get(name, field_names.get(name.split(".")[-1], "_form"))
     errors.setdefault(field, [])
     german_text = german(text)
+    if positions:
+        german_text = f"Eintrag {positions[0] + 1}: {german_text}"
     if german_text not in errors[field]:
         errors[field].append(german_text)

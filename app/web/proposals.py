@@ -13,12 +13,13 @@ from ..db.pool import get_conn
 from ..http.errors import Problem
 from . import forms, places, present
 from .blueprint import blp
-from .choices import active_evidence_types, active_services, code_in
+from .choices import active_evidence_types, active_services, code_choices, code_in
 
 OFFER_FIELDS = {"evidence_type": "evidence_type", "areas": "areas", "service_id": "service_id",
                 "endpoint_url": "endpoint_url", "valid_from": "valid_from",
                 "valid_to": "valid_to", "provider": "provider", "status": "_form",
-                "connection_parameters": "connection_parameters", "environment": "environment"}
+                "connection_parameters": "connection_parameters", "environment": "environment",
+                "level_of_assurance": "level_of_assurance", "access_service": "access_service"}
 ENVIRONMENT_CHOICES = list(present.ENVIRONMENT_NAMES.items())
 
 
@@ -31,6 +32,7 @@ def _offer_form_page(form, *, offer=None, status=200):
         else None
     return render_template("web/offer_form.html", form=form, offer=offer,
                            environments=ENVIRONMENT_CHOICES,
+                           levels_of_assurance=code_choices("levels-of-assurance"),
                            types=active_evidence_types(), picked=picked, covered=covered,
                            covered_total=covered_total, found=found), status
 
@@ -46,7 +48,9 @@ def _offer_payload(form, actor):
                "service_id": form.get("service_id"), "endpoint_url": form.get("endpoint_url"),
                "valid_from": forms.german_date(form.get("valid_from")),
                "valid_to": forms.german_date(form.get("valid_to")),
-               "environment": form.get("environment") or "production"}
+               "environment": form.get("environment") or "production",
+               "level_of_assurance": forms.blank_to_none(form.get("level_of_assurance")),
+               "access_service": forms.blank_to_none(code_in(form.get("access_service")))}
     if actor.is_curator:
         payload["provider"] = code_in(form.get("provider"))
     if form.get("connection_parameters"):
@@ -118,7 +122,9 @@ def edit_offer(code):
             "connection_parameters": json.dumps(row["connection_parameters"],
                                                 ensure_ascii=False, indent=1)
             if row["connection_parameters"] else "",
-            "environment": row["environment"], "version": str(row["version"])})
+            "environment": row["environment"], "version": str(row["version"]),
+            "level_of_assurance": row["level_of_assurance"] or "",
+            "access_service": row["access_service"] or ""})
         return _offer_form_page(form, offer=row)
     form = forms.from_request(request)
     if _picker_action(form):

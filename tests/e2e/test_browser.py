@@ -254,6 +254,7 @@ def every_page(offer, registration, permission, curation, area_import):
         "web.coverage_page": "/abdeckung", "web.request_permission": "/berechtigungen/neu",
         "web.onboarding_page": "/anbindungen",
         "web.create_object": "/katalog/services/neu",
+        "eu requirement form": "/katalog/eu-requirements/neu",
         "web.edit_object": "/katalog/organisations/kba/bearbeiten",
         "permissions": f"/katalog/permissions/{permission}",
         "web.postcode_search": "/postleitzahlen",
