@@ -152,6 +152,11 @@ def main():
                     runs.setdefault(f"{name}, {phase}", []).append(wrk(
                         api, connections=CONNECTIONS, duration=DURATION, script=script,
                         headers=bearer["routing"]))
+                if writers:
+                    # The control: what the writer and PostgreSQL take from any server on
+                    # these cores (the hello reads nothing the writes change).
+                    runs.setdefault(f"{HELLO}, with writes", []).append(wrk(
+                        f"{hello}/hello", connections=CONNECTIONS, duration=DURATION))
                 for writer in writers:
                     writer.stop.set()
                     writer.join()
@@ -164,9 +169,10 @@ def main():
     median = print_medians(runs, HELLO, width=36)
     print(f"writes while 'with writes' ran: {writes['done'] / writes['seconds']:.1f}/s, "
           f"failed {writes['failed'][:10]}")
-    for name in paths:
-        ratio = median(f"{name}, with writes", "rps") / median(f"{name}, quiet", "rps")
-        print(f"{name:<20} with writes / quiet: {ratio:4.2f}")
+    ratios = {name: (f"{name}, with writes", f"{name}, quiet") for name in paths}
+    ratios["hello (control)"] = (f"{HELLO}, with writes", HELLO)
+    for name, (busy, quiet) in ratios.items():
+        print(f"{name:<20} with writes / quiet: {median(busy, 'rps') / median(quiet, 'rps'):4.2f}")
     (ROOT / "bench" / "results" / f"hot_paths_{SERVER}.json").write_text(json.dumps(
         {"runs": runs, "writes": writes}, indent=2))
 

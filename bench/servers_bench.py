@@ -1,8 +1,9 @@
 """Issue 28 item 1: which HTTP server serves regmap's hot paths fastest. gunicorn sync,
 gunicorn gthread (`regmap serve`'s settings) and granian (WSGI), each serving a bare Flask
-hello, a plain WSGI hello (no Flask: the ceiling of a Python answer), competence and the
-logged permission check, one after the other in one run; all servers 2 workers on the same
-2 cores as wrk and the database.
+hello, a plain WSGI hello (no Flask: the ceiling of a Python answer), a canned answer (plain
+WSGI with a competence answer's headers and body size: the ceiling of an answer that big),
+competence and the logged permission check, one after the other in one run; all servers 2
+workers on the same 2 cores as wrk and the database.
 
     .venv/bin/python bench/servers_bench.py
 Needs wrk and a database (DATABASE_URL, else the embedded one); seeds the demo catalogue and
@@ -30,6 +31,7 @@ SERVERS = {
     "granian x4": lambda app, port, env: granian(app, port, READY[app], env=env),
 }
 READY = {"bench.hello_app:app": "/hello", "bench.hello_app:plain": "/",
+         "bench.hello_app:canned": "/",
          "app.wsgi:app": "/readyz"}
 
 
@@ -55,6 +57,9 @@ def main():
         with start("bench.hello_app:plain", port + 1, {}) as base:
             results[(server, "plain WSGI hello")] = wrk(f"{base}/", connections=CONNECTIONS,
                                                         duration=DURATION)
+        with start("bench.hello_app:canned", port + 3, {}) as base:
+            results[(server, "canned answer")] = wrk(f"{base}/", connections=CONNECTIONS,
+                                                     duration=DURATION)
         with start("app.wsgi:app", port + 2, served) as base:
             prepare(base, dm)
             for name in ("competence", "permission check"):

@@ -16,6 +16,20 @@ def assert_problem(response, status, slug=None):
 
 
 @contextmanager
+def answered_by_flask(app, layer):
+    """While the block runs, the WSGI layer of class `layer` (a fast path) answers nothing
+    itself: every request goes on to Flask (what its answers are compared with)."""
+    fast = app.wsgi_app
+    while not isinstance(fast, layer):
+        fast = fast.wsgi_app
+    fast._answer = lambda *args: None
+    try:
+        yield
+    finally:
+        del fast._answer
+
+
+@contextmanager
 def flask_calls(app, layer):
     """The paths of the requests that the WSGI layer of class `layer` (a fast path) hands on
     towards Flask, while the block runs."""

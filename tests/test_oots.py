@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from .catalog_helpers import API, change, create, evidence_type, organisation
+from .catalog_helpers import API, change, create, organisation
 from .oots_validation import OOTS, schematron_failures, xsd_errors
 
 DSD_QUERY = "urn:fdc:oots:dsd:ebxml-regrep:queries:dataservices-by-evidencetype-and-jurisdiction"
@@ -1077,6 +1077,7 @@ def test_a_data_manager_curates_an_eu_requirement_on_its_pages(client, conn, dm)
     """Create, edit and mistype an EU requirement in the browser: frameworks and evidence type
     lists one per line; an edit keeps what the form does not show (a German title); each
     mistake lands on its field, with the entry it is in."""
+    from .catalog_helpers import evidence_type
     from .web_helpers import post_form, sign_in, text, web_user
     for code in ("geburtsurkunde", "abstammungsurkunde"):
         evidence_type(client, dm, code)

@@ -157,6 +157,10 @@ def _authenticate(header):
     actor = _actors.get(version, token_hash)
     if actor is not None:
         return actor
+    if not is_jwt and _actors.known_unknown(version, header):
+        # Found unknown at this version in front of Flask: no second query (an IAM-B token
+        # is checked again, for the reason its refusal gives).
+        raise Unauthorized("the token is unknown, expired or revoked")
     if is_jwt:
         claims = iam.verify(token)
         actor = iam.actor(get_conn(), claims)

@@ -142,7 +142,8 @@ class AreaReadFastPath:
         """The generation of answers current at `version` and today, after reading the feed
         up to it. While another thread reads it, the answers keep being served for changes
         other processes made (as the competence index does; the last element of a version
-        counts this process's own), else Flask answers: a writer's next read sees its write."""
+        counts this process's own), else the request waits for it: a writer's next read sees
+        its write."""
         day = berlin_today()
         stamp = self._stamp
         if stamp == (version, day):
@@ -150,7 +151,10 @@ class AreaReadFastPath:
         if not self._lock.acquire(blocking=False):
             if stamp is not None and stamp[1] == day and stamp[0][-1] == version[-1]:
                 return self._generation
-            return None
+            # A change of this process's own: wait for the thread reading the feed rather
+            # than pass through Flask (every request in flight would, after every write).
+            if not self._lock.acquire(timeout=FEED_READ_TIMEOUT):
+                return None
         try:
             if self._stamp != (version, day):
                 self._follow(day)

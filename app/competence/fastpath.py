@@ -2,10 +2,11 @@
 WSGI: a competence lookup already answered in this process's index, and a permission check
 the permission index can decide.
 
-Anything else - a first lookup, a problem answer, an unknown token, a malformed query, an
-index behind the catalogue - falls through to the Flask view, which answers (and brings the
-indexes forward) with the full machinery. Both entrances produce the same bytes and headers;
-tests/test_competence_fastpath.py and tests/test_permission_fastpath.py hold them to it.
+An index behind the catalogue (after a write) is brought forward here. Anything else - a
+first lookup, a problem answer, an unknown token, a malformed query, a database that cannot
+be read - falls through to the Flask view, which answers with the full machinery. Both
+entrances produce the same bytes and headers; tests/test_competence_fastpath.py and
+tests/test_permission_fastpath.py hold them to it.
 """
 import re
 import time
@@ -13,7 +14,7 @@ from datetime import date
 from urllib.parse import parse_qsl
 
 from ..access import environments
-from ..access.auth import cached_actor
+from ..access.auth import edge_actor
 from ..access.policy import may_check_permissions
 from ..http.observability import (
     REQUEST_ID_HEADER,
@@ -22,7 +23,7 @@ from ..http.observability import (
     request_id_of,
     served_by,
 )
-from ..record.replica import edge_version
+from ..record.replica import edge_version, read_conn
 from ..values.dates import berlin_today
 from ..values.identifiers import CODE, anchored
 from . import answer, check_log, parameters, permission_check
@@ -54,8 +55,8 @@ class CompetenceFastPath:
         version = edge_version(self.app)
         if version is None:
             return None
-        actor = cached_actor(version, environ.get("HTTP_AUTHORIZATION"))
-        index = holder.current(version)
+        actor = edge_actor(self.app, environ.get("HTTP_AUTHORIZATION"))
+        index = holder.current(version) or _brought_forward(self.app, holder)
         if actor is None or index is None:
             return None
         try:
@@ -76,6 +77,20 @@ class CompetenceFastPath:
         start_response(_STATUS_LINES[status], list(headers.items()))
         observe_answer("GET", PATH, status, started)
         return [body]
+
+
+def _brought_forward(app, index_holder):
+    """The index brought to the catalogue's version here, when it is behind (after a
+    write): the request waits for the thread already reading the feed, if one is, and is
+    answered here. Passing through Flask instead would cost every request in flight a Flask
+    pass after every write. None when the database cannot be read: Flask says so."""
+    if not index_holder.built:
+        return None  # a worker's first lookup: Flask builds the index
+    try:
+        with app.app_context():
+            return index_holder.get(read_conn, app.config)
+    except Exception:  # noqa: BLE001 - Flask answers with the full machinery
+        return None
 
 
 # Query strings already parsed in this process -> (Lookup, whether `at` was given). The
@@ -140,8 +155,9 @@ class PermissionCheckFastPath:
         version = edge_version(self.app)
         if version is None:
             return None
-        actor = cached_actor(version, environ.get("HTTP_AUTHORIZATION"))
-        index = permission_holder.current(version)
+        actor = edge_actor(self.app, environ.get("HTTP_AUTHORIZATION"))
+        index = permission_holder.current(version) or _brought_forward(self.app,
+                                                                       permission_holder)
         if actor is None or index is None or not may_check_permissions(actor):
             return None
         try:

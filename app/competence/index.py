@@ -519,6 +519,11 @@ class IndexHolder:
         self._rebuilding = None   # the thread building a replacement in the background
         self._catching_up = False  # a thread applies the change feed to the index
 
+    @property
+    def built(self):
+        """Whether this process has an index (at some version) yet."""
+        return self._index is not None
+
     def current(self, version):
         """The index if it is at `version`; or the one that keeps answering while its
         replacement is built, or while another thread brings it forward through changes

@@ -128,6 +128,11 @@ class PermissionIndexHolder:
         self._lock = threading.Lock()
         self._catching_up = False
 
+    @property
+    def built(self):
+        """Whether this process has an index (at some version) yet."""
+        return self._index is not None
+
     def current(self, version):
         """The index if it is at `version` (the fast path); or while another thread brings
         it forward through changes other processes made (the last element of a version
