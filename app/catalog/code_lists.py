@@ -71,9 +71,8 @@ def choices(conn, name):
     """(code, label) of every code list `name` has in some TDD line, in list order (codes
     only 2.0 knows last): what a form may offer for a field coded by it."""
     found = {}
-    for row in queries.lists(conn):
-        if row["list"] == name:
-            found.update({v["code"]: v["label"] for v in row["values"] if v["code"] not in found})
+    for row in queries.lists(conn, name=name):
+        found.update({v["code"]: v["label"] for v in row["values"] if v["code"] not in found})
     return list(found.items())
 
 
@@ -82,7 +81,7 @@ def documents(conn, line=None):
 
 
 def document(conn, name, line):
-    found = [r for r in queries.lists(conn, line) if r["list"] == name]
+    found = queries.lists(conn, line, name)
     if not found:
         raise NotFound("code list", f"{name}/{line}")
     return _document(found[0])

@@ -1,4 +1,6 @@
 """SQL that fills the in-process competence index (see index.py)."""
+import time
+
 from psycopg import sql
 from psycopg.rows import tuple_row
 
@@ -134,6 +136,8 @@ def offers_on_retired_areas(conn, evidence_type_id, day, environment):
 
 # --- the check log (check_log.py) ------------------------------------------------------------
 
+# How many check-log rows a flush formats before it lets request threads run.
+COPY_ROWS_PER_YIELD = 50
 CHECK_LOG_COLUMNS = ("checked_at", "token", "asked_by", "request_id", "environment",
                      "consumer", "service", "evidence_type", "provider", "at", "allowed",
                      "permission", "reason")
@@ -146,8 +150,12 @@ def insert_permission_checks(conn, entries):
     """Append buffered entries (dicts with CHECK_LOG_COLUMNS) in one COPY."""
     with conn.cursor() as cur, cur.copy(
             f"COPY permission_check ({', '.join(CHECK_LOG_COLUMNS)}) FROM STDIN") as copy:
-        for entry in entries:
+        for n, entry in enumerate(entries, 1):
             copy.write_row([entry[c] for c in CHECK_LOG_COLUMNS])
+            if n % COPY_ROWS_PER_YIELD == 0:
+                # Rows are formatted holding the GIL (3 µs each): a flush of thousands would
+                # hold up the worker's answers for a switch interval (5 ms) at a time.
+                time.sleep(0)
 
 
 def list_permission_checks(conn, filters, *, checked_from=None, until=None,

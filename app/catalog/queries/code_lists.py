@@ -4,8 +4,8 @@ import json
 USAGE_SHOWN = 10
 
 
-def lists(conn, line=None):
-    """Every list (of `line`, if given), with its values in order."""
+def lists(conn, line=None, name=None):
+    """Every list (of `line`, named `name`, where given), with its values in order."""
     return conn.execute("""
         SELECT l.list, l.line, l.edition, l.revision, l.updated_at,
                coalesce(jsonb_agg(jsonb_build_object('code', v.code, 'label', v.label,
@@ -14,10 +14,11 @@ def lists(conn, line=None):
                         '[]') AS "values"
         FROM oots_code_list l
         LEFT JOIN oots_code_value v ON v.list = l.list AND v.line = l.line
-        WHERE %(line)s::text IS NULL OR l.line = %(line)s
+        WHERE (%(line)s::text IS NULL OR l.line = %(line)s)
+          AND (%(name)s::text IS NULL OR l.list = %(name)s)
         GROUP BY l.list, l.line
         ORDER BY l.list, l.line
-    """, {"line": line}).fetchall()
+    """, {"line": line, "name": name}).fetchall()
 
 
 def code_list(conn, name, line, for_update=False):
