@@ -7,8 +7,11 @@ throughput while every worker rebuilds its index.
 Needs wrk and a PostgreSQL server: BENCH_SERVER_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 the benchmark creates (and keeps, for reruns) the database `regmap_national` on it; FRESH=1
 drops it first, so that the seed's time is measured on an empty database.
-DURATION, CONNECTIONS, WORKERS, RUNS, WRITES_PER_SECOND as in bench/writes_bench.py.
+DURATION, CONNECTIONS, WORKERS, RUNS, WRITES_PER_SECOND as in bench/writes_bench.py;
+SERVER=granian serves regmap as `regmap serve` does (granian, 16 threads per worker) instead
+of gunicorn; the hello stays under gunicorn sync workers.
 """
+import functools
 import os
 import statistics
 import subprocess
@@ -24,10 +27,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import gunicorn, lua_paths, regmap, wrk  # noqa: E402
+from bench.harness import granian, gunicorn, lua_paths, regmap, wrk  # noqa: E402
 from bench.writes_bench import API, CONNECTIONS, DURATION, RUNS, WORKERS, Writer  # noqa: E402
 
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+HTTP_SERVER = os.environ.get("SERVER", "gunicorn")
 
 
 def database(name):
@@ -66,11 +70,11 @@ def area_and_check_paths(url, ags):
 
 
 def worker_rss_mb(port):
-    """Resident memory of each gunicorn worker serving `port`: the processes of that command
-    line whose parent has it too (the master's children; not the workers' own children,
-    such as the search process)."""
-    gunicorns = set(subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True,
-                                   text=True).stdout.split())
+    """Resident memory of each worker serving `port`: the processes of that command line
+    (gunicorn's `-b 127.0.0.1:<port>`, granian's `--port <port>`) whose parent has it too
+    (the master's children; not the workers' own children, such as the search process)."""
+    gunicorns = set(subprocess.run(["pgrep", "-f", f"127.0.0.1(:| --port ){port}"],
+                                   capture_output=True, text=True).stdout.split())
     sizes = []
     for pid in gunicorns:
         for child in subprocess.run(["pgrep", "-P", pid], capture_output=True,
@@ -120,13 +124,17 @@ def main():
                       "--role", "provider_admin", "--org", provider_org, env=env)
     bearer = {"Authorization": f"Bearer {routing}"}
 
+    serve = (functools.partial(granian, "app.granian_wsgi:app", blocking_threads=16)
+             if HTTP_SERVER == "granian" else functools.partial(gunicorn, "app.wsgi:app"))
     spawned = time.perf_counter()
-    with gunicorn("bench.hello_app:app", 18291, "/hello", workers=WORKERS) as hello, \
-            gunicorn("app.wsgi:app", 18292, "/healthz", workers=WORKERS,
-                     env={"DATABASE_URL": url, "SERVED_BY_HEADER": "1"}) as api:
+    hello_workers = "sync" if HTTP_SERVER == "granian" else None  # issue 28's baseline
+    with gunicorn("bench.hello_app:app", 18291, "/hello", workers=WORKERS,
+                  worker_class=hello_workers) as hello, \
+            serve(18292, "/healthz", workers=WORKERS,
+                  env={"DATABASE_URL": url, "SERVED_BY_HEADER": "1"}) as api:
         first = requests.get(f"{api}{API}/competence", headers=bearer, timeout=60, params={
             "evidence_type": "gen-gemeinde-01", "ags": ags[0]})
-        print(f"gunicorn start to first answer: {time.perf_counter() - spawned:.1f} s "
+        print(f"{HTTP_SERVER} start to first answer: {time.perf_counter() - spawned:.1f} s "
               f"(status {first.status_code})")
         wrk(api, connections=CONNECTIONS, duration="30s", script=script, headers=bearer)
         print("RSS per worker after warm-up (every evidence type loaded): "

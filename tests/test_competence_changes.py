@@ -250,11 +250,36 @@ def test_the_token_cache_survives_changes_that_do_not_touch_credentials(client, 
     change(client, dm, "registers", "idnrg-1", {"description": "Melderegister"})
     client.get(f"{API}/competence", query_string=params, headers=routing)
     assert len(lookups) == 1  # still known: a register says nothing about tokens
+    # Creations change no token already known: a new token, a new organisation.
+    assert client.post(f"{API}/tokens", json={"name": "neu", "expires_days": 1},
+                       headers=dm).status_code == 201
+    organisation(client, dm, "amt-neu")
+    client.get(f"{API}/competence", query_string=params, headers=routing)
+    assert len(lookups) == 1
     code = conn.execute("SELECT t.code FROM api_token t JOIN app_user u ON u.id = t.user_id "
                         "WHERE u.role = 'routing'").fetchone()["code"]
     assert client.delete(f"{API}/tokens/{code}", headers=login("admin")).status_code == 200
     r = client.get(f"{API}/competence", query_string=params, headers=routing)
     assert r.status_code == 401 and len(lookups) == 2  # a token change: asked again
+
+
+@pytest.mark.parametrize("collection, action, before, empties", [
+    ("tokens", "token.revoke", None, True),       # a revocation records no 'before'
+    ("users", "user.deactivate", {}, True),
+    ("organisations", "organisation.update", {}, True),   # a suspension, say
+    ("users", "user.iam-provision", {}, True),    # IAM-B claims changed a known user
+    ("users", "user.iam-provision", None, False),  # a first IAM-B sign-in
+    ("tokens", "token.create", None, False),
+    ("users", "user.sign-in", None, False),
+    ("organisations", "organisation.create", None, False),
+    ("registrations", "registration.submit", None, False),
+    ("registers", "register.update", {}, False),
+])
+def test_only_changes_that_can_alter_a_known_token_empty_the_token_cache(
+        collection, action, before, empties):
+    from app.access.auth import _may_alter_a_token
+    assert _may_alter_a_token({"collection": collection, "action": action,
+                               "before": before}) is empties
 
 
 def test_a_type_loaded_in_the_background_catches_up_with_changes_made_meanwhile(

@@ -33,6 +33,17 @@ def current_actor():
 # The changes that can alter what a token acts as: a revoked token, a deactivated user, a
 # suspended organisation. Any other change leaves the cache as it is.
 CREDENTIAL_COLLECTIONS = frozenset({"tokens", "users", "organisations", "registrations"})
+# Changes there that alter no token already known: something new, a web sign-in.
+HARMLESS_ACTIONS = frozenset({"token.create", "user.create", "user.sign-in",
+                              "organisation.create", "registration.submit"})
+
+
+def _may_alter_a_token(change):
+    if change["collection"] not in CREDENTIAL_COLLECTIONS:
+        return False
+    if change["action"] == "user.iam-provision":
+        return change["before"] is not None  # a first sign-in creates the user
+    return change["action"] not in HARMLESS_ACTIONS
 MAX_CHANGES_FOLLOWED = 5_000
 
 
@@ -78,8 +89,7 @@ class _ActorCache:
         if position and record_queries.audit_id_at(conn, position) != audit_id:
             return False
         changes = record_queries.changes_after(conn, position, MAX_CHANGES_FOLLOWED + 1)
-        if len(changes) > MAX_CHANGES_FOLLOWED or any(
-                c["collection"] in CREDENTIAL_COLLECTIONS for c in changes):
+        if len(changes) > MAX_CHANGES_FOLLOWED or any(map(_may_alter_a_token, changes)):
             return False
         if changes:
             self.cursor = (changes[-1]["position"], changes[-1]["id"])

@@ -140,7 +140,7 @@ def audit_id_at(conn, position):
 def changes_after(conn, position, limit):
     """The feed after `position`, in order, with what a cache needs to apply each change."""
     return conn.execute("""
-        SELECT c.position, a.id, a.collection, a.object_code, a.before, a.after
+        SELECT c.position, a.id, a.collection, a.action, a.object_code, a.before, a.after
         FROM change_feed c JOIN audit_log a ON a.id = c.audit_id
         WHERE c.position > %(p)s ORDER BY c.position LIMIT %(limit)s
     """, {"p": position, "limit": limit}).fetchall()
