@@ -4,7 +4,8 @@ what app/gunicorn_conf.py's hooks do under gunicorn.
 granian starts its workers with multiprocessing (spawn) and offers no per-worker hooks; a
 worker that stops gracefully returns from its target, and multiprocessing then runs the
 finalizers registered in it (multiprocessing.util.Finalize), not atexit. So here:
-- at import (in the worker): the search child is started (gunicorn: post_worker_init);
+- at import (in the worker): the search child is started and the competence index built in
+  the background (gunicorn: post_worker_init);
 - at a graceful stop: the buffered check log is written, the search child ended and the
   worker's live metrics marked dead (gunicorn: worker_exit and child_exit);
 - every answer gets an access-log line with its request id, as gunicorn's access log writes
@@ -19,6 +20,7 @@ from prometheus_client import multiprocess
 
 from . import create_app
 from .competence import check_log
+from .competence import index as competence_index
 from .search import process
 
 
@@ -64,3 +66,4 @@ if multiprocessing.current_process().name != "MainProcess":
     multiprocessing.util.Finalize(None, _worker_exit, args=(flask_app,), exitpriority=10)
     if flask_app.config["SEARCH_PROCESS"]:
         process.prestart()
+    competence_index.warm_in_background(flask_app)

@@ -32,7 +32,10 @@ def child_exit(server, worker):
 
 
 def post_worker_init(worker):
-    # The worker's search process is started before the first search needs it.
+    # The worker's search process is started before the first search needs it, and its
+    # competence index is built before the first lookup.
+    from app.competence.index import warm_in_background
     if Config.from_env().SEARCH_PROCESS:
         from app.search import process
         process.prestart()
+    warm_in_background(worker.wsgi)

@@ -55,9 +55,10 @@ def serving(url, work_dir, workers=2, env=None, stop=signal.SIGTERM, port=None,
     work_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     # Tests poll answers in tight loops from one address; rate limits have tests of their own.
-    env = dict(os.environ, DATABASE_URL=url, CACHE_POLL_SECONDS="0.25", LOG_LEVEL="WARNING",
-               VAR_DIR=str(work_dir), RATE_LIMIT_PER_ADDRESS="1000000/second",
-               RATE_LIMIT_PER_TOKEN="1000000/second", RATE_LIMIT_BY_ROLE="", **(env or {}))
+    env = {**os.environ, "DATABASE_URL": url, "CACHE_POLL_SECONDS": "0.25",
+           "LOG_LEVEL": "WARNING", "VAR_DIR": str(work_dir),
+           "RATE_LIMIT_PER_ADDRESS": "1000000/second", "RATE_LIMIT_PER_TOKEN": "1000000/second",
+           "RATE_LIMIT_BY_ROLE": "", **(env or {})}
     env.pop("SEARCH_INDEX_DIR", None)  # under VAR_DIR: each instance has its own
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # regmap serve: VAR_DIR/metrics
     regmap = Path(sys.executable).parent / "regmap"

@@ -1,8 +1,9 @@
 """`regmap serve` keeps the same promises under either server, granian (the default,
 app/granian_wsgi.py) and gunicorn (`--server gunicorn`, app/gunicorn_conf.py): a worker killed
-is replaced, every permission check answered from the fast path's buffered log is written at a
-graceful stop, the access log names each answer's request id, searches run in each worker's
-search child, /metrics sums every worker, and a stop prints no traceback."""
+is replaced, a worker builds its competence index at its start, every permission check
+answered from the fast path's buffered log is written at a graceful stop, the access log names
+each answer's request id, searches run in each worker's search child, /metrics sums every
+worker, and a stop prints no traceback."""
 import os
 import signal
 import time
@@ -26,7 +27,8 @@ def test_either_server_keeps_every_hook(server_url, tmp_path, server):
         with open(tmp_path / "access.log", "wb") as access, \
                 serving(url, tmp_path, workers=2, server=server, stdout=access,
                         # Only a graceful stop writes the check log here (not the timer).
-                        env={"SERVED_BY_HEADER": "1", "CHECK_LOG_FLUSH_SECONDS": "3600"}
+                        env={"SERVED_BY_HEADER": "1", "CHECK_LOG_FLUSH_SECONDS": "3600",
+                             "LOG_LEVEL": "INFO"}
                         ) as base, \
                 requests.Session() as writer:
             writer.headers.update(dm)
@@ -85,6 +87,8 @@ def test_either_server_keeps_every_hook(server_url, tmp_path, server):
     assert all(f"rid={rid}" in lines for rid in rids)
     assert '"GET /api/v1/permissions/check?' in lines
     errors = (tmp_path / "server.log").read_text(errors="replace")
+    # Each worker built its competence index at its start: no lookup was made here.
+    assert errors.count("competence index: every evidence type loaded") >= 2, errors[-3000:]
     if server == "granian":
         # Under gunicorn a worker killed while it boots can leave an "Exception ignored"
         # traceback of concurrent.futures at the stop (seen once in CI, 2026-12-07): open.

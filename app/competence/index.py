@@ -647,6 +647,25 @@ class IndexHolder:
 holder = IndexHolder()
 
 
+def warm_in_background(app):
+    """Build this worker's index (and so start its preload) when the worker starts, not at
+    its first lookup: a worker the connections reach late would answer its first thousand
+    lookups loading. Called by the servers' worker-start hooks; only where the index follows
+    the catalogue in the background and preloads (as served)."""
+    config = app.config
+    if config["CACHE_POLL_SECONDS"] <= 0 or not config["COMPETENCE_PRELOAD"]:
+        return
+
+    def build():
+        try:
+            with app.app_context():
+                holder.get(read_conn, config)
+        except Exception as exc:  # noqa: BLE001 - the first lookup builds it then
+            log.warning("competence index not built at worker start: %s",
+                        type(exc).__name__)
+    threading.Thread(target=build, name="competence-warm", daemon=True).start()
+
+
 def current_index(*evidence_types, leika=()):
     """For request handlers: the index, checked against (and loaded through) the request's
     connection, with the offers of these evidence types (codes) loaded, and of those the
