@@ -653,7 +653,8 @@ def warm_in_background(app):
     lookups loading. Called by the servers' worker-start hooks; only where the index follows
     the catalogue in the background and preloads (as served)."""
     config = app.config
-    if config["CACHE_POLL_SECONDS"] <= 0 or not config["COMPETENCE_PRELOAD"]:
+    # .get: the benchmarks' hello app runs under the same gunicorn settings.
+    if config.get("CACHE_POLL_SECONDS", 0) <= 0 or not config.get("COMPETENCE_PRELOAD"):
         return
 
     def build():
