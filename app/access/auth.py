@@ -33,6 +33,7 @@ def current_actor():
 # The changes that can alter what a token acts as: a revoked token, a deactivated user, a
 # suspended organisation. Any other change leaves the cache as it is.
 CREDENTIAL_COLLECTIONS = frozenset({"tokens", "users", "organisations", "registrations"})
+MAX_CHANGES_FOLLOWED = 5_000
 # Changes there that alter no token already known: something new, a web sign-in.
 HARMLESS_ACTIONS = frozenset({"token.create", "user.create", "user.sign-in",
                               "organisation.create", "registration.submit"})
@@ -44,7 +45,6 @@ def _may_alter_a_token(change):
     if change["action"] == "user.iam-provision":
         return change["before"] is not None  # a first sign-in creates the user
     return change["action"] not in HARMLESS_ACTIONS
-MAX_CHANGES_FOLLOWED = 5_000
 
 
 class _ActorCache:
