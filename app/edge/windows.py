@@ -17,13 +17,14 @@ SWEEP_AT_KEYS = 10_000
 
 
 class MemoryWindows:
-    def __init__(self):
+    def __init__(self, clock=time.time):
         self._windows = {}   # (key, amount, seconds) -> [ends_at, count]
         self._lock = threading.Lock()
         self._sweep_at = SWEEP_AT_KEYS
+        self._clock = clock
 
     def hit(self, limit, key):
-        now = time.time()
+        now = self._clock()
         slot = (key, limit.amount, limit.get_expiry())
         with self._lock:
             window = self._windows.get(slot)
