@@ -265,9 +265,12 @@ class TestSearchProcess:
     def test_each_worker_starts_its_search_process_before_the_first_search(self, in_child):
         """gunicorn's post_worker_init calls this: the child's import (about a second) is
         not paid by the first search."""
+        from types import SimpleNamespace
+
         from app import gunicorn_conf
         assert process._pool is None
-        gunicorn_conf.post_worker_init(None)
+        # A worker whose app does not follow the catalogue (tests): no index is built.
+        gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=SimpleNamespace(config={})))
         assert process._pool is not None and len(process._pool._processes) == 1
 
     def test_the_child_applies_visibility(self, client, catalogue, in_child, dm):
