@@ -15,13 +15,19 @@ def assert_problem(response, status, slug=None):
     return body
 
 
+def _wsgi_layer(app, layer):
+    """The app's WSGI layer of class `layer`, under the rate limit (and ProxyFix)."""
+    fast = app.wsgi_app
+    while not isinstance(fast, layer):
+        fast = fast.wsgi_app
+    return fast
+
+
 @contextmanager
 def answered_by_flask(app, layer):
     """While the block runs, the WSGI layer of class `layer` (a fast path) answers nothing
     itself: every request goes on to Flask (what its answers are compared with)."""
-    fast = app.wsgi_app
-    while not isinstance(fast, layer):
-        fast = fast.wsgi_app
+    fast = _wsgi_layer(app, layer)
     fast._answer = lambda *args: None
     try:
         yield
@@ -33,9 +39,7 @@ def answered_by_flask(app, layer):
 def flask_calls(app, layer):
     """The paths of the requests that the WSGI layer of class `layer` (a fast path) hands on
     towards Flask, while the block runs."""
-    fast = app.wsgi_app
-    while not isinstance(fast, layer):  # under the rate limit (and ProxyFix)
-        fast = fast.wsgi_app
+    fast = _wsgi_layer(app, layer)
     inner, calls = fast.wsgi_app, []
 
     def counting(environ, start_response):
